@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import { checkVersionString, compareTimestamps, compareVersions, isSemanticVersion, pickLatest } from "./versions.ts";
+
+describe("isSemanticVersion", () => {
+  it.each([
+    "1.0.0",
+    "v1.0.0",
+    "0.0.0",
+    "1.2.3-rc.1+build",
+    "1.2.3-alpha",
+    "1.0.0-beta.1",
+    "1.0.0-0",
+    "1.0.0-0a",
+    "1.0.0-alpha-1",
+    "1.0.0+001",
+    "1.0.0+build.2.sha-abc",
+    "1.1298.0",
+    "2025.11.25",
+    "99999999999999999999.0.0",
+  ])("%s is semver", (v) => {
+    expect(isSemanticVersion(v)).toBe(true);
+  });
+
+  it.each([
+    "1.0",
+    "1",
+    "v1.0",
+    "2025.06.18",
+    "2025-06-18",
+    "01.0.0",
+    "1.00.0",
+    "1.0.00",
+    "1.0.0-01",
+    "1.0.0-",
+    "1.0.0+",
+    "1.0.0-a..b",
+    "1.0.0+a..b",
+    "1.0.0.0",
+    "=1.2.3",
+    " 1.2.3",
+    "1.2.3 ",
+    "V1.2.3",
+    "vv1.2.3",
+    "1.2.3-a_b",
+    "latest",
+    "",
+    "１.２.３",
+  ])("%j is not semver", (v) => {
+    expect(isSemanticVersion(v)).toBe(false);
+  });
+});
+
+describe("compareVersions", () => {
+  const early = "2025-01-01T00:00:00Z";
+  const late = "2025-06-01T00:00:00Z";
+  it.each([
+    ["1.0.1", "1.0.0", early, late, 1],
+    ["1.0.0", "1.0.1", late, early, -1],
+    ["1.0.0", "1.0.0-rc.1", early, late, 1],
+    ["1.0.0-rc.2", "1.0.0-rc.10", early, late, -1],
+    ["1.0.0-alpha", "1.0.0-1", early, late, 1],
+    ["1.0.0-alpha", "1.0.0-alpha.1", early, late, -1],
+    ["1.0.0+a", "1.0.0+b", late, early, 0],
+    ["v1.0.0", "1.0.0", late, early, 0],
+    ["10.0.0", "9.0.0", early, late, 1],
+    ["99999999999999999999.0.0", "99999999999999999998.0.0", early, late, 1],
+    // neither semver: publish time decides
+    ["2025.06.18", "2025.07.01", late, early, 1],
+    ["2025.06.18", "2025.07.01", early, late, -1],
+    ["2025.6.19", "2025.06.18", early, late, 1], // 2025.6.19 is semver, 2025.06.18 is not
+    ["1.0", "2.0", early, early, 0],
+    // exactly one semver: the semver one wins, whatever the times
+    ["1.0.0", "2025.06.18", early, late, 1],
+    ["v1.0", "0.0.1", late, early, -1],
+  ])("compare(%s, %s, %s, %s) = %d", (a, b, at, bt, expected) => {
+    expect(compareVersions(a, b, at, bt)).toBe(expected);
+  });
+
+  it("compares timestamps at nanosecond precision and across offsets", () => {
+    expect(compareTimestamps("2025-01-01T00:00:00.000000002Z", "2025-01-01T00:00:00.000000001Z")).toBe(1);
+    expect(compareTimestamps("2025-01-01T02:00:00+02:00", "2025-01-01T00:00:00Z")).toBe(0);
+    expect(compareTimestamps("2025-01-01T00:00:00Z", "not a time")).toBe(-1);
+  });
+});
+
+describe("pickLatest", () => {
+  type V = { version: string; publishedAt: string; status: string };
+  const v = (version: string, day: number, status = "active"): V => ({
+    version,
+    publishedAt: `2025-01-${String(day).padStart(2, "0")}T00:00:00Z`,
+    status,
+  });
+  const latest = (vs: V[]) => pickLatest(vs, (x) => x)?.version;
+
+  it("returns undefined for no versions", () => {
+    expect(pickLatest([], (x: V) => x)).toBeUndefined();
+  });
+  it("picks the highest semver regardless of publish order", () => {
+    expect(latest([v("1.2.0", 3), v("2.0.0", 1), v("1.9.0", 2)])).toBe("2.0.0");
+  });
+  it("a prerelease published after its release is not latest", () => {
+    expect(latest([v("1.2.3", 1), v("1.2.3-1", 2)])).toBe("1.2.3");
+  });
+  it("semver beats a later non-semver", () => {
+    expect(latest([v("1.0.0", 1), v("2025.06.18", 2)])).toBe("1.0.0");
+  });
+  it("among non-semver versions, the last published wins", () => {
+    expect(latest([v("2025-06-18", 1), v("2025-05-01", 2)])).toBe("2025-05-01");
+  });
+  it("skips deleted versions", () => {
+    expect(latest([v("1.0.0", 1), v("2.0.0", 2, "deleted"), v("1.5.0", 3, "deprecated")])).toBe("1.5.0");
+  });
+  it("falls back to the highest deleted version when all are deleted", () => {
+    expect(latest([v("1.0.0", 1, "deleted"), v("2.0.0", 2, "deleted")])).toBe("2.0.0");
+  });
+  it("build-metadata ties keep the earlier-published version, whatever the input order", () => {
+    const a = v("1.0.0+b", 1);
+    const b = v("1.0.0+a", 2);
+    expect(latest([a, b])).toBe("1.0.0+b");
+    expect(latest([b, a])).toBe("1.0.0+b");
+  });
+  it("same-time ties are broken by version string, so the result is deterministic", () => {
+    const x = v("1.0.0+y", 1);
+    const y = v("1.0.0+x", 1);
+    expect(latest([x, y])).toBe("1.0.0+x");
+    expect(latest([y, x])).toBe("1.0.0+x");
+  });
+});
+
+describe("checkVersionString", () => {
+  // The allowed and prohibited examples of docs/modelcontextprotocol-io/versioning.mdx, plus edge cases.
+  it.each([
+    "1.0.0",
+    "2.1.3-alpha",
+    "1.0.0-beta.1",
+    "3.0.0-rc.2",
+    "2025.11.25",
+    "2025.6.18",
+    "2025.06.18",
+    "2025-06-18",
+    "v1.0",
+    "1.0.0+build.5",
+    "1",
+    "1.2.3.4",
+    "abc",
+    "1- 2",
+    "1.0.0-rc.1.2.3.4.5",
+    "latest-1",
+    "Latest",
+    "",
+  ])("allows %j", (v) => {
+    expect(checkVersionString(v)).toBeNull();
+  });
+
+  it.each([
+    ["^1.2.3", "version/range"],
+    ["~1.2.3", "version/range"],
+    [">=1.2.3", "version/range"],
+    ["<=1.2.3", "version/range"],
+    [">1.2.3", "version/range"],
+    ["<1.2.3", "version/range"],
+    ["1.x", "version/range"],
+    ["1.2.*", "version/range"],
+    ["1 - 2", "version/range"],
+    ["1.2 || 1.3", "version/range"],
+    ["=1.2.3", "version/range"],
+    ["  ^ v1.2  ", "version/range"],
+    ["x.x", "version/range"],
+    ["*.1", "version/range"],
+    ["1.X.0", "version/range"],
+    ["1.2.3-beta - 2.0.0", "version/range"],
+    ["1.0 || 2.0 || 3.0", "version/range"],
+    // upstream quirk: the wildcard pattern's x/X/* test looks at the whole string
+    ["1.0.0-linux", "version/range"],
+    ["1.0.0-rc.x.1", "version/range"],
+    ["1 -2", "version/range"],
+    ["latest", "version/reserved"],
+  ])("refuses %j with %s", (v, code) => {
+    expect(checkVersionString(v)?.code).toBe(code);
+  });
+
+  it("quotes the version in the range message", () => {
+    expect(checkVersionString("^1.2.3")?.message).toBe('version must be a specific version, not a range: "^1.2.3"');
+  });
+});
