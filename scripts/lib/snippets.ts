@@ -1,0 +1,460 @@
+// Install snippets for MCP clients, generated from a server.json's packages and remotes.
+//
+// Secrets never appear as values: an input marked isSecret (and every variable inside it) always becomes a
+// placeholder, `${input:<id>}` in VS Code (which then prompts with a password box) and `<YOUR_NAME>` elsewhere,
+// whatever value or default the author wrote. Pure: no IO.
+
+import type { Argument, Input, KeyValueInput, Package, ServerJson, Transport } from "./model.ts";
+
+/** A hole the user has to fill in: a secret, or a required value with no default. */
+interface Hole {
+  readonly hole: string;
+  readonly description?: string;
+  readonly isSecret: boolean;
+}
+type Part = string | Hole;
+/** A value made of literal text and holes, rendered differently per client. */
+type Value = readonly Part[];
+
+export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "shell";
+
+export interface Snippet {
+  /** Stable id within its option, e.g. `vscode`, `npx`. */
+  readonly id: string;
+  readonly client: SnippetClient;
+  /** Human label: "VS Code", "npx". */
+  readonly label: string;
+  /** Where the text goes, e.g. `.vscode/mcp.json`; absent for command lines. */
+  readonly file?: string;
+  readonly language: "json" | "shell";
+  readonly text: string;
+}
+
+export interface Setting {
+  readonly kind: "environment variable" | "header" | "argument" | "variable";
+  readonly name: string;
+  readonly description?: string;
+  readonly isRequired: boolean;
+  readonly isSecret: boolean;
+  readonly default?: string;
+  readonly choices?: readonly string[];
+}
+
+export interface InstallOption {
+  /** `package-1`, `remote-1`, … in document order. */
+  readonly id: string;
+  readonly kind: "package" | "remote";
+  readonly label: string;
+  readonly snippets: readonly Snippet[];
+  /** Plain-text remarks (e.g. how to run a bundle that has no command line). */
+  readonly notes: readonly string[];
+  readonly settings: readonly Setting[];
+}
+
+const SECRET_NAME = /[^A-Za-z0-9]+/g;
+
+function holeFor(name: string, input: Input, isSecret: boolean): Hole {
+  return input.description === undefined
+    ? { hole: name, isSecret }
+    : { hole: name, description: input.description, isSecret };
+}
+
+/** Expands `{var}` in a template with the given variables; unknown names stay literal. */
+function expandTemplate(
+  template: string,
+  lookup: (name: string) => Value | undefined,
+): Value {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const match of template.matchAll(/\{([^{}]+)\}/g)) {
+    const value = lookup(match[1] ?? "");
+    if (value === undefined) continue;
+    parts.push(template.slice(last, match.index));
+    parts.push(...value);
+    last = match.index + match[0].length;
+  }
+  parts.push(template.slice(last));
+  return mergeText(parts);
+}
+
+function mergeText(parts: readonly Part[]): Value {
+  const out: Part[] = [];
+  for (const part of parts) {
+    const prev = out[out.length - 1];
+    if (typeof part === "string" && part === "") continue;
+    if (typeof part === "string" && typeof prev === "string") out[out.length - 1] = prev + part;
+    else out.push(part);
+  }
+  return out.length === 0 ? [""] : out;
+}
+
+/** What the client should pass for an input: its value, else its default, else a hole. Secrets are always holes. */
+function resolveInput(input: Input, name: string, forceSecret = false): Value {
+  const isSecret = forceSecret || input.isSecret === true;
+  const variables = input.variables ?? {};
+  const lookup = (varName: string): Value | undefined => {
+    const variable = Object.hasOwn(variables, varName) ? variables[varName] : undefined;
+    return variable === undefined ? undefined : resolveInput(variable, varName, isSecret);
+  };
+  if (typeof input.value === "string") {
+    const expanded = expandTemplate(input.value, lookup);
+    // A secret with a fixed value would leak that value: only its holes survive.
+    if (isSecret && expanded.every((p) => typeof p === "string")) return [holeFor(name, input, true)];
+    return expanded;
+  }
+  if (!isSecret && typeof input.default === "string") return [input.default];
+  return [holeFor(name, input, isSecret)];
+}
+
+function isIncluded(input: Input): boolean {
+  return input.isRequired === true || typeof input.value === "string";
+}
+
+function argumentValues(args: readonly Argument[] | undefined): Value[] {
+  const out: Value[] = [];
+  for (const arg of args ?? []) {
+    if (!isIncluded(arg)) continue;
+    if (arg.type === "positional") {
+      out.push(resolveInput(arg, arg.valueHint ?? arg.name ?? "value"));
+      continue;
+    }
+    const flag = arg.name ?? "";
+    if (flag === "") continue;
+    const hasNoValue = arg.value === undefined && arg.default === undefined;
+    if (hasNoValue && arg.format === "boolean") {
+      out.push([flag]);
+      continue;
+    }
+    out.push([flag]);
+    out.push(resolveInput(arg, arg.valueHint ?? flag.replace(/^-+/, "")));
+  }
+  return out;
+}
+
+function keyValues(items: readonly KeyValueInput[] | undefined): [string, Value][] {
+  return (items ?? []).filter(isIncluded).map((item) => [item.name, resolveInput(item, item.name)]);
+}
+
+/** A local launch: command, argv and environment, plus a URL when the package serves HTTP instead of stdio. */
+interface Launch {
+  readonly command: string;
+  readonly args: readonly Value[];
+  readonly env: readonly [string, Value][];
+  readonly url?: Value;
+  readonly transportType: string;
+}
+
+const DEFAULT_RUNTIME: Readonly<Record<string, string>> = {
+  npm: "npx",
+  pypi: "uvx",
+  oci: "docker",
+  nuget: "dnx",
+};
+
+function literal(value: Value): string | undefined {
+  return value.length === 1 && typeof value[0] === "string" ? value[0] : undefined;
+}
+
+function packageLaunch(pkg: Package): Launch | undefined {
+  const command = pkg.runtimeHint ?? DEFAULT_RUNTIME[pkg.registryType];
+  if (command === undefined) return undefined;
+  const runtimeArgs = argumentValues(pkg.runtimeArguments);
+  const packageArgs = argumentValues(pkg.packageArguments);
+  const env = keyValues(pkg.environmentVariables);
+  const version = pkg.version;
+  let args: Value[];
+  switch (pkg.registryType) {
+    case "npm": {
+      const spec = version === undefined ? pkg.identifier : `${pkg.identifier}@${version}`;
+      const hasYes = runtimeArgs.some((v) => literal(v) === "-y" || literal(v) === "--yes");
+      args = [...(command === "npx" && !hasYes ? [["-y"]] : []), ...runtimeArgs, [spec], ...packageArgs];
+      break;
+    }
+    case "pypi": {
+      const spec = version === undefined ? pkg.identifier : `${pkg.identifier}==${version}`;
+      args = [...runtimeArgs, [spec], ...packageArgs];
+      break;
+    }
+    case "oci": {
+      // docker reads each `-e NAME` from the environment given to it.
+      const envFlags = env.flatMap(([name]): Value[] => [["-e"], [name]]);
+      args =
+        command === "docker"
+          ? [["run"], ["-i"], ["--rm"], ...runtimeArgs, ...envFlags, [pkg.identifier], ...packageArgs]
+          : [...runtimeArgs, [pkg.identifier], ...packageArgs];
+      break;
+    }
+    case "nuget": {
+      const spec = version === undefined ? pkg.identifier : `${pkg.identifier}@${version}`;
+      args = [...runtimeArgs, [spec], ["--yes"], ...packageArgs];
+      break;
+    }
+    default:
+      args = [...runtimeArgs, [pkg.identifier], ...packageArgs];
+  }
+  const transportType = pkg.transport?.type ?? "stdio";
+  if (transportType === "stdio" || typeof pkg.transport?.url !== "string") {
+    return { command, args, env, transportType: "stdio" };
+  }
+  const allArgs = [...(pkg.runtimeArguments ?? []), ...(pkg.packageArguments ?? [])];
+  const url = transportUrl(pkg.transport, (name) => {
+    const arg = allArgs.find((a) => a.name === name || a.valueHint === name);
+    if (arg === undefined) return undefined;
+    return resolveInput(arg, arg.valueHint ?? arg.name?.replace(/^-+/, "") ?? name);
+  });
+  return { command, args, env, url, transportType };
+}
+
+function transportUrl(transport: Transport, fallback: (name: string) => Value | undefined = () => undefined): Value {
+  const variables = transport.variables ?? {};
+  return expandTemplate(transport.url ?? "", (name) => {
+    const variable = Object.hasOwn(variables, name) ? variables[name] : undefined;
+    return variable === undefined ? fallback(name) : resolveInput(variable, name);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rendering
+
+/** Renders holes for one client; collects VS Code inputs on the way. */
+interface Renderer {
+  render(value: Value): string;
+}
+
+function placeholderText(hole: Hole): string {
+  return hole.isSecret ? `<YOUR_${hole.hole.replace(SECRET_NAME, "_").replace(/^_|_$/g, "").toUpperCase()}>` : `<${hole.hole}>`;
+}
+
+function plainRenderer(): Renderer {
+  return { render: (value) => value.map((p) => (typeof p === "string" ? p : placeholderText(p))).join("") };
+}
+
+interface VsCodeInput {
+  type: "promptString";
+  id: string;
+  description: string;
+  password?: true;
+}
+
+function vscodeRenderer(): Renderer & { inputs: VsCodeInput[] } {
+  const inputs: VsCodeInput[] = [];
+  const ids = new Map<string, string>();
+  return {
+    inputs,
+    render(value) {
+      return value
+        .map((part) => {
+          if (typeof part === "string") return part;
+          const key = `${part.hole}\u0000${part.isSecret}`;
+          let id = ids.get(key);
+          if (id === undefined) {
+            const base = part.hole.toLowerCase().replace(SECRET_NAME, "_").replace(/^_+|_+$/g, "") || "value";
+            id = base;
+            for (let n = 2; inputs.some((i) => i.id === id); n++) id = `${base}_${n}`;
+            ids.set(key, id);
+            const input: VsCodeInput = { type: "promptString", id, description: part.description ?? part.hole };
+            if (part.isSecret) input.password = true;
+            inputs.push(input);
+          }
+          return `\${input:${id}}`;
+        })
+        .join("");
+    },
+  };
+}
+
+function renderEnv(env: readonly [string, Value][], r: Renderer): Record<string, string> | undefined {
+  if (env.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, value] of env) out[name] = r.render(value);
+  return out;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** POSIX shell quoting: bare when safe, else single quotes. */
+export function quoteShell(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function vscodeType(transportType: string): string {
+  return transportType === "sse" ? "sse" : "http";
+}
+
+function stdioEntry(launch: Launch, r: Renderer): Record<string, unknown> {
+  const entry: Record<string, unknown> = { command: launch.command, args: launch.args.map((a) => r.render(a)) };
+  const env = renderEnv(launch.env, r);
+  if (env !== undefined) entry.env = env;
+  return entry;
+}
+
+function vscodeSnippet(key: string, entry: (r: Renderer) => Record<string, unknown>): Snippet {
+  const r = vscodeRenderer();
+  const server = entry(r);
+  const doc: Record<string, unknown> = {};
+  if (r.inputs.length > 0) doc.inputs = r.inputs;
+  doc.servers = { [key]: server };
+  return { id: "vscode", client: "vscode", label: "VS Code", file: ".vscode/mcp.json", language: "json", text: json(doc) };
+}
+
+function mcpServersSnippet(
+  client: "claude-desktop" | "cursor",
+  key: string,
+  entry: Record<string, unknown>,
+): Snippet {
+  const text = json({ mcpServers: { [key]: entry } });
+  return client === "cursor"
+    ? { id: "cursor", client, label: "Cursor", file: ".cursor/mcp.json", language: "json", text }
+    : { id: "claude-desktop", client, label: "Claude Desktop", file: "claude_desktop_config.json", language: "json", text };
+}
+
+function envVarName(header: string): string {
+  const base = header.toUpperCase().replace(SECRET_NAME, "_").replace(/^_+|_+$/g, "");
+  return /^[A-Z_]/.test(base) ? base : `H_${base}`;
+}
+
+/** Claude Desktop's config file starts local processes only; remote servers go through the mcp-remote bridge. */
+function claudeRemoteEntry(url: Value, headers: readonly [string, Value][], transportType: string): Record<string, unknown> {
+  const r = plainRenderer();
+  const args = ["-y", "mcp-remote", r.render(url)];
+  const env: Record<string, string> = {};
+  for (const [name, value] of headers) {
+    const variable = envVarName(name);
+    args.push("--header", `${name}:\${${variable}}`);
+    env[variable] = r.render(value);
+  }
+  if (transportType === "sse") args.push("--transport", "sse-only");
+  const entry: Record<string, unknown> = { command: "npx", args };
+  if (headers.length > 0) entry.env = env;
+  return entry;
+}
+
+function urlEntry(url: Value, headers: readonly [string, Value][], r: Renderer, type?: string): Record<string, unknown> {
+  const entry: Record<string, unknown> = type === undefined ? {} : { type };
+  entry.url = r.render(url);
+  const rendered = renderEnv(headers, r);
+  if (rendered !== undefined) entry.headers = rendered;
+  return entry;
+}
+
+function shellSnippet(launch: Launch): Snippet {
+  const r = plainRenderer();
+  const words = [
+    ...launch.env.map(([name, value]) => `${name}=${quoteShell(r.render(value))}`),
+    quoteShell(launch.command),
+    ...launch.args.map((a) => quoteShell(r.render(a))),
+  ];
+  return { id: launch.command, client: "shell", label: launch.command, language: "shell", text: words.join(" ") };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings (the table of everything a user can set)
+
+function setting(kind: Setting["kind"], name: string, input: Input): Setting {
+  const s: { -readonly [K in keyof Setting]: Setting[K] } = {
+    kind,
+    name,
+    isRequired: input.isRequired === true,
+    isSecret: input.isSecret === true,
+  };
+  if (input.description !== undefined) s.description = input.description;
+  if (input.default !== undefined && input.isSecret !== true) s.default = input.default;
+  if (input.choices !== undefined) s.choices = input.choices;
+  return s;
+}
+
+function variableSettings(variables: Record<string, Input> | undefined): Setting[] {
+  return Object.keys(variables ?? {})
+    .sort()
+    .map((name) => setting("variable", name, (variables ?? {})[name] ?? {}));
+}
+
+function argumentSettings(args: readonly Argument[] | undefined): Setting[] {
+  return (args ?? []).flatMap((a) => [
+    setting("argument", a.name ?? a.valueHint ?? "(positional)", a),
+    ...variableSettings(a.variables),
+  ]);
+}
+
+function packageSettings(pkg: Package): Setting[] {
+  return [
+    ...(pkg.environmentVariables ?? []).map((e) => setting("environment variable", e.name, e)),
+    ...argumentSettings(pkg.runtimeArguments),
+    ...argumentSettings(pkg.packageArguments),
+    ...variableSettings(pkg.transport?.variables),
+  ];
+}
+
+function remoteSettings(remote: Transport): Setting[] {
+  return [
+    ...(remote.headers ?? []).map((h) => setting("header", h.name, h)),
+    ...variableSettings(remote.variables),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The config key for a server: the part of its name after the slash. */
+export function serverKey(server: ServerJson): string {
+  const slash = server.name.indexOf("/");
+  return slash === -1 ? server.name : server.name.slice(slash + 1);
+}
+
+function packageOption(server: ServerJson, pkg: Package, index: number): InstallOption {
+  const key = serverKey(server);
+  const label = `${pkg.registryType} ${pkg.identifier}${pkg.version === undefined ? "" : `@${pkg.version}`}`;
+  const launch = packageLaunch(pkg);
+  const notes: string[] = [];
+  const snippets: Snippet[] = [];
+  if (launch === undefined) {
+    if (pkg.registryType === "mcpb") {
+      notes.push(`Download the bundle ${pkg.identifier} and open it in Claude Desktop (or another client that installs MCP bundles).`);
+      if (pkg.fileSha256 !== undefined) notes.push(`Check its SHA-256: ${pkg.fileSha256}`);
+    } else if (pkg.registryType === "cargo") {
+      const version = pkg.version === undefined ? "" : ` --version ${quoteShell(pkg.version)}`;
+      snippets.push({ id: "cargo", client: "shell", label: "cargo", language: "shell", text: `cargo install ${quoteShell(pkg.identifier)}${version}` });
+      notes.push("The package gives no command to start it: install it with cargo, then point your client at the installed program.");
+    } else {
+      notes.push(`No known command starts ${pkg.registryType} packages; see the package's own documentation.`);
+    }
+  } else if (launch.url === undefined) {
+    snippets.push(vscodeSnippet(key, (r) => ({ type: "stdio", ...stdioEntry(launch, r) })));
+    snippets.push(mcpServersSnippet("claude-desktop", key, stdioEntry(launch, plainRenderer())));
+    snippets.push(mcpServersSnippet("cursor", key, stdioEntry(launch, plainRenderer())));
+    snippets.push(shellSnippet(launch));
+  } else {
+    const url = launch.url;
+    notes.push("This package serves MCP over HTTP: start it with the command line first, then connect your client to its URL.");
+    snippets.push(shellSnippet(launch));
+    snippets.push(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
+    snippets.push(mcpServersSnippet("claude-desktop", key, claudeRemoteEntry(url, [], launch.transportType)));
+    snippets.push(mcpServersSnippet("cursor", key, urlEntry(url, [], plainRenderer())));
+  }
+  return { id: `package-${index + 1}`, kind: "package", label, snippets, notes, settings: packageSettings(pkg) };
+}
+
+function remoteOption(server: ServerJson, remote: Transport, index: number): InstallOption {
+  const key = serverKey(server);
+  const url = transportUrl(remote);
+  const headers = keyValues(remote.headers);
+  const snippets = [
+    vscodeSnippet(key, (r) => urlEntry(url, headers, r, vscodeType(remote.type))),
+    mcpServersSnippet("claude-desktop", key, claudeRemoteEntry(url, headers, remote.type)),
+    mcpServersSnippet("cursor", key, urlEntry(url, headers, plainRenderer())),
+  ];
+  const notes = ["Claude Desktop's config file starts local programs only, so its snippet uses the mcp-remote bridge (or add the URL under Settings → Connectors)."];
+  return { id: `remote-${index + 1}`, kind: "remote", label: `${remote.type} ${remote.url ?? ""}`, snippets, notes, settings: remoteSettings(remote) };
+}
+
+/** One install option per package and per remote, in document order. */
+export function buildInstallOptions(server: ServerJson): InstallOption[] {
+  const packages = Array.isArray(server.packages) ? server.packages : [];
+  const remotes = Array.isArray(server.remotes) ? server.remotes : [];
+  return [
+    ...packages.map((pkg, i) => packageOption(server, pkg, i)),
+    ...remotes.map((remote, i) => remoteOption(server, remote, i)),
+  ];
+}
