@@ -1,0 +1,127 @@
+// The registry's data model: what the loader produces and what the build, the server, the site and the
+// mirror tools consume. Shapes follow the official server.json (schema 2025-12-11) and API (§2.3 of
+// UPSTREAM.md).
+
+export const CURRENT_SCHEMA_VERSION = "2025-12-11";
+export const CURRENT_SCHEMA_URL = `https://static.modelcontextprotocol.io/schemas/${CURRENT_SCHEMA_VERSION}/server.schema.json`;
+export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
+export const PUBLISHER_META_KEY = "io.modelcontextprotocol.registry/publisher-provided";
+/** This registry's own reverse-DNS namespace, for `/v0.1/x/<ns>/…` extensions and its `_meta` key. */
+export const REGISTRY_NAMESPACE = "io.github.mcp-static-registry";
+export const REGISTRY_META_KEY = `${REGISTRY_NAMESPACE}/registry`;
+
+export type Status = "active" | "deprecated" | "deleted";
+export const STATUSES: readonly Status[] = ["active", "deprecated", "deleted"];
+
+export interface Input {
+  description?: string;
+  isRequired?: boolean;
+  format?: "string" | "number" | "boolean" | "filepath";
+  value?: string;
+  isSecret?: boolean;
+  default?: string;
+  placeholder?: string;
+  choices?: string[];
+  variables?: Record<string, Input>;
+}
+export interface KeyValueInput extends Input {
+  name: string;
+}
+export interface Argument extends Input {
+  type: "positional" | "named";
+  name?: string;
+  valueHint?: string;
+  isRepeated?: boolean;
+}
+export interface Transport {
+  type: string;
+  url?: string;
+  headers?: KeyValueInput[];
+  variables?: Record<string, Input>;
+}
+export interface Package {
+  registryType: string;
+  registryBaseUrl?: string;
+  identifier: string;
+  version?: string;
+  fileSha256?: string;
+  runtimeHint?: string;
+  transport: Transport;
+  runtimeArguments?: Argument[];
+  packageArguments?: Argument[];
+  environmentVariables?: KeyValueInput[];
+}
+export interface Icon {
+  src: string;
+  mimeType?: string;
+  sizes?: string[];
+  theme?: "light" | "dark";
+}
+/** A server.json document (current schema). Only trust these types after validation. */
+export interface ServerJson {
+  $schema?: string;
+  name: string;
+  description: string;
+  version: string;
+  title?: string;
+  websiteUrl?: string;
+  repository?: { url: string; source: string; id?: string; subfolder?: string };
+  icons?: Icon[];
+  packages?: Package[];
+  remotes?: Transport[];
+  _meta?: Record<string, unknown>;
+}
+
+/** Registry-managed data of one version, exactly the official `_meta[OFFICIAL_META_KEY]` object. */
+export interface OfficialMeta {
+  status: Status;
+  statusMessage?: string;
+  statusChangedAt: string;
+  publishedAt: string;
+  updatedAt: string;
+  isLatest: boolean;
+}
+
+/** One version of one server, as the build sees it: the document, its status and its times. */
+export interface VersionRecord {
+  readonly name: string;
+  readonly version: string;
+  /** Path of the server.json, relative to the repository root (e.g. `servers/io.github.a/b/1.0.0/server.json`). */
+  readonly file: string;
+  /** The parsed document, exactly as committed. */
+  readonly server: ServerJson;
+  /** The exact bytes committed (hashes, signatures and receipts refer to these). */
+  readonly bytes: Uint8Array;
+  readonly official: OfficialMeta;
+}
+
+/** Facts about the source the build came from: all derived from git, never from the clock. */
+export interface BuildInfo {
+  /** HEAD commit, or null outside a git repository. */
+  readonly gitCommit: string | null;
+  /** Committer time of HEAD (RFC 3339 UTC); the fallback time outside git. */
+  readonly generatedAt: string;
+  /** Number of commits on HEAD's first-parent line: grows with every merge to main. */
+  readonly serial: number;
+}
+
+export interface RegistryModel {
+  /** Every version, deleted ones included, sorted by (name, version) in code-unit order. */
+  readonly versions: readonly VersionRecord[];
+  readonly info: BuildInfo;
+}
+
+/** The official API's ServerResponse. */
+export interface ServerResponse {
+  server: ServerJson;
+  _meta: { [OFFICIAL_META_KEY]: OfficialMeta; [key: string]: unknown };
+}
+
+export function toServerResponse(record: VersionRecord): ServerResponse {
+  return { server: record.server, _meta: { [OFFICIAL_META_KEY]: record.official } };
+}
+
+/** Code-unit order, the same on every machine and locale (Postgres' "C" collation). */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
