@@ -1,0 +1,349 @@
+// Load the servers/ tree: servers/<namespace>/<server>/<version>/{server.json, status.yaml, server.json.sig}.
+// The tree is read through a TreeReader so the same rules apply to a checkout on disk and to a git
+// revision read as data (the PR verifier never checks out PR content).
+
+import fs from "node:fs";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { diag, type Diagnostic } from "./diagnostics.ts";
+import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
+import type { ServerJson, Status } from "./model.ts";
+
+export const SERVER_FILE = "server.json";
+export const STATUS_FILE = "status.yaml";
+export const SIGNATURE_FILE = "server.json.sig";
+/** The only files a version folder may hold. */
+export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE]);
+
+export const MAX_SERVER_JSON_BYTES = 64 * 1024;
+export const MAX_SIDE_FILE_BYTES = 4 * 1024;
+
+export type ItemType = "file" | "directory" | "symlink" | "other";
+
+export interface TreeItem {
+  /** Path relative to the servers root, with forward slashes: `io.github.a/b/1.0.0/server.json`. */
+  readonly path: string;
+  readonly type: ItemType;
+  readonly size: number;
+  readonly executable?: boolean;
+}
+
+export interface TreeReader {
+  /** How paths are shown in messages: the servers root as the user knows it, e.g. `servers`. */
+  readonly displayRoot: string;
+  items(): TreeItem[];
+  read(relPath: string): Uint8Array;
+}
+
+export interface StatusInfo {
+  readonly status: Status;
+  readonly statusMessage?: string;
+}
+
+export interface LoadedVersion {
+  readonly namespace: string;
+  readonly serverPart: string;
+  /** `<namespace>/<server>` from the path. */
+  readonly name: string;
+  /** The version folder name. */
+  readonly version: string;
+  /** Display path of the version folder (`servers/io.github.a/b/1.0.0`). */
+  readonly dir: string;
+  /** Display path of server.json. */
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  /** The parsed document; undefined when it could not be parsed. */
+  readonly doc: unknown;
+  readonly status: StatusInfo;
+  /** Display path of status.yaml, when there is one. */
+  readonly statusFile?: string;
+  readonly statusDoc?: unknown;
+  /** The text of status.yaml, for positions in messages. */
+  readonly statusText?: string;
+  readonly hasSignature: boolean;
+}
+
+export interface LoadResult {
+  readonly versions: LoadedVersion[];
+  readonly diagnostics: Diagnostic[];
+  readonly fileCount: number;
+}
+
+/** Reads a directory on disk. Never follows symlinks: they are reported, not read. */
+export function fsTreeReader(root: string, displayRoot = root): TreeReader {
+  return {
+    displayRoot: displayRoot.replace(/\\/g, "/").replace(/\/+$/, ""),
+    items() {
+      const out: TreeItem[] = [];
+      const walk = (rel: string) => {
+        const abs = rel === "" ? root : path.join(root, rel);
+        for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
+          const p = rel === "" ? d.name : `${rel}/${d.name}`;
+          if (d.isDirectory()) {
+            out.push({ path: p, type: "directory", size: 0 });
+            walk(p);
+          } else if (d.isFile()) {
+            const st = fs.statSync(path.join(root, p));
+            out.push({ path: p, type: "file", size: st.size, executable: (st.mode & 0o111) !== 0 });
+          } else {
+            out.push({ path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
+          }
+        }
+      };
+      if (fs.existsSync(root)) walk("");
+      return out;
+    },
+    read(relPath) {
+      return fs.readFileSync(path.join(root, relPath));
+    },
+  };
+}
+
+const NAMESPACE_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$/;
+const SERVER_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/;
+
+/**
+ * Why a version folder name cannot be used, or null. The official rules accept almost any string as a
+ * version; a folder name and a static URL path segment must also be safe. Deliberate deviations from
+ * upstream (documented in the README): no `%`, `?`, `#` (they change the meaning of a URL on a static host),
+ * no names ending in `.json` or `.html` (they would collide with the `.json` twins and pretty URLs).
+ */
+export function versionFolderProblem(name: string): string | null {
+  if (name.length === 0) return "the version folder name is empty";
+  if (name.length > 255) return "the version is longer than 255 characters";
+  if (name === "." || name === "..") return `"${name}" would climb out of the server folder`;
+  if (name.startsWith(".")) return "a version folder must not start with '.' (hidden files and path tricks)";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "the version contains a NUL or control character";
+  if (/[/\\]/.test(name)) return "the version contains a path separator ('/' or '\\')";
+  if (/[%?#]/.test(name)) return "the version contains '%', '?' or '#', which a static host cannot serve in a path";
+  if (/[\s"*:<>|]/.test(name)) return "the version contains whitespace or one of \" * : < > |, which are not portable in file names";
+  if (/\.(json|html)$/i.test(name)) return "the version ends in .json or .html, which collides with the API's .json twins and .html pretty URLs";
+  if (name === "latest") return "version string 'latest' is reserved and cannot be used";
+  return null;
+}
+
+/** Load every version under the reader's root. Collects all problems; never throws on bad input. */
+export function loadTree(reader: TreeReader): LoadResult {
+  const root = reader.displayRoot;
+  const shown = (rel: string) => `${root}/${rel}`;
+  const diagnostics: Diagnostic[] = [];
+  const versions: LoadedVersion[] = [];
+  const items = reader.items().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byDir = new Map<string, TreeItem[]>();
+  let fileCount = 0;
+
+  for (const item of items) {
+    const parts = item.path.split("/");
+    const depth = parts.length;
+    if (item.type === "symlink" || item.type === "other") {
+      fileCount++;
+      diagnostics.push(
+        diag("error", item.type === "symlink" ? "file/symlink" : "file/not-regular", shown(item.path), `${item.type === "symlink" ? "a symbolic link" : "not a regular file or folder"}: only regular files are allowed under ${root}/.`, {
+          hint: "replace it with a regular file (copy the content); links can point outside the tree.",
+        }),
+      );
+      continue;
+    }
+    if (item.type === "directory") {
+      const name = parts[depth - 1]!;
+      if (depth === 1 && !NAMESPACE_RE.test(name)) {
+        diagnostics.push(diag("error", "layout/bad-namespace-folder", shown(item.path), `namespace folder "${name}" is not a valid namespace: it must start and end with a letter or digit and contain only letters, digits, '.' and '-'.`, { hint: "name the folder after the namespace part of the server name, e.g. io.github.<login>." }));
+      } else if (depth === 2 && !SERVER_RE.test(name)) {
+        diagnostics.push(diag("error", "layout/bad-server-folder", shown(item.path), `server folder "${name}" is not a valid server name part: it must start and end with a letter or digit and contain only letters, digits, '.', '_' and '-'.`, { hint: "name the folder after the part of the server name after the '/'." }));
+      } else if (depth === 3) {
+        const problem = versionFolderProblem(name);
+        if (problem) diagnostics.push(diag("error", "layout/bad-version-folder", shown(item.path), `version folder ${JSON.stringify(name)}: ${problem}.`, { hint: "use the exact version string of server.json, e.g. 1.0.0." }));
+      } else if (depth > 3) {
+        diagnostics.push(diag("error", "layout/unexpected-folder", shown(item.path), `unexpected folder: a version folder holds only ${[...VERSION_FILES].join(", ")}.`, { hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json.` }));
+      }
+      continue;
+    }
+    fileCount++;
+    if (depth !== 4 || !VERSION_FILES.has(parts[3]!)) {
+      diagnostics.push(
+        diag("error", "layout/unexpected-file", shown(item.path), depth === 4 ? `unexpected file "${parts[3]}": a version folder holds only ${[...VERSION_FILES].join(", ")}.` : "unexpected file: files belong in version folders.", {
+          hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json (plus an optional status.yaml).`,
+        }),
+      );
+      continue;
+    }
+    if (item.executable) {
+      diagnostics.push(diag("error", "file/executable", shown(item.path), "the file has its executable bit set; registry data must not be executable.", { hint: `run: chmod -x ${shown(item.path)}` }));
+    }
+    const dir = parts.slice(0, 3).join("/");
+    byDir.set(dir, [...(byDir.get(dir) ?? []), item]);
+  }
+
+  // Version folders that differ only in case collide on case-insensitive file systems (macOS, Windows).
+  const folded = new Map<string, string>();
+  for (const item of items) {
+    if (item.type !== "directory") continue;
+    const key = item.path.toLowerCase();
+    const prior = folded.get(key);
+    if (prior !== undefined && item.path.split("/").length === 3) {
+      diagnostics.push(diag("error", "layout/version-case-conflict", shown(item.path), `version folder "${item.path.split("/")[2]}" differs only in letter case from "${prior.split("/")[2]}".`, { hint: "versions of one server must differ by more than letter case; choose another version string." }));
+    } else if (prior === undefined) folded.set(key, item.path);
+  }
+
+  for (const item of items) {
+    if (item.type !== "directory" || item.path.split("/").length !== 3) continue;
+    const files = byDir.get(item.path) ?? [];
+    const [namespace, serverPart, version] = item.path.split("/") as [string, string, string];
+    if (versionFolderProblem(version) || !NAMESPACE_RE.test(namespace) || !SERVER_RE.test(serverPart)) continue;
+    const serverItem = files.find((f) => f.path.endsWith("/" + SERVER_FILE));
+    if (!serverItem) {
+      diagnostics.push(diag("error", "layout/missing-server-json", shown(item.path), "version folder without a server.json.", { hint: "add server.json, or remove the folder." }));
+      continue;
+    }
+    const loaded = loadVersion(reader, { namespace, serverPart, version, files, serverItem, shown }, diagnostics);
+    if (loaded) versions.push(loaded);
+  }
+  return { versions, diagnostics, fileCount };
+}
+
+interface VersionFiles {
+  namespace: string;
+  serverPart: string;
+  version: string;
+  files: TreeItem[];
+  serverItem: TreeItem;
+  shown: (rel: string) => string;
+}
+
+function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnostic[]): LoadedVersion | undefined {
+  const { namespace, serverPart, version, shown } = v;
+  const name = `${namespace}/${serverPart}`;
+  const dirRel = `${namespace}/${serverPart}/${version}`;
+  const file = shown(v.serverItem.path);
+  if (v.serverItem.size > MAX_SERVER_JSON_BYTES) {
+    diagnostics.push(diag("error", "file/too-large", file, `server.json is ${v.serverItem.size} bytes; the limit is ${MAX_SERVER_JSON_BYTES} bytes (64 KiB).`, { hint: "server.json describes a server; move long texts to the repository README." }));
+    return undefined;
+  }
+  const bytes = reader.read(v.serverItem.path);
+  const parsed = parseJsonBytes(bytes, file);
+  let doc: unknown;
+  if (parsed.kind === "invalid") {
+    diagnostics.push(...parsed.diagnostics);
+  } else {
+    doc = parsed.source.value;
+    checkPathAgreement(doc, name, version, file, bytes, diagnostics);
+  }
+
+  let status: StatusInfo = { status: "active" };
+  let statusFile: string | undefined;
+  let statusDoc: unknown;
+  let statusText: string | undefined;
+  const statusItem = v.files.find((f) => f.path.endsWith("/" + STATUS_FILE));
+  if (statusItem) {
+    statusFile = shown(statusItem.path);
+    const read = readStatusFile(reader, statusItem, statusFile, diagnostics);
+    if (read) {
+      statusDoc = read.doc;
+      statusText = read.text;
+      status = read.status;
+    }
+  }
+  const hasSignature = v.files.some((f) => f.path.endsWith("/" + SIGNATURE_FILE));
+  return {
+    namespace,
+    serverPart,
+    name,
+    version,
+    dir: shown(dirRel),
+    file,
+    bytes,
+    doc,
+    status,
+    ...(statusFile === undefined ? {} : { statusFile, statusDoc, statusText }),
+    hasSignature,
+  };
+}
+
+/** The path is the identity: `name` and `version` inside must agree with it exactly. */
+function checkPathAgreement(doc: unknown, name: string, version: string, file: string, bytes: Uint8Array, diagnostics: Diagnostic[]): void {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    diagnostics.push(diag("error", "schema/type", file, "document: must be a JSON object.", { line: 1, column: 1 }));
+    return;
+  }
+  const d = doc as Partial<Record<keyof ServerJson, unknown>>;
+  if (typeof d.name === "string" && d.name !== name) {
+    diagnostics.push(
+      diag("error", "layout/name-mismatch", file, `name "${d.name}" does not match its path, which says "${name}".`, {
+        pointer: "/name",
+        ...findKeyPosition(bytes, "name"),
+        hint: `move the file to servers/${d.name}/${version}/server.json, or set "name": "${name}".`,
+      }),
+    );
+  }
+  if (typeof d.version === "string" && d.version !== version) {
+    diagnostics.push(
+      diag("error", "layout/version-mismatch", file, `version "${d.version}" does not match its folder, which says "${version}".`, {
+        pointer: "/version",
+        ...findKeyPosition(bytes, "version"),
+        hint: `rename the folder to "${d.version}", or set "version": "${version}".`,
+      }),
+    );
+  }
+}
+
+/** Position of a top-level key's value, found by a positioned re-parse (only on the error path). */
+function findKeyPosition(bytes: Uint8Array, key: string): { line?: number; column?: number } {
+  const parsed = parseJsonBytes(bytes, "", true);
+  if (parsed.kind !== "ok") return {};
+  const pos = parsed.source.positions.get("/" + key);
+  return pos ? { line: pos.line, column: pos.column } : {};
+}
+
+function readStatusFile(reader: TreeReader, item: TreeItem, file: string, diagnostics: Diagnostic[]): { doc: unknown; text: string; status: StatusInfo } | undefined {
+  if (item.size > MAX_SIDE_FILE_BYTES) {
+    diagnostics.push(diag("error", "file/too-large", file, `status.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`, { hint: "status.yaml holds only status and statusMessage (≤ 500 characters)." }));
+    return undefined;
+  }
+  const decoded = decodeUtf8(reader.read(item.path), file);
+  if (decoded.kind === "invalid") {
+    diagnostics.push(...decoded.diagnostics);
+    return undefined;
+  }
+  const parsed = parseStatusYaml(decoded.text, file);
+  if (parsed.kind === "invalid") {
+    diagnostics.push(...parsed.diagnostics);
+    return undefined;
+  }
+  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
+  const status = doc?.status;
+  const text = decoded.text;
+  if (status !== "active" && status !== "deprecated" && status !== "deleted") return { doc, text, status: { status: "active" } };
+  const message = typeof doc?.statusMessage === "string" ? doc.statusMessage : undefined;
+  return { doc, text, status: message === undefined ? { status } : { status, statusMessage: message } };
+}
+
+export interface YamlPositions {
+  readonly doc: unknown;
+  readonly positionOf: (pointer: string) => { line: number; column: number } | undefined;
+}
+
+/** Parse status.yaml strictly (YAML 1.2 core schema, unique keys), keeping positions for messages. */
+export function parseStatusYaml(text: string, file: string): { kind: "ok"; doc: unknown; positionOf: YamlPositions["positionOf"] } | { kind: "invalid"; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, schema: "core", prettyErrors: false });
+  if (document.errors.length > 0) {
+    return {
+      kind: "invalid",
+      diagnostics: document.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        const code = e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax";
+        return diag("error", code, file, `${e.message.split("\n")[0]}`, { line: pos.line, column: pos.col, hint: 'status.yaml looks like:\nstatus: deprecated\nstatusMessage: "Please upgrade to 2.0.0"' });
+      }),
+    };
+  }
+  const positionOf = (pointer: string) => {
+    const key = pointer.split("/")[1];
+    const node = key === undefined || key === "" ? document.contents : document.get(key, true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (!range) return undefined;
+    const p = lineCounter.linePos(range[0]);
+    return { line: p.line, column: p.col };
+  };
+  return { kind: "ok", doc: document.toJS(), positionOf };
+}
