@@ -1,0 +1,247 @@
+// OCI back-reference: the image config's label `io.modelcontextprotocol.server.name` equals the server
+// name (UPSTREAM §4.5, internal/validators/registries/oci.go). The official registry uses
+// go-containerregistry's remote.Image with anonymous auth; this is the same flow by hand:
+//   manifest GET → 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` → anonymous token →
+//   manifest GET again → an index / manifest list is resolved to one manifest (linux/amd64 first, as
+//   remote.Image does) → config blob → labels. Digests are checked on the way, so the evidence names
+//   exactly the bytes that were looked at.
+
+import { createHash } from "node:crypto";
+import { resultFor, type CheckResult, type PackageCheckInput } from "./check.ts";
+import { bodyJson, describeOutcome, type HttpClient, type HttpOutcome } from "./http.ts";
+
+export const OCI_LABEL = "io.modelcontextprotocol.server.name";
+
+export interface OciDeps {
+  readonly http: HttpClient;
+  /** Registry host (as in the reference, e.g. `docker.io`, `ghcr.io`) → base URL override. */
+  readonly endpoints: Readonly<Record<string, string>>;
+}
+
+export interface ImageReference {
+  /** As go-containerregistry names it: Docker Hub is `index.docker.io`. */
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+const DOCKER_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+export type ParsedReference = { readonly kind: "ok"; readonly ref: ImageReference } | { readonly kind: "invalid"; readonly reason: string };
+
+/** `[registry/]repository[:tag][@digest]`, with go-containerregistry's defaults (Docker Hub, `library/`, `latest`). */
+export function parseImageReference(identifier: string): ParsedReference {
+  let rest = identifier;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return { kind: "invalid", reason: `invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>` };
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return { kind: "invalid", reason: `invalid tag ${JSON.stringify(tag)}` };
+  }
+  const slash = rest.indexOf("/");
+  const first = slash >= 0 ? rest.slice(0, slash) : "";
+  let registry = "index.docker.io";
+  let repository = rest;
+  if (slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost")) {
+    registry = first.toLowerCase();
+    repository = rest.slice(slash + 1);
+  }
+  if (DOCKER_HOSTS.has(registry)) {
+    registry = "index.docker.io";
+    if (!repository.includes("/")) repository = `library/${repository}`;
+  }
+  if (!REPOSITORY.test(repository)) return { kind: "invalid", reason: `invalid repository ${JSON.stringify(repository)}: lower-case letters, digits and separators only` };
+  return { kind: "ok", ref: { registry, repository, ...(tag !== undefined ? { tag } : digest ? {} : { tag: "latest" }), ...(digest ? { digest } : {}) } };
+}
+
+/** The official allowlist (UPSTREAM §4.5). */
+export function isAllowedOciRegistry(registry: string): boolean {
+  return (
+    DOCKER_HOSTS.has(registry) ||
+    registry === "ghcr.io" ||
+    registry === "quay.io" ||
+    registry === "mcr.microsoft.com" ||
+    registry.endsWith(".pkg.dev") ||
+    registry.endsWith(".azurecr.io")
+  );
+}
+
+function registryBase(registry: string, endpoints: Readonly<Record<string, string>>): string {
+  if (DOCKER_HOSTS.has(registry)) {
+    for (const alias of ["docker.io", "index.docker.io", "registry-1.docker.io"]) {
+      const configured = endpoints[alias];
+      if (configured) return configured;
+    }
+    return "https://registry-1.docker.io";
+  }
+  return endpoints[registry] ?? `https://${registry}`;
+}
+
+const MANIFEST_ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
+
+/** `Bearer realm="…",service="…",scope="…"` → its parameters. */
+export function parseBearerChallenge(header: string | null): Record<string, string> | undefined {
+  if (!header || !/^\s*bearer\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.replace(/^\s*bearer\s+/i, "").matchAll(/([a-zA-Z_]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g)) {
+    params[(m[1] as string).toLowerCase()] = m[2] ?? m[3] ?? "";
+  }
+  return params;
+}
+
+const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+type Step = { kind: "ok"; outcome: Extract<HttpOutcome, { kind: "response" }> } | { kind: "stop"; result: CheckResult };
+
+export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps): Promise<CheckResult> {
+  const result = resultFor("oci", input);
+  const { pkg, serverName } = input;
+  const id = pkg.identifier;
+  if (!id) return result("fail", "oci/precondition", "package identifier is required for OCI packages");
+  if (pkg.registryBaseUrl) {
+    return result("fail", "oci/precondition", "OCI packages must not have 'registryBaseUrl' field - use canonical reference in 'identifier' instead (e.g., 'docker.io/owner/image:1.0.0')");
+  }
+  if (pkg.version) {
+    return result("fail", "oci/precondition", "OCI packages must not have 'version' field - include version in 'identifier' instead (e.g., 'docker.io/owner/image:1.0.0')");
+  }
+  if (pkg.fileSha256) return result("fail", "oci/precondition", "OCI packages must not have 'fileSha256' field");
+  const parsed = parseImageReference(id);
+  if (parsed.kind === "invalid") return result("fail", "oci/invalid-reference", `invalid OCI reference: ${parsed.reason}`, { identifier: id });
+  const ref = parsed.ref;
+  if (!isAllowedOciRegistry(ref.registry)) return result("fail", "oci/unsupported-registry", `unsupported OCI registry: ${ref.registry}`, { identifier: id, registry: ref.registry });
+
+  const base = registryBase(ref.registry, deps.endpoints);
+  const evidence: Record<string, unknown> = { identifier: id, registry: ref.registry, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}) };
+  let token: string | undefined;
+
+  const fail = (outcome: HttpOutcome): CheckResult => {
+    if (outcome.kind !== "response") {
+      const timeout = outcome.kind === "timeout";
+      return result(
+        "error",
+        timeout ? "oci/timeout" : "oci/unavailable",
+        timeout
+          ? `OCI registry did not answer in time while validating '${id}' (${describeOutcome(outcome)}); please retry shortly`
+          : `failed to fetch OCI image '${id}': ${describeOutcome(outcome)}; please retry shortly`,
+        evidence,
+      );
+    }
+    const s = outcome.status;
+    if (s === 404) return result("fail", "oci/not-found", `OCI image '${id}' does not exist in the registry`, { ...evidence, status: s });
+    if (s === 401 || s === 403) return result("fail", "oci/private", `OCI image '${id}' is private or requires authentication. Only public images are supported`, { ...evidence, status: s });
+    if (s === 429) return result("error", "oci/rate-limited", `OCI registry is currently rate-limiting validations for '${id}'; please retry shortly`, { ...evidence, status: s });
+    return result(s >= 500 ? "error" : "fail", "oci/unavailable", `failed to fetch OCI image '${id}': registry answered status ${s}`, { ...evidence, status: s });
+  };
+
+  /** GET with the anonymous token dance on the first 401. */
+  async function get(url: string, accept?: string): Promise<Step> {
+    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) });
+    let outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, timeoutMs: 30_000 });
+    if (outcome.kind === "response" && outcome.status === 401 && token === undefined) {
+      const challenge = parseBearerChallenge(outcome.headers.get("www-authenticate"));
+      if (challenge?.realm) {
+        const tokenUrl = new URL(challenge.realm);
+        if (challenge.service) tokenUrl.searchParams.set("service", challenge.service);
+        tokenUrl.searchParams.set("scope", challenge.scope || `repository:${ref.repository}:pull`);
+        const tokenOutcome = await deps.http.request(tokenUrl.href, { headers: { Accept: "application/json" } });
+        if (tokenOutcome.kind !== "response" || tokenOutcome.status !== 200) return { kind: "stop", result: fail(tokenOutcome) };
+        const body = bodyJson(tokenOutcome.body) as { token?: unknown; access_token?: unknown } | undefined;
+        const t = typeof body?.token === "string" ? body.token : typeof body?.access_token === "string" ? body.access_token : undefined;
+        if (!t) return { kind: "stop", result: result("error", "oci/bad-response", `OCI registry token endpoint for '${id}' returned no token`, evidence) };
+        token = t;
+        outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, timeoutMs: 30_000 });
+      }
+    }
+    if (outcome.kind !== "response" || outcome.status !== 200) return { kind: "stop", result: fail(outcome) };
+    return { kind: "ok", outcome };
+  }
+
+  const manifestUrl = (reference: string) => `${base}/v2/${ref.repository}/manifests/${reference}`;
+  const first = await get(manifestUrl(ref.digest ?? (ref.tag as string)), MANIFEST_ACCEPT);
+  if (first.kind === "stop") return first.result;
+  let manifestBytes = first.outcome.body;
+  let manifestDigest = sha256(manifestBytes);
+  if (ref.digest && ref.digest !== manifestDigest) {
+    return result("fail", "oci/digest-mismatch", `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${ref.digest}`, evidence);
+  }
+  let manifest = bodyJson(manifestBytes) as Manifest | undefined;
+  if (manifest && Array.isArray(manifest.manifests)) {
+    // A multi-arch index / manifest list: pick one image, as remote.Image does (linux/amd64).
+    const chosen = pickPlatform(manifest.manifests);
+    if (!chosen) return result("fail", "oci/no-image", `OCI image '${id}' is an index without a runnable image manifest`, { ...evidence, indexDigest: manifestDigest });
+    evidence.indexDigest = manifestDigest;
+    evidence.platform = chosen.platform ? `${chosen.platform.os}/${chosen.platform.architecture}${chosen.platform.variant ? `/${chosen.platform.variant}` : ""}` : "unspecified";
+    const next = await get(manifestUrl(chosen.digest), MANIFEST_ACCEPT);
+    if (next.kind === "stop") return next.result;
+    manifestBytes = next.outcome.body;
+    manifestDigest = sha256(manifestBytes);
+    if (manifestDigest !== chosen.digest) {
+      return result("fail", "oci/digest-mismatch", `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${chosen.digest}`, evidence);
+    }
+    manifest = bodyJson(manifestBytes) as Manifest | undefined;
+  }
+  evidence.manifestDigest = manifestDigest;
+  const configDigest = manifest?.config?.digest;
+  if (typeof configDigest !== "string" || !DIGEST.test(configDigest)) {
+    return result("error", "oci/bad-response", `failed to get image config: the manifest of '${id}' has no config digest`, evidence);
+  }
+  evidence.configDigest = configDigest;
+  const blob = await get(`${base}/v2/${ref.repository}/blobs/${configDigest}`);
+  if (blob.kind === "stop") return blob.result;
+  if (sha256(blob.outcome.body) !== configDigest) {
+    return result("fail", "oci/digest-mismatch", `OCI image '${id}': the config blob does not match its digest ${configDigest}`, evidence);
+  }
+  const config = bodyJson(blob.outcome.body) as { config?: { Labels?: Record<string, unknown> | null } } | undefined;
+  const labels = config?.config?.Labels ?? undefined;
+  const label = labels ? labels[OCI_LABEL] : undefined;
+  const seen = { ...evidence, label: typeof label === "string" ? label : null };
+  if (typeof label !== "string") {
+    return result(
+      "fail",
+      "oci/label-missing",
+      `OCI image '${id}' is missing required annotation. Add this to your Dockerfile: LABEL ${OCI_LABEL}="${serverName}"`,
+      seen,
+    );
+  }
+  if (label !== serverName) {
+    return result("fail", "oci/label-mismatch", `OCI image ownership validation failed. Expected annotation '${OCI_LABEL}' = '${serverName}', got '${label}'`, seen);
+  }
+  return result("pass", "oci/ok", `OCI image '${id}' (${manifestDigest}) carries ${OCI_LABEL}=${label}`, seen);
+}
+
+interface Descriptor {
+  readonly digest: string;
+  readonly mediaType?: string;
+  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
+}
+interface Manifest {
+  readonly manifests?: readonly Descriptor[];
+  readonly config?: { readonly digest?: unknown };
+}
+
+function pickPlatform(manifests: readonly unknown[]): Descriptor | undefined {
+  const descriptors = manifests.filter(
+    (m): m is Descriptor => typeof m === "object" && m !== null && typeof (m as Descriptor).digest === "string" && DIGEST.test((m as Descriptor).digest),
+  );
+  // Attestations (buildx provenance) are listed with platform unknown/unknown.
+  const images = descriptors.filter((d) => d.platform?.os !== "unknown");
+  return images.find((d) => d.platform?.os === "linux" && d.platform.architecture === "amd64") ?? images[0];
+}
