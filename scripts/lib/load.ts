@@ -178,10 +178,11 @@ export function loadTree(reader: TreeReader): LoadResult {
   // Version folders that differ only in case collide on case-insensitive file systems (macOS, Windows).
   const folded = new Map<string, string>();
   for (const item of items) {
-    if (item.type !== "directory") continue;
-    const key = item.path.toLowerCase();
+    const parts = item.path.split("/");
+    if (item.type !== "directory" || parts.length !== 3) continue;
+    const key = `${parts[0]}/${parts[1]}/${parts[2]!.toLowerCase()}`;
     const prior = folded.get(key);
-    if (prior !== undefined && item.path.split("/").length === 3) {
+    if (prior !== undefined) {
       diagnostics.push(diag("error", "layout/version-case-conflict", shown(item.path), `version folder "${item.path.split("/")[2]}" differs only in letter case from "${prior.split("/")[2]}".`, { hint: "versions of one server must differ by more than letter case; choose another version string." }));
     } else if (prior === undefined) folded.set(key, item.path);
   }

@@ -115,8 +115,9 @@ export function chooseSchema(doc: unknown): SchemaChoice {
 /** Full JSON Schema validation against the schema `$schema` names (plus the `$schema` checks). */
 export function checkServerSchema(doc: unknown): Finding[] {
   const choice = chooseSchema(doc);
-  if (choice.kind === "invalid") return choice.findings;
-  const validate = validatorFor(choice.version, SERVER_SCHEMAS[choice.version]!);
+  // Without a usable $schema, still check against the current schema so that one run reports everything.
+  const version = choice.kind === "ok" ? choice.version : CURRENT_SCHEMA_VERSION;
+  const validate = validatorFor(version, SERVER_SCHEMAS[version]!);
   if (validate(doc)) return choice.findings;
   return [...choice.findings, ...ajvFindings(validate.errors ?? [], "schema")];
 }
