@@ -71,8 +71,10 @@ type Path = readonly (string | number)[];
 type Obj = Readonly<Record<string, unknown>>;
 export type Rule = (doc: Readonly<Record<string, unknown>>) => Finding[];
 
-const error = (code: string, path: Path, message: string, hint?: string): Finding =>
-  hint === undefined ? { severity: "error", code, pointer: toPointer(path), message } : { severity: "error", code, pointer: toPointer(path), message, hint };
+function error(code: string, path: Path, message: string, hint?: string): Finding {
+  const pointer = toPointer(path);
+  return hint === undefined ? { severity: "error", code, pointer, message } : { severity: "error", code, pointer, message, hint };
+}
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (o: Obj, key: string): string | undefined => (typeof o[key] === "string" ? (o[key] as string) : undefined);
