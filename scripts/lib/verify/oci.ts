@@ -16,6 +16,8 @@ export interface OciDeps {
   readonly http: HttpClient;
   /** Registry host (as in the reference, e.g. `docker.io`, `ghcr.io`) → base URL override. */
   readonly endpoints: Readonly<Record<string, string>>;
+  /** Per request; upstream allows 30 s for the whole image fetch. Default: the HTTP client's. */
+  readonly timeoutMs?: number;
 }
 
 export interface ImageReference {
@@ -154,7 +156,7 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   /** GET with the anonymous token dance on the first 401. */
   async function get(url: string, accept?: string): Promise<Step> {
     const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) });
-    let outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, timeoutMs: 30_000 });
+    let outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
     if (outcome.kind === "response" && outcome.status === 401 && token === undefined) {
       const challenge = parseBearerChallenge(outcome.headers.get("www-authenticate"));
       if (challenge?.realm) {
@@ -167,7 +169,7 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
         const t = typeof body?.token === "string" ? body.token : typeof body?.access_token === "string" ? body.access_token : undefined;
         if (!t) return { kind: "stop", result: result("error", "oci/bad-response", `OCI registry token endpoint for '${id}' returned no token`, evidence) };
         token = t;
-        outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, timeoutMs: 30_000 });
+        outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
       }
     }
     if (outcome.kind !== "response" || outcome.status !== 200) return { kind: "stop", result: fail(outcome) };
