@@ -11,19 +11,14 @@ import s20251017 from "../../schemas/server/2025-10-17.json" with { type: "json"
 import s20251211 from "../../schemas/server/2025-12-11.json" with { type: "json" };
 import statusSchema from "../../schemas/status.schema.json" with { type: "json" };
 import { CURRENT_SCHEMA_URL, CURRENT_SCHEMA_VERSION } from "./model.ts";
+import type { Finding } from "./rules.ts";
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
 const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
 
 /** A problem inside one document, located by JSON pointer; the caller adds the file and the position. */
-export interface Finding {
-  readonly severity: "error" | "warning";
-  readonly code: string;
-  readonly pointer: string;
-  readonly message: string;
-  readonly hint?: string;
-}
+export type { Finding };
 
 /** Every released server.json schema, oldest first (UPSTREAM.md §1.1). `draft` is not released. */
 export const SERVER_SCHEMAS: Readonly<Record<string, object>> = {
