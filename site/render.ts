@@ -1,0 +1,300 @@
+// The site's pages as HTML strings: home (with the first results prerendered), one page per server, 404.
+// All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
+
+import { REGISTRY_META_KEY, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
+import { buildInstallOptions, type InstallOption, type Setting, type Snippet } from "../scripts/lib/snippets.ts";
+import { escapeHtml, externalLink } from "./html.ts";
+import { serverPageDir, splitName } from "./src/paths.ts";
+import { STATUS_CODES, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";
+import type { ServerGroup } from "./servers.ts";
+
+export interface Assets {
+  /** Paths relative to the site root, with a content-hash query to defeat stale caches. */
+  readonly css: string;
+  readonly js: string;
+  readonly index: string;
+}
+
+export const SITE_NAME = "MCP server registry";
+/** How many results the home page shows before "Show more" (prerendered and in the browser). */
+export const PAGE_SIZE = 50;
+
+interface PageOptions {
+  readonly title: string;
+  readonly description: string;
+  /** Relative path from the page to the site root: "" or "../../../". */
+  readonly root: string;
+  readonly assets: Assets;
+  readonly info: BuildInfo;
+  readonly main: string;
+}
+
+function footer(info: BuildInfo, root: string): string {
+  const commit = info.gitCommit === null ? "a working tree" : `commit <code>${escapeHtml(info.gitCommit.slice(0, 12))}</code>`;
+  return `<footer class="site-footer"><p>Built from ${commit}, serial ${escapeHtml(info.serial)}, data as of <time datetime="${escapeHtml(info.generatedAt)}">${escapeHtml(info.generatedAt)}</time>. ` +
+    `Machine-readable: <a href="${root}v0.1/servers.json">the /v0.1 API</a>.</p></footer>`;
+}
+
+function page(o: PageOptions): string {
+  const root = o.root === "" ? "./" : o.root;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(o.title)}</title>
+<meta name="description" content="${escapeHtml(o.description)}">
+<meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${o.root}${escapeHtml(o.assets.css)}">
+<script type="module" src="${o.root}${escapeHtml(o.assets.js)}"></script>
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="site-header"><nav aria-label="Site"><a class="brand" href="${root}">${SITE_NAME}</a><a href="${o.root}v0.1/servers.json">API</a></nav></header>
+<main id="main" tabindex="-1">
+${o.main}
+</main>
+${footer(o.info, o.root)}
+</body>
+</html>
+`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Badges and result items (the browser renders the same markup in site/src/app.ts)
+
+function statusBadge(status: string): string {
+  return `<span class="badge badge-${escapeHtml(status)}">${escapeHtml(status)}</span>`;
+}
+
+function resultItem(index: SearchIndexFile, i: number, root: string): string {
+  const ns = index.namespaces[index.ns[i] ?? 0] ?? "";
+  const name = index.name[i] ?? "";
+  const full = `${ns}/${name}`;
+  const status = STATUS_CODES[index.status[i] ?? 0] ?? "active";
+  const versions = index.versions[i] ?? 1;
+  const title = index.title[i] ?? "";
+  const badges: string[] = [];
+  if (status !== "active") badges.push(`<li>${statusBadge(status)}</li>`);
+  for (const t of index.packages[i] ?? []) badges.push(`<li><span class="badge">${escapeHtml(index.packageTypes[t] ?? "")}</span></li>`);
+  if ((index.transport[i] ?? 0) & TRANSPORT_REMOTE) badges.push(`<li><span class="badge">remote</span></li>`);
+  const meta = `${title === "" ? "" : `${escapeHtml(title)} · `}v${escapeHtml(index.version[i] ?? "")}${versions > 1 ? ` · ${versions} versions` : ""}`;
+  return `<li class="result"><h2 class="result-name"><a href="${root}${escapeHtml(serverPageDir(full))}">${escapeHtml(full)}</a></h2>` +
+    `<p class="result-meta">${meta}</p><p class="result-desc">${escapeHtml(index.description[i] ?? "")}</p>` +
+    (badges.length > 0 ? `<ul class="badges" aria-label="Facts">${badges.join("")}</ul>` : "") + `</li>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Home
+
+export function renderHome(index: SearchIndexFile, firstPage: readonly number[], total: number, versionCount: number, assets: Assets, info: BuildInfo): string {
+  const typeOptions = index.packageTypes.map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(t)}</option>`).join("");
+  const servers = index.name.length;
+  const main = `<h1>MCP servers</h1>
+<p class="lead">${servers} servers, ${versionCount} versions. Search by name (typos are fine), title or description.</p>
+<form class="search" role="search" id="search" data-index="${escapeHtml(assets.index)}" data-page-size="${PAGE_SIZE}">
+<div class="field field-query"><label for="q">Search servers</label>
+<input id="q" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="q-hint" aria-controls="results">
+<p id="q-hint" class="hint">Press <kbd>/</kbd> to come back here. Results update as you type.</p></div>
+<div class="field"><label for="f-type">Package type</label><select id="f-type" name="type"><option value="">Any</option>${typeOptions}</select></div>
+<div class="field"><label for="f-transport">Transport</label><select id="f-transport" name="transport"><option value="">Any</option><option value="local">Local (package)</option><option value="remote">Remote</option></select></div>
+<div class="field"><label for="f-status">Status</label><select id="f-status" name="status"><option value="">Active and deprecated</option><option value="active">Active</option><option value="deprecated">Deprecated</option><option value="deleted">Deleted</option><option value="any">Any</option></select></div>
+<noscript><p class="hint">Search needs JavaScript; the list below shows the first servers by name, and each links to its page.</p></noscript>
+</form>
+<p id="result-count" class="result-count" role="status" aria-live="polite">${total} servers</p>
+<ol id="results" class="results">${firstPage.map((i) => resultItem(index, i, "")).join("\n")}</ol>
+<button type="button" id="more" class="more"${total > firstPage.length ? "" : " hidden"}>Show more</button>`;
+  return page({
+    title: SITE_NAME,
+    description: `Search ${servers} MCP servers and copy install snippets for VS Code, Claude Desktop and Cursor.`,
+    root: "",
+    assets,
+    info,
+    main,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server page
+
+function encodeApiSegment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function apiBase(root: string, fullName: string): string {
+  const [ns, name] = splitName(fullName);
+  return `${root}v0.1/servers/${encodeApiSegment(ns)}/${encodeApiSegment(name)}`;
+}
+
+function iconLabel(icon: Icon): string {
+  const parts = [icon.mimeType, icon.sizes?.join(" "), icon.theme === undefined ? undefined : `${icon.theme} theme`].filter((p) => typeof p === "string" && p !== "");
+  return parts.length === 0 ? "icon" : `icon (${parts.join(", ")})`;
+}
+
+function facts(record: VersionRecord, root: string): string {
+  const s = record.server;
+  const rows: string[] = [`<dt>Latest version</dt><dd>${escapeHtml(record.version)}</dd>`];
+  if (s.repository !== undefined && typeof s.repository === "object") {
+    const sub = typeof s.repository.subfolder === "string" ? ` <span class="muted">(folder <code>${escapeHtml(s.repository.subfolder)}</code>)</span>` : "";
+    rows.push(`<dt>Repository</dt><dd>${externalLink(s.repository.url)}${sub}</dd>`);
+  }
+  if (s.websiteUrl !== undefined) rows.push(`<dt>Website</dt><dd>${externalLink(s.websiteUrl)}</dd>`);
+  const icons = Array.isArray(s.icons) ? s.icons.filter((i) => i !== null && typeof i === "object") : [];
+  if (icons.length > 0) {
+    // Icons are external URLs: loading them would be a request outside the site, so they are links only.
+    rows.push(`<dt>Icons</dt><dd><ul class="inline-list">${icons.map((i) => `<li>${externalLink(i.src, iconLabel(i))}</li>`).join("")}</ul></dd>`);
+  }
+  const api = apiBase(root, record.name);
+  rows.push(`<dt>API</dt><dd><a href="${escapeHtml(api)}/versions/latest.json">latest.json</a> · <a href="${escapeHtml(api)}/versions.json">versions.json</a></dd>`);
+  return `<dl class="facts">${rows.join("")}</dl>`;
+}
+
+function statusNotice(record: VersionRecord): string {
+  const { status, statusMessage } = record.official;
+  if (status === "active") return "";
+  const what = status === "deleted" ? "This server's latest version is deleted." : "This server is deprecated.";
+  const message = typeof statusMessage === "string" && statusMessage !== "" ? ` <span class="status-message">${escapeHtml(statusMessage)}</span>` : "";
+  return `<div class="notice notice-${escapeHtml(status)}" role="note">${statusBadge(status)} ${what}${message}</div>`;
+}
+
+function snippetBlock(option: InstallOption, snippet: Snippet, isOpen: boolean): string {
+  const id = `snippet-${option.id}-${snippet.id}`;
+  const file = snippet.file === undefined ? "command line" : snippet.file;
+  return `<details class="snippet"${isOpen ? " open" : ""}><summary>${escapeHtml(snippet.label)} <span class="muted">${escapeHtml(file)}</span></summary>` +
+    `<div class="snippet-body"><pre tabindex="0" aria-label="${escapeHtml(`${snippet.label} snippet`)}"><code id="${escapeHtml(id)}" class="language-${snippet.language}">${escapeHtml(snippet.text)}</code></pre>` +
+    `<button type="button" class="copy" data-copy="${escapeHtml(id)}" hidden>Copy<span class="visually-hidden"> ${escapeHtml(snippet.label)} snippet</span></button></div></details>`;
+}
+
+function settingsTable(option: InstallOption): string {
+  if (option.settings.length === 0) return "";
+  const row = (s: Setting): string =>
+    `<tr><th scope="row"><code>${escapeHtml(s.name)}</code></th><td>${escapeHtml(s.kind)}</td><td>${s.isRequired ? "required" : "optional"}${s.isSecret ? ", secret" : ""}</td>` +
+    `<td>${s.default === undefined ? "" : `<code>${escapeHtml(s.default)}</code>`}${s.choices === undefined ? "" : ` <span class="muted">one of ${s.choices.map((c) => `<code>${escapeHtml(c)}</code>`).join(", ")}</span>`}</td>` +
+    `<td>${escapeHtml(s.description ?? "")}</td></tr>`;
+  return `<div class="table-wrap"><table class="settings"><caption>Settings</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Use</th><th scope="col">Default</th><th scope="col">Description</th></tr></thead>` +
+    `<tbody>${option.settings.map(row).join("")}</tbody></table></div>`;
+}
+
+function installSection(record: VersionRecord): string {
+  if (record.official.status === "deleted") return "";
+  const options = buildInstallOptions(record.server);
+  const body = options.length === 0
+    ? `<p>This server lists no packages or remotes; see its website or repository for how to install it.</p>`
+    : options
+        .map((option) => {
+          const headingId = `option-${option.id}`;
+          const kind = option.kind === "package" ? "Package" : "Remote";
+          const notes = option.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("");
+          const snippets = option.snippets.map((s, i) => snippetBlock(option, s, i === 0)).join("");
+          return `<section class="option" aria-labelledby="${headingId}"><h3 id="${headingId}">${kind}: <code>${escapeHtml(option.label)}</code></h3>${notes}${snippets}${settingsTable(option)}</section>`;
+        })
+        .join("");
+  return `<section aria-labelledby="install"><h2 id="install">Install</h2>
+<p class="hint">Secrets are placeholders: VS Code asks for them (<code>\${input:…}</code>); elsewhere replace <code>&lt;YOUR_…&gt;</code>.</p>
+<p id="copy-status" class="visually-hidden" role="status" aria-live="polite"></p>
+${body}</section>`;
+}
+
+function versionsSection(group: ServerGroup, root: string): string {
+  const api = apiBase(root, group.name);
+  const rows = group.versions
+    .map((v) => {
+      const status = v.official.status;
+      const message = typeof v.official.statusMessage === "string" && v.official.statusMessage !== "" ? ` <span class="status-message">${escapeHtml(v.official.statusMessage)}</span>` : "";
+      const latest = v === group.latest ? ` <span class="badge badge-latest">latest</span>` : "";
+      const published = escapeHtml(v.official.publishedAt);
+      return `<tr class="version-${escapeHtml(status)}"><th scope="row">${escapeHtml(v.version)}${latest}</th><td>${statusBadge(status)}${message}</td>` +
+        `<td><time datetime="${published}">${escapeHtml(v.official.publishedAt.slice(0, 10))}</time></td>` +
+        `<td><a href="${escapeHtml(api)}/versions/${escapeHtml(encodeApiSegment(v.version))}.json" aria-label="${escapeHtml(`Version ${v.version} as JSON`)}">JSON</a></td></tr>`;
+    })
+    .join("");
+  return `<section aria-labelledby="versions"><h2 id="versions">Versions</h2><div class="table-wrap"><table class="versions">` +
+    `<thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Published</th><th scope="col">Data</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
+/**
+ * Verification evidence recorded by the registry for a version, read from the record's registry `_meta`
+ * (never from `server._meta`, which the author writes and could fake).
+ */
+export function verificationOf(record: VersionRecord): unknown {
+  const meta = (record as VersionRecord & { readonly _meta?: unknown })._meta;
+  if (meta === null || typeof meta !== "object") return undefined;
+  return Object.hasOwn(meta, REGISTRY_META_KEY) ? (meta as Record<string, unknown>)[REGISTRY_META_KEY] : undefined;
+}
+
+function verificationSection(record: VersionRecord): string {
+  const evidence = verificationOf(record);
+  if (evidence === undefined) return "";
+  const checks = evidence !== null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
+    ? ((evidence as { checks: unknown[] }).checks.filter((c) => c !== null && typeof c === "object") as Record<string, unknown>[])
+    : undefined;
+  const body = checks === undefined
+    ? `<pre tabindex="0">${escapeHtml(JSON.stringify(evidence, null, 2))}</pre>`
+    : `<div class="table-wrap"><table class="checks"><thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Message</th><th scope="col">Evidence</th></tr></thead><tbody>` +
+      checks
+        .map((c) => `<tr><th scope="row">${escapeHtml(c.kind)}</th><td><span class="badge badge-check-${escapeHtml(c.status)}">${escapeHtml(c.status)}</span></td><td>${escapeHtml(c.message)}</td>` +
+          `<td>${c.evidence === undefined ? "" : `<pre tabindex="0">${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre>`}</td></tr>`)
+        .join("") + `</tbody></table></div>`;
+  return `<section aria-labelledby="verification"><h2 id="verification">Verification</h2><p class="hint">What the registry checked when version ${escapeHtml(record.version)} was added.</p>${body}</section>`;
+}
+
+export function renderServerPage(group: ServerGroup, assets: Assets, info: BuildInfo): string {
+  const root = "../../../";
+  const record = group.latest;
+  const s = record.server;
+  const [ns, name] = splitName(group.name);
+  const title = typeof s.title === "string" && s.title !== "" ? `<p class="server-title">${escapeHtml(s.title)}</p>` : "";
+  const initial = (name.match(/[A-Za-z0-9]/)?.[0] ?? "?").toUpperCase();
+  const main = `<nav aria-label="Breadcrumb" class="breadcrumb"><a href="${root}">All servers</a></nav>
+<article class="server">
+<header class="server-header"><span class="avatar" aria-hidden="true">${escapeHtml(initial)}</span><div>
+<h1><span class="ns">${escapeHtml(ns)}/</span>${escapeHtml(name)}</h1>${title}</div></header>
+${statusNotice(record)}
+<p class="server-desc">${escapeHtml(s.description)}</p>
+${facts(record, root)}
+${installSection(record)}
+${versionsSection(group, root)}
+${verificationSection(record)}
+</article>`;
+  const titleText = typeof s.title === "string" && s.title !== "" ? `${s.title} (${group.name})` : group.name;
+  return page({ title: `${titleText} · ${SITE_NAME}`, description: String(s.description ?? ""), root, assets, info, main });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 404: served for any missing path at any depth, so it cannot use relative URLs to assets. It is self-contained,
+// and a small inline script finds the site root from the known top-level folders.
+
+export function render404(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not found · ${SITE_NAME}</title>
+<meta name="color-scheme" content="light dark">
+<link rel="icon" href="data:,">
+<style>body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}a{color:LinkText}a:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}</style>
+</head>
+<body>
+<main>
+<h1>Not found</h1>
+<p>There is no page or API document at this address.</p>
+<p><a id="home" href="./">Search the registry</a></p>
+</main>
+<script>
+(function () {
+  var path = location.pathname;
+  var m = path.match(/^(.*?\\/)(?:s|assets|v0|v0\\.1)\\//);
+  var root = m ? m[1] : path.replace(/[^\\/]*$/, "");
+  var last = path.replace(/\\/+$/, "").split("/").pop() || "";
+  try { last = decodeURIComponent(last); } catch (e) {}
+  var a = document.getElementById("home");
+  a.href = root + (last ? "?q=" + encodeURIComponent(last.replace(/\\.(json|html)$/, "")) : "");
+  if (last) a.textContent = "Search the registry for \\u201c" + last + "\\u201d";
+})();
+</script>
+</body>
+</html>
+`;
+}
