@@ -13,6 +13,7 @@
 import type { LoadedVersion } from "./load.ts";
 import { compareVersions, pickLatest } from "./versions.ts";
 import type { History } from "./git-history.ts";
+import { mergeImportedTimes } from "./provenance.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
@@ -30,7 +31,7 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
   for (const v of versions) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
   const records: VersionRecord[] = [];
   for (const [, list] of byName) {
-    const timed = list.map((v) => ({ v, times: history.timesOf(`${v.namespace}/${v.serverPart}/${v.version}`) }));
+    const timed = list.map((v) => ({ v, times: mergeImportedTimes(history.timesOf(`${v.namespace}/${v.serverPart}/${v.version}`), v.imported) }));
     const latest = pickLatest(timed, (t) => ({ version: t.v.version, publishedAt: t.times.publishedAt, status: t.v.status.status }));
     for (const t of timed) {
       const { status, statusMessage } = t.v.status;

@@ -13,6 +13,8 @@ export interface VersionTimes {
   readonly publishedAt: string;
   readonly updatedAt: string;
   readonly statusChangedAt: string;
+  /** Time of the last commit that wrote the folder's import.yaml (provenance.ts), when there is one. */
+  readonly importedAt?: string;
 }
 
 export interface History {
@@ -168,5 +170,7 @@ function timesFromEvents(events: readonly FileEvent[], statusValues: ReadonlyMap
       statusChangedAt = e.time;
     }
   }
-  return { publishedAt: formatTime(publishedAt), updatedAt: formatTime(updatedAt), statusChangedAt: formatTime(statusChangedAt) };
+  const imported = events.findLast((e) => e.file === "import.yaml");
+  const times = { publishedAt: formatTime(publishedAt), updatedAt: formatTime(updatedAt), statusChangedAt: formatTime(statusChangedAt) };
+  return imported === undefined ? times : { ...times, importedAt: formatTime(imported.time) };
 }

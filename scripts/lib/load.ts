@@ -8,12 +8,15 @@ import { LineCounter, parseDocument } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
 import type { ServerJson, Status } from "./model.ts";
+import { parseImportYaml, type ImportInfo } from "./provenance.ts";
 
 export const SERVER_FILE = "server.json";
 export const STATUS_FILE = "status.yaml";
 export const SIGNATURE_FILE = "server.json.sig";
+/** Upstream provenance of an imported version (provenance.ts); written only by `npm run import`, never by a PR. */
+export const IMPORT_FILE = "import.yaml";
 /** The only files a version folder may hold. */
-export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE]);
+export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE, IMPORT_FILE]);
 
 export const MAX_SERVER_JSON_BYTES = 64 * 1024;
 export const MAX_SIDE_FILE_BYTES = 4 * 1024;
@@ -61,6 +64,8 @@ export interface LoadedVersion {
   /** The text of status.yaml, for positions in messages. */
   readonly statusText?: string;
   readonly hasSignature: boolean;
+  /** Upstream times from import.yaml, when the version was imported. */
+  readonly imported?: ImportInfo;
 }
 
 export interface LoadResult {
@@ -246,6 +251,7 @@ function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnosti
     }
   }
   const hasSignature = v.files.some((f) => f.path.endsWith("/" + SIGNATURE_FILE));
+  const imported = readImportFile(reader, v.files, shown, diagnostics);
   return {
     namespace,
     serverPart,
@@ -258,7 +264,29 @@ function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnosti
     status,
     ...(statusFile === undefined ? {} : { statusFile, statusDoc, statusText }),
     hasSignature,
+    ...(imported === undefined ? {} : { imported }),
   };
+}
+
+function readImportFile(reader: TreeReader, files: readonly TreeItem[], shown: (rel: string) => string, diagnostics: Diagnostic[]): ImportInfo | undefined {
+  const item = files.find((f) => f.path.endsWith("/" + IMPORT_FILE));
+  if (!item) return undefined;
+  const file = shown(item.path);
+  if (item.size > MAX_SIDE_FILE_BYTES) {
+    diagnostics.push(diag("error", "file/too-large", file, `import.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`, { hint: "re-run npm run import." }));
+    return undefined;
+  }
+  const decoded = decodeUtf8(reader.read(item.path), file);
+  if (decoded.kind === "invalid") {
+    diagnostics.push(...decoded.diagnostics);
+    return undefined;
+  }
+  const parsed = parseImportYaml(decoded.text, file);
+  if (parsed.kind === "invalid") {
+    diagnostics.push(...parsed.diagnostics);
+    return undefined;
+  }
+  return parsed.info;
 }
 
 /** The path is the identity: `name` and `version` inside must agree with it exactly. */
