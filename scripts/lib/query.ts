@@ -1,0 +1,322 @@
+// The official read API's query semantics over an in-memory model (UPSTREAM.md §2.2–2.5): what
+// `npm start` answers for /v0.1/servers?…, /servers/{name}/versions and /servers/{name}/versions/{version}.
+// Pure: a model in, status + bytes out. The static tree (build.ts) answers the same paths without query
+// parameters; this module is what a client gets when a server can honour them.
+//
+// Speed (issue §5: limit=100 over 20k versions at ≥ 3,000 requests/s): everything that does not depend on
+// the request is done once in createQueryIndex. Each version's ServerResponse is serialized to bytes once,
+// versions are kept in (name, version) order in a few pre-filtered arrays, a cursor is a binary search, and
+// a page is a Buffer.concat of ready-made pieces. No JSON.stringify of a version per request.
+
+import { compareVersions } from "./versions.ts";
+import { compareCodeUnits, toServerResponse, type RegistryModel, type VersionRecord } from "./model.ts";
+
+/** One response of the API: status, content type and the body bytes. */
+export interface ApiResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface Entry {
+  readonly record: VersionRecord;
+  readonly name: string;
+  readonly version: string;
+  readonly lowerName: string;
+  readonly deleted: boolean;
+  readonly isLatest: boolean;
+  readonly updatedAt: Instant;
+  /** The ServerResponse as JSON bytes. */
+  readonly json: Buffer;
+}
+
+export interface QueryIndex {
+  /** Every version in (name, version) code-unit order. */
+  readonly all: readonly Entry[];
+  readonly live: readonly Entry[];
+  readonly latestAll: readonly Entry[];
+  readonly latestLive: readonly Entry[];
+  readonly byName: ReadonlyMap<string, readonly Entry[]>;
+}
+
+export const DEFAULT_LIMIT = 30;
+export const MAX_LIMIT = 100;
+
+/** Official error texts (UPSTREAM.md §2.2, §2.4, §2.5). Tests assert these exact strings. */
+export const DETAIL = {
+  serverNotFound: "Server not found",
+  invalidUpdatedSince: "Invalid updated_since format: expected RFC3339 timestamp (e.g., 2025-08-07T13:15:04.280Z)",
+  includeDeletedConflict: "Cannot set include_deleted=false when using updated_since (incremental sync requires deleted servers)",
+  validationFailed: "validation failed",
+  invalidNameEncoding: "Invalid server name encoding",
+  invalidVersionEncoding: "Invalid version encoding",
+} as const;
+
+const STATUS_TITLES: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  422: "Unprocessable Entity",
+  500: "Internal Server Error",
+};
+
+export const PROBLEM_JSON = "application/problem+json";
+export const JSON_TYPE = "application/json";
+
+export interface ProblemError {
+  readonly message: string;
+  readonly location: string;
+  readonly value: unknown;
+}
+
+/** An RFC 9457 problem as Huma writes it: title, status, detail (and `errors` for request validation). */
+export function problem(status: number, detail: string, errors?: readonly ProblemError[], contentType = PROBLEM_JSON): ApiResponse {
+  const body = { title: STATUS_TITLES[status] ?? "Error", status, detail, ...(errors ? { errors } : {}) };
+  return { status, contentType, body: Buffer.from(JSON.stringify(body)) };
+}
+
+/** Build the index once per model; every request is answered from it. */
+export function createQueryIndex(model: RegistryModel): QueryIndex {
+  const all: Entry[] = model.versions.map((record) => ({
+    record,
+    name: record.name,
+    version: record.version,
+    lowerName: record.name.toLowerCase(),
+    deleted: record.official.status === "deleted",
+    isLatest: record.official.isLatest,
+    updatedAt: parseInstant(record.official.updatedAt) ?? { ms: Number.NEGATIVE_INFINITY, nanos: 0 },
+    json: Buffer.from(JSON.stringify(toServerResponse(record))),
+  }));
+  all.sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
+  const byName = new Map<string, Entry[]>();
+  for (const e of all) {
+    const list = byName.get(e.name);
+    if (list) list.push(e);
+    else byName.set(e.name, [e]);
+  }
+  return {
+    all,
+    live: all.filter((e) => !e.deleted),
+    latestAll: all.filter((e) => e.isLatest),
+    latestLive: all.filter((e) => e.isLatest && !e.deleted),
+    byName,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Query parameters, parsed the way Huma parses them: an empty value counts as absent, the first of repeated
+// values wins, unknown parameters are ignored, and every parse/range failure is collected into one 422.
+
+type Parsed<T> = { kind: "ok"; value: T } | { kind: "invalid"; error: ProblemError };
+
+/** Go strconv.ParseInt(s, 10, 64): optional sign, decimal digits only. */
+function parseHumaInt(name: string, raw: string, min: number, max: number): Parsed<number> {
+  if (!/^[+-]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    return { kind: "invalid", error: { message: "invalid integer", location: `query.${name}`, value: raw } };
+  }
+  const n = Number(raw);
+  if (n < min) return { kind: "invalid", error: { message: `expected number >= ${min}`, location: `query.${name}`, value: n } };
+  if (n > max) return { kind: "invalid", error: { message: `expected number <= ${max}`, location: `query.${name}`, value: n } };
+  return { kind: "ok", value: n };
+}
+
+const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const GO_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/** Go strconv.ParseBool. */
+function parseHumaBool(name: string, raw: string): Parsed<boolean> {
+  if (GO_TRUE.has(raw)) return { kind: "ok", value: true };
+  if (GO_FALSE.has(raw)) return { kind: "ok", value: false };
+  return { kind: "invalid", error: { message: "invalid boolean", location: `query.${name}`, value: raw } };
+}
+
+function param(query: URLSearchParams, name: string): string | undefined {
+  const v = query.get(name);
+  return v === null || v === "" ? undefined : v;
+}
+
+/** A point in time at nanosecond precision: epoch milliseconds plus the nanoseconds below them. */
+export interface Instant {
+  readonly ms: number;
+  readonly nanos: number;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Go `time.Parse(time.RFC3339, s)`: `T` and `Z` upper case, optional fraction of any length, numeric
+ * offsets, fields range-checked (month, day of that month, hour < 24, minute and second < 60).
+ */
+export function parseInstant(s: string): Instant | null {
+  const m = RFC3339.exec(s);
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined || second === undefined) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMinutes = 0;
+  if (m[8] !== "Z") {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = (m[9] === "-" ? -1 : 1) * (oh * 60 + om);
+  }
+  const digits = (m[7] ?? "").padEnd(9, "0").slice(0, 9);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Number(digits.slice(0, 3)));
+  return { ms: date.getTime() - offsetMinutes * 60_000, nanos: Number(digits.slice(3)) };
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+function isAfter(a: Instant, b: Instant): boolean {
+  return a.ms > b.ms || (a.ms === b.ms && a.nanos > b.nanos);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GET /servers
+
+export interface ListQuery {
+  readonly cursor?: string;
+  readonly limit: number;
+  readonly search?: string;
+  readonly updatedSince?: Instant;
+  readonly version?: string;
+  readonly includeDeleted: boolean;
+}
+
+/** Parse and check the list parameters; a problem response when they are not acceptable. */
+export function parseListQuery(query: URLSearchParams): { kind: "ok"; query: ListQuery } | { kind: "problem"; response: ApiResponse } {
+  const errors: ProblemError[] = [];
+  let limit = DEFAULT_LIMIT;
+  const rawLimit = param(query, "limit");
+  if (rawLimit !== undefined) {
+    const p = parseHumaInt("limit", rawLimit, 1, MAX_LIMIT);
+    if (p.kind === "ok") limit = p.value;
+    else errors.push(p.error);
+  }
+  let includeDeleted: boolean | undefined;
+  const rawDeleted = param(query, "include_deleted");
+  if (rawDeleted !== undefined) {
+    const p = parseHumaBool("include_deleted", rawDeleted);
+    if (p.kind === "ok") includeDeleted = p.value;
+    else errors.push(p.error);
+  }
+  if (errors.length > 0) return { kind: "problem", response: problem(422, DETAIL.validationFailed, errors) };
+
+  let updatedSince: Instant | undefined;
+  const rawSince = param(query, "updated_since");
+  if (rawSince !== undefined) {
+    const instant = parseInstant(rawSince);
+    if (!instant) return { kind: "problem", response: problem(400, DETAIL.invalidUpdatedSince) };
+    updatedSince = instant;
+    if (includeDeleted === false) return { kind: "problem", response: problem(400, DETAIL.includeDeletedConflict) };
+    includeDeleted = true;
+  }
+  const cursor = param(query, "cursor");
+  const search = param(query, "search");
+  const version = param(query, "version");
+  return {
+    kind: "ok",
+    query: {
+      limit,
+      includeDeleted: includeDeleted ?? false,
+      ...(cursor === undefined ? {} : { cursor }),
+      ...(search === undefined ? {} : { search }),
+      ...(updatedSince === undefined ? {} : { updatedSince }),
+      ...(version === undefined ? {} : { version }),
+    },
+  };
+}
+
+/** Index of the first entry strictly after the cursor: (name, version) > (cName, cVersion), or name > cursor. */
+function firstAfter(entries: readonly Entry[], cursor: string): number {
+  const colon = cursor.indexOf(":");
+  const cName = colon === -1 ? cursor : cursor.slice(0, colon);
+  const cVersion = colon === -1 ? undefined : cursor.slice(colon + 1);
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const e = entries[mid]!;
+    const after = cVersion === undefined ? e.name > cName : e.name > cName || (e.name === cName && e.version > cVersion);
+    if (after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const LIST_HEAD = Buffer.from('{"servers":[');
+const COMMA = Buffer.from(",");
+
+/** The paginated list, exactly as upstream: filters AND-ed with the cursor, nextCursor only on a full page. */
+export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
+  const latestOnly = q.version === "latest";
+  const exactVersion = q.version !== undefined && !latestOnly ? q.version : undefined;
+  const pool = latestOnly ? (q.includeDeleted ? index.latestAll : index.latestLive) : q.includeDeleted ? index.all : index.live;
+  const needle = q.search?.toLowerCase();
+  const since = q.updatedSince;
+  const page: Entry[] = [];
+  for (let i = q.cursor === undefined ? 0 : firstAfter(pool, q.cursor); i < pool.length && page.length < q.limit; i++) {
+    const e = pool[i]!;
+    if (exactVersion !== undefined && e.version !== exactVersion) continue;
+    if (needle !== undefined && !e.lowerName.includes(needle)) continue;
+    if (since !== undefined && !isAfter(e.updatedAt, since)) continue;
+    page.push(e);
+  }
+  const last = page.length >= q.limit ? page[page.length - 1] : undefined;
+  const meta = last ? `{"nextCursor":${JSON.stringify(`${last.name}:${last.version}`)},"count":${page.length}}` : `{"count":${page.length}}`;
+  return { status: 200, contentType: JSON_TYPE, body: joinList(page, meta) };
+}
+
+function joinList(page: readonly Entry[], meta: string): Buffer {
+  const parts: Buffer[] = [LIST_HEAD];
+  page.forEach((e, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(e.json);
+  });
+  parts.push(Buffer.from(`],"metadata":${meta}}`));
+  return Buffer.concat(parts);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// GET /servers/{serverName}/versions and /servers/{serverName}/versions/{version}
+
+/**
+ * Newest publishedAt first (upstream `GetAllVersionsByServerName`), ties by version precedence then
+ * string: the same order build.ts uses for the static `/versions` files (a test compares the two).
+ */
+function byPublishedDesc(a: Entry, b: Entry): number {
+  const pa = a.record.official.publishedAt;
+  const pb = b.record.official.publishedAt;
+  return compareCodeUnits(pb, pa) || -compareVersions(a.version, b.version, pa, pb) || compareCodeUnits(b.version, a.version);
+}
+
+/** Read the `include_deleted` of the single-server endpoints (a plain bool, default false). */
+export function parseIncludeDeleted(query: URLSearchParams): { kind: "ok"; value: boolean } | { kind: "problem"; response: ApiResponse } {
+  const raw = param(query, "include_deleted");
+  if (raw === undefined) return { kind: "ok", value: false };
+  const p = parseHumaBool("include_deleted", raw);
+  return p.kind === "ok" ? p : { kind: "problem", response: problem(422, DETAIL.validationFailed, [p.error]) };
+}
+
+export function serverVersions(index: QueryIndex, name: string, includeDeleted: boolean): ApiResponse {
+  const entries = (index.byName.get(name) ?? []).filter((e) => includeDeleted || !e.deleted);
+  if (entries.length === 0) return problem(404, DETAIL.serverNotFound);
+  const sorted = [...entries].sort(byPublishedDesc);
+  return { status: 200, contentType: JSON_TYPE, body: joinList(sorted, `{"count":${sorted.length}}`) };
+}
+
+/** One version, or `latest` (the isLatest one). Upstream answers `Server not found` for both misses. */
+export function serverVersion(index: QueryIndex, name: string, version: string, includeDeleted: boolean): ApiResponse {
+  const entries = index.byName.get(name) ?? [];
+  const found = entries.find((e) => (version === "latest" ? e.isLatest : e.version === version) && (includeDeleted || !e.deleted));
+  if (!found) return problem(404, DETAIL.serverNotFound);
+  return { status: 200, contentType: JSON_TYPE, body: found.json };
+}

@@ -1,0 +1,68 @@
+// npm start -- [--servers DIR] [--out DIR] [--port N] [--host ADDR]
+// Builds the servers tree exactly like `npm run build` (writing dist/), then serves the result with the
+// official query semantics at http://localhost:8080 (PORT or --port to change).
+
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
+import { buildRegistry } from "./lib/pipeline.ts";
+import { createRegistryServer } from "./lib/serve.ts";
+import { writeTree } from "./lib/write.ts";
+
+runCli(async () => {
+  const { values } = parseArgs({
+    options: {
+      servers: { type: "string", default: "servers" },
+      out: { type: "string", default: "dist" },
+      port: { type: "string", default: process.env["PORT"] ?? "8080" },
+      host: { type: "string", default: process.env["HOST"] ?? "0.0.0.0" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`, 2);
+
+  const started = performance.now();
+  const outcome = await buildRegistry({ serversDir: values.servers, cwd: process.cwd(), sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], extra: await loadSiteBuilder() });
+  if (outcome.kind === "invalid") {
+    printDiagnostics(outcome.diagnostics, 0);
+    process.stderr.write("not serving: fix the errors above (npm run validate shows them too).\n");
+    return 1;
+  }
+  for (const note of outcome.notes) process.stderr.write(`note: ${note}\n`);
+  const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
+  if (warnings.length > 0) printDiagnostics(warnings, outcome.model.versions.length);
+  writeTree(outcome.tree, path.resolve(values.out));
+  const ms = Math.round(performance.now() - started);
+
+  const server = createRegistryServer({ model: outcome.model, tree: outcome.tree });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new ExitError(`port ${port} is in use: stop the other server or set PORT (e.g. PORT=8081 npm start)`) : e),
+    );
+    server.listen(port, values.host, () => resolve());
+  });
+  const shown = values.host === "0.0.0.0" || values.host === "::" ? "localhost" : values.host;
+  const base = `http://${shown}:${(server.address() as { port: number }).port}`;
+  process.stdout.write(
+    `built ${outcome.model.versions.length} versions into ${values.out}/ (${outcome.tree.size} files) in ${ms} ms\n` +
+      `serving ${base}/  (API: ${base}/v0.1/servers, ${base}/v0.1/servers?search=weather&version=latest)\n` +
+      `press Ctrl+C to stop\n`,
+  );
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await new Promise<void>((resolve) => server.once("close", () => resolve()));
+  return 0;
+});
+
+/** The browse site is served too when site/build.ts exists (same rule as scripts/build.ts). */
+async function loadSiteBuilder() {
+  const file = new URL("../site/build.ts", import.meta.url);
+  if (!fs.existsSync(file)) return undefined;
+  const mod = (await import(file.href)) as { buildSite: NonNullable<Parameters<typeof buildRegistry>[0]["extra"]> };
+  return mod.buildSite;
+}
