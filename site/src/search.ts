@@ -45,9 +45,13 @@ export interface PreparedIndex {
   readonly descLower: readonly string[];
   /** Every distinct token of names and titles. */
   readonly tokens: readonly string[];
-  /** Token ids per server: nameTokens[nameStart[i] .. nameStart[i+1]). */
+  /** Token ids per server: nameTokens[nameStart[i] .. nameStart[i+1]) for the part after the slash. */
   readonly nameStart: Uint32Array;
   readonly nameTokens: Uint32Array;
+  /** The same for the namespace (io.github.<user>: mostly noise when looking for a subject, so ranked lower). */
+  readonly nsStart: Uint32Array;
+  readonly nsTokens: Uint32Array;
+  readonly shortCompact: readonly string[];
   readonly titleStart: Uint32Array;
   readonly titleTokens: Uint32Array;
   /** Per-term token scores, kept for the last few terms (typing and deleting reuse them). */
@@ -93,13 +97,17 @@ export function prepareIndex(file: SearchIndexFile): PreparedIndex {
   const compact: string[] = [];
   const titleLower: string[] = [];
   const descLower: string[] = [];
+  const shortCompact: string[] = [];
   const nameIds: number[] = [];
+  const nsIds: number[] = [];
   const titleIds: number[] = [];
+  const nsStart = new Uint32Array(count + 1);
   const nameStart = new Uint32Array(count + 1);
   const titleStart = new Uint32Array(count + 1);
   for (let i = 0; i < count; i++) {
     const short = file.name[i] ?? "";
-    const full = `${file.namespaces[file.ns[i] ?? 0] ?? ""}/${short}`;
+    const namespace = file.namespaces[file.ns[i] ?? 0] ?? "";
+    const full = `${namespace}/${short}`;
     const lower = full.toLowerCase();
     fullName.push(full);
     fullLower.push(lower);
@@ -108,12 +116,17 @@ export function prepareIndex(file: SearchIndexFile): PreparedIndex {
     const title = (file.title[i] ?? "").toLowerCase();
     titleLower.push(title);
     descLower.push((file.description[i] ?? "").toLowerCase());
+    const shortLowered = short.toLowerCase();
+    shortCompact.push(shortLowered.replace(/[^a-z0-9]+/g, ""));
     nameStart[i] = nameIds.length;
-    for (const t of new Set(tokenize(lower))) nameIds.push(idOf(t));
+    for (const t of new Set(tokenize(shortLowered))) nameIds.push(idOf(t));
+    nsStart[i] = nsIds.length;
+    for (const t of new Set(tokenize(namespace.toLowerCase()))) nsIds.push(idOf(t));
     titleStart[i] = titleIds.length;
     for (const t of new Set(tokenize(title))) titleIds.push(idOf(t));
   }
   nameStart[count] = nameIds.length;
+  nsStart[count] = nsIds.length;
   titleStart[count] = titleIds.length;
   return {
     file,
@@ -127,6 +140,9 @@ export function prepareIndex(file: SearchIndexFile): PreparedIndex {
     tokens,
     nameStart,
     nameTokens: Uint32Array.from(nameIds),
+    nsStart,
+    nsTokens: Uint32Array.from(nsIds),
+    shortCompact,
     titleStart,
     titleTokens: Uint32Array.from(titleIds),
     cache: new Map(),
@@ -236,29 +252,38 @@ function isWordStart(text: string, at: number): boolean {
   return !((c >= 97 && c <= 122) || (c >= 48 && c <= 57));
 }
 
-/** Score of one term against one server; 0 when it does not match. */
+/**
+ * Score of one term against one server; 0 when it does not match. The checks run from the highest score down, so
+ * the first that matches is the best.
+ */
 function scoreTerm(index: PreparedIndex, i: number, term: string, scores: Uint8Array): number {
   const full = index.fullLower[i] ?? "";
   const short = index.shortLower[i] ?? "";
   if (short === term || full === term) return 1000;
-  if (short.startsWith(term) || full.startsWith(term)) return 950;
+  if (short.startsWith(term)) return 950;
+  if (full.startsWith(term)) return 940;
   const nameToken = bestToken(scores, index.nameTokens, index.nameStart[i] ?? 0, index.nameStart[i + 1] ?? 0);
   if (nameToken === TOKEN_EXACT) return 900;
   if (nameToken === TOKEN_PREFIX) return 880;
-  if (full.includes(term)) return 850;
+  if (short.includes(term)) return 850;
   const termCompact = term.replace(/[^a-z0-9]+/g, "");
-  if (termCompact.length >= 3 && index.compact[i]?.includes(termCompact)) return 820;
-  if (nameToken > 0) return 600 + nameToken; // fuzzy: 640 (one edit) / 630 (two)
-  if (term.length >= 3 && subsequenceSpan(term, index.compact[i] ?? "") <= term.length + 2) return 600;
+  if (termCompact.length >= 3 && index.shortCompact[i]?.includes(termCompact)) return 820;
+  if (nameToken > 0) return 600 + nameToken; // fuzzy: 650 (one edit), 640 (two)
+  if (termCompact.length >= 3 && subsequenceSpan(termCompact, index.shortCompact[i] ?? "") <= termCompact.length + 2) return 600;
+  const nsToken = bestToken(scores, index.nsTokens, index.nsStart[i] ?? 0, index.nsStart[i + 1] ?? 0);
+  if (nsToken === TOKEN_EXACT) return 530;
+  if (nsToken === TOKEN_PREFIX) return 520;
+  if (full.includes(term)) return 510;
   const title = index.titleLower[i] ?? "";
+  const titleToken = title === "" ? 0 : bestToken(scores, index.titleTokens, index.titleStart[i] ?? 0, index.titleStart[i + 1] ?? 0);
   if (title !== "") {
     if (title === term) return 500;
     if (title.startsWith(term)) return 480;
-    const titleToken = bestToken(scores, index.titleTokens, index.titleStart[i] ?? 0, index.titleStart[i + 1] ?? 0);
     if (titleToken >= TOKEN_PREFIX) return 460;
     if (title.includes(term)) return 440;
-    if (titleToken > 0) return 350 + titleToken;
+    if (titleToken > 0) return 350 + titleToken; // 400 / 390
   }
+  if (nsToken > 0) return 300 + nsToken; // 350 / 340
   const desc = index.descLower[i] ?? "";
   const at = desc.indexOf(term);
   if (at !== -1) return isWordStart(desc, at) ? 250 : 200;
@@ -312,6 +337,8 @@ export function search(index: PreparedIndex, query: string, filters: SearchFilte
     }
     hits.push({ index: i, score });
   }
+  // The index is in name order: an empty query keeps it.
+  if (terms.length === 0) return hits;
   const status = index.file.status;
   hits.sort(
     (a, b) =>
