@@ -1,0 +1,87 @@
+// The verdict of a pull request, its labels and the auto-merge decision. Pure: the checks and the list of
+// changed files in, decisions with their reasons out. pr-check.ts decides from the git diff;
+// post-comment.ts decides again from the GitHub API's file list before it labels or merges, so a forged
+// artifact cannot buy a `verified` label for a PR that touches anything else.
+
+import type { ChangedFile, ReportCheck, Verdict } from "./pr-report.ts";
+
+export const LABELS = {
+  verified: "verified",
+  needsMaintainer: "needs-maintainer",
+  invalid: "invalid",
+} as const;
+/** Labels this registry manages: it adds and removes only these. */
+export const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
+
+/** `servers/<ns>/<server>/<version>/<file>` files a publishing PR may add. */
+const VERSION_FILE = /^servers\/[^/]+\/[^/]+\/[^/]+\/(server\.json|server\.json\.sig)$/;
+
+export const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
+
+export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
+  if (checks.some((c) => c.status === "fail")) return "fail";
+  if (checks.some((c) => c.status === "error")) return "error";
+  if (files.some((f) => isOutsideServers(f.path))) return "needs-maintainer";
+  if (checks.length === 0 || checks.some((c) => c.status !== "pass")) return "error";
+  return "pass";
+}
+
+/**
+ * verified: every check passed and only servers/ changed. invalid: a check failed. needs-maintainer: a
+ * file outside servers/ changed (alongside invalid when both hold). An `error` verdict (a service did
+ * not answer) gets no label: re-running the check is the fix.
+ */
+export function decideLabels(verdict: Verdict, files: readonly ChangedFile[]): string[] {
+  const out: string[] = [];
+  if (verdict === "pass") out.push(LABELS.verified);
+  if (verdict === "fail") out.push(LABELS.invalid);
+  if (files.some((f) => isOutsideServers(f.path))) out.push(LABELS.needsMaintainer);
+  return out;
+}
+
+export interface LabelPlan {
+  readonly add: string[];
+  readonly remove: string[];
+}
+
+/** Which managed labels to add and remove so the PR carries exactly `wanted`; other labels are left alone. */
+export function planLabels(current: readonly string[], wanted: readonly string[]): LabelPlan {
+  const have = new Set(current);
+  return {
+    add: wanted.filter((l) => !have.has(l)),
+    remove: MANAGED_LABELS.filter((l) => have.has(l) && !wanted.includes(l)),
+  };
+}
+
+export interface AutoMergeInput {
+  readonly checks: readonly ReportCheck[];
+  readonly files: readonly ChangedFile[];
+  /** The repository setting (variable REGISTRY_AUTO_MERGE); off unless exactly "true". */
+  readonly enabled: boolean;
+}
+
+export interface AutoMergeDecision {
+  readonly eligible: boolean;
+  /** Why not (empty when eligible), in words for the comment. */
+  readonly reasons: string[];
+}
+
+/**
+ * Merge without a maintainer only when every check passed, the PR only adds new version folders
+ * (server.json and its signature, nothing modified, no status change) and the namespace of every added
+ * server.json was proven by a passing namespace check — and the repository switched the feature on.
+ */
+export function decideAutoMerge(input: AutoMergeInput): AutoMergeDecision {
+  const reasons: string[] = [];
+  if (!input.enabled) reasons.push("auto-merge is off in this repository (repository variable REGISTRY_AUTO_MERGE)");
+  if (input.checks.length === 0) reasons.push("no checks ran");
+  const notPassed = input.checks.filter((c) => c.status !== "pass");
+  if (notPassed.length > 0) reasons.push(`${notPassed.length} check(s) did not pass`);
+  if (input.files.length === 0) reasons.push("the PR changes no files");
+  const other = input.files.filter((f) => f.status !== "added" || !VERSION_FILE.test(f.path));
+  if (other.length > 0) reasons.push(`the PR does more than add versions: ${other.slice(0, 3).map((f) => `${f.path} (${f.status})`).join(", ")}${other.length > 3 ? ", …" : ""}`);
+  const added = input.files.filter((f) => f.status === "added" && f.path.endsWith("/server.json"));
+  const unproven = added.filter((f) => !input.checks.some((c) => c.kind === "namespace" && c.status === "pass" && c.file === f.path));
+  if (unproven.length > 0) reasons.push(`no passing namespace check for ${unproven.map((f) => f.path).join(", ")}`);
+  return { eligible: reasons.length === 0, reasons };
+}
