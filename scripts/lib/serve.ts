@@ -210,8 +210,10 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     if (api) {
       const segments = rawPath.split("/").slice(2).map((s) => percentDecode(s) ?? s);
       const answer = route(segments, new URLSearchParams(rawQuery));
-      if (answer) return send(req, res, answer);
       const file = files.get(path);
+      // A twin like …/versions/latest.json reaches the version route as version "latest.json": the file wins.
+      const isTwin = file !== undefined && /\.(json|html)$/.test(path);
+      if (answer && !(answer.status === 404 && isTwin)) return send(req, res, answer);
       return send(req, res, file ? staticFile(file) : notFound(path));
     }
 
