@@ -55,7 +55,7 @@ describe("workflow shapes", () => {
     // Every command runs in base/; nothing runs inside pr/.
     for (const s of runs) expect(s["working-directory"]).toBe("base");
     expect(runs.map((s) => s.run).join("\n")).not.toMatch(/cd \.\.\/pr|working-directory: pr/);
-    expect(runs.some((s) => /scripts\/pr-check\.ts[\s\S]*--data \.\.\/pr/.test(s.run))).toBe(true);
+    expect(runs.some((s) => /npm run pr-check --[\s\S]*--data \.\.\/pr/.test(s.run))).toBe(true);
     const upload = steps.find((s) => String(s.uses).startsWith("actions/upload-artifact@"));
     expect(upload?.if).toContain("!cancelled()");
   });

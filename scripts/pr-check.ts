@@ -1,0 +1,106 @@
+// npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--out DIR] [--offline]
+//
+// The PR check's one step, run from the BASE checkout (these scripts) with the PR head only as data in
+// --data (a git repository holding both commits). It validates the head tree, runs the verifier
+// (scripts/verify.ts of this same checkout, with the data repository as its working directory), diffs
+// the published API, and writes the artifact for pr-comment.yml: report.json, comment.md, labels.json.
+// With GITHUB_ACTIONS set it prints annotations and appends to $GITHUB_STEP_SUMMARY.
+// Exit 0 only when the verdict is pass.
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ExitError, runCli } from "./lib/cli.ts";
+import { runPrCheck, type VerifyOutcome } from "./lib/pr-check.ts";
+import { CHECK_STATUSES, type CheckStatus, type ReportCheck } from "./lib/pr-report.ts";
+import { createGitRunner, resolveCommit } from "./lib/verify/git.ts";
+
+const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+runCli(async () => {
+  const { values } = parseArgs({
+    options: {
+      data: { type: "string" },
+      base: { type: "string" },
+      head: { type: "string" },
+      author: { type: "string" },
+      pr: { type: "string" },
+      out: { type: "string", default: "pr-check-out" },
+      offline: { type: "boolean", default: false },
+    },
+  });
+  const need = (name: keyof typeof values) => {
+    const v = values[name];
+    if (typeof v !== "string" || v === "") throw new ExitError(`--${name} is required. Usage: npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--out DIR]`, 2);
+    return v;
+  };
+  const dataDir = path.resolve(need("data"));
+  const number = Number(need("pr"));
+  if (!Number.isSafeInteger(number) || number < 1) throw new ExitError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`, 2);
+  const author = need("author");
+  const git = createGitRunner(dataDir);
+  const baseSha = resolveCommit(git, need("base"));
+  const headSha = resolveCommit(git, need("head"));
+  const out = path.resolve(values.out);
+  fs.mkdirSync(out, { recursive: true });
+
+  const verify = runVerifier({ dataDir, baseSha, headSha, author, offline: values.offline, jsonFile: path.join(out, "verify.json") });
+  const env = process.env;
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const result = runPrCheck({
+    git,
+    pr: { number, baseSha, headSha, author },
+    verify,
+    autoMergeEnabled: (env.REGISTRY_AUTO_MERGE ?? "").trim() === "true",
+    ...(runUrl ? { runUrl } : {}),
+  });
+
+  if (env.GITHUB_ACTIONS === "true") for (const line of result.annotations) process.stdout.write(line + "\n");
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, "\n" + result.summary);
+  fs.writeFileSync(path.join(out, "report.json"), JSON.stringify(result.report, null, 2) + "\n");
+  fs.writeFileSync(path.join(out, "comment.md"), result.comment);
+  fs.writeFileSync(path.join(out, "labels.json"), JSON.stringify({ labels: result.report.labels }, null, 2) + "\n");
+
+  const { report } = result;
+  process.stderr.write(`pr-check: verdict ${report.verdict} (${report.checks.length} checks; labels: ${report.labels.join(", ") || "none"}); artifact in ${path.relative(process.cwd(), out) || "."}/\n`);
+  return report.verdict === "pass" ? 0 : 1;
+});
+
+/**
+ * Run this checkout's verifier on the data repository. Node loads tsx by absolute path from the tools'
+ * own node_modules, so nothing is resolved from the PR's files (the working directory is the data).
+ */
+function runVerifier(o: { dataDir: string; baseSha: string; headSha: string; author: string; offline: boolean; jsonFile: string }): VerifyOutcome {
+  const script = path.join(TOOLS, "scripts/verify.ts");
+  if (!fs.existsSync(script)) return { kind: "crashed", message: "scripts/verify.ts is missing from the base branch: the PR cannot be verified" };
+  fs.rmSync(o.jsonFile, { force: true });
+  const loader = import.meta.resolve("tsx/esm");
+  const args = ["--import", loader, script, "--base", o.baseSha, "--head", o.headSha, "--author", o.author, "--json", o.jsonFile, ...(o.offline ? ["--offline"] : [])];
+  const run = spawnSync(process.execPath, args, { cwd: o.dataDir, stdio: ["ignore", "inherit", "inherit"], env: process.env, timeout: 15 * 60_000 });
+  if (!fs.existsSync(o.jsonFile)) {
+    return { kind: "crashed", message: `the verifier stopped without a report (exit ${run.status ?? run.signal ?? "unknown"}); see the job log` };
+  }
+  try {
+    const parsed = JSON.parse(fs.readFileSync(o.jsonFile, "utf8")) as { checks?: unknown };
+    if (!Array.isArray(parsed.checks)) throw new Error("no checks list");
+    return { kind: "report", checks: parsed.checks.map(toReportCheck) };
+  } catch (e) {
+    return { kind: "crashed", message: `the verifier's report is unreadable: ${(e as Error).message}` };
+  }
+}
+
+function toReportCheck(raw: unknown): ReportCheck {
+  const c = (raw ?? {}) as Record<string, unknown>;
+  const status = CHECK_STATUSES.includes(c.status as CheckStatus) ? (c.status as CheckStatus) : "error";
+  return {
+    file: String(c.file ?? ""),
+    kind: String(c.kind ?? "change"),
+    status,
+    message: String(c.message ?? ""),
+    evidence: typeof c.evidence === "object" && c.evidence !== null && !Array.isArray(c.evidence) ? (c.evidence as Record<string, unknown>) : {},
+    ...(typeof c.code === "string" ? { code: c.code } : {}),
+    ...(Number.isSafeInteger(c.line) ? { line: c.line as number } : {}),
+  };
+}
