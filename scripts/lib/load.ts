@@ -13,10 +13,12 @@ import { parseImportYaml, type ImportInfo } from "./provenance.ts";
 export const SERVER_FILE = "server.json";
 export const STATUS_FILE = "status.yaml";
 export const SIGNATURE_FILE = "server.json.sig";
+/** Signature of status.yaml: proves a status change in a domain namespace (verify/namespace.ts). */
+export const STATUS_SIGNATURE_FILE = "status.yaml.sig";
 /** Upstream provenance of an imported version (provenance.ts); written only by `npm run import`, never by a PR. */
 export const IMPORT_FILE = "import.yaml";
 /** The only files a version folder may hold. */
-export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE, IMPORT_FILE]);
+export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE, STATUS_SIGNATURE_FILE, IMPORT_FILE]);
 
 export const MAX_SERVER_JSON_BYTES = 64 * 1024;
 export const MAX_SIDE_FILE_BYTES = 4 * 1024;

@@ -1,0 +1,239 @@
+// The whole PR verification against real git repositories in temp folders and loopback fakes.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeDnsServer, type FakeDnsServer } from "../../test/fakes/dns-server.ts";
+import { createTempRepo, type TempRepo } from "../../test/fakes/git-repo.ts";
+import { startFakeGitHub } from "../../test/fakes/github-api.ts";
+import { startFakeServer, type FakeServer } from "../../test/fakes/http-server.ts";
+import { CURRENT_SCHEMA_URL } from "../model.ts";
+import { DEFAULT_ENDPOINTS } from "./endpoints.ts";
+import { createGitRunner } from "./git.ts";
+import { createTxtLookup } from "./dns.ts";
+import { createGitHubIdentity } from "./github.ts";
+import { createHttpClient } from "./http.ts";
+import { createHttpProofFetcher } from "./http-proof.ts";
+import { generateKey, parsePrivateKeyHex, signBytes, type PrivateKey } from "./keys.ts";
+import { verifyPullRequest, type VerifyDeps } from "./verify-pr.ts";
+
+const NS = "io.github.Alice-Dev";
+const doc = (name: string, version: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name, description: "Weather forecasts for tests.", version, ...extra }, null, 2) + "\n";
+const npmPkg = (version: string) => ({ packages: [{ registryType: "npm", identifier: "@alice/weather", version, transport: { type: "stdio" } }] });
+const key = generateKey("ed25519");
+const privateKey = (parsePrivateKeyHex(key.privateKeyHex) as { kind: "ok"; key: PrivateKey }).key;
+
+let github: FakeServer;
+let npm: FakeServer;
+let dns: FakeDnsServer;
+let deps: (repo: TempRepo) => VerifyDeps;
+
+beforeAll(async () => {
+  github = await startFakeGitHub({ accounts: { "alice-dev": "user-alice.json" } });
+  npm = await startFakeServer({
+    "/@alice%2Fweather/1.1.0": { body: { name: "@alice/weather", version: "1.1.0", mcpName: `${NS}/weather` } },
+    "/@alice%2Fweather/1.2.0": { body: { name: "@alice/weather", version: "1.2.0", mcpName: "io.github.someone/else" } },
+  });
+  dns = await startFakeDnsServer({ "example.com": [key.record] });
+  const http = createHttpClient({ retries: 0, timeoutMs: 2000 });
+  deps = (repo) => ({
+    git: createGitRunner(repo.dir),
+    blocklist: { namespaces: ["com.blocked"] },
+    online: {
+      http,
+      endpoints: { ...DEFAULT_ENDPOINTS, githubApi: github.url, npm: npm.url, dnsServer: dns.server, httpProofTemplate: `${npm.url}/{domain}/proof` },
+      namespace: {
+        github: createGitHubIdentity({ baseUrl: github.url, fetch: http.fetch, userAgent: http.userAgent }),
+        txt: createTxtLookup({ server: dns.server, timeoutMs: 300, tries: 1 }),
+        fetchHttpProof: createHttpProofFetcher(http, `${npm.url}/{domain}/proof`),
+        blocklist: { namespaces: ["com.blocked"] },
+      },
+    },
+  });
+});
+afterAll(async () => {
+  await Promise.all([github.close(), npm.close(), dns.close()]);
+});
+
+let repo: TempRepo;
+afterEach(() => repo?.dispose());
+
+/** main: one published version 1.0.0 of io.github.Alice-Dev/weather. Then branch pr. */
+function baseRepo(): TempRepo {
+  repo = createTempRepo();
+  repo.write(`servers/${NS}/weather/1.0.0/server.json`, doc(`${NS}/weather`, "1.0.0"));
+  repo.write("README.md", "registry\n");
+  repo.commit("base");
+  repo.git("checkout", "-q", "-b", "pr");
+  return repo;
+}
+const run = (r: TempRepo, author = "alice-dev", offline = false) => verifyPullRequest({ base: "main", head: "pr", author, offline }, deps(r));
+const codes = (report: Awaited<ReturnType<typeof run>>, status?: string) => report.checks.filter((c) => !status || c.status === status).map((c) => c.code);
+
+describe("publishing", () => {
+  it("passes a new version in the author's namespace whose npm package points back", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0", npmPkg("1.1.0")));
+    r.commit("1.1.0");
+    const report = await run(r);
+    expect(codes(report, "fail")).toEqual([]);
+    expect(codes(report)).toEqual(expect.arrayContaining(["change/new-version", "schema/ok", "namespace/github-author", "npm/ok"]));
+    expect([report.ok, report.verdict]).toEqual([true, "pass"]);
+  });
+
+  it("fails when the package names another server", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.2.0/server.json`, doc(`${NS}/weather`, "1.2.0", npmPkg("1.2.0")));
+    r.commit("1.2.0");
+    const report = await run(r);
+    expect(codes(report, "fail")).toEqual(["npm/mcpname-mismatch"]);
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("fails a publish into someone else's namespace", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0", npmPkg("1.1.0")));
+    r.commit("1.1.0");
+    expect(codes(await run(r, "mallory"), "fail")).toEqual(["namespace/not-owner"]);
+  });
+
+  it("fails a name that does not match its path", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.3.0/server.json`, doc(`${NS}/other`, "1.3.0"));
+    r.commit("mismatch");
+    expect(codes(await run(r), "fail")).toContain("layout/name-mismatch");
+  });
+
+  it("proves a domain namespace with a signature over the exact bytes", async () => {
+    const r = baseRepo();
+    const bytes = Buffer.from(doc("com.example/weather", "1.0.0"));
+    r.write("servers/com.example/weather/1.0.0/server.json", bytes);
+    r.write("servers/com.example/weather/1.0.0/server.json.sig", signBytes(privateKey, bytes) + "\n");
+    r.commit("domain");
+    const report = await run(r, "anyone");
+    expect(codes(report, "fail")).toEqual([]);
+    expect(codes(report)).toContain("namespace/dns-signature");
+  });
+
+  it("refuses a domain publish without a signature, and a blocked namespace", async () => {
+    const r = baseRepo();
+    r.write("servers/com.example/weather/1.0.0/server.json", doc("com.example/weather", "1.0.0"));
+    r.write("servers/com.blocked/xy/1.0.0/server.json", doc("com.blocked/xy", "1.0.0"));
+    r.commit("domain");
+    expect(codes(await run(r, "anyone"), "fail").sort()).toEqual(["namespace/blocked", "namespace/signature-missing"]);
+  });
+});
+
+describe("immutability", () => {
+  it("refuses an edited merged server.json", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/server.json`, doc(`${NS}/weather`, "1.0.0", { title: "Edited" }));
+    r.commit("edit");
+    expect(codes(await run(r), "fail")).toEqual(["change/immutable"]);
+  });
+
+  it("refuses a deleted and a renamed server.json", async () => {
+    const r = baseRepo();
+    r.remove(`servers/${NS}/weather/1.0.0/server.json`);
+    r.commit("delete");
+    expect(codes(await run(r), "fail")).toEqual(["change/immutable"]);
+    r.write(`servers/${NS}/weather/9.0.0/server.json`, doc(`${NS}/weather`, "1.0.0"));
+    r.commit("rename");
+    const report = await run(r);
+    expect(report.checks.find((c) => c.code === "change/immutable")?.evidence.renamedTo).toBe(`servers/${NS}/weather/9.0.0/server.json`);
+  });
+
+  it("never reuses a version string, also after deletion and in another letter case", async () => {
+    repo = createTempRepo();
+    repo.write(`servers/${NS}/weather/2.0.0-RC/server.json`, doc(`${NS}/weather`, "2.0.0-RC"));
+    repo.commit("publish rc");
+    repo.remove(`servers/${NS}/weather/2.0.0-RC/server.json`);
+    repo.commit("maintainer removed it");
+    repo.git("checkout", "-q", "-b", "pr");
+    repo.write(`servers/${NS}/weather/2.0.0-rc/server.json`, doc(`${NS}/weather`, "2.0.0-rc"));
+    repo.commit("again");
+    expect(codes(await run(repo), "fail")).toEqual(["change/version-reused"]);
+  });
+});
+
+describe("file types and paths", () => {
+  it("refuses a symlink to outside the tree", async () => {
+    const r = baseRepo();
+    r.symlink(`servers/${NS}/weather/1.1.0/server.json`, "/etc/passwd");
+    r.commit("link");
+    const failed = codes(await run(r), "fail");
+    expect(failed).toContain("change/symlink");
+    expect(failed).not.toContain("schema/ok");
+  });
+
+  it("refuses an executable file and a submodule", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
+    r.chmodExec(`servers/${NS}/weather/1.1.0/server.json`);
+    r.commit("exec");
+    r.git("update-index", "--add", "--cacheinfo", `160000,${r.git("rev-parse", "main")},servers/${NS}/weather/1.2.0/server.json`);
+    r.git("commit", "-q", "-m", "submodule");
+    const failed = codes(await run(r), "fail");
+    expect(failed).toEqual(expect.arrayContaining(["change/executable", "change/submodule"]));
+  });
+
+  it("refuses a path that climbs out, crafted into a git tree", async () => {
+    const r = baseRepo();
+    const blob = r.git("hash-object", "-w", "--stdin", "--path=x");
+    const evil = mktree(r, [`100644 blob ${blob}\tpasswd`]);
+    const dotdot = mktree(r, [`040000 tree ${evil}\t..`]);
+    const ns = mktree(r, [`040000 tree ${dotdot}\tweather`]);
+    const servers = mktree(r, [`040000 tree ${ns}\tio.github.Alice-Dev`]);
+    const root = mktree(r, [`040000 tree ${servers}\tservers`]);
+    const commit = r.git("commit-tree", root, "-p", "main", "-m", "climb");
+    r.git("update-ref", "refs/heads/pr", commit);
+    const started = Date.now();
+    const report = await run(r);
+    expect(codes(report, "fail")).toContain("change/unsafe-path");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("marks files outside servers/ as needing maintainer review, never a pass", async () => {
+    const r = baseRepo();
+    r.write("README.md", "changed\n");
+    r.commit("docs");
+    const report = await run(r);
+    expect([report.ok, report.verdict]).toEqual([false, "needs-review"]);
+  });
+});
+
+describe("status changes", () => {
+  it("lets the namespace owner deprecate a version, and nobody else", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, "status: deprecated\nstatusMessage: Use 1.1.0\n");
+    r.commit("deprecate");
+    const own = await run(r);
+    expect(codes(own, "fail")).toEqual([]);
+    expect(codes(own)).toEqual(expect.arrayContaining(["change/status", "namespace/github-author"]));
+    expect(codes(await run(r, "mallory"), "fail")).toEqual(["namespace/not-owner"]);
+  });
+
+  it("refuses a status file for a version that does not exist", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/7.0.0/status.yaml`, "status: deleted\n");
+    r.commit("ghost");
+    expect(codes(await run(r), "fail")).toContain("change/status-without-version");
+  });
+});
+
+describe("--offline", () => {
+  it("skips the network checks and never passes", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0", npmPkg("1.1.0")));
+    r.commit("1.1.0");
+    const report = await run(r, "alice-dev", true);
+    expect(codes(report, "skip").sort()).toEqual(["namespace/skipped", "npm/skipped"]);
+    expect([report.ok, report.verdict]).toEqual([false, "incomplete"]);
+  });
+});
+
+function mktree(r: TempRepo, lines: string[]): string {
+  return require_exec(r.dir, ["mktree"], lines.join("\n") + "\n");
+}
+function require_exec(cwd: string, args: string[], input: string): string {
+  return execFileSync("git", args, { cwd, input, encoding: "utf8" }).trim();
+}
+import { execFileSync } from "node:child_process";

@@ -1,0 +1,77 @@
+// npm run verify -- --base <ref> [--head <ref>] --author <github-login> [--json FILE] [--offline]
+// Verifies a pull request (change rules, validation, namespace ownership, package back-references).
+// Run it from the base checkout; the head is read from git objects only. Outside services are configured
+// with REGISTRY_* variables (see scripts/lib/verify/endpoints.ts); GITHUB_TOKEN, if set, is used for
+// the GitHub API (with read:org, private org members are accepted too).
+
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ExitError, runCli } from "./lib/cli.ts";
+import { parseBlocklist } from "./lib/verify/blocklist.ts";
+import { createTxtLookup } from "./lib/verify/dns.ts";
+import { EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
+import { createGitRunner, GitError } from "./lib/verify/git.ts";
+import { createGitHubIdentity } from "./lib/verify/github.ts";
+import { createHttpClient } from "./lib/verify/http.ts";
+import { createHttpProofFetcher } from "./lib/verify/http-proof.ts";
+import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
+import { verifyPullRequest } from "./lib/verify/verify-pr.ts";
+
+const BLOCKLIST = "scripts/policy/blocklist.yaml";
+
+runCli(async () => {
+  const { values } = parseArgs({
+    options: {
+      base: { type: "string" },
+      head: { type: "string", default: "HEAD" },
+      author: { type: "string" },
+      json: { type: "string" },
+      offline: { type: "boolean", default: false },
+    },
+  });
+  if (!values.base || !values.author) throw new ExitError("usage: npm run verify -- --base <git-ref> [--head <git-ref>] --author <github-login> [--json FILE] [--offline]", 2);
+  const env = process.env;
+  let endpoints;
+  try {
+    endpoints = endpointsFromEnv(env);
+  } catch (error) {
+    if (error instanceof EndpointConfigError) throw new ExitError(error.message, 2);
+    throw error;
+  }
+  // The blocklist is the maintainers' file in the base checkout (the PR cannot change what judges it).
+  const blocklist = parseBlocklist(readFileSync(BLOCKLIST, "utf8"));
+  if (blocklist.kind === "invalid") throw new ExitError(`${BLOCKLIST}: ${blocklist.reason}`);
+
+  const timeoutMs = env.REGISTRY_HTTP_TIMEOUT_MS ? Number(env.REGISTRY_HTTP_TIMEOUT_MS) : undefined;
+  const http = createHttpClient({ ...(timeoutMs ? { timeoutMs } : {}) });
+  const online = values.offline
+    ? undefined
+    : {
+        http,
+        endpoints,
+        namespace: {
+          github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) }),
+          txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
+          fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate),
+          blocklist: blocklist.blocklist,
+        },
+        ociTimeoutMs: timeoutMs ?? 30_000,
+      };
+
+  let report;
+  try {
+    report = await verifyPullRequest(
+      { base: values.base, head: values.head, author: values.author, offline: values.offline },
+      { git: createGitRunner(process.cwd()), blocklist: blocklist.blocklist, ...(online ? { online } : {}) },
+    );
+  } catch (error) {
+    if (error instanceof GitError) throw new ExitError(error.message, 2);
+    throw error;
+  }
+
+  process.stdout.write(formatReport(report) + "\n");
+  if (env.GITHUB_ACTIONS) for (const line of toAnnotations(report.checks)) process.stdout.write(line + "\n");
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, toSummaryMarkdown(report));
+  if (values.json) writeFileSync(values.json, toJsonReport(report));
+  return report.ok ? 0 : 1;
+});
