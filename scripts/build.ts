@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { printDiagnostics, runCli } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
+import { syncFilesFor } from "./lib/sync-files.ts";
 import { diffTree, writeTree } from "./lib/write.ts";
 import fs from "node:fs";
 
@@ -13,7 +14,7 @@ runCli(async () => {
     options: { servers: { type: "string", default: "servers" }, out: { type: "string", default: "dist" }, check: { type: "boolean", default: false } },
   });
   const started = performance.now();
-  const outcome = await buildRegistry({ serversDir: values.servers, cwd: process.cwd(), sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], extra: await loadSiteBuilder() });
+  const outcome = await buildRegistry({ serversDir: values.servers, cwd: process.cwd(), sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], extra: await loadSiteBuilder(), outputs: syncOutputs(values.servers) });
   if (outcome.kind === "invalid") {
     printDiagnostics(outcome.diagnostics, 0);
     process.stderr.write("build stopped: fix the errors above (npm run validate shows them too). dist/ was not touched.\n");
@@ -45,4 +46,11 @@ async function loadSiteBuilder() {
   if (!fs.existsSync(file)) return undefined;
   const mod = (await import(file.href)) as { buildSite: NonNullable<Parameters<typeof buildRegistry>[0]["extra"]> };
   return mod.buildSite;
+}
+
+/** Change feed, bundle and signed index (sync-files.ts); signed when REGISTRY_INDEX_SIGNING_KEY (hex seed) is set. */
+function syncOutputs(serversDir: string) {
+  const key = process.env["REGISTRY_INDEX_SIGNING_KEY"];
+  const ttl = Number(process.env["REGISTRY_INDEX_TTL_DAYS"]);
+  return syncFilesFor(path.resolve(serversDir), { ...(key ? { signingKey: key } : {}), ...(Number.isFinite(ttl) && ttl > 0 ? { ttlDays: ttl } : {}) });
 }

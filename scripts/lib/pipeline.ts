@@ -36,6 +36,8 @@ export interface BuildInputs {
   /** Adds files (the browse site) to the API tree; may not overwrite API paths. */
   readonly extra?: (model: RegistryModel) => Promise<Map<string, string | Uint8Array>>;
   readonly history?: History;
+  /** Adds files derived from the model and the finished tree (sync-files.ts: change feed, bundle, signed index). */
+  readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>) => { files: Map<string, string | Uint8Array>; notes: string[] };
 }
 
 export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> {
@@ -50,6 +52,15 @@ export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> 
       tree.set(p, body);
     }
   }
+  const outputNotes: string[] = [];
+  if (inputs.outputs) {
+    const out = inputs.outputs(model, tree);
+    for (const [p, body] of out.files) {
+      if (tree.has(p)) throw new Error(`internal: a build output tried to overwrite ${p}`);
+      tree.set(p, body);
+    }
+    outputNotes.push(...out.notes);
+  }
   const sorted = new Map([...tree].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-  return { kind: "built", diagnostics, model, tree: sorted, notes: history.notes };
+  return { kind: "built", diagnostics, model, tree: sorted, notes: [...history.notes, ...outputNotes] };
 }

@@ -1,0 +1,355 @@
+// The change feed: an append-only log of every change to a served version document, derived from git.
+//
+// Replays the first-parent history of the servers tree commit by commit (the same line and committer times
+// the build uses for publishedAt/updatedAt) and emits one entry each time the bytes of a version's served
+// document (`/v0.1/servers/<name>/versions/<version>.json`) change:
+//   publish       the version's server.json appeared
+//   status        its status or statusMessage changed (deprecate, delete, restore)
+//   latest-moved  only its isLatest flag flipped, because another version of the server was published or
+//                 changed status (the official API's updated_since misses this, UPSTREAM.md §6.2)
+//   update        anything else that changes the served document (an edited server.json, a signature or
+//                 a re-import changing updatedAt)
+//   removed       the folder left the tree (not a normal operation; sha256 is null)
+// `sha256` is the sha256 of the served version document bytes after the change, so the newest entry of a
+// version always matches the file served now; `seq` counts entries from 1 along the history, so the same
+// commits always give the same entries and a new build only appends.
+//
+// Files (under v0.1 only, the extension convention's prefix; the feed is additive and v0 is not frozen):
+//   v0.1/x/<ns>/feed/index.json          {format, segmentSize, lastSeq, serial, gitCommit, generatedAt,
+//                                         segments: [{path, firstSeq, lastSeq, entries, bytes, sha256}]}
+//   v0.1/x/<ns>/feed/<000000>.ndjson     entries seq k·N+1 … (k+1)·N, one JSON object per line; every
+//                                         segment but the last is full and never changes again.
+
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { runGit, type RunGit } from "./git-history.ts";
+import { formatTime } from "./git-history.ts";
+import { parseStatusYaml } from "./load.ts";
+import { REGISTRY_NAMESPACE, compareCodeUnits, toServerResponse, type OfficialMeta, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "./model.ts";
+import { mergeImportedTimes, parseImportYaml, type ImportInfo } from "./provenance.ts";
+import { pickLatest } from "./versions.ts";
+
+export const FEED_FORMAT = "mcp-static-registry-feed/1";
+export const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
+export const FEED_INDEX = `${FEED_DIR}/index.json`;
+export const DEFAULT_SEGMENT_SIZE = 1000;
+
+export type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
+
+export interface FeedEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly commit: string;
+  readonly name: string;
+  readonly version: string;
+  readonly op: FeedOp;
+  /** sha256 (hex) of the served version document after the change; null for `removed`. */
+  readonly sha256: string | null;
+  readonly status: Status | null;
+  readonly isLatest: boolean;
+}
+
+export interface FeedSegment {
+  readonly path: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface FeedIndex {
+  readonly format: string;
+  readonly segmentSize: number;
+  readonly lastSeq: number;
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly generatedAt: string;
+  readonly segments: FeedSegment[];
+}
+
+/** One first-parent commit that touched the servers tree, oldest first. */
+export interface HistoryCommit {
+  readonly id: string;
+  /** Committer time, Unix seconds. */
+  readonly time: number;
+  /** Files changed: version folder relative to the servers root, file name, new blob id (zeros: deleted). */
+  readonly changes: readonly { readonly dir: string; readonly file: string; readonly blob: string }[];
+}
+
+export interface FeedHistory {
+  readonly commits: readonly HistoryCommit[];
+  /** Contents of blobs by id (server.json, status.yaml, import.yaml at some commit). */
+  readBlobs(ids: readonly string[]): Map<string, Uint8Array>;
+}
+
+const ZERO = /^0+$/;
+export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+/** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
+export const gitBlobId = (bytes: Uint8Array): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+
+/** Read the first-parent history of `serversRoot`, the same way git-history.ts does for times. */
+export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {
+  const top = run(serversRoot, ["rev-parse", "--show-toplevel"])?.toString().trim();
+  const head = top ? run(top, ["rev-parse", "--verify", "-q", "HEAD"])?.toString().trim() : undefined;
+  if (!top || !head) return { commits: [], readBlobs: () => new Map() };
+  const rel = path.relative(top, serversRoot).split(path.sep).join("/");
+  const log = run(top, ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel]);
+  return { commits: parseCommits(log?.toString("utf8") ?? "", rel === "" ? "" : rel + "/"), readBlobs: (ids) => catFileBatch(run, top, ids) };
+}
+
+/** `git log --raw -z` output → commits oldest first, with the version-folder files each one changed. */
+export function parseCommits(out: string, prefix: string): HistoryCommit[] {
+  const commits: HistoryCommit[] = [];
+  const chunks = out.split("\x01").filter((c) => c !== "");
+  for (let c = chunks.length - 1; c >= 0; c--) {
+    const chunk = chunks[c]!;
+    const headerEnd = chunk.indexOf("\0");
+    const header = (headerEnd === -1 ? chunk : chunk.slice(0, headerEnd)).trim();
+    const [id = "", time = "0"] = header.split("\x02");
+    const tokens = headerEnd === -1 ? [] : chunk.slice(headerEnd + 1).split("\0");
+    const changes: { dir: string; file: string; blob: string }[] = [];
+    for (let i = 0; i + 1 < tokens.length; i += 2) {
+      const meta = tokens[i]!.replace(/^\n/, "");
+      const file = tokens[i + 1]!;
+      if (!meta.startsWith(":") || !file.startsWith(prefix)) continue;
+      const parts = file.slice(prefix.length).split("/");
+      if (parts.length !== 4) continue;
+      changes.push({ dir: parts.slice(0, 3).join("/"), file: parts[3]!, blob: meta.split(" ")[3] ?? "" });
+    }
+    // `-m` can list a merge once per parent; with --first-parent it is one diff, but stay safe.
+    if (commits.length > 0 && commits[commits.length - 1]!.id === id) continue;
+    commits.push({ id, time: Number(time), changes });
+  }
+  return commits;
+}
+
+function catFileBatch(run: RunGit, top: string, ids: readonly string[]): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  if (ids.length === 0) return out;
+  const buf = run(top, ["cat-file", "--batch"], ids.join("\n") + "\n");
+  if (!buf) return out;
+  let pos = 0;
+  for (const id of ids) {
+    const nl = buf.indexOf(10, pos);
+    if (nl === -1) break;
+    const header = buf.subarray(pos, nl).toString();
+    if (header.endsWith(" missing")) {
+      pos = nl + 1;
+      continue;
+    }
+    const size = Number(header.split(" ")[2]);
+    out.set(id, buf.subarray(nl + 1, nl + 1 + size));
+    pos = nl + 1 + size + 1;
+  }
+  return out;
+}
+
+interface DirState {
+  readonly name: string;
+  readonly version: string;
+  serverBlob: string | null;
+  statusBlob: string | null;
+  importBlob: string | null;
+  publishedAt: number | null;
+  firstEvent: number;
+  updatedAt: number;
+  statusChangedAt: number;
+  status: Status;
+  importedAt: number | null;
+  lastSha: string | null;
+  lastStatus: string;
+  isLatest: boolean;
+}
+
+export interface FeedResult {
+  readonly entries: FeedEntry[];
+  /** Versions of the model whose newest entry does not match the served document (uncommitted changes). */
+  readonly mismatches: string[];
+}
+
+/**
+ * Replay the history into feed entries. `model` supplies the parsed documents of current blobs (the common
+ * case: a server.json never changes), so only older blobs are read from git.
+ */
+export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+  const currentDocs = new Map<string, ServerJson>();
+  for (const r of model.versions) currentDocs.set(gitBlobId(r.bytes), r.server);
+
+  // Read every blob the replay needs, once.
+  const needed = new Set<string>();
+  for (const c of history.commits) for (const ch of c.changes) if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file)) needed.add(ch.blob);
+  const blobs = history.readBlobs([...needed].sort());
+  const docOf = (blob: string): ServerJson | undefined => {
+    const cur = currentDocs.get(blob);
+    if (cur) return cur;
+    const bytes = blobs.get(blob);
+    if (!bytes) return undefined;
+    try {
+      const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
+      currentDocs.set(blob, doc);
+      return doc;
+    } catch {
+      return undefined;
+    }
+  };
+  const statusCache = new Map<string, { status: Status; statusMessage?: string }>();
+  const statusOf = (blob: string | null) => {
+    if (blob === null) return { status: "active" as Status };
+    let s = statusCache.get(blob);
+    if (!s) {
+      s = readStatus(blobs.get(blob));
+      statusCache.set(blob, s);
+    }
+    return s;
+  };
+  const importCache = new Map<string, ImportInfo | undefined>();
+  const importOf = (blob: string | null): ImportInfo | undefined => {
+    if (blob === null) return undefined;
+    if (!importCache.has(blob)) {
+      const bytes = blobs.get(blob);
+      const parsed = bytes ? parseImportYaml(Buffer.from(bytes).toString("utf8"), "import.yaml") : undefined;
+      importCache.set(blob, parsed?.kind === "ok" ? parsed.info : undefined);
+    }
+    return importCache.get(blob);
+  };
+
+  const dirs = new Map<string, DirState>();
+  const byServer = new Map<string, DirState[]>();
+  const entries: FeedEntry[] = [];
+
+  const officialOf = (d: DirState, isLatest: boolean): OfficialMeta => {
+    const { status, statusMessage } = statusOf(d.statusBlob);
+    const times = mergeImportedTimes(
+      {
+        publishedAt: formatTime(d.publishedAt ?? d.firstEvent),
+        updatedAt: formatTime(d.updatedAt),
+        statusChangedAt: formatTime(d.statusChangedAt),
+        ...(d.importedAt === null ? {} : { importedAt: formatTime(d.importedAt) }),
+      },
+      importOf(d.importBlob),
+    );
+    return { status, ...(statusMessage === undefined ? {} : { statusMessage }), statusChangedAt: times.statusChangedAt, publishedAt: times.publishedAt, updatedAt: times.updatedAt, isLatest };
+  };
+
+  for (const commit of history.commits) {
+    const touched = new Map<string, { published: boolean; removed: boolean }>();
+    const servers = new Set<string>();
+    for (const ch of commit.changes) {
+      if (!isTracked(ch.file)) {
+        // Other files (a signature) still change updatedAt, as in git-history.ts.
+      }
+      let d = dirs.get(ch.dir);
+      if (!d) {
+        const [ns, server, version] = ch.dir.split("/") as [string, string, string];
+        d = { name: `${ns}/${server}`, version, serverBlob: null, statusBlob: null, importBlob: null, publishedAt: null, firstEvent: commit.time, updatedAt: commit.time, statusChangedAt: commit.time, status: "active", importedAt: null, lastSha: null, lastStatus: "", isLatest: false };
+        dirs.set(ch.dir, d);
+        byServer.set(d.name, [...(byServer.get(d.name) ?? []), d]);
+      }
+      const blob = ZERO.test(ch.blob) ? null : ch.blob;
+      const t = touched.get(ch.dir) ?? { published: false, removed: false };
+      if (commit.time > d.updatedAt) d.updatedAt = commit.time;
+      if (ch.file === "server.json") {
+        if (blob !== null && d.serverBlob === null) t.published = true;
+        if (blob === null && d.serverBlob !== null) t.removed = true;
+        if (blob !== null && d.publishedAt === null) {
+          d.publishedAt = commit.time;
+          if (d.statusChangedAt < commit.time && d.status === "active") d.statusChangedAt = commit.time;
+        }
+        d.serverBlob = blob;
+      } else if (ch.file === "status.yaml") {
+        d.statusBlob = blob;
+        const next = blob === null ? "active" : statusOf(blob).status;
+        if (next !== d.status) {
+          d.status = next;
+          d.statusChangedAt = commit.time;
+        }
+      } else if (ch.file === "import.yaml") {
+        d.importBlob = blob;
+        d.importedAt = commit.time;
+      }
+      touched.set(ch.dir, t);
+      servers.add(d.name);
+    }
+
+    const changed: { dir: DirState; published: boolean; removed: boolean }[] = [];
+    for (const name of servers) {
+      const list = byServer.get(name)!;
+      const live = list.filter((d) => d.serverBlob !== null);
+      const latest = pickLatest(live, (d) => {
+        const o = officialOf(d, false);
+        return { version: d.version, publishedAt: o.publishedAt, status: o.status };
+      });
+      for (const d of list) {
+        const key = `${d.name}/${d.version}`;
+        const t = touched.get(key);
+        const nextLatest = d === latest;
+        if (t || nextLatest !== d.isLatest) changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false });
+        d.isLatest = nextLatest;
+      }
+    }
+    changed.sort((a, b) => compareCodeUnits(a.dir.name, b.dir.name) || compareCodeUnits(a.dir.version, b.dir.version));
+    for (const { dir: d, published, removed } of changed) {
+      if (d.serverBlob === null) {
+        if (removed || d.lastSha !== null) emit(d, "removed", null, null);
+        d.lastSha = null;
+        continue;
+      }
+      const server = docOf(d.serverBlob);
+      if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
+      const official = officialOf(d, d.isLatest);
+      const sha = sha256Hex(JSON.stringify({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
+      if (sha === d.lastSha) continue;
+      const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
+      const op: FeedOp = published || d.lastSha === null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
+      d.lastStatus = statusKey;
+      d.lastSha = sha;
+      emit(d, op, sha, official.status);
+    }
+
+    function emit(d: DirState, op: FeedOp, sha: string | null, status: Status | null) {
+      entries.push({ seq: entries.length + 1, time: formatTime(commit.time), commit: commit.id, name: d.name, version: d.version, op, sha256: sha, status, isLatest: sha !== null && d.isLatest });
+    }
+  }
+
+  const mismatches: string[] = [];
+  for (const r of model.versions) {
+    const d = dirs.get(`${r.name}/${r.version}`);
+    if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
+  }
+  return { entries, mismatches };
+}
+
+const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
+
+function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMessage?: string } {
+  if (!bytes) return { status: "active" };
+  const parsed = parseStatusYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
+  if (parsed.kind !== "ok") return { status: "active" };
+  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
+  const s = doc?.status;
+  if (s !== "active" && s !== "deprecated" && s !== "deleted") return { status: "active" };
+  return typeof doc?.statusMessage === "string" ? { status: s, statusMessage: doc.statusMessage } : { status: s };
+}
+
+/** The served version document of a record, exactly as build.ts writes it. */
+export const servedDocument = (r: VersionRecord): string => JSON.stringify(toServerResponse(r));
+export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
+
+export const formatEntry = (e: FeedEntry): string => JSON.stringify(e);
+
+/** Split entries into segment files and the index; closed segments are byte-stable across builds. */
+export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryModel, segmentSize = DEFAULT_SEGMENT_SIZE): Map<string, string> {
+  const files = new Map<string, string>();
+  const segments: FeedSegment[] = [];
+  for (let start = 0; start < entries.length; start += segmentSize) {
+    const slice = entries.slice(start, start + segmentSize);
+    const body = slice.map((e) => formatEntry(e) + "\n").join("");
+    const p = `${FEED_DIR}/${String(start / segmentSize).padStart(6, "0")}.ndjson`;
+    files.set(p, body);
+    segments.push({ path: p, firstSeq: slice[0]!.seq, lastSeq: slice[slice.length - 1]!.seq, entries: slice.length, bytes: Buffer.byteLength(body), sha256: sha256Hex(body) });
+  }
+  const index: FeedIndex = { format: FEED_FORMAT, segmentSize, lastSeq: entries.length, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, segments };
+  files.set(FEED_INDEX, JSON.stringify(index, null, 1) + "\n");
+  return files;
+}

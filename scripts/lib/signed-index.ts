@@ -1,0 +1,182 @@
+// The signed index: one small document that pins the whole tree, signed with Ed25519.
+//
+//   v0.1/x/<ns>/index.json  a JWS (RFC 7515, flattened JSON serialization):
+//     {"protected": b64url({"alg":"EdDSA","kid":<kid>,"typ":"mcp-static-registry-index+json"}),
+//      "payload": b64url(<payload JSON>), "signature": b64url(Ed25519(protected + "." + payload))}
+//     Unsigned builds (no key) write the same without "protected"/"signature"; verifiers reject those.
+//   payload: {format, serial, gitCommit, generatedAt, expires,
+//             list:   {path: "v0.1/servers.json", sha256},
+//             bundle: {path, sha256, ndjsonSha256, bytes},
+//             feed:   {path, sha256, lastSeq},
+//             servers: {"<name>": "<sha256 of v0.1/servers/<name>/versions.json>"}}
+//     (a server whose versions are all deleted has no versions file; the bundle and feed still cover it)
+//   v0.1/x/<ns>/keys.json   {"keys":[{kid, alg:"EdDSA", crv:"Ed25519", publicKey:<hex>}]}
+//
+// serial is BuildInfo.serial (first-parent commit count: grows with every merge), generatedAt is HEAD's
+// commit time and expires = generatedAt + ttlDays, so the tree stays reproducible: Ed25519 signatures are
+// deterministic. An idle registry needs a commit (a scheduled heartbeat) before `expires` to stay fresh.
+// kid = sha256 (hex) of the 32-byte raw public key.
+
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { REGISTRY_NAMESPACE, type RegistryModel } from "./model.ts";
+import { sha256Hex } from "./feed.ts";
+
+export const INDEX_FORMAT = "mcp-static-registry-index/1";
+export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
+export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
+export const INDEX_TYP = "mcp-static-registry-index+json";
+export const DEFAULT_TTL_DAYS = 14;
+
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+export interface IndexPayload {
+  readonly format: string;
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly generatedAt: string;
+  readonly expires: string;
+  readonly list: { readonly path: string; readonly sha256: string };
+  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
+  readonly feed: { readonly path: string; readonly sha256: string; readonly lastSeq: number };
+  readonly servers: Readonly<Record<string, string>>;
+}
+
+export interface SigningKey {
+  readonly privateKey: KeyObject;
+  readonly publicKeyHex: string;
+  readonly kid: string;
+}
+
+const b64url = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
+
+/** A signing key from a 32-byte hex seed (the format of REGISTRY_INDEX_SIGNING_KEY). */
+export function signingKeyFromSeed(hexSeed: string): SigningKey {
+  const seed = hexSeed.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new Error("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seed, "hex")]), format: "der", type: "pkcs8" });
+  const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+  return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
+}
+
+export function publicKeyFromHex(hex: string): KeyObject {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error("a public key is 64 hex characters (32 bytes, Ed25519)");
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(hex, "hex")]), format: "der", type: "spki" });
+}
+
+export const keyId = (publicKeyHex: string): string => sha256Hex(Buffer.from(publicKeyHex.toLowerCase(), "hex"));
+
+/** A fresh key pair (for `npm run sign-index -- --keygen` and tests); never commit the seed. */
+export function generateSigningSeed(): { seed: string; publicKeyHex: string; kid: string } {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length).toString("hex");
+  const key = signingKeyFromSeed(seed);
+  return { seed, publicKeyHex: key.publicKeyHex, kid: key.kid };
+}
+
+export function addDays(rfc3339: string, days: number): string {
+  return new Date(Date.parse(rfc3339) + days * 86_400_000).toISOString().replace(".000Z", "Z");
+}
+
+export interface IndexInputs {
+  readonly model: RegistryModel;
+  /** The built tree (API files, feed files, bundle), to hash the files the index pins. */
+  readonly tree: ReadonlyMap<string, string | Uint8Array>;
+  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string };
+  readonly feed: { readonly path: string; readonly lastSeq: number };
+  readonly ttlDays?: number;
+}
+
+export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
+  const { model, tree } = inputs;
+  const hashOf = (p: string) => {
+    const body = tree.get(p);
+    if (body === undefined) throw new Error(`internal: the index pins ${p}, which the build did not write`);
+    return sha256Hex(body);
+  };
+  const servers: Record<string, string> = {};
+  for (const name of [...new Set(model.versions.map((r) => r.name))]) {
+    const p = `v0.1/servers/${name}/versions.json`;
+    if (tree.has(p)) servers[name] = hashOf(p);
+  }
+  const bundleBody = tree.get(inputs.bundle.path);
+  return {
+    format: INDEX_FORMAT,
+    serial: model.info.serial,
+    gitCommit: model.info.gitCommit,
+    generatedAt: model.info.generatedAt,
+    expires: addDays(model.info.generatedAt, inputs.ttlDays ?? DEFAULT_TTL_DAYS),
+    list: { path: "v0.1/servers.json", sha256: hashOf("v0.1/servers.json") },
+    bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: bundleBody === undefined ? 0 : Buffer.byteLength(bundleBody) },
+    feed: { path: inputs.feed.path, sha256: hashOf(inputs.feed.path), lastSeq: inputs.feed.lastSeq },
+    servers,
+  };
+}
+
+/** index.json (and keys.json when signed). */
+export function indexFiles(payload: IndexPayload, key: SigningKey | undefined): Map<string, string> {
+  const body = b64url(JSON.stringify(payload));
+  const files = new Map<string, string>();
+  if (!key) {
+    files.set(INDEX_PATH, JSON.stringify({ payload: body }) + "\n");
+    return files;
+  }
+  const protectedHeader = b64url(JSON.stringify({ alg: "EdDSA", kid: key.kid, typ: INDEX_TYP }));
+  const signature = b64url(sign(null, Buffer.from(`${protectedHeader}.${body}`), key.privateKey));
+  files.set(INDEX_PATH, JSON.stringify({ protected: protectedHeader, payload: body, signature }) + "\n");
+  files.set(KEYS_PATH, JSON.stringify({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, null, 1) + "\n");
+  return files;
+}
+
+/** What a consumer remembers between checks: the newest serial it accepted, and the key it trusts. */
+export interface VerifierState {
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly kid?: string;
+  readonly publicKey?: string;
+}
+
+export type IndexVerdict =
+  | { readonly kind: "ok"; readonly payload: IndexPayload; readonly kid: string; readonly state: VerifierState }
+  | { readonly kind: "rejected"; readonly code: string; readonly reason: string };
+
+/**
+ * Check index.json: a good Ed25519 signature by one of `publicKeys` (hex), not expired at `now`, and a serial
+ * not older than the state's (equal serial must name the same commit). Codes: index/malformed,
+ * index/unsigned, index/unknown-key, index/bad-signature, index/expired, index/rollback, index/fork.
+ */
+export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly string[]; now: Date; state?: VerifierState }): IndexVerdict {
+  const reject = (code: string, reason: string): IndexVerdict => ({ kind: "rejected", code, reason });
+  let jws: { protected?: unknown; payload?: unknown; signature?: unknown };
+  try {
+    jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as typeof jws;
+  } catch {
+    return reject("index/malformed", "index.json is not JSON");
+  }
+  if (typeof jws !== "object" || jws === null || typeof jws.payload !== "string") return reject("index/malformed", "index.json has no payload");
+  if (typeof jws.protected !== "string" || typeof jws.signature !== "string") return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
+  let header: { alg?: unknown; kid?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(jws.protected, "base64url").toString("utf8")) as typeof header;
+  } catch {
+    return reject("index/malformed", "the protected header is not base64url JSON");
+  }
+  if (header.alg !== "EdDSA" || typeof header.kid !== "string") return reject("index/malformed", `unsupported alg ${JSON.stringify(header.alg)}: only EdDSA (Ed25519) is accepted`);
+  const keyHex = opts.publicKeys.find((k) => keyId(k) === header.kid);
+  if (keyHex === undefined) return reject("index/unknown-key", `signed by key ${String(header.kid)}, which is not a trusted key (${opts.publicKeys.map(keyId).join(", ") || "none given"})`);
+  const ok = verify(null, Buffer.from(`${jws.protected}.${jws.payload}`), publicKeyFromHex(keyHex), Buffer.from(jws.signature, "base64url"));
+  if (!ok) return reject("index/bad-signature", "the signature does not match the payload");
+  let payload: IndexPayload;
+  try {
+    payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as IndexPayload;
+  } catch {
+    return reject("index/malformed", "the payload is not base64url JSON");
+  }
+  if (payload.format !== INDEX_FORMAT || typeof payload.serial !== "number" || typeof payload.expires !== "string") return reject("index/malformed", `unknown index format ${JSON.stringify(payload.format)}`);
+  const expires = Date.parse(payload.expires);
+  if (!Number.isFinite(expires) || expires <= opts.now.getTime()) return reject("index/expired", `the index expired at ${payload.expires} (serial ${payload.serial}); the mirror may be frozen or stale`);
+  const seen = opts.state;
+  if (seen && payload.serial < seen.serial) return reject("index/rollback", `serial ${payload.serial} is older than serial ${seen.serial} seen before: refusing a rollback`);
+  if (seen && payload.serial === seen.serial && payload.gitCommit !== seen.gitCommit) return reject("index/fork", `serial ${payload.serial} names commit ${payload.gitCommit}, but ${seen.gitCommit} was seen with the same serial`);
+  return { kind: "ok", payload, kid: header.kid, state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex } };
+}
