@@ -1,11 +1,13 @@
-// npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--out DIR] [--offline]
+// npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--repo DIR] [--out DIR] [--offline]
 //
-// The PR check's one step, run from the BASE checkout (these scripts) with the PR head only as data in
-// --data (a git repository holding both commits). It validates the head tree, runs the verifier
-// (scripts/verify.ts of this same checkout, with the data repository as its working directory), diffs
-// the published API, and writes the artifact for pr-comment.yml: report.json, comment.md, labels.json.
-// With GITHUB_ACTIONS set it prints annotations and appends to $GITHUB_STEP_SUMMARY.
-// Exit 0 only when the verdict is pass.
+// The PR check's one step, run from the BASE checkout (these scripts) with the PR head only as data:
+// --data is a git repository holding the head commit (the workflow's pr/ checkout); its objects are
+// fetched into --repo (the base checkout with full history, default: the checkout these scripts are in)
+// and read from there with git, never checked out or executed. Then it runs the verifier (scripts/verify.ts
+// of this checkout, in --repo: the maintainers' blocklist comes from the base), builds the published API of
+// both revisions and diffs it, and writes the artifact for pr-comment.yml: report.json, comment.md,
+// labels.json. With GITHUB_ACTIONS set, the verifier prints annotations; both append to
+// $GITHUB_STEP_SUMMARY. Exit 0 only when the verdict is pass.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -15,7 +17,7 @@ import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
 import { runPrCheck, type VerifyOutcome } from "./lib/pr-check.ts";
 import { CHECK_STATUSES, type CheckStatus, type ReportCheck } from "./lib/pr-report.ts";
-import { createGitRunner, resolveCommit } from "./lib/verify/git.ts";
+import { createGitRunner, resolveCommit, type GitRunner } from "./lib/verify/git.ts";
 
 const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -23,6 +25,7 @@ runCli(async () => {
   const { values } = parseArgs({
     options: {
       data: { type: "string" },
+      repo: { type: "string" },
       base: { type: "string" },
       head: { type: "string" },
       author: { type: "string" },
@@ -40,13 +43,14 @@ runCli(async () => {
   const number = Number(need("pr"));
   if (!Number.isSafeInteger(number) || number < 1) throw new ExitError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`, 2);
   const author = need("author");
-  const git = createGitRunner(dataDir);
+  const repoDir = path.resolve(values.repo ?? TOOLS);
+  const git = createGitRunner(repoDir);
   const baseSha = resolveCommit(git, need("base"));
-  const headSha = resolveCommit(git, need("head"));
+  const headSha = fetchHead(git, repoDir, dataDir, need("head"));
   const out = path.resolve(values.out);
   fs.mkdirSync(out, { recursive: true });
 
-  const verify = runVerifier({ dataDir, baseSha, headSha, author, offline: values.offline, jsonFile: path.join(out, "verify.json") });
+  const verify = runVerifier({ repoDir, baseSha, headSha, author, offline: values.offline, jsonFile: path.join(out, "verify.json") });
   const env = process.env;
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const result = runPrCheck({
@@ -69,16 +73,26 @@ runCli(async () => {
 });
 
 /**
- * Run this checkout's verifier on the data repository. Node loads tsx by absolute path from the tools'
- * own node_modules, so nothing is resolved from the PR's files (the working directory is the data).
+ * Bring the head commit's objects from the data repository into the base repository (a fetch copies
+ * objects; nothing of the PR is checked out or run) under refs/pr-check/head, and return its id.
  */
-function runVerifier(o: { dataDir: string; baseSha: string; headSha: string; author: string; offline: boolean; jsonFile: string }): VerifyOutcome {
+function fetchHead(git: GitRunner, repoDir: string, dataDir: string, head: string): string {
+  if (!/^[0-9a-f]{40}$/.test(head)) throw new ExitError(`--head must be a full 40-hex commit SHA, got ${JSON.stringify(head)}`, 2);
+  if (fs.realpathSync(repoDir) !== fs.realpathSync(dataDir)) git(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", dataDir, `+${head}:refs/pr-check/head`]);
+  return resolveCommit(git, head);
+}
+
+/**
+ * Run this checkout's verifier in the base repository. Node loads tsx by absolute path from the tools'
+ * own node_modules, so nothing is resolved from the PR's files.
+ */
+function runVerifier(o: { repoDir: string; baseSha: string; headSha: string; author: string; offline: boolean; jsonFile: string }): VerifyOutcome {
   const script = path.join(TOOLS, "scripts/verify.ts");
   if (!fs.existsSync(script)) return { kind: "crashed", message: "scripts/verify.ts is missing from the base branch: the PR cannot be verified" };
   fs.rmSync(o.jsonFile, { force: true });
   const loader = import.meta.resolve("tsx/esm");
   const args = ["--import", loader, script, "--base", o.baseSha, "--head", o.headSha, "--author", o.author, "--json", o.jsonFile, ...(o.offline ? ["--offline"] : [])];
-  const run = spawnSync(process.execPath, args, { cwd: o.dataDir, stdio: ["ignore", "inherit", "inherit"], env: process.env, timeout: 15 * 60_000 });
+  const run = spawnSync(process.execPath, args, { cwd: o.repoDir, stdio: ["ignore", "inherit", "inherit"], env: process.env, timeout: 15 * 60_000 });
   if (!fs.existsSync(o.jsonFile)) {
     return { kind: "crashed", message: `the verifier stopped without a report (exit ${run.status ?? run.signal ?? "unknown"}); see the job log` };
   }

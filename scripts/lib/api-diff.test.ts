@@ -48,6 +48,8 @@ describe("diffApiTrees", () => {
       ["remove", "servers[io.github.alice/weather@1.0.0]"],
       ["add", "servers[io.github.alice/weather@1.1.0]"],
     ]);
+    // Whole server responses are too long to quote: their size stands in.
+    expect(byRoute.get("/v0.1/servers")?.changes?.[1]).toEqual({ at: "servers[io.github.alice/weather@1.1.0]", op: "add", bytes: expect.any(Number) });
     expect(byRoute.get("/v0.1/servers/io.github.alice%2Fweather/versions/1.0.0")?.changes).toEqual([
       { at: '_meta["io.modelcontextprotocol.registry/official"].isLatest', op: "replace", before: true, after: false },
     ]);

@@ -17,6 +17,8 @@ export interface ValueChange {
   readonly op: "add" | "remove" | "replace";
   readonly before?: unknown;
   readonly after?: unknown;
+  /** Set instead of before/after when the value is an object or array too long to show: its JSON size. */
+  readonly bytes?: number;
 }
 
 export interface RouteChange {
@@ -121,10 +123,16 @@ function itemKey(v: unknown): string | undefined {
 }
 
 function shorten(v: unknown, maxLen: number): unknown {
-  if (typeof v === "string") return v.length > maxLen ? v.slice(0, maxLen - 1) + "…" : v;
-  if (v === null || typeof v !== "object") return v;
-  const s = JSON.stringify(v);
-  return s.length > maxLen ? `${Array.isArray(v) ? "[…]" : "{…}"} (${s.length} bytes)` : v;
+  return typeof v === "string" && v.length > maxLen ? v.slice(0, maxLen - 1) + "…" : v;
+}
+
+/** `{ after: v }` (or before), or `{ bytes }` when v is a long object or array. */
+function shown(side: "before" | "after", v: unknown, maxLen: number): { before?: unknown; after?: unknown; bytes?: number } {
+  if (v !== null && typeof v === "object") {
+    const size = JSON.stringify(v).length;
+    if (size > maxLen) return { bytes: size };
+  }
+  return { [side]: shorten(v, maxLen) };
 }
 
 function diffValues(a: unknown, b: unknown, at: string, out: ValueChange[], maxLen: number): void {
@@ -132,8 +140,8 @@ function diffValues(a: unknown, b: unknown, at: string, out: ValueChange[], maxL
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareCodeUnits);
     for (const k of keys) {
       const here = at === "" ? keyPart(k).replace(/^\./, "") : at + keyPart(k);
-      if (!(k in a)) out.push({ at: here, op: "add", after: shorten(b[k], maxLen) });
-      else if (!(k in b)) out.push({ at: here, op: "remove", before: shorten(a[k], maxLen) });
+      if (!(k in a)) out.push({ at: here, op: "add", ...shown("after", b[k], maxLen) });
+      else if (!(k in b)) out.push({ at: here, op: "remove", ...shown("before", a[k], maxLen) });
       else diffValues(a[k], b[k], here, out, maxLen);
     }
     return;
@@ -147,16 +155,16 @@ function diffValues(a: unknown, b: unknown, at: string, out: ValueChange[], maxL
       const mapB = new Map(b.map((v, i) => [keysB[i] as string, v]));
       for (const k of [...new Set([...keysA, ...keysB] as string[])].sort(compareCodeUnits)) {
         const here = `${at}[${k}]`;
-        if (!mapA.has(k)) out.push({ at: here, op: "add", after: shorten(mapB.get(k), maxLen) });
-        else if (!mapB.has(k)) out.push({ at: here, op: "remove", before: shorten(mapA.get(k), maxLen) });
+        if (!mapA.has(k)) out.push({ at: here, op: "add", ...shown("after", mapB.get(k), maxLen) });
+        else if (!mapB.has(k)) out.push({ at: here, op: "remove", ...shown("before", mapA.get(k), maxLen) });
         else diffValues(mapA.get(k), mapB.get(k), here, out, maxLen);
       }
       return;
     }
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       const here = `${at}[${i}]`;
-      if (i >= a.length) out.push({ at: here, op: "add", after: shorten(b[i], maxLen) });
-      else if (i >= b.length) out.push({ at: here, op: "remove", before: shorten(a[i], maxLen) });
+      if (i >= a.length) out.push({ at: here, op: "add", ...shown("after", b[i], maxLen) });
+      else if (i >= b.length) out.push({ at: here, op: "remove", ...shown("before", a[i], maxLen) });
       else diffValues(a[i], b[i], here, out, maxLen);
     }
     return;

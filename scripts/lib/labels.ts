@@ -53,6 +53,8 @@ export function planLabels(current: readonly string[], wanted: readonly string[]
   };
 }
 
+export const AUTO_MERGE_OFF = "auto-merge is off in this repository";
+
 export interface AutoMergeInput {
   readonly checks: readonly ReportCheck[];
   readonly files: readonly ChangedFile[];
@@ -73,7 +75,7 @@ export interface AutoMergeDecision {
  */
 export function decideAutoMerge(input: AutoMergeInput): AutoMergeDecision {
   const reasons: string[] = [];
-  if (!input.enabled) reasons.push("auto-merge is off in this repository (repository variable REGISTRY_AUTO_MERGE)");
+  if (!input.enabled) reasons.push(`${AUTO_MERGE_OFF} (repository variable REGISTRY_AUTO_MERGE is not "true")`);
   if (input.checks.length === 0) reasons.push("no checks ran");
   const notPassed = input.checks.filter((c) => c.status !== "pass");
   if (notPassed.length > 0) reasons.push(`${notPassed.length} check(s) did not pass`);

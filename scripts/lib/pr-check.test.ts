@@ -34,7 +34,7 @@ describe("runPrCheck", () => {
     const out = runPrCheck({
       git,
       pr: { number: 3, baseSha, headSha, author: "alice" },
-      verify: { kind: "report", checks: [pass(file, "change"), pass(file, "namespace"), { ...pass(file, "schema"), message: "dup" }] },
+      verify: { kind: "report", checks: [pass(file, "schema"), pass(file, "change"), pass(file, "namespace")] },
       autoMergeEnabled: true,
     });
     expect(out.report.changedFiles).toEqual([{ path: file, status: "added" }]);
@@ -47,13 +47,14 @@ describe("runPrCheck", () => {
     expect(out.annotations).toEqual([]);
   });
 
-  it("an invalid version: a schema fail with its line, an annotation, no API diff, label invalid", () => {
+  it("the verifier crashed on an invalid version: this step's validation stands in (line, annotation); no API diff; label invalid", () => {
     const file = `servers/${A}/1.1.0/server.json`;
     const { git, baseSha, headSha } = fixtureRepo({ [file]: json({ ...serverJson(A, "1.1.0"), description: 42 }) });
-    const out = runPrCheck({ git, pr: { number: 3, baseSha, headSha, author: "alice" }, verify: { kind: "report", checks: [] }, autoMergeEnabled: false });
+    const out = runPrCheck({ git, pr: { number: 3, baseSha, headSha, author: "alice" }, verify: { kind: "crashed", message: "no report" }, autoMergeEnabled: false });
     const failed = out.report.checks.filter((c) => c.status === "fail");
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((c) => c.kind === "schema" && c.file === file && typeof c.line === "number")).toBe(true);
+    expect(out.report.checks.at(-1)?.code).toBe("verify/crashed");
     expect(out.report.verdict).toBe("fail");
     expect(out.report.labels).toEqual(["invalid"]);
     expect(out.report.apiDiff).toBeNull();

@@ -82,7 +82,7 @@ export interface PrCheckOutput {
   readonly comment: string;
   /** Markdown appended to the job summary after the verifier's own. */
   readonly summary: string;
-  /** Annotations for validation errors (the verifier prints its own). */
+  /** Annotations for validation errors when the verifier could not print its own. */
   readonly annotations: string[];
 }
 
@@ -91,11 +91,13 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
   const files = changedFiles(git, pr.baseSha, pr.headSha);
   const head = checkRevision(git, pr.headSha);
   const base = checkRevision(git, pr.baseSha);
-  const verifyChecks: ReportCheck[] =
+  // The verifier validates the head (schema checks, with its own annotations). Only when it produced no
+  // report does this step's own validation of the head stand in, so authors still see their errors.
+  const crashed = input.verify.kind === "crashed";
+  const checks: ReportCheck[] =
     input.verify.kind === "report"
-      ? input.verify.checks.filter((c) => c.kind !== "schema") // the head tree's validation below covers schema once
-      : [{ file: "(verifier)", kind: "change", status: "error", code: "verify/crashed", message: input.verify.message, evidence: {} }];
-  const checks = [...validationChecks(head.diagnostics, files), ...verifyChecks];
+      ? [...input.verify.checks]
+      : [...validationChecks(head.diagnostics, files), { file: "(verifier)", kind: "change", status: "error", code: "verify/crashed", message: input.verify.message, evidence: {} }];
   const apiDiff: RouteChange[] | null = head.tree && base.tree ? diffApiTrees(base.tree, head.tree) : null;
   const verdict = decideVerdict(checks, files);
   const labels = decideLabels(verdict, files);
@@ -106,7 +108,7 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
     report,
     comment: renderComment(report, options),
     summary: ["## API changes", "", ...renderApiDiff(apiDiff)].join("\n").trimEnd() + "\n",
-    annotations: validationAnnotations(head.diagnostics),
+    annotations: crashed ? validationAnnotations(head.diagnostics) : [],
   };
 }
 

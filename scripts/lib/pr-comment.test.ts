@@ -36,6 +36,11 @@ describe("renderComment", () => {
   ] as const)("verdict %s", (verdict, headline) => {
     expect(renderComment(report({ verdict }))).toContain(headline);
   });
+  it("says whether auto-merge applies, and why not", () => {
+    expect(renderComment(report())).toContain("Auto-merge: off in this repository; a maintainer merges.");
+    expect(renderComment(report({ autoMerge: { eligible: true, reasons: [] } }))).toContain("Auto-merge: on, and this pull request qualifies");
+    expect(renderComment(report({ autoMerge: { eligible: false, reasons: ["1 check(s) did not pass"] } }))).toContain("Auto-merge: not for this pull request (1 check(s) did not pass); a maintainer merges.");
+  });
   it("links the job summary when given the run URL", () => {
     expect(renderComment(report(), { runUrl: "https://github.com/o/r/actions/runs/1" })).toContain("[job summary](https://github.com/o/r/actions/runs/1)");
   });

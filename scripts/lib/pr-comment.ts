@@ -4,6 +4,7 @@
 // values, README lines) is escaped: no HTML, no @mentions, no breaking out of a table cell or code span.
 
 import { summarizeApiDiff, type RouteChange, type ValueChange } from "./api-diff.ts";
+import { AUTO_MERGE_OFF } from "./labels.ts";
 import type { PrReport, ReportCheck, Verdict } from "./pr-report.ts";
 
 export const COMMENT_MARKER = "<!-- mcp-static-registry:pr-check -->";
@@ -60,9 +61,15 @@ export function renderComment(report: PrReport, options: CommentOptions = {}): s
   lines.push(...renderCheckTables(report.checks));
   lines.push("### API changes", "", ...renderApiDiff(report.apiDiff), "");
   if (report.labels.length > 0) lines.push(`Labels: ${report.labels.map(codeSpan).join(", ")}`, "");
-  lines.push(report.autoMerge.eligible ? "Auto-merge: this pull request will be merged automatically." : `Auto-merge: no (${report.autoMerge.reasons.map(escapeMarkdown).join("; ")}).`);
+  lines.push(renderAutoMerge(report.autoMerge));
   if (options.runUrl) lines.push("", `Evidence for every check is in the [job summary](${options.runUrl}).`);
   return fitComment(lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", options);
+}
+
+function renderAutoMerge(decision: PrReport["autoMerge"]): string {
+  if (decision.eligible) return "Auto-merge: on, and this pull request qualifies: it will be merged once the comment job confirms it.";
+  if (decision.reasons.some((r) => r.startsWith(AUTO_MERGE_OFF))) return "Auto-merge: off in this repository; a maintainer merges.";
+  return `Auto-merge: not for this pull request (${decision.reasons.map(escapeMarkdown).join("; ")}); a maintainer merges.`;
 }
 
 function countStatuses(checks: readonly ReportCheck[]): string {
@@ -95,8 +102,8 @@ function showValue(v: unknown): string {
 }
 
 function renderValueChange(c: ValueChange): string {
-  if (c.op === "add") return `- ${codeSpan(c.at)}: added ${showValue(c.after)}`;
-  if (c.op === "remove") return `- ${codeSpan(c.at)}: removed (was ${showValue(c.before)})`;
+  if (c.op === "add") return `- ${codeSpan(c.at)}: added ${c.bytes === undefined ? showValue(c.after) : `(${c.bytes} bytes of JSON)`}`;
+  if (c.op === "remove") return `- ${codeSpan(c.at)}: removed${c.bytes === undefined ? ` (was ${showValue(c.before)})` : ""}`;
   return `- ${codeSpan(c.at)}: ${showValue(c.before)} → ${showValue(c.after)}`;
 }
 
