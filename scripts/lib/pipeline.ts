@@ -38,20 +38,32 @@ export interface BuildInputs {
   readonly history?: History;
   /** Adds files derived from the model and the finished tree (sync-files.ts: change feed, bundle, signed index). */
   readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>) => { files: Map<string, string | Uint8Array>; notes: string[] };
+  /** Called as each stage ends (load, validate, history, model, tree, site, sort), e.g. to time them. */
+  readonly trace?: (stage: BuildStage) => void;
 }
 
+export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "sort";
+
 export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> {
-  const { loaded, diagnostics } = checkTree(inputs.serversDir, inputs.cwd);
+  const trace = inputs.trace ?? (() => {});
+  const loaded = loadTree(fsTreeReader(path.resolve(inputs.cwd, inputs.serversDir), displayPath(inputs.serversDir, inputs.cwd)));
+  trace("load");
+  const diagnostics = validateLoaded(loaded);
+  trace("validate");
   if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
   const history = inputs.history ?? readHistory(path.resolve(inputs.cwd, inputs.serversDir), { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
+  trace("history");
   const model = buildModel(loaded.versions, history);
+  trace("model");
   const tree = buildApiTree(model);
+  trace("tree");
   if (inputs.extra) {
     for (const [p, body] of await inputs.extra(model)) {
       if (tree.has(p)) throw new Error(`internal: the site tried to overwrite the API file ${p}`);
       tree.set(p, body);
     }
   }
+  trace("site");
   const outputNotes: string[] = [];
   if (inputs.outputs) {
     const out = inputs.outputs(model, tree);
@@ -62,5 +74,6 @@ export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> 
     outputNotes.push(...out.notes);
   }
   const sorted = new Map([...tree].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  trace("sort");
   return { kind: "built", diagnostics, model, tree: sorted, notes: [...history.notes, ...outputNotes] };
 }

@@ -1,0 +1,373 @@
+// npm run bench -- [--quick] [--keep] [--serve-seconds N]
+// Speed and size at the official registry's scale (issue 2 §5, issue 6 "Scale"): generates a synthetic,
+// committed servers tree of 20,000 versions over 4,000 servers (and, without --quick, 100,000 over 10,000),
+// builds it in a child process (so its peak memory is its own), measures the I/O floor in the same run, the
+// local server's list queries, the site's search index, and how long a pull request adding one version takes
+// to validate. Prints a table, the targets with PASS/MISS, and every figure as one JSON object at the end.
+//
+// Not a test: the figures depend on the machine. Temporary trees go to the OS temp folder and are removed in
+// the background at the end (deleting a million small files is slow on some disks) unless --keep.
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { runCli } from "./lib/cli.ts";
+import { measureReadFloor, measureWriteFloor } from "./lib/io-floor.ts";
+import type { RegistryModel } from "./lib/model.ts";
+import { buildRegistry, type BuildStage } from "./lib/pipeline.ts";
+import { prng, writeSyntheticTree } from "./lib/synthetic.ts";
+import { writeTree } from "./lib/write.ts";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SELF = fileURLToPath(import.meta.url);
+const GIB = 1024 ** 3;
+const PAGES_LIMIT = 1e9; // GitHub Pages: "published sites may be no larger than 1 GB"
+
+const CASES = [
+  { label: "20k", versions: 20_000, servers: 4_000, commits: 4, serve: true },
+  { label: "100k", versions: 100_000, servers: 10_000, commits: 5, serve: false },
+] as const;
+
+const TARGETS = { buildMs20k: 10_000, ratio: 2, peakRss: GIB, serveRps: 3_000, serveP99Ms: 20, searchIndexGz: 1_000_000, prValidateMs: 3_000 };
+
+// ---------------------------------------------------------------------------------------------------------
+// The child: one build, its stages, its memory, the I/O floor, and (20k) the server and the search index.
+
+interface ChildResult {
+  stagesMs: Record<string, number>;
+  buildMs: number;
+  writeMs: number;
+  peakRssBytes: number;
+  versions: number;
+  servers: number;
+  files: number;
+  bytes: number;
+  apiFiles: number;
+  apiBytes: number;
+  siteFiles: number;
+  siteBytes: number;
+  largestFile: { path: string; bytes: number };
+  readFloor: { ms: number; files: number; bytes: number };
+  writeFloor: { ms: number; files: number; bytes: number };
+  extras: Record<string, string>;
+  serve?: unknown;
+  search?: unknown;
+}
+
+async function optionalImport<T>(rel: string): Promise<T | undefined> {
+  const file = path.join(REPO, rel);
+  if (!fs.existsSync(file)) return undefined;
+  return (await import(pathToFileURL(file).href)) as T;
+}
+
+const byteLength = (b: string | Uint8Array) => (typeof b === "string" ? Buffer.byteLength(b) : b.byteLength);
+
+async function child(args: { servers: string; out: string; floor: string; serve: boolean; serveSeconds: number }): Promise<ChildResult> {
+  const site = await optionalImport<{ buildSite: (m: RegistryModel) => Promise<Map<string, string | Uint8Array>> }>("site/build.ts");
+  const extras: Record<string, string> = { site: site ? "built" : "n/a (not built yet)" };
+  // Mirror outputs join the tree through the pipeline when their owners wire them in; reported here.
+  for (const [key, rel] of [["feed", "scripts/lib/feed.ts"], ["bundle", "scripts/lib/bundle.ts"]] as const) extras[key] = fs.existsSync(path.join(REPO, rel)) ? "present" : "n/a (not built yet)";
+
+  const stagesMs: Record<string, number> = {};
+  const t0 = performance.now();
+  let last = t0;
+  const trace = (stage: BuildStage) => {
+    const now = performance.now();
+    stagesMs[stage] = now - last;
+    last = now;
+  };
+  const outcome = await buildRegistry({ serversDir: args.servers, cwd: REPO, ...(site ? { extra: site.buildSite } : {}), trace });
+  if (outcome.kind !== "built") throw new Error(`the synthetic tree did not validate:\n${outcome.diagnostics.slice(0, 10).map((d) => `${d.file}: ${d.code} ${d.message}`).join("\n")}`);
+  const tw = performance.now();
+  writeTree(outcome.tree, args.out);
+  const t1 = performance.now();
+  stagesMs["write"] = t1 - tw;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+
+  let bytes = 0;
+  let apiFiles = 0;
+  let apiBytes = 0;
+  let largest = { path: "", bytes: 0 };
+  for (const [p, body] of outcome.tree) {
+    const n = byteLength(body);
+    bytes += n;
+    if (/^v0(\.1)?\//.test(p)) (apiFiles++, (apiBytes += n));
+    if (n > largest.bytes) largest = { path: p, bytes: n };
+  }
+
+  // The floor, after the build: the page cache is as warm for it as it was for the build (the generator has
+  // just written every input), and it writes into a fresh folder as the build did. `sync` first, so neither
+  // pays for the other's pending writeback.
+  spawnSync("sync");
+  const readFloor = measureReadFloor(args.servers);
+  const writeFloor = measureWriteFloor(outcome.tree, args.floor);
+
+  const result: ChildResult = {
+    stagesMs,
+    buildMs: t1 - t0,
+    writeMs: t1 - tw,
+    peakRssBytes,
+    versions: outcome.model.versions.length,
+    servers: new Set(outcome.model.versions.map((v) => v.name)).size,
+    files: outcome.tree.size,
+    bytes,
+    apiFiles,
+    apiBytes,
+    siteFiles: outcome.tree.size - apiFiles,
+    siteBytes: bytes - apiBytes,
+    largestFile: largest,
+    readFloor,
+    writeFloor,
+    extras,
+  };
+  if (args.serve) {
+    result.serve = await measureServe(outcome.model, outcome.tree, args.serveSeconds);
+    result.search = await measureSearch(outcome.tree);
+  }
+  return result;
+}
+
+async function measureServe(model: RegistryModel, tree: Map<string, string | Uint8Array>, seconds: number): Promise<unknown> {
+  type Serve = typeof import("./lib/serve.ts");
+  const serve = await optionalImport<Serve>("scripts/lib/serve.ts");
+  if (!serve) return { status: "n/a (not built yet)" };
+  // The first page and pages after cursors spread over the whole list (the official cursor is name:version).
+  const r = prng(42);
+  const paths = ["/v0.1/servers?limit=100"];
+  for (let i = 0; i < 255; i++) {
+    const v = model.versions[Math.floor(r() * model.versions.length)]!;
+    paths.push(`/v0.1/servers?limit=100&cursor=${encodeURIComponent(`${v.name}:${v.version}`)}`);
+  }
+  const server = serve.createRegistryServer({ model, tree });
+  const res = await serve.measureServeThroughput({ server, paths, durationMs: seconds * 1000, concurrency: 8 });
+  return { status: "measured", concurrency: 8, ...res };
+}
+
+async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<unknown> {
+  const body = tree.get("assets/search-index.json");
+  if (body === undefined) return { status: "n/a (not built yet)" };
+  const raw = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
+  const out: Record<string, unknown> = { status: "measured", bytes: raw.length, gzipBytes: gzipSync(raw, { level: 9 }).length };
+  type Search = typeof import("../site/src/search.ts");
+  const s = await optionalImport<Search>("site/src/search.ts");
+  if (!s || typeof s.prepareIndex !== "function" || typeof s.search !== "function") return { ...out, keystroke: "n/a (not exported)" };
+  const t0 = performance.now();
+  const index = s.prepareIndex(JSON.parse(raw.toString("utf8")) as Parameters<Search["prepareIndex"]>[0]);
+  const prepareMs = performance.now() - t0;
+  const times: number[] = [];
+  for (const query of ["weather postgres", "kubernetes", "slack bot mcp", "io.github.acme"]) {
+    for (let i = 1; i <= query.length; i++) {
+      const t = performance.now();
+      s.search(index, query.slice(0, i));
+      times.push(performance.now() - t);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { ...out, prepareMs, keystrokes: times.length, keystrokeP50Ms: times[Math.floor(times.length / 2)]!, keystrokeMaxMs: times[times.length - 1]! };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The parent: generate, run the child, validate one added version, print.
+
+function runChild(args: string[]): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["--import", "tsx", SELF, "--child", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BENCH-RESULT "));
+      if (code !== 0 || !line) reject(new Error(`the build child failed (exit ${code}):\n${out.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice("BENCH-RESULT ".length)) as ChildResult);
+    });
+  });
+}
+
+/** `npm run validate -- --servers DIR FILE` for a version a PR adds, timed as a user would see it. */
+function timePrValidate(serversDir: string, extra: { rel: string; body: string }): { ms: number; exitCode: number | null; output: string } {
+  const file = path.join(serversDir, extra.rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, extra.body);
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts/validate.ts"), "--servers", serversDir, file], { cwd: REPO, encoding: "utf8" });
+    const ms = performance.now() - t0;
+    return { ms, exitCode: r.status, output: `${r.stdout}${r.stderr}`.trim().split("\n").slice(-3).join("\n") };
+  } finally {
+    fs.rmSync(path.join(serversDir, extra.rel.split("/").slice(0, 2).join("/")), { recursive: true, force: true });
+    fs.rmdirSync(path.join(serversDir, extra.rel.split("/")[0]!), { maxRetries: 0 });
+  }
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+
+interface CaseResult {
+  label: string;
+  generateMs: number;
+  inputFiles: number;
+  inputBytes: number;
+  child: ChildResult;
+  ratio: number;
+  prValidate: { ms: number; exitCode: number | null; output: string };
+}
+
+function printCase(c: CaseResult): void {
+  const r = c.child;
+  const floorMs = r.readFloor.ms + r.writeFloor.ms;
+  const rows: [string, string][] = [
+    ["versions / servers", `${r.versions} / ${r.servers}`],
+    ["input", `${c.inputFiles} files, ${mb(c.inputBytes)} (generated in ${sec(c.generateMs)}, not counted)`],
+    ["full build (load → write)", sec(r.buildMs)],
+    ...Object.entries(r.stagesMs).map(([k, v]): [string, string] => [`  ${k}`, sec(v)]),
+    ["I/O floor (read + write)", `${sec(floorMs)} (read ${sec(r.readFloor.ms)}, write ${sec(r.writeFloor.ms)})`],
+    ["build / floor", c.ratio.toFixed(2)],
+    ["peak memory (RSS)", `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
+    ["files published", `${r.files} (${(r.files / r.versions).toFixed(2)} per version; API ${r.apiFiles}, site ${r.siteFiles})`],
+    ["bytes published", `${mb(r.bytes)} (${(r.bytes / r.versions / 1024).toFixed(1)} KiB per version; API ${mb(r.apiBytes)}, site ${mb(r.siteBytes)})`],
+    ["vs GitHub Pages 1 GB", `${((r.bytes / PAGES_LIMIT) * 100).toFixed(1)} %`],
+    ["largest file", `${r.largestFile.path} ${mb(r.largestFile.bytes)}`],
+    ["PR adds one version: validate", `${sec(c.prValidate.ms)} (exit ${c.prValidate.exitCode})`],
+    ["site / feed / bundle", `${r.extras["site"]} / ${r.extras["feed"]} / ${r.extras["bundle"]}`],
+  ];
+  process.stdout.write(`\n== ${c.label}: ${r.versions} versions over ${r.servers} servers\n`);
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(32)} ${v}\n`);
+}
+
+async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: number }): Promise<number> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "registry-bench-"));
+  process.stdout.write(`bench: ${os.cpus().length} cores, ${(os.totalmem() / GIB).toFixed(0)} GiB, node ${process.version}; work folder ${base}\n`);
+  const results: CaseResult[] = [];
+  try {
+    for (const spec of CASES) {
+      if (opts.quick && spec.label !== "20k") continue;
+      const dir = path.join(base, spec.label);
+      process.stdout.write(`[${spec.label}] generating ${spec.versions} versions over ${spec.servers} servers in ${spec.commits} commits…\n`);
+      const g0 = performance.now();
+      const stats = writeSyntheticTree(dir, { versions: spec.versions, servers: spec.servers, commits: spec.commits });
+      const generateMs = performance.now() - g0;
+      process.stdout.write(`[${spec.label}] building…\n`);
+      spawnSync("sync");
+      const childResult = await runChild([
+        "--servers", stats.serversDir,
+        "--out", path.join(dir, "dist"),
+        "--floor", path.join(dir, "floor"),
+        "--serve-seconds", String(opts.serveSeconds),
+        ...(spec.serve ? ["--serve"] : []),
+      ]);
+      process.stdout.write(`[${spec.label}] validating the version a pull request adds…\n`);
+      const prValidate = timePrValidate(stats.serversDir, stats.extra);
+      const c: CaseResult = { label: spec.label, generateMs, inputFiles: stats.files, inputBytes: stats.bytes, child: childResult, ratio: childResult.buildMs / (childResult.readFloor.ms + childResult.writeFloor.ms), prValidate };
+      results.push(c);
+      printCase(c);
+    }
+  } finally {
+    if (!opts.keep) {
+      // Detached: removing a million files can take minutes on a disk mounted with discard.
+      spawn("rm", ["-rf", base], { detached: true, stdio: "ignore" }).unref();
+    } else process.stdout.write(`kept ${base}\n`);
+  }
+  return report(results);
+}
+
+function report(results: CaseResult[]): number {
+  const at = (label: string) => results.find((r) => r.label === label);
+  const targets: { name: string; value: string; ok: boolean }[] = [];
+  const k20 = at("20k");
+  if (k20) {
+    const c = k20.child;
+    targets.push({ name: "20k build < 10 s (2 cores)", value: sec(c.buildMs), ok: c.buildMs < TARGETS.buildMs20k });
+    targets.push({ name: "20k tree far under 1 GB", value: mb(c.bytes), ok: c.bytes < PAGES_LIMIT / 4 });
+  }
+  for (const r of results) {
+    targets.push({ name: `${r.label} build / I/O floor ≤ 2`, value: r.ratio.toFixed(2), ok: r.ratio <= TARGETS.ratio });
+    targets.push({ name: `${r.label} peak memory ≤ 1 GiB`, value: `${(r.child.peakRssBytes / 2 ** 20).toFixed(0)} MiB`, ok: r.child.peakRssBytes <= TARGETS.peakRss });
+  }
+  const serve = k20?.child.serve as { status: string; requestsPerSecond?: number; p99Ms?: number; p50Ms?: number; errors?: number; requests?: number } | undefined;
+  if (serve) {
+    if (serve.status === "measured") {
+      process.stdout.write(`\n== serve: GET /v0.1/servers?limit=100 with varying cursors, 20k versions, loopback, 8 connections\n`);
+      process.stdout.write(`requests/s ${serve.requestsPerSecond!.toFixed(0)}   p50 ${serve.p50Ms!.toFixed(2)} ms   p99 ${serve.p99Ms!.toFixed(2)} ms   errors ${serve.errors} of ${serve.requests}\n`);
+      targets.push({ name: "serve ≥ 3,000 req/s", value: serve.requestsPerSecond!.toFixed(0), ok: serve.requestsPerSecond! >= TARGETS.serveRps && serve.errors === 0 });
+      targets.push({ name: "serve p99 < 20 ms", value: `${serve.p99Ms!.toFixed(2)} ms`, ok: serve.p99Ms! < TARGETS.serveP99Ms });
+    } else process.stdout.write(`\n== serve: ${serve.status}\n`);
+  }
+  const search = k20?.child.search as { status: string; bytes?: number; gzipBytes?: number; prepareMs?: number; keystrokeP50Ms?: number; keystrokeMaxMs?: number; keystroke?: string } | undefined;
+  if (search) {
+    if (search.status === "measured") {
+      process.stdout.write(`\n== site search index at 20k\n`);
+      process.stdout.write(`index ${mb(search.bytes!)}, gzipped ${(search.gzipBytes! / 1e3).toFixed(0)} kB`);
+      process.stdout.write(search.keystrokeP50Ms === undefined ? `; per keystroke ${search.keystroke}\n` : `; prepare ${search.prepareMs!.toFixed(0)} ms; per keystroke p50 ${search.keystrokeP50Ms.toFixed(2)} ms, max ${search.keystrokeMaxMs!.toFixed(2)} ms\n`);
+      targets.push({ name: "search index ≤ 1 MB gzipped", value: `${(search.gzipBytes! / 1e3).toFixed(0)} kB`, ok: search.gzipBytes! <= TARGETS.searchIndexGz });
+    } else process.stdout.write(`\n== site search index: ${search.status}\n`);
+  }
+  const k100 = at("100k");
+  if (k100) {
+    targets.push({ name: "100k tree < 1 GB (Pages)", value: mb(k100.child.bytes), ok: k100.child.bytes < PAGES_LIMIT });
+    const pr = k100.prValidate;
+    targets.push({ name: "100k: PR of one version validates < 3 s", value: sec(pr.ms), ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0 });
+  } else if (k20) {
+    const pr = k20.prValidate;
+    targets.push({ name: "20k: PR of one version validates < 3 s", value: sec(pr.ms), ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0 });
+  }
+  for (const r of results) if (r.prValidate.exitCode !== 0) process.stdout.write(`\n${r.label}: validate of the added version failed:\n${r.prValidate.output}\n`);
+
+  process.stdout.write(`\n== targets\n`);
+  for (const t of targets) process.stdout.write(`${verdict(t.ok)}  ${t.name.padEnd(42)} ${t.value}\n`);
+
+  const json = {
+    machine: { cores: os.cpus().length, node: process.version },
+    cases: Object.fromEntries(
+      results.map((r) => [
+        r.label,
+        {
+          versions: r.child.versions,
+          servers: r.child.servers,
+          buildMs: Math.round(r.child.buildMs),
+          stagesMs: Object.fromEntries(Object.entries(r.child.stagesMs).map(([k, v]) => [k, Math.round(v)])),
+          ioFloorMs: Math.round(r.child.readFloor.ms + r.child.writeFloor.ms),
+          ratio: Number(r.ratio.toFixed(2)),
+          peakRssMiB: Math.round(r.child.peakRssBytes / 2 ** 20),
+          files: r.child.files,
+          bytes: r.child.bytes,
+          filesPerVersion: Number((r.child.files / r.child.versions).toFixed(2)),
+          bytesPerVersion: Math.round(r.child.bytes / r.child.versions),
+          pagesLimitShare: Number((r.child.bytes / PAGES_LIMIT).toFixed(3)),
+          prValidateMs: Math.round(r.prValidate.ms),
+          ...(r.child.serve ? { serve: r.child.serve } : {}),
+          ...(r.child.search ? { search: r.child.search } : {}),
+        },
+      ]),
+    ),
+    targets: Object.fromEntries(targets.map((t) => [t.name, { value: t.value, pass: t.ok }])),
+  };
+  process.stdout.write(`\n${JSON.stringify(json)}\n`);
+  return 0;
+}
+
+runCli(async () => {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      "serve-seconds": { type: "string", default: "5" },
+      child: { type: "boolean", default: false },
+      servers: { type: "string" },
+      out: { type: "string" },
+      floor: { type: "string" },
+      serve: { type: "boolean", default: false },
+    },
+  });
+  const serveSeconds = Number(values["serve-seconds"]);
+  if (values.child) {
+    const result = await child({ servers: values.servers!, out: values.out!, floor: values.floor!, serve: values.serve, serveSeconds });
+    process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  return parent({ quick: values.quick, keep: values.keep, serveSeconds });
+});
