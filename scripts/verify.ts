@@ -9,11 +9,11 @@ import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { createTxtLookup } from "./lib/verify/dns.ts";
-import { EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
+import { DEFAULT_ENDPOINTS, EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
 import { createGitRunner, GitError } from "./lib/verify/git.ts";
 import { createGitHubIdentity } from "./lib/verify/github.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
-import { createHttpProofFetcher } from "./lib/verify/http-proof.ts";
+import { createHttpProofFetcher, guardPublicHost } from "./lib/verify/http-proof.ts";
 import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
 import { verifyPullRequest } from "./lib/verify/verify-pr.ts";
 
@@ -52,7 +52,8 @@ runCli(async () => {
         namespace: {
           github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) }),
           txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
-          fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate),
+          // With the real template the host comes from the PR: refuse internal addresses (SSRF).
+          fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate, endpoints.httpProofTemplate === DEFAULT_ENDPOINTS.httpProofTemplate ? { guard: guardPublicHost } : {}),
           blocklist: blocklist.blocklist,
         },
         ociTimeoutMs: timeoutMs ?? 30_000,

@@ -168,3 +168,18 @@ describe("blocklist file", () => {
     expect(parseBlocklist("namespaces: ['../x']").kind).toBe("invalid");
   });
 });
+
+describe("HTTP proof host guard", () => {
+  it("refuses internal addresses and allows public ones", async () => {
+    const { internalAddressProblem } = await import("./http-proof.ts");
+    for (const a of ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.1", "172.16.0.1", "100.64.0.1", "::1", "fd00::1", "::ffff:10.0.0.1"]) expect(internalAddressProblem(a)).toBeDefined();
+    for (const a of ["93.184.216.34", "2606:2800:220:1::1"]) expect(internalAddressProblem(a)).toBeUndefined();
+  });
+  it("does not fetch a refused host", async () => {
+    const fetcher = createHttpProofFetcher(http, `${proofs.url}/{domain}/.well-known/mcp-registry-auth`, { guard: async () => "internal" });
+    const before = proofs.requests.length;
+    const out = await fetcher("web.example.dev");
+    expect(out.kind === "response" && out.status).toBe(0);
+    expect(proofs.requests.length).toBe(before);
+  });
+});
