@@ -1,0 +1,59 @@
+// npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions] [--servers DIR]
+// Writes (or, for active, removes) the status.yaml files of a status-change pull request.
+
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ExitError, runCli } from "./lib/cli.ts";
+import { planStatusChange, type PresentVersion } from "./lib/status-edit.ts";
+
+runCli(async () => {
+  const { values, positionals } = parseArgs({
+    options: {
+      status: { type: "string" },
+      message: { type: "string" },
+      "all-versions": { type: "boolean", default: false },
+      servers: { type: "string", default: "servers" },
+    },
+    allowPositionals: true,
+  });
+  const usage = "usage: npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions]";
+  if (values.status === undefined || positionals.length < 1 || positionals.length > 2) throw new ExitError(usage, 2);
+  const [name, version] = positionals as [string, string | undefined];
+  const root = path.resolve(values.servers);
+  const plan = planStatusChange(
+    { status: values.status, name, allVersions: values["all-versions"], ...(values.message === undefined ? {} : { message: values.message }), ...(version === undefined ? {} : { version }) },
+    readVersions(root, name),
+    values.servers.replace(/\/+$/, ""),
+  );
+  if (plan.kind === "invalid") throw new ExitError(plan.reason, 2);
+  const base = path.dirname(root);
+  for (const edit of plan.edits) {
+    const abs = path.join(base, edit.file);
+    if (edit.kind === "write") {
+      fs.writeFileSync(abs, edit.content);
+      process.stdout.write(`wrote ${edit.file}\n`);
+    } else if (fs.existsSync(abs)) {
+      fs.rmSync(abs);
+      process.stdout.write(`removed ${edit.file}\n`);
+    }
+  }
+  for (const f of plan.unchanged) process.stdout.write(`unchanged ${f}\n`);
+  for (const line of plan.advice) process.stdout.write(line + "\n");
+  return 0;
+});
+
+/** Version folders of `name` that hold a server.json (symlinks are not followed). */
+function readVersions(root: string, name: string): PresentVersion[] {
+  if (name.includes("..") || path.isAbsolute(name)) return [];
+  const dir = path.join(root, name);
+  const entries = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
+  const out: PresentVersion[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || !fs.lstatSync(path.join(dir, e.name, "server.json"), { throwIfNoEntry: false })?.isFile()) continue;
+    const statusFile = path.join(dir, e.name, "status.yaml");
+    const stat = fs.lstatSync(statusFile, { throwIfNoEntry: false });
+    out.push({ version: e.name, ...(stat?.isFile() ? { statusText: fs.readFileSync(statusFile, "utf8") } : {}) });
+  }
+  return out.sort((a, b) => (a.version < b.version ? -1 : 1));
+}
