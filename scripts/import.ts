@@ -7,7 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
-import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, type ImportState } from "./lib/import.ts";
+import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, type Fetcher, type ImportState } from "./lib/import.ts";
+
+const httpGet: Fetcher = async (url) => {
+  const res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
+  const retryAfter = res.headers.get("retry-after");
+  return { status: res.status, text: await res.text(), ...(retryAfter === null ? {} : { retryAfter }) };
+};
 
 runCli(async () => {
   const { values } = parseArgs({
@@ -32,6 +38,7 @@ runCli(async () => {
     const state = readState(stateFile);
     if (state && state.source === source) progress.line(`resuming ${source} after page ${state.pages} (state in ${stateFile})`);
     await importFromApi(values.from, importer, {
+      fetcher: httpGet,
       ...(state ? { state } : {}),
       saveState: (s) => fs.writeFileSync(stateFile, JSON.stringify(s) + "\n"),
       onPage: (page) => progress.update(`page ${page}: ${summary(importer.counts)}`),

@@ -3,13 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeApi, type FakeApi, type FakeApiItem } from "../test/fakes/official-api.ts";
-import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, fetchWithRetry, type ImportState } from "./import.ts";
+import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, fetchWithRetry, type Fetcher, type ImportState } from "./import.ts";
 import { CURRENT_SCHEMA_URL } from "./model.ts";
 import { checkTree } from "./pipeline.ts";
 import { parseImportYaml } from "./provenance.ts";
 
 const SEEDS = "/work/shared/reference/seeds/";
-const noSleep = { sleep: async () => {} };
+const httpGet: Fetcher = async (url) => {
+  const res = await fetch(url);
+  return { status: res.status, text: await res.text() };
+};
+const noSleep = { sleep: async () => {}, fetcher: httpGet };
 let tmp: string | undefined;
 let api: FakeApi | undefined;
 afterEach(async () => {

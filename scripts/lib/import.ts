@@ -303,12 +303,6 @@ export interface FetchResponse {
 }
 export type Fetcher = (url: string) => Promise<FetchResponse>;
 
-export const defaultFetcher: Fetcher = async (url) => {
-  const res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
-  const retryAfter = res.headers.get("retry-after");
-  return { status: res.status, text: await res.text(), ...(retryAfter === null ? {} : { retryAfter }) };
-};
-
 export interface RetryOptions {
   readonly retries?: number;
   readonly baseDelayMs?: number;
@@ -357,7 +351,8 @@ export interface ImportState {
 }
 
 export interface ApiImportHooks extends RetryOptions {
-  readonly fetcher?: Fetcher;
+  /** HTTP GET (the CLI passes one over fetch; tests talk to a server on 127.0.0.1). */
+  readonly fetcher: Fetcher;
   /** Where to resume from (a saved state of the same source), and where to save progress. */
   readonly state?: ImportState;
   readonly saveState?: (state: ImportState) => void;
@@ -366,8 +361,8 @@ export interface ApiImportHooks extends RetryOptions {
 }
 
 /** Page through a registry's list and apply every entry; saves the next cursor after each page. */
-export async function importFromApi(from: string, importer: Importer, hooks: ApiImportHooks = {}): Promise<{ pages: number }> {
-  const fetcher = hooks.fetcher ?? defaultFetcher;
+export async function importFromApi(from: string, importer: Importer, hooks: ApiImportHooks): Promise<{ pages: number }> {
+  const fetcher = hooks.fetcher;
   const list = listUrl(from);
   let cursor = hooks.state?.source === list ? hooks.state.cursor : "";
   let pages = hooks.state?.source === list ? hooks.state.pages : 0;

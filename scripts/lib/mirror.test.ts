@@ -1,0 +1,94 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startStaticHost, type StaticHost } from "../test/fakes/static-host.ts";
+import { A, applyStep, registryRepo, STEPS } from "../test/registry-history.ts";
+import type { TempRepo } from "../test/temp-git.ts";
+import { BUNDLE_PATH } from "./bundle.ts";
+import { syncMirror, type Getter } from "./mirror.ts";
+import { buildRegistry } from "./pipeline.ts";
+import { generateSigningSeed } from "./signed-index.ts";
+import { syncFilesFor } from "./sync-files.ts";
+import { writeTree } from "./write.ts";
+
+const get: Getter = async (url) => {
+  const res = await fetch(url);
+  return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+};
+const key = generateSigningSeed();
+const now = new Date((1_750_000_000 + 10 * 3600) * 1000);
+let repo: TempRepo | undefined;
+let host: StaticHost | undefined;
+let tmp: string | undefined;
+afterEach(async () => {
+  repo?.remove();
+  await host?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function publish(r: TempRepo, site: string): Promise<Map<string, string | Uint8Array>> {
+  const outcome = await buildRegistry({ serversDir: "servers", cwd: r.dir, outputs: syncFilesFor(path.join(r.dir, "servers"), { signingKey: key.seed, segmentSize: 2 }) });
+  if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
+  writeTree(outcome.tree, site);
+  return outcome.tree;
+}
+
+/** Every version document the mirror holds equals the one served now. */
+function expectInSync(tree: Map<string, string | Uint8Array>, out: string): void {
+  const served = [...tree.keys()].filter((p) => /^v0\.1\/servers\/[^/]+\/[^/]+\/versions\/[^/]+\.json$/.test(p) && !p.endsWith("/latest.json"));
+  const local = fs.readdirSync(path.join(out, "servers"), { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+  expect(local).toHaveLength(served.length);
+  for (const p of served) {
+    const [, , ns, server, , file] = p.split("/") as string[];
+    expect(fs.readFileSync(path.join(out, "servers", ns!, server!, file!), "utf8")).toBe(tree.get(p));
+  }
+}
+
+describe("example mirror", () => {
+  it("starts from the bundle, then follows only new feed pages across publish, deprecate, delete and restore", async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+    const site = path.join(tmp, "site");
+    const out = path.join(tmp, "mirror");
+    repo = registryRepo(1);
+    host = await startStaticHost(() => site);
+    let tree = await publish(repo, site);
+    const first = await syncMirror(host.url, out, { get, publicKeys: [key.publicKeyHex], now });
+    expect(first.mode).toBe("bundle");
+    expect(host.requests).toContain(`/${BUNDLE_PATH}`);
+    expectInSync(tree, out);
+
+    for (let step = 1; step < STEPS.length; step++) {
+      applyStep(repo, step);
+      tree = await publish(repo, site);
+      host.requests.length = 0;
+      const r = await syncMirror(host.url, out, { get, publicKeys: [key.publicKeyHex], now });
+      expect(r.mode).toBe("feed");
+      expect(host.requests).not.toContain(`/${BUNDLE_PATH}`);
+      // Only the segments holding new entries are fetched: never the first, full one (entries 1-2).
+      if (step >= 2) expect(host.requests.some((u) => u.endsWith("/feed/000000.ndjson"))).toBe(false);
+      expectInSync(tree, out);
+    }
+    const restored = JSON.parse(fs.readFileSync(path.join(out, "servers", ...A.split("/"), "1.1.0.json"), "utf8"));
+    expect(restored._meta["io.modelcontextprotocol.registry/official"]).toMatchObject({ status: "active", isLatest: true });
+
+    host.requests.length = 0;
+    const idle = await syncMirror(host.url, out, { get, publicKeys: [key.publicKeyHex], now });
+    expect(idle).toMatchObject({ mode: "feed", written: 0 });
+    expect(host.requests.filter((u) => u.includes("/servers/"))).toEqual([]);
+  });
+
+  it("refuses a version document whose sha256 does not match the feed, and a tree signed by another key", async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+    const site = path.join(tmp, "site");
+    repo = registryRepo(1);
+    host = await startStaticHost(() => site);
+    await publish(repo, site);
+    await syncMirror(host.url, path.join(tmp, "m"), { get });
+    applyStep(repo, 1);
+    await publish(repo, site);
+    fs.writeFileSync(path.join(site, "v0.1/servers", ...A.split("/"), "versions/1.1.0.json"), '{"server":{"name":"evil"}}');
+    await expect(syncMirror(host.url, path.join(tmp, "m"), { get })).rejects.toThrow(/sha256 does not match feed entry/);
+    await expect(syncMirror(host.url, path.join(tmp, "m2"), { get, publicKeys: [generateSigningSeed().publicKeyHex] })).rejects.toThrow(/index\/unknown-key/);
+  });
+});
