@@ -160,6 +160,8 @@ interface DirState {
   lastSha: string | null;
   lastStatus: string;
   isLatest: boolean;
+  /** What the latest pick reads, cached until the folder changes again. */
+  facts: { version: string; publishedAt: string; status: Status } | undefined;
 }
 
 export interface FeedResult {
@@ -242,12 +244,15 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       let d = dirs.get(ch.dir);
       if (!d) {
         const [ns, server, version] = ch.dir.split("/") as [string, string, string];
-        d = { name: `${ns}/${server}`, version, serverBlob: null, statusBlob: null, importBlob: null, publishedAt: null, firstEvent: commit.time, updatedAt: commit.time, statusChangedAt: commit.time, status: "active", importedAt: null, lastSha: null, lastStatus: "", isLatest: false };
+        d = { name: `${ns}/${server}`, version, serverBlob: null, statusBlob: null, importBlob: null, publishedAt: null, firstEvent: commit.time, updatedAt: commit.time, statusChangedAt: commit.time, status: "active", importedAt: null, lastSha: null, lastStatus: "", isLatest: false, facts: undefined };
         dirs.set(ch.dir, d);
-        byServer.set(d.name, [...(byServer.get(d.name) ?? []), d]);
+        const list = byServer.get(d.name);
+        if (list) list.push(d);
+        else byServer.set(d.name, [d]);
       }
       const blob = ZERO.test(ch.blob) ? null : ch.blob;
       const t = touched.get(ch.dir) ?? { published: false, removed: false };
+      d.facts = undefined;
       if (commit.time > d.updatedAt) d.updatedAt = commit.time;
       if (ch.file === "server.json") {
         if (blob !== null && d.serverBlob === null) t.published = true;
@@ -277,8 +282,11 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       const list = byServer.get(name)!;
       const live = list.filter((d) => d.serverBlob !== null);
       const latest = pickLatest(live, (d) => {
-        const o = officialOf(d, false);
-        return { version: d.version, publishedAt: o.publishedAt, status: o.status };
+        if (d.facts === undefined) {
+          const o = officialOf(d, false);
+          d.facts = { version: d.version, publishedAt: o.publishedAt, status: o.status };
+        }
+        return d.facts;
       });
       for (const d of list) {
         const key = `${d.name}/${d.version}`;
