@@ -161,7 +161,7 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
       const file = decodeURIComponent(m[1] as string);
       if (method === "GET") {
         const f = state.files.get(file);
-        return f ? ok({ path: f.path, sha: f.sha, encoding: "base64", content: Buffer.from(f.content).toString("base64") }) : notFound();
+        return f ? ok({ type: "file", path: f.path, sha: f.sha, encoding: "base64", content: Buffer.from(f.content).toString("base64") }) : notFound();
       }
       if (method === "PUT") {
         const body = await bodyOf(req);

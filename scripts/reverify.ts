@@ -1,0 +1,104 @@
+// npm run reverify -- [--server NAME] [--servers DIR] [--out DIR] [--issue] [--publish]
+//
+// Re-runs the back-reference and domain-key checks for the latest version of every server (or one).
+// Writes DIR/health.json and DIR/health.md, appends the Markdown to $GITHUB_STEP_SUMMARY. With --issue,
+// opens/updates/closes the one `reverify` issue; with --publish, commits health/report.json when the
+// findings changed (both need GITHUB_TOKEN and GITHUB_REPOSITORY, and are ignored with --server, which
+// only reports). Outside services: the REGISTRY_* variables of the verifier. Never deletes anything.
+// Exit 1 with --server when that server is broken; otherwise 0 once the report is written.
+
+import { Octokit } from "@octokit/rest";
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ExitError, runCli } from "./lib/cli.ts";
+import { buildModel } from "./lib/build.ts";
+import { hasErrors } from "./lib/diagnostics.ts";
+import { readHistory } from "./lib/git-history.ts";
+import { checkTree } from "./lib/pipeline.ts";
+import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/reverify.ts";
+import { parseBlocklist } from "./lib/verify/blocklist.ts";
+import { createTxtLookup } from "./lib/verify/dns.ts";
+import { EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
+import { createGitHubIdentity } from "./lib/verify/github.ts";
+import { createHttpProofFetcher } from "./lib/verify/http-proof.ts";
+import { createHttpClient } from "./lib/verify/http.ts";
+
+runCli(async () => {
+  const { values } = parseArgs({
+    options: {
+      server: { type: "string" },
+      servers: { type: "string", default: "servers" },
+      out: { type: "string", default: "reverify-out" },
+      issue: { type: "boolean", default: false },
+      publish: { type: "boolean", default: false },
+      branch: { type: "string", default: "main" },
+    },
+  });
+  const env = process.env;
+  let endpoints;
+  try {
+    endpoints = endpointsFromEnv(env);
+  } catch (error) {
+    if (error instanceof EndpointConfigError) throw new ExitError(error.message, 2);
+    throw error;
+  }
+  const cwd = process.cwd();
+  const { loaded, diagnostics } = checkTree(values.servers, cwd);
+  if (hasErrors(diagnostics)) throw new ExitError(`${values.servers}/ has validation errors; run npm run validate first`);
+  const serversRoot = path.resolve(cwd, values.servers);
+  const model = buildModel(loaded.versions, readHistory(serversRoot));
+  const base = path.dirname(serversRoot);
+  const readSignature = (file: string) => {
+    const abs = path.join(base, file);
+    return fs.lstatSync(abs, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(abs, "utf8") : undefined;
+  };
+  const targets = reverifyTargets(model, readSignature, values.server);
+  if (values.server !== undefined && targets.length === 0) throw new ExitError(`${values.server}: no live version of that server under ${values.servers}/ (check the name; letter case counts)`, 2);
+
+  const blocklistFile = path.join(cwd, "scripts/policy/blocklist.yaml");
+  const blocklist = fs.existsSync(blocklistFile) ? parseBlocklist(fs.readFileSync(blocklistFile, "utf8")) : ({ kind: "ok", blocklist: { namespaces: [] } } as const);
+  if (blocklist.kind === "invalid") throw new ExitError(`scripts/policy/blocklist.yaml: ${blocklist.reason}`);
+  const timeoutMs = env.REGISTRY_HTTP_TIMEOUT_MS ? Number(env.REGISTRY_HTTP_TIMEOUT_MS) : undefined;
+  const http = createHttpClient({ ...(timeoutMs ? { timeoutMs } : {}) });
+  const report = await reverifyAll(targets, {
+    http,
+    endpoints,
+    now: () => new Date(),
+    namespace: {
+      github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) }),
+      txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
+      fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate),
+      blocklist: blocklist.blocklist,
+    },
+  });
+
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const markdown = renderHealthMarkdown(report, runUrl);
+  const out = path.resolve(values.out);
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, "health.json"), JSON.stringify(report, null, 2) + "\n");
+  fs.writeFileSync(path.join(out, "health.md"), markdown);
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, `## Re-verification\n\n${markdown}`);
+  for (const s of report.servers) {
+    process.stdout.write(`${s.status.padEnd(6)} ${s.name} ${s.version}\n`);
+    for (const c of s.checks) if (c.status !== "pass") process.stdout.write(`       ${c.status} [${c.code}] ${c.message}\n`);
+  }
+  process.stdout.write(`${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} could not be checked\n`);
+
+  if (values.server !== undefined) return report.counts.ok === report.servers.length ? 0 : 1;
+  if (values.issue || values.publish) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+    if (!owner || !repo || !env.GITHUB_TOKEN) throw new ExitError("--issue and --publish need GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)", 2);
+    const octokit = new Octokit({ auth: env.GITHUB_TOKEN, baseUrl: endpoints.githubApi, userAgent: "mcp-static-registry-reverify" });
+    if (values.issue) {
+      const outcome = await updateHealthIssue(octokit, { owner, repo }, report, runUrl);
+      process.stdout.write(outcome.kind === "none" ? "issue: nothing broken, none open\n" : `issue #${outcome.number} ${outcome.kind}\n`);
+    }
+    if (values.publish) {
+      const outcome = await publishHealthReport(octokit, { owner, repo }, report, values.branch);
+      process.stdout.write(outcome.kind === "unchanged" ? "health/report.json: unchanged\n" : `health/report.json committed (${outcome.sha})\n`);
+    }
+  }
+  return 0;
+});
