@@ -2,7 +2,7 @@
 // The HTTP behaviour is tested in serve.test.ts.
 
 import { describe, expect, it } from "vitest";
-import { createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
+import { bodyBytes, createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
 import { compareCodeUnits, type RegistryModel, type VersionRecord } from "./model.ts";
 
 describe("parseInstant (Go time.Parse with time.RFC3339)", () => {
@@ -40,7 +40,7 @@ describe("parseListQuery (Huma parameters)", () => {
     expect(r.kind).toBe("problem");
     if (r.kind !== "problem") return;
     expect(r.response.status).toBe(422);
-    expect(JSON.parse(r.response.body.toString())).toEqual({
+    expect(JSON.parse(bodyBytes(r.response).toString())).toEqual({
       title: "Unprocessable Entity",
       status: 422,
       detail: "validation failed",
@@ -71,7 +71,7 @@ describe("listServers over a model", () => {
   const versions = [record("a.b/x", "1.0.0"), record("a.b/x", "1.0.0+b"), record("a.b/x", "10.0.0", { isLatest: true }), record("a.b/x", "9.0.0"), record("a.b/y", "1", { status: "deleted", isLatest: true }), record("a.b/z", "2", { isLatest: true })];
   const model: RegistryModel = { versions: [...versions].reverse(), info: { gitCommit: null, generatedAt: "2025-01-01T00:00:00Z", serial: 1 } };
   const index = createQueryIndex(model);
-  const run = (q: Partial<ListQuery>) => JSON.parse(listServers(index, { limit: 30, includeDeleted: false, ...q }).body.toString()) as { servers: { server: { name: string; version: string } }[]; metadata: unknown };
+  const run = (q: Partial<ListQuery>) => JSON.parse(bodyBytes(listServers(index, { limit: 30, includeDeleted: false, ...q })).toString()) as { servers: { server: { name: string; version: string } }[]; metadata: unknown };
   const keys = (q: Partial<ListQuery>) => run(q).servers.map((s) => `${s.server.name}:${s.server.version}`);
 
   it("sorts by code units whatever the model order, and binary-searches the cursor", () => {
@@ -82,6 +82,38 @@ describe("listServers over a model", () => {
     expect(keys({ cursor: "a.b/x" })).toEqual(["a.b/z:2"]);
     expect(keys({ cursor: "a.b/x:" })).toEqual(["a.b/x:1.0.0", "a.b/x:1.0.0+b", "a.b/x:10.0.0", "a.b/x:9.0.0", "a.b/z:2"]);
     expect(keys({ cursor: "a.b/y:0", includeDeleted: true })).toEqual(["a.b/y:1", "a.b/z:2"]);
+  });
+
+  it("searches names from the cursor on, inside a name's run of versions too", () => {
+    expect(keys({ search: "B/X" })).toEqual(["a.b/x:1.0.0", "a.b/x:1.0.0+b", "a.b/x:10.0.0", "a.b/x:9.0.0"]);
+    expect(keys({ search: "x", cursor: "a.b/x:1.0.0+b" })).toEqual(["a.b/x:10.0.0", "a.b/x:9.0.0"]);
+    expect(keys({ search: "a.b", cursor: "a.b/x:9.0.0", includeDeleted: true })).toEqual(["a.b/y:1", "a.b/z:2"]);
+    expect(keys({ search: "a.b", version: "1.0.0" })).toEqual(["a.b/x:1.0.0"]);
+  });
+
+  it("builds a page from slices of the prebuilt store, byte-identical to serializing it", () => {
+    const r = listServers(index, { limit: 30, includeDeleted: false });
+    const expected = { servers: versions.filter((v) => v.official.status !== "deleted").sort((a, b) => compareCodeUnits(a.version, b.version) || 0).map((v) => ({ server: v.server, _meta: { "io.modelcontextprotocol.registry/official": v.official } })), metadata: { count: 5 } };
+    expected.servers.sort((a, b) => compareCodeUnits(a.server.name, b.server.name) || compareCodeUnits(a.server.version, b.server.version));
+    expect(bodyBytes(r).toString()).toBe(JSON.stringify(expected));
+    expect(r.body.length).toBe(5); // head, x's four versions, comma, z (the deleted y between them is skipped), tail
+    expect(listServers(index, { limit: 30, includeDeleted: false, search: "x", cursor: "a.b/x:1.0.0" }).body.length).toBe(3);
+  });
+
+  it("filters updated_since the same way whether few or many versions match", () => {
+    const times = ["2025-01-01T00:00:01Z", "2025-01-01T00:00:05Z", "2025-01-01T00:00:03Z", "2025-01-01T00:00:04Z", "2025-01-01T00:00:02.5Z"];
+    const many = Array.from({ length: 40 }, (_, i) => record(`c.d/s${String(i).padStart(2, "0")}`, "1.0.0", { updatedAt: i % 10 === 3 ? "2025-01-01T00:00:09Z" : times[i % times.length]!, isLatest: true }));
+    const idx = createQueryIndex({ versions: many, info: model.info });
+    const names = (q: Partial<ListQuery>) => (JSON.parse(bodyBytes(listServers(idx, { limit: 100, includeDeleted: true, ...q })).toString()) as { servers: { server: { name: string } }[] }).servers.map((s) => s.server.name);
+    const expected = (t: string) => many.filter((r) => Date.parse(r.official.updatedAt) > Date.parse(t)).map((r) => r.name);
+    expect(expected("2025-01-01T00:00:08Z")).toHaveLength(4); // ≤ 1/8 of the pool: the updatedAt-index path
+    for (const t of ["2025-01-01T00:00:00Z", "2025-01-01T00:00:02Z", "2025-01-01T00:00:02.5Z", "2025-01-01T00:00:04Z", "2025-01-01T00:00:05Z", "2025-01-01T00:00:08.999999999Z", "2025-01-01T00:00:09Z"]) {
+      const since = parseInstant(t)!;
+      expect(names({ updatedSince: since }), t).toEqual(expected(t));
+      expect(names({ updatedSince: since, cursor: "c.d/s20", limit: 3 }), t).toEqual(expected(t).filter((n) => n > "c.d/s20").slice(0, 3));
+      expect(names({ updatedSince: since, search: "S1" }), t).toEqual(expected(t).filter((n) => n.includes("s1")));
+      expect(names({ updatedSince: since, version: "2.0.0" }), t).toEqual([]);
+    }
   });
 
   it("emits nextCursor exactly when the page is full", () => {

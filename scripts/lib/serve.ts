@@ -21,6 +21,7 @@ import type { RegistryModel } from "./model.ts";
 import {
   JSON_TYPE,
   createQueryIndex,
+  bodyLength,
   listServers,
   parseIncludeDeleted,
   parseListQuery,
@@ -114,12 +115,15 @@ function notFoundDetail(path: string): string {
 /** The request handler; createRegistryServer wraps it in an http.Server. */
 export function createRegistryHandler(input: RegistryServerInput): http.RequestListener {
   const index = createQueryIndex(input.model);
-  const files = new Map<string, StaticFile>();
-  const dirs = new Set<string>();
-  for (const [p, body] of input.tree) {
-    files.set(`/${p}`, { body: typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength), type: contentTypeFor(p) });
-    for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) dirs.add(`/${p.slice(0, i + 1)}`);
-  }
+  // Static files are looked up in the tree as given (no copy: a 20k-version tree has 120k files) and typed
+  // when served; they are not the hot path.
+  const { tree } = input;
+  const fileAt = (urlPath: string): StaticFile | undefined => {
+    const body = tree.get(urlPath.slice(1));
+    if (body === undefined) return undefined;
+    return { body: typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength), type: contentTypeFor(urlPath) };
+  };
+  const hasFile = (urlPath: string) => tree.has(urlPath.slice(1));
   const info = input.model.info;
   const statusBodies: Record<string, Buffer> = {
     health: Buffer.from(JSON.stringify({ status: "ok" })),
@@ -130,9 +134,17 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
   const send = (req: http.IncomingMessage, res: http.ServerResponse, r: ApiResponse) => {
     res.statusCode = r.status;
     res.setHeader("Content-Type", r.contentType);
-    res.setHeader("Content-Length", r.body.length);
+    res.setHeader("Content-Length", bodyLength(r));
     for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
-    res.end(req.method === "HEAD" ? undefined : r.body);
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    // One writev for headers and every chunk: the chunks are views into the prebuilt stores.
+    res.cork();
+    for (let i = 0; i < r.body.length - 1; i++) res.write(r.body[i]);
+    res.end(r.body[r.body.length - 1]);
+    res.uncork();
   };
   const redirect = (res: http.ServerResponse, status: number, location: string) => {
     res.statusCode = status;
@@ -141,15 +153,15 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     res.end();
   };
   const notFound = (path: string): ApiResponse => {
-    const page = isApiPath(path) ? undefined : files.get("/404.html");
-    return page ? { status: 404, contentType: page.type, body: page.body } : problem(404, notFoundDetail(path));
+    const page = isApiPath(path) ? undefined : fileAt("/404.html");
+    return page ? { status: 404, contentType: page.type, body: [page.body] } : problem(404, notFoundDetail(path));
   };
-  const staticFile = (f: StaticFile): ApiResponse => ({ status: 200, contentType: f.type, body: f.body });
+  const staticFile = (f: StaticFile): ApiResponse => ({ status: 200, contentType: f.type, body: [f.body] });
 
   /** An API route's answer, or undefined when the path is not a route. */
   const route = (segments: readonly string[], query: URLSearchParams): ApiResponse | undefined => {
     const [first] = segments;
-    if (segments.length === 1 && first !== undefined && first in statusBodies) return { status: 200, contentType: JSON_TYPE, body: statusBodies[first]! };
+    if (segments.length === 1 && first !== undefined && first in statusBodies) return { status: 200, contentType: JSON_TYPE, body: [statusBodies[first]!] };
     if (first !== "servers") return undefined;
     if (segments.length === 1) {
       const parsed = parseListQuery(query);
@@ -210,16 +222,16 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     if (api) {
       const segments = rawPath.split("/").slice(2).map((s) => percentDecode(s) ?? s);
       const answer = route(segments, new URLSearchParams(rawQuery));
-      const file = files.get(path);
+      const file = fileAt(path);
       // A twin like …/versions/latest.json reaches the version route as version "latest.json": the file wins.
       const isTwin = file !== undefined && /\.(json|html)$/.test(path);
       if (answer && !(answer.status === 404 && isTwin)) return send(req, res, answer);
       return send(req, res, file ? staticFile(file) : notFound(path));
     }
 
-    const exact = path.endsWith("/") ? files.get(`${path}index.html`) : (files.get(path) ?? files.get(`${path}.html`));
+    const exact = path.endsWith("/") ? fileAt(`${path}index.html`) : (fileAt(path) ?? fileAt(`${path}.html`));
     if (exact) return send(req, res, staticFile(exact));
-    if (!path.endsWith("/") && dirs.has(`${path}/`) && files.has(`${path}/index.html`)) return redirect(res, 301, `${rawPath}/${rawQuery ? `?${rawQuery}` : ""}`);
+    if (!path.endsWith("/") && hasFile(`${path}/index.html`)) return redirect(res, 301, `${rawPath}/${rawQuery ? `?${rawQuery}` : ""}`);
     return send(req, res, notFound(path));
   };
 }

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFICIAL_META_KEY, type ServerResponse } from "./model.ts";
-import { createQueryIndex, listServers, serverVersion, serverVersions, type QueryIndex } from "./query.ts";
+import { bodyBytes, createQueryIndex, listServers, serverVersion, serverVersions, type QueryIndex } from "./query.ts";
 import { writeTree } from "./write.ts";
 import { buildFixtureRegistry, officialValidators, PLUS_SERVER, PLUS_VERSION, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
 import { startPagesEmulator } from "../test/static-hosts/pages-emulator.ts";
@@ -60,7 +60,7 @@ function expectedList(): unknown {
   const servers: unknown[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = JSON.parse(listServers(index, { limit: 100, includeDeleted: false, version: "latest", ...(cursor ? { cursor } : {}) }).body.toString()) as { servers: unknown[]; metadata: { nextCursor?: string } };
+    const page = JSON.parse(bodyBytes(listServers(index, { limit: 100, includeDeleted: false, version: "latest", ...(cursor ? { cursor } : {}) })).toString()) as { servers: unknown[]; metadata: { nextCursor?: string } };
     servers.push(...page.servers);
     if (!page.metadata.nextCursor) break;
     cursor = page.metadata.nextCursor;
@@ -76,8 +76,8 @@ interface Case {
 
 function officialCases(): Case[] {
   const name = enc(PLUS_SERVER);
-  const one = (n: string, v: string, deleted = false) => () => JSON.parse(serverVersion(index, n, v, deleted).body.toString()) as unknown;
-  const versions = (n: string) => () => JSON.parse(serverVersions(index, n, false).body.toString()) as unknown;
+  const one = (n: string, v: string, deleted = false) => () => JSON.parse(bodyBytes(serverVersion(index, n, v, deleted)).toString()) as unknown;
+  const versions = (n: string) => () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown;
   const cases: Case[] = [];
   for (const prefix of ["v0.1", "v0"]) {
     cases.push(
@@ -99,12 +99,12 @@ function sweepCases(): Case[] {
   for (const n of names) {
     const hasLive = fixture.model.versions.some((r) => r.name === n && r.official.status !== "deleted");
     if (hasLive) {
-      cases.push({ path: `v0.1/servers/${enc(n)}/versions`, expected: () => JSON.parse(serverVersions(index, n, false).body.toString()) as unknown, kind: "list" });
-      cases.push({ path: `v0.1/servers/${enc(n)}/versions/latest`, expected: () => JSON.parse(serverVersion(index, n, "latest", false).body.toString()) as unknown, kind: "one" });
+      cases.push({ path: `v0.1/servers/${enc(n)}/versions`, expected: () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown, kind: "list" });
+      cases.push({ path: `v0.1/servers/${enc(n)}/versions/latest`, expected: () => JSON.parse(bodyBytes(serverVersion(index, n, "latest", false)).toString()) as unknown, kind: "one" });
     }
   }
   for (const r of fixture.model.versions) {
-    cases.push({ path: `v0.1/servers/${enc(r.name)}/versions/${enc(r.version)}`, expected: () => JSON.parse(serverVersion(index, r.name, r.version, true).body.toString()) as unknown, kind: "one" });
+    cases.push({ path: `v0.1/servers/${enc(r.name)}/versions/${enc(r.version)}`, expected: () => JSON.parse(bodyBytes(serverVersion(index, r.name, r.version, true)).toString()) as unknown, kind: "one" });
   }
   return cases;
 }
