@@ -40,6 +40,14 @@ describe("the repository's workflows", () => {
   });
 });
 
+describe("dependabot", () => {
+  it("updates the pinned actions", () => {
+    const cfg = parse(read(path.join(ROOT, ".github/dependabot.yml"))) as Obj;
+    expect(cfg.version).toBe(2);
+    expect((cfg.updates as Obj[]).map((u) => u["package-ecosystem"])).toContain("github-actions");
+  });
+});
+
 describe("workflow shapes", () => {
   it("pr-check judges with the base branch's tools and reads the PR head only as data", () => {
     const wf = load("pr-check.yml");
