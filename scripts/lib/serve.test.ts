@@ -307,6 +307,10 @@ describe("transport rules, errors, CORS", () => {
     r = await get("/v0.1/servers/io.github.user%2Fweather/versions/");
     expect(r.status).toBe(308);
     expect(r.headers.get("location")).toBe("/v0.1/servers/io.github.user%2Fweather/versions");
+    // An encoded slash at the end is not a trailing slash (no redirect loop): just an unknown server.
+    await expectProblem("/v0.1/servers/io.github.user%2F/versions", 404, DETAIL.serverNotFound);
+    const loop = await get("/v0.1/servers/io.github.user%2F");
+    expect(loop.status).toBe(404);
   });
 
   it("rejects NUL in the path or the query with 400", async () => {

@@ -193,7 +193,8 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     if (path.includes("\0") || path.includes("%00")) return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
     if (rawQuery.includes("\0") || rawQuery.includes("%00")) return send(req, res, problem(400, "Invalid request: query parameters contain null bytes", undefined, JSON_TYPE));
     const api = isApiPath(path);
-    if (api && path.endsWith("/")) return redirect(res, 308, rawPath.replace(/\/+$/, "") + (rawQuery ? `?${rawQuery}` : ""));
+    // Only a literal trailing slash: an encoded one (`…%2F`) is part of a name, and redirecting on it would loop.
+    if (api && rawPath.endsWith("/")) return redirect(res, 308, rawPath.replace(/\/+$/, "") + (rawQuery ? `?${rawQuery}` : ""));
 
     res.setHeader("Vary", "Origin");
     res.setHeader("Access-Control-Allow-Origin", "*");
