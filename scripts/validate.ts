@@ -1,11 +1,14 @@
 // npm run validate -- [--servers DIR] [FILE...]
-// Validates the whole servers tree (cross-tree rules need it); with FILEs, reports only those files.
+// Validates the whole servers tree; with FILEs (or folders), reports only those, exactly as the whole-tree run
+// would, while reading only what their rules need (lib/validate-files.ts): a pull request's check costs what
+// the change costs, not what the registry weighs.
 
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { hasErrors } from "./lib/diagnostics.ts";
 import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
 import { checkTree, displayPath } from "./lib/pipeline.ts";
+import { checkFiles, shownFor } from "./lib/validate-files.ts";
 
 runCli(async () => {
   const { values, positionals } = parseArgs({ options: { servers: { type: "string", default: "servers" } }, allowPositionals: true });
@@ -13,11 +16,19 @@ runCli(async () => {
   const servers = values.servers;
   const only = new Set(positionals.map((f) => displayPath(f, cwd)));
   const root = path.resolve(cwd, servers);
+  const rels: string[] = [];
   for (const f of positionals) {
-    if (path.relative(root, path.resolve(cwd, f)).startsWith("..")) throw new ExitError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`, 2);
+    const rel = path.relative(root, path.resolve(cwd, f));
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new ExitError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`, 2);
+    rels.push(rel.split(path.sep).join("/"));
+  }
+  if (rels.length > 0 && !rels.includes("")) {
+    const { diagnostics } = checkFiles(root, displayPath(servers, cwd), rels, only);
+    printDiagnostics(diagnostics, only.size);
+    return hasErrors(diagnostics) ? 1 : 0;
   }
   const { loaded, diagnostics } = checkTree(servers, cwd);
-  const shown = only.size === 0 ? diagnostics : diagnostics.filter((d) => only.has(d.file) || [...only].some((f) => d.file.startsWith(f.endsWith("/") ? f : f + "/")));
+  const shown = only.size === 0 ? diagnostics : diagnostics.filter(shownFor(only));
   printDiagnostics(shown, only.size === 0 ? loaded.fileCount : only.size);
   return hasErrors(shown) ? 1 : 0;
 });

@@ -1,0 +1,189 @@
+// Validation of named files (a pull request's change) whose cost follows the change, not the registry.
+//
+// `npm run validate -- FILE...` reports what a whole-tree validation reports for those files (and folders),
+// exactly, without loading the whole tree. Every rule is local to a version folder except three, and each
+// needs only a small, exactly chosen part of the tree:
+//   - version folders that differ only in case (layout/version-case-conflict) and server names that differ
+//     only in case (tree/name-case-conflict): the case variants of the named servers' folders, found with
+//     a few folder listings;
+//   - a remote URL used by another live server (tree/remote-url-duplicate): every server.json whose bytes
+//     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
+//     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
+//     and for '\' over every server.json (one open/read/close each, no parsing) finds a superset; files over
+//     the size cap are kept too. Only those few are loaded and parsed.
+// The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and the
+// result is filtered the same way: a diagnostic is shown when its file is a named path or lies under one.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { Diagnostic } from "./diagnostics.ts";
+import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
+import type { ServerJson } from "./model.ts";
+import { validateLoaded } from "./validate.ts";
+
+/** The filter of `npm run validate -- FILE...`: a diagnostic belongs to a named file or to a named folder. */
+export function shownFor(named: ReadonlySet<string>): (d: Diagnostic) => boolean {
+  const folders = [...named].map((f) => (f.endsWith("/") ? f : f + "/"));
+  return (d) => named.has(d.file) || folders.some((f) => d.file.startsWith(f));
+}
+
+export interface FilesCheck {
+  /** Diagnostics of the named paths, exactly as a whole-tree run reports them. */
+  readonly diagnostics: Diagnostic[];
+  /** Version folders loaded (named, their case variants, possible remote-URL owners). */
+  readonly loadedFolders: number;
+  /** server.json files byte-searched for remote URLs (0 when the named documents have no remotes). */
+  readonly scanned: number;
+}
+
+function itemType(st: fs.Stats): ItemType {
+  return st.isDirectory() ? "directory" : st.isFile() ? "file" : st.isSymbolicLink() ? "symlink" : "other";
+}
+
+/**
+ * A TreeReader over part of a tree: the given subtrees (relative paths), each with its ancestor folders.
+ * Items are what fsTreeReader would list for those paths: never follows a symlink, stops at one.
+ */
+export function subsetTreeReader(root: string, displayRoot: string, subtrees: Iterable<string>): TreeReader {
+  const items = new Map<string, TreeItem>();
+  const add = (rel: string, st: fs.Stats) => {
+    const type = itemType(st);
+    items.set(rel, type === "file" ? { path: rel, type, size: st.size, executable: (st.mode & 0o111) !== 0 } : { path: rel, type, size: 0 });
+    return type;
+  };
+  const walked = new Set<string>();
+  const walk = (rel: string) => {
+    if (walked.has(rel)) return;
+    walked.add(rel);
+    for (const d of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const p = `${rel}/${d.name}`;
+      if (d.isDirectory()) {
+        items.set(p, { path: p, type: "directory", size: 0 });
+        walk(p);
+      } else if (items.has(p)) continue;
+      else if (d.isFile()) add(p, fs.statSync(path.join(root, p)));
+      else items.set(p, { path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
+    }
+  };
+  for (const sub of subtrees) {
+    const parts = sub.split("/");
+    let rel = "";
+    for (const [i, part] of parts.entries()) {
+      rel = rel === "" ? part : `${rel}/${part}`;
+      const known = items.get(rel);
+      let type: ItemType;
+      if (known) type = known.type;
+      else {
+        let st: fs.Stats;
+        try {
+          st = fs.lstatSync(path.join(root, rel));
+        } catch {
+          break; // not there: nothing to report for it
+        }
+        type = add(rel, st);
+      }
+      if (type !== "directory") break;
+      if (i === parts.length - 1) walk(rel);
+    }
+  }
+  return {
+    displayRoot: displayRoot.replace(/\\/g, "/").replace(/\/+$/, ""),
+    items: () => [...items.values()],
+    read: (relPath) => fs.readFileSync(path.join(root, relPath)),
+  };
+}
+
+const listNames = (abs: string): string[] => {
+  try {
+    return fs.readdirSync(abs);
+  } catch {
+    return []; // not a folder (or gone): holds no version
+  }
+};
+
+/** Server folders whose `<namespace>/<server>` equals one of `keys` when lower-cased. */
+function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
+  const namespaces = new Set([...keys].map((k) => k.split("/")[0]!));
+  const out: string[] = [];
+  for (const ns of listNames(root)) {
+    if (!namespaces.has(ns.toLowerCase())) continue;
+    for (const s of listNames(path.join(root, ns))) if (keys.has(`${ns}/${s}`.toLowerCase())) out.push(`${ns}/${s}`);
+  }
+  return out;
+}
+
+/** Version folders (relative) whose server.json could hold one of `urls` as a remote URL; see the header. */
+function remoteUrlCandidates(root: string, urls: readonly string[], skip: ReadonlySet<string>): { folders: string[]; scanned: number } {
+  const needles = [...urls.map((u) => Buffer.from(u, "utf8")), Buffer.from("\\")];
+  const buf = Buffer.allocUnsafe(MAX_SERVER_JSON_BYTES + 1);
+  const folders: string[] = [];
+  let scanned = 0;
+  for (const ns of listNames(root)) {
+    for (const s of listNames(path.join(root, ns))) {
+      for (const v of listNames(path.join(root, ns, s))) {
+        const rel = `${ns}/${s}/${v}`;
+        if (skip.has(rel)) continue;
+        let fd: number;
+        try {
+          fd = fs.openSync(path.join(root, rel, SERVER_FILE), "r");
+        } catch {
+          continue; // no server.json: not a remote owner
+        }
+        let n: number;
+        try {
+          n = fs.readSync(fd, buf, 0, buf.length, 0);
+        } catch {
+          n = buf.length; // unreadable here (a folder named server.json…): let the loader say what it is
+        } finally {
+          fs.closeSync(fd);
+        }
+        scanned++;
+        const bytes = buf.subarray(0, n);
+        if (n > MAX_SERVER_JSON_BYTES || needles.some((needle) => bytes.includes(needle))) folders.push(rel);
+      }
+    }
+  }
+  return { folders, scanned };
+}
+
+/** The folder (at most `<namespace>/<server>/<version>`) whose whole subtree decides a named path's rules. */
+function decidingFolder(rel: string): string {
+  return rel.split("/").slice(0, 3).join("/");
+}
+
+function remoteUrls(doc: unknown): string[] {
+  const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
+  if (!Array.isArray(remotes)) return [];
+  return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
+}
+
+/**
+ * Validate the named paths (relative to the servers root, forward slashes; none may be the root itself).
+ * `displayRoot` is how the root is shown in messages, `named` are the paths as shown (`servers/…`).
+ */
+export function checkFiles(root: string, displayRoot: string, relPaths: readonly string[], named: ReadonlySet<string>): FilesCheck {
+  const shown = shownFor(named);
+  const base = new Set(relPaths.map(decidingFolder));
+  // Case variants of every server a named path reaches (a named namespace folder reaches all of its servers).
+  const serverKeys = new Set<string>();
+  for (const r of base) {
+    const parts = r.split("/");
+    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`.toLowerCase());
+    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`.toLowerCase());
+  }
+  for (const variant of caseVariants(root, serverKeys)) base.add(variant);
+
+  // Remote URLs of the named documents decide which other documents matter.
+  const first = loadTree(subsetTreeReader(root, displayRoot, base));
+  const urls = new Set<string>();
+  for (const v of first.versions) if (v.status.status !== "deleted" && shown({ file: v.file } as Diagnostic)) for (const u of remoteUrls(v.doc)) urls.add(u);
+  let scanned = 0;
+  let loaded = first;
+  if (urls.size > 0) {
+    const versionFolders = new Set(first.versions.map((v) => `${v.namespace}/${v.serverPart}/${v.version}`));
+    const found = remoteUrlCandidates(root, [...urls], versionFolders);
+    scanned = found.scanned;
+    if (found.folders.length > 0) loaded = loadTree(subsetTreeReader(root, displayRoot, [...base, ...found.folders]));
+  }
+  return { diagnostics: validateLoaded(loaded).filter(shown), loadedFolders: loaded.versions.length, scanned };
+}
