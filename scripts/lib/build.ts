@@ -76,8 +76,21 @@ export function buildApiTree(model: RegistryModel): ApiTree {
     for (const p of API_PREFIXES) files.push([`${p}/${rel}`, body]);
   };
 
+  // Every version's response is serialised once and reused in the lists and as `latest`: the bytes are the
+  // same as JSON.stringify of the whole list, whose array elements serialise exactly like standalone values.
+  const bodies = new Map<VersionRecord, string>();
+  const responseJson = (r: VersionRecord): string => {
+    let body = bodies.get(r);
+    if (body === undefined) {
+      body = json(toServerResponse(r));
+      bodies.set(r, body);
+    }
+    return body;
+  };
+  const listJson = (records: readonly VersionRecord[]) => `{"servers":[${records.map(responseJson).join(",")}],"metadata":{"count":${records.length}}}`;
+
   const listed = listedRecords(model);
-  const list = json({ servers: listed.map(toServerResponse), metadata: { count: listed.length } });
+  const list = listJson(listed);
   emit("servers.json", list);
   emit("servers.html", list);
   emit("servers/index.html", list);
@@ -87,19 +100,19 @@ export function buildApiTree(model: RegistryModel): ApiTree {
   for (const [name, records] of byName) {
     const base = `servers/${name}/versions`;
     for (const r of records) {
-      const body = json(toServerResponse(r));
+      const body = responseJson(r);
       emit(`${base}/${r.version}`, body);
       emit(`${base}/${r.version}.json`, body);
     }
     const live = records.filter((r) => r.official.status !== "deleted").sort(byPublishedDesc);
     if (live.length === 0) continue; // upstream answers 404 for a server whose versions are all deleted
-    const versions = json({ servers: live.map(toServerResponse), metadata: { count: live.length } });
+    const versions = listJson(live);
     emit(`${base}.json`, versions);
     emit(`${base}.html`, versions);
     emit(`${base}/index.html`, versions);
     const latest = live.find((r) => r.official.isLatest);
     if (latest) {
-      const body = json(toServerResponse(latest));
+      const body = responseJson(latest);
       emit(`${base}/latest`, body);
       emit(`${base}/latest.json`, body);
     }
