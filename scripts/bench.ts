@@ -68,9 +68,10 @@ const byteLength = (b: string | Uint8Array) => (typeof b === "string" ? Buffer.b
 
 async function child(args: { servers: string; out: string; floor: string; serve: boolean; serveSeconds: number }): Promise<ChildResult> {
   const site = await optionalImport<{ buildSite: (m: RegistryModel) => Promise<Map<string, string | Uint8Array>> }>("site/build.ts");
-  const extras: Record<string, string> = { site: site ? "built" : "n/a (not built yet)" };
-  // Mirror outputs join the tree through the pipeline when their owners wire them in; reported here.
-  for (const [key, rel] of [["feed", "scripts/lib/feed.ts"], ["bundle", "scripts/lib/bundle.ts"]] as const) extras[key] = fs.existsSync(path.join(REPO, rel)) ? "present" : "n/a (not built yet)";
+  // The mirror outputs (change feed, bundle, signed index), wired in as scripts/build.ts does, unsigned.
+  type Sync = { syncFilesFor: (serversRoot: string) => NonNullable<Parameters<typeof buildRegistry>[0]["outputs"]> };
+  const sync = await optionalImport<Sync>("scripts/lib/sync-files.ts");
+  const extras: Record<string, string> = { site: site ? "built" : "n/a (not built yet)", "feed+bundle+index": sync ? "built" : "n/a (not built yet)" };
 
   const stagesMs: Record<string, number> = {};
   const t0 = performance.now();
@@ -80,7 +81,7 @@ async function child(args: { servers: string; out: string; floor: string; serve:
     stagesMs[stage] = now - last;
     last = now;
   };
-  const outcome = await buildRegistry({ serversDir: args.servers, cwd: REPO, ...(site ? { extra: site.buildSite } : {}), trace });
+  const outcome = await buildRegistry({ serversDir: args.servers, cwd: REPO, ...(site ? { extra: site.buildSite } : {}), ...(sync ? { outputs: sync.syncFilesFor(path.resolve(args.servers)) } : {}), trace });
   if (outcome.kind !== "built") throw new Error(`the synthetic tree did not validate:\n${outcome.diagnostics.slice(0, 10).map((d) => `${d.file}: ${d.code} ${d.message}`).join("\n")}`);
   const tw = performance.now();
   writeTree(outcome.tree, args.out);
@@ -233,7 +234,7 @@ function printCase(c: CaseResult): void {
     ["vs GitHub Pages 1 GB", `${((r.bytes / PAGES_LIMIT) * 100).toFixed(1)} %`],
     ["largest file", `${r.largestFile.path} ${mb(r.largestFile.bytes)}`],
     ["PR adds one version: validate", `${sec(c.prValidate.ms)} (exit ${c.prValidate.exitCode})`],
-    ["site / feed / bundle", `${r.extras["site"]} / ${r.extras["feed"]} / ${r.extras["bundle"]}`],
+    ["site / feed+bundle+index", `${r.extras["site"]} / ${r.extras["feed+bundle+index"]}`],
   ];
   process.stdout.write(`\n== ${c.label}: ${r.versions} versions over ${r.servers} servers\n`);
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(32)} ${v}\n`);

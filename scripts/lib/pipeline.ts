@@ -38,11 +38,11 @@ export interface BuildInputs {
   readonly history?: History;
   /** Adds files derived from the model and the finished tree (sync-files.ts: change feed, bundle, signed index). */
   readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>) => { files: Map<string, string | Uint8Array>; notes: string[] };
-  /** Called as each stage ends (load, validate, history, model, tree, site, sort), e.g. to time them. */
+  /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
 }
 
-export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "sort";
+export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "outputs" | "sort";
 
 export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> {
   const trace = inputs.trace ?? (() => {});
@@ -73,6 +73,7 @@ export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> 
     }
     outputNotes.push(...out.notes);
   }
+  trace("outputs");
   const sorted = new Map([...tree].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   trace("sort");
   return { kind: "built", diagnostics, model, tree: sorted, notes: [...history.notes, ...outputNotes] };
