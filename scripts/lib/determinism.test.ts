@@ -1,0 +1,43 @@
+// The whole build (API, site and mirror outputs, wired as scripts/build.ts wires them) of the sample tree is
+// byte-identical from one run to the next, and every API list is exactly JSON.stringify of its value (the
+// lists are assembled from once-serialised responses; this proves the bytes did not change).
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildRegistry, type BuildInputs } from "./pipeline.ts";
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+async function build(): Promise<Map<string, string | Uint8Array>> {
+  const site = fs.existsSync(path.join(REPO, "site/build.ts")) ? ((await import("../../site/build.ts")) as { buildSite: NonNullable<BuildInputs["extra"]> }) : undefined;
+  const sync = fs.existsSync(path.join(REPO, "scripts/lib/sync-files.ts")) ? ((await import("./sync-files.ts")) as { syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]> }) : undefined;
+  const outcome = await buildRegistry({
+    serversDir: "servers",
+    cwd: REPO,
+    ...(site ? { extra: site.buildSite } : {}),
+    ...(sync ? { outputs: sync.syncFilesFor(path.join(REPO, "servers")) } : {}),
+  });
+  if (outcome.kind !== "built") throw new Error(`the sample tree does not build: ${outcome.diagnostics.map((d) => d.code).join(", ")}`);
+  return outcome.tree;
+}
+
+describe("build determinism", () => {
+  it("builds the sample tree twice to the same paths and bytes", async () => {
+    const a = await build();
+    const b = await build();
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [p, body] of a) expect(Buffer.from(b.get(p)!)).toEqual(Buffer.from(body));
+  }, 30_000);
+
+  it("writes every API response as JSON.stringify of its value", async () => {
+    const tree = await build();
+    let lists = 0;
+    for (const [p, body] of tree) {
+      if (!/^v0(\.1)?\/servers/.test(p)) continue;
+      const text = body.toString();
+      expect(JSON.stringify(JSON.parse(text))).toBe(text);
+      if (text.startsWith('{"servers":[')) lists++;
+    }
+    expect(lists).toBeGreaterThan(10);
+  }, 30_000);
+});
