@@ -277,7 +277,9 @@ async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: numbe
   } finally {
     if (!opts.keep) {
       // Detached: removing a million files can take minutes on a disk mounted with discard.
-      spawn("rm", ["-rf", base], { detached: true, stdio: "ignore" }).unref();
+      // Idle I/O priority where ionice exists, so the clean-up does not slow down whatever runs next.
+      const idle = fs.existsSync("/usr/bin/ionice") ? ["ionice", "-c3", "rm"] : ["rm"];
+      spawn(idle[0]!, [...idle.slice(1), "-rf", base], { detached: true, stdio: "ignore" }).unref();
     } else process.stdout.write(`kept ${base}\n`);
   }
   return report(results);
