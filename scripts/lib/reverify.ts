@@ -10,16 +10,11 @@ import type { Octokit } from "@octokit/rest";
 import { listedRecords } from "./build.ts";
 import type { Package, RegistryModel, ServerJson } from "./model.ts";
 import { compareCodeUnits } from "./model.ts";
-import { verifyCargoPackage } from "./verify/cargo.ts";
+import { checkBackReference, PACKAGE_KINDS } from "./verify/back-reference.ts";
 import { check, type CheckResult } from "./verify/check.ts";
 import type { Endpoints } from "./verify/endpoints.ts";
 import type { HttpClient } from "./verify/http.ts";
-import { verifyMcpbPackage } from "./verify/mcpb.ts";
 import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./verify/namespace.ts";
-import { verifyNpmPackage } from "./verify/npm.ts";
-import { verifyNugetPackage } from "./verify/nuget.ts";
-import { verifyOciPackage } from "./verify/oci.ts";
-import { verifyPypiPackage } from "./verify/pypi.ts";
 
 export const HEALTH_REPORT_PATH = "health/report.json";
 export const HEALTH_ISSUE_LABEL = "reverify";
@@ -99,24 +94,9 @@ export async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps)
 }
 
 function backReference(target: ReverifyTarget, pkg: Package, index: number, deps: ReverifyDeps): Promise<CheckResult> {
-  const input = { file: target.file, serverName: target.name, pkg, pointer: `/packages/${index}` };
-  const { http, endpoints } = deps;
-  switch (pkg.registryType) {
-    case "npm":
-      return verifyNpmPackage(input, { http, baseUrl: endpoints.npm });
-    case "pypi":
-      return verifyPypiPackage(input, { http, baseUrl: endpoints.pypi });
-    case "nuget":
-      return verifyNugetPackage(input, { http, serviceIndexUrl: endpoints.nuget });
-    case "cargo":
-      return verifyCargoPackage(input, { http, baseUrl: endpoints.crates });
-    case "oci":
-      return verifyOciPackage(input, { http, endpoints: endpoints.oci });
-    case "mcpb":
-      return verifyMcpbPackage(input, { http, endpoints: endpoints.downloads });
-    default:
-      return Promise.resolve(check("schema", target.file, "skip", "reverify/unknown-type", `registry type '${pkg.registryType}' has no back-reference check`));
-  }
+  const kind = PACKAGE_KINDS[pkg.registryType];
+  if (!kind) return Promise.resolve(check("schema", target.file, "skip", "reverify/unknown-type", `registry type '${pkg.registryType}' has no back-reference check`));
+  return checkBackReference(kind, { file: target.file, serverName: target.name, pkg, pointer: `/packages/${index}` }, deps);
 }
 
 export async function reverifyAll(targets: readonly ReverifyTarget[], deps: ReverifyDeps): Promise<HealthReport> {

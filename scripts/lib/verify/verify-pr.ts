@@ -8,18 +8,13 @@
 import { loadTree, type LoadedVersion } from "../load.ts";
 import type { Package, ServerJson } from "../model.ts";
 import { validateLoaded } from "../validate.ts";
-import { verifyCargoPackage } from "./cargo.ts";
-import { check, type CheckKind, type CheckResult, type PackageCheckInput } from "./check.ts";
+import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
+import { check, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { judgeChanges, SERVER_SIG_FILE, STATUS_FILE, STATUS_SIG_FILE } from "./changes.ts";
 import type { Endpoints } from "./endpoints.ts";
 import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
 import type { HttpClient } from "./http.ts";
-import { verifyMcpbPackage } from "./mcpb.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
-import { verifyNpmPackage } from "./npm.ts";
-import { verifyNugetPackage } from "./nuget.ts";
-import { verifyOciPackage } from "./oci.ts";
-import { verifyPypiPackage } from "./pypi.ts";
 import { verifyRemotes } from "./remote.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
@@ -59,7 +54,6 @@ export interface VerifyDeps {
   readonly blocklist: { readonly namespaces: readonly string[] };
 }
 
-const PACKAGE_KINDS: Readonly<Record<string, CheckKind>> = { npm: "npm", pypi: "pypi", nuget: "nuget", cargo: "cargo", oci: "oci", mcpb: "mcpb" };
 
 export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyReport> {
   const { git } = deps;
@@ -170,21 +164,7 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
   }
   if (typeof pkg.identifier !== "string") return check(kind, input.file, "fail", `${kind}/precondition`, `package identifier is required`, {}, { pointer: input.pointer });
   if (options.offline || !deps.online) return check(kind, input.file, "skip", `${kind}/skipped`, `${type} back-reference of '${pkg.identifier}' not checked (--offline)`, {}, { pointer: input.pointer });
-  const { http, endpoints } = deps.online;
-  switch (kind) {
-    case "npm":
-      return verifyNpmPackage(input, { http, baseUrl: endpoints.npm });
-    case "pypi":
-      return verifyPypiPackage(input, { http, baseUrl: endpoints.pypi });
-    case "nuget":
-      return verifyNugetPackage(input, { http, serviceIndexUrl: endpoints.nuget });
-    case "cargo":
-      return verifyCargoPackage(input, { http, baseUrl: endpoints.crates });
-    case "oci":
-      return verifyOciPackage(input, { http, endpoints: endpoints.oci, ...(deps.online.ociTimeoutMs ? { timeoutMs: deps.online.ociTimeoutMs } : {}) });
-    default:
-      return verifyMcpbPackage(input, { http, endpoints: endpoints.downloads, ...(deps.online.mcpbMaxBytes ? { maxBytes: deps.online.mcpbMaxBytes } : {}) });
-  }
+  return checkBackReference(kind, input, deps.online);
 }
 
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
