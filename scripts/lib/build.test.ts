@@ -18,6 +18,8 @@ function fakeHistory(published: Record<string, string> = {}): History {
   return {
     info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-12-01T00:00:00Z", serial: 7 },
     notes: [],
+    commits: [],
+    readBlobs: () => new Map(),
     timesOf(dir): VersionTimes {
       const t = published[dir] ?? "2025-01-01T00:00:00Z";
       return { publishedAt: t, updatedAt: t, statusChangedAt: t };

@@ -21,9 +21,7 @@
 //                                         segment but the last is full and never changes again.
 
 import { createHash } from "node:crypto";
-import path from "node:path";
-import { runGit, type RunGit } from "./git-history.ts";
-import { formatTime } from "./git-history.ts";
+import { formatTime, readHistory, runGit, type History, type RunGit } from "./git-history.ts";
 import { parseStatusYaml } from "./load.ts";
 import { REGISTRY_NAMESPACE, compareCodeUnits, toServerResponse, type OfficialMeta, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "./model.ts";
 import { mergeImportedTimes, parseImportYaml, type ImportInfo } from "./provenance.ts";
@@ -68,81 +66,17 @@ export interface FeedIndex {
   readonly segments: FeedSegment[];
 }
 
-/** One first-parent commit that touched the servers tree, oldest first. */
-export interface HistoryCommit {
-  readonly id: string;
-  /** Committer time, Unix seconds. */
-  readonly time: number;
-  /** Files changed: version folder relative to the servers root, file name, new blob id (zeros: deleted). */
-  readonly changes: readonly { readonly dir: string; readonly file: string; readonly blob: string }[];
-}
-
-export interface FeedHistory {
-  readonly commits: readonly HistoryCommit[];
-  /** Contents of blobs by id (server.json, status.yaml, import.yaml at some commit). */
-  readBlobs(ids: readonly string[]): Map<string, Uint8Array>;
-}
+/** What the feed replays: the first-parent commits and a blob reader (git-history.ts's History has both). */
+export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 /** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
 export const gitBlobId = (bytes: Uint8Array): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
-/** Read the first-parent history of `serversRoot`, the same way git-history.ts does for times. */
+/** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
 export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {
-  const top = run(serversRoot, ["rev-parse", "--show-toplevel"])?.toString().trim();
-  const head = top ? run(top, ["rev-parse", "--verify", "-q", "HEAD"])?.toString().trim() : undefined;
-  if (!top || !head) return { commits: [], readBlobs: () => new Map() };
-  const rel = path.relative(top, serversRoot).split(path.sep).join("/");
-  const log = run(top, ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel]);
-  return { commits: parseCommits(log?.toString("utf8") ?? "", rel === "" ? "" : rel + "/"), readBlobs: (ids) => catFileBatch(run, top, ids) };
-}
-
-/** `git log --raw -z` output → commits oldest first, with the version-folder files each one changed. */
-export function parseCommits(out: string, prefix: string): HistoryCommit[] {
-  const commits: HistoryCommit[] = [];
-  const chunks = out.split("\x01").filter((c) => c !== "");
-  for (let c = chunks.length - 1; c >= 0; c--) {
-    const chunk = chunks[c]!;
-    const headerEnd = chunk.indexOf("\0");
-    const header = (headerEnd === -1 ? chunk : chunk.slice(0, headerEnd)).trim();
-    const [id = "", time = "0"] = header.split("\x02");
-    const tokens = headerEnd === -1 ? [] : chunk.slice(headerEnd + 1).split("\0");
-    const changes: { dir: string; file: string; blob: string }[] = [];
-    for (let i = 0; i + 1 < tokens.length; i += 2) {
-      const meta = tokens[i]!.replace(/^\n/, "");
-      const file = tokens[i + 1]!;
-      if (!meta.startsWith(":") || !file.startsWith(prefix)) continue;
-      const parts = file.slice(prefix.length).split("/");
-      if (parts.length !== 4) continue;
-      changes.push({ dir: parts.slice(0, 3).join("/"), file: parts[3]!, blob: meta.split(" ")[3] ?? "" });
-    }
-    // `-m` can list a merge once per parent; with --first-parent it is one diff, but stay safe.
-    if (commits.length > 0 && commits[commits.length - 1]!.id === id) continue;
-    commits.push({ id, time: Number(time), changes });
-  }
-  return commits;
-}
-
-function catFileBatch(run: RunGit, top: string, ids: readonly string[]): Map<string, Uint8Array> {
-  const out = new Map<string, Uint8Array>();
-  if (ids.length === 0) return out;
-  const buf = run(top, ["cat-file", "--batch"], ids.join("\n") + "\n");
-  if (!buf) return out;
-  let pos = 0;
-  for (const id of ids) {
-    const nl = buf.indexOf(10, pos);
-    if (nl === -1) break;
-    const header = buf.subarray(pos, nl).toString();
-    if (header.endsWith(" missing")) {
-      pos = nl + 1;
-      continue;
-    }
-    const size = Number(header.split(" ")[2]);
-    out.set(id, buf.subarray(nl + 1, nl + 1 + size));
-    pos = nl + 1 + size + 1;
-  }
-  return out;
+  return readHistory(serversRoot, { run });
 }
 
 interface DirState {

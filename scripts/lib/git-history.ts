@@ -23,6 +23,19 @@ export interface History {
   readonly notes: readonly string[];
   /** Times of a version folder, by its path relative to the servers root (`io.github.a/b/1.0.0`). */
   timesOf(versionDir: string): VersionTimes;
+  /** Every first-parent commit that touched the servers tree, oldest first (the change feed replays them). */
+  readonly commits: readonly HistoryCommit[];
+  /** Contents of blobs by id, read with one `git cat-file --batch`. */
+  readBlobs(ids: readonly string[]): Map<string, Uint8Array>;
+}
+
+/** One first-parent commit that touched the servers tree. */
+export interface HistoryCommit {
+  readonly id: string;
+  /** Committer time, Unix seconds. */
+  readonly time: number;
+  /** Files changed: version folder relative to the servers root, file name, new blob id (zeros: deleted). */
+  readonly changes: readonly { readonly dir: string; readonly file: string; readonly blob: string }[];
 }
 
 /** Runs git with arguments in a directory and returns stdout, or null when git fails. */
@@ -63,6 +76,8 @@ export function readHistory(serversRoot: string, opts: { run?: RunGit; fallbackE
       info: { gitCommit: null, generatedAt: t, serial: 0 },
       notes: [`${top ? "the repository has no commits" : "not a git repository"}: every time is ${t} (set SOURCE_DATE_EPOCH to choose another).`],
       timesOf: () => times,
+      commits: [],
+      readBlobs: () => new Map(),
     };
   }
   const notes: string[] = [];
@@ -74,8 +89,10 @@ export function readHistory(serversRoot: string, opts: { run?: RunGit; fallbackE
   const rel = path.relative(top, serversRoot).split(path.sep).join("/");
   const prefix = rel === "" ? "" : rel + "/";
   const log = run(top, ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel]);
-  const events = parseRawLog(log?.toString("utf8") ?? "", prefix);
-  const statusValues = readStatusBlobs(run, top, events);
+  const commits = parseCommits(log?.toString("utf8") ?? "", prefix);
+  const readBlobs = (ids: readonly string[]) => catFileBatch(run, top, ids);
+  const events = eventsByDir(commits);
+  const statusValues = readStatusValues(readBlobs, events);
   const byDir = new Map<string, VersionTimes>();
   for (const [dir, list] of events) byDir.set(dir, timesFromEvents(list, statusValues));
 
@@ -93,55 +110,79 @@ export function readHistory(serversRoot: string, opts: { run?: RunGit; fallbackE
       uncommitted++;
       return fallbackTimes;
     },
+    commits,
+    readBlobs,
   };
 }
 
-/** `git log --raw -z` output → file events per version folder, oldest first. */
-export function parseRawLog(out: string, prefix: string): Map<string, FileEvent[]> {
-  const byDir = new Map<string, FileEvent[]>();
-  const commits = out.split("\x01").filter((c) => c !== "");
-  for (let c = commits.length - 1; c >= 0; c--) {
-    const chunk = commits[c]!;
+/** `git log --raw -z --format=%x01%H%x02%ct` output → commits oldest first, with the version-folder files each changed. */
+export function parseCommits(out: string, prefix: string): HistoryCommit[] {
+  const commits: HistoryCommit[] = [];
+  const chunks = out.split("\x01").filter((c) => c !== "");
+  for (let c = chunks.length - 1; c >= 0; c--) {
+    const chunk = chunks[c]!;
     const headerEnd = chunk.indexOf("\0");
-    const header = headerEnd === -1 ? chunk : chunk.slice(0, headerEnd);
-    const time = Number(header.split("\x02")[1]);
+    const header = (headerEnd === -1 ? chunk : chunk.slice(0, headerEnd)).trim();
+    const [id = "", time = "0"] = header.split("\x02");
     const tokens = headerEnd === -1 ? [] : chunk.slice(headerEnd + 1).split("\0");
+    const changes: { dir: string; file: string; blob: string }[] = [];
     for (let i = 0; i + 1 < tokens.length; i += 2) {
       const meta = tokens[i]!.replace(/^\n/, "");
       const file = tokens[i + 1]!;
       if (!meta.startsWith(":") || !file.startsWith(prefix)) continue;
       const parts = file.slice(prefix.length).split("/");
       if (parts.length !== 4) continue;
-      const dir = parts.slice(0, 3).join("/");
-      const blob = meta.split(" ")[3] ?? "";
+      changes.push({ dir: parts.slice(0, 3).join("/"), file: parts[3]!, blob: meta.split(" ")[3] ?? "" });
+    }
+    // `-m` can list a merge once per parent; with --first-parent it is one diff, but stay safe.
+    if (commits.length > 0 && commits[commits.length - 1]!.id === id) continue;
+    commits.push({ id, time: Number(time), changes });
+  }
+  return commits;
+}
+
+/** Commits → file events per version folder, oldest first. */
+function eventsByDir(commits: readonly HistoryCommit[]): Map<string, FileEvent[]> {
+  const byDir = new Map<string, FileEvent[]>();
+  for (const commit of commits) {
+    for (const { dir, file, blob } of commit.changes) {
       const list = byDir.get(dir) ?? [];
-      list.push({ time, file: parts[3]!, blob });
+      list.push({ time: commit.time, file, blob });
       byDir.set(dir, list);
     }
   }
   return byDir;
 }
 
+function catFileBatch(run: RunGit, top: string, ids: readonly string[]): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  if (ids.length === 0) return out;
+  const buf = run(top, ["cat-file", "--batch"], ids.join("\n") + "\n");
+  if (!buf) return out;
+  let pos = 0;
+  for (const id of ids) {
+    const nl = buf.indexOf(10, pos);
+    if (nl === -1) break;
+    const header = buf.subarray(pos, nl).toString();
+    if (header.endsWith(" missing")) {
+      pos = nl + 1;
+      continue;
+    }
+    const size = Number(header.split(" ")[2]);
+    out.set(id, buf.subarray(nl + 1, nl + 1 + size));
+    pos = nl + 1 + size + 1;
+  }
+  return out;
+}
+
 const ZERO = /^0+$/;
 
 /** The status each status.yaml blob holds, read with one `git cat-file --batch` for the whole tree. */
-function readStatusBlobs(run: RunGit, top: string, events: Map<string, FileEvent[]>): Map<string, Status> {
+function readStatusValues(readBlobs: History["readBlobs"], events: Map<string, FileEvent[]>): Map<string, Status> {
   const blobs = new Set<string>();
   for (const list of events.values()) for (const e of list) if (e.file === "status.yaml" && !ZERO.test(e.blob)) blobs.add(e.blob);
   const values = new Map<string, Status>();
-  if (blobs.size === 0) return values;
-  const ids = [...blobs];
-  const out = run(top, ["cat-file", "--batch"], ids.join("\n") + "\n");
-  if (!out) return values;
-  let pos = 0;
-  for (const id of ids) {
-    const nl = out.indexOf(10, pos);
-    const header = out.subarray(pos, nl).toString();
-    const size = Number(header.split(" ")[2]);
-    const body = out.subarray(nl + 1, nl + 1 + size).toString("utf8");
-    pos = nl + 1 + size + 1;
-    values.set(id, statusOfText(body));
-  }
+  for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfText(Buffer.from(bytes).toString("utf8")));
   return values;
 }
 

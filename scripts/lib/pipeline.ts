@@ -37,7 +37,7 @@ export interface BuildInputs {
   readonly extra?: (model: RegistryModel) => Promise<Map<string, string | Uint8Array>>;
   readonly history?: History;
   /** Adds files derived from the model and the finished tree (sync-files.ts: change feed, bundle, signed index). */
-  readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>) => { files: Map<string, string | Uint8Array>; notes: string[] };
+  readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>, history: History) => { files: Map<string, string | Uint8Array>; notes: string[] };
   /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
 }
@@ -66,7 +66,7 @@ export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> 
   trace("site");
   const outputNotes: string[] = [];
   if (inputs.outputs) {
-    const out = inputs.outputs(model, tree);
+    const out = inputs.outputs(model, tree, history);
     for (const [p, body] of out.files) {
       if (tree.has(p)) throw new Error(`internal: a build output tried to overwrite ${p}`);
       tree.set(p, body);

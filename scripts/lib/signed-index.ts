@@ -81,7 +81,8 @@ export function addDays(rfc3339: string, days: number): string {
 export interface IndexInputs {
   readonly model: RegistryModel;
   /** The built tree (API files, feed files, bundle), to hash the files the index pins. */
-  readonly tree: ReadonlyMap<string, string | Uint8Array>;
+  /** The built files, looked up by path. */
+  readonly tree: Pick<ReadonlyMap<string, string | Uint8Array>, "get" | "has">;
   readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string };
   readonly feed: { readonly path: string; readonly lastSeq: number };
   readonly ttlDays?: number;

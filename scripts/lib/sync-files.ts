@@ -27,7 +27,8 @@ export function buildSyncFiles(model: RegistryModel, tree: ReadonlyMap<string, s
   const files = new Map<string, string | Uint8Array>(buildFeedFiles(feed.entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE));
   const bundle = buildBundle(model, feed.entries.length);
   for (const [p, b] of bundleFiles(bundle)) files.set(p, b);
-  const all = new Map<string, string | Uint8Array>([...tree, ...files]);
+  // A view over both, not a copy: the tree can hold half a million files.
+  const all = { get: (p: string) => files.get(p) ?? tree.get(p), has: (p: string) => files.has(p) || tree.has(p) };
   const payload = buildIndexPayload({ model, tree: all, bundle: { path: BUNDLE_PATH, sha256: bundle.sha256, ndjsonSha256: bundle.ndjsonSha256 }, feed: { path: FEED_INDEX, lastSeq: feed.entries.length }, ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }) });
   const key = opts.signingKey ? signingKeyFromSeed(opts.signingKey) : undefined;
   if (!key) notes.push("the index is unsigned: set REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) to sign it.");
@@ -35,7 +36,8 @@ export function buildSyncFiles(model: RegistryModel, tree: ReadonlyMap<string, s
   return { files, notes };
 }
 
-/** The build's hook: read the servers tree's git history and add the sync files. */
+/** The build's hook: add the sync files, from the history the build already read (or by reading it). */
 export function syncFilesFor(serversRoot: string, opts: SyncOptions = {}) {
-  return (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>): SyncFiles => buildSyncFiles(model, tree, readFeedHistory(serversRoot), opts);
+  return (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>, history?: FeedHistory): SyncFiles =>
+    buildSyncFiles(model, tree, history ?? readFeedHistory(serversRoot), opts);
 }

@@ -63,6 +63,8 @@ function fakeHistory(dirs: readonly string[]): { history: History; times: Map<st
   const history: History = {
     info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-12-01T00:00:00Z", serial: 42 },
     notes: [],
+    commits: [],
+    readBlobs: () => new Map(),
     timesOf: (d) => times.get(d) ?? { publishedAt: "2025-01-01T00:00:00Z", updatedAt: "2025-01-01T00:00:00Z", statusChangedAt: "2025-01-01T00:00:00Z" },
   };
   return { history, times };
