@@ -92,14 +92,17 @@ describe("buildApiTree", () => {
   };
   const published = { "io.github.user/alpha/1.0.0": "2025-01-01T00:00:00Z", "io.github.user/alpha/1.1.0": "2025-02-01T00:00:00Z", "io.github.user/alpha/2.0.0": "2025-03-01T00:00:00Z" };
 
-  it("emits the official paths under /v0 and /v0.1 with .json twins and index files", () => {
+  it("emits the official paths under /v0 and /v0.1, and .json twins under /v0.1", () => {
     const tree = buildApiTree(modelOf(files, published));
-    for (const prefix of ["v0", "v0.1"]) {
-      for (const p of ["servers.json", "servers.html", "servers/index.html", "servers/io.github.user/alpha/versions.json", "servers/io.github.user/alpha/versions.html", "servers/io.github.user/alpha/versions/index.html", "servers/io.github.user/alpha/versions/1.0.0", "servers/io.github.user/alpha/versions/1.0.0.json", "servers/io.github.user/alpha/versions/latest", "servers/io.github.user/alpha/versions/latest.json", "servers/com.example/beta/versions/1.0.0+build.5", "health", "ping.json", "version"]) {
-        expect(tree.has(`${prefix}/${p}`), `${prefix}/${p}`).toBe(true);
-      }
+    const routes = ["servers.html", "servers/index.html", "servers/io.github.user/alpha/versions/index.html", "servers/io.github.user/alpha/versions/1.0.0", "servers/io.github.user/alpha/versions/latest", "servers/com.example/beta/versions/1.0.0+build.5", "health", "ping", "version"];
+    const twins = ["servers.json", "servers/io.github.user/alpha/versions.json", "servers/io.github.user/alpha/versions/1.0.0.json", "servers/io.github.user/alpha/versions/latest.json", "health.json", "ping.json", "version.json"];
+    for (const p of routes) for (const prefix of ["v0", "v0.1"]) expect(tree.has(`${prefix}/${p}`), `${prefix}/${p}`).toBe(true);
+    for (const p of twins) {
+      expect(tree.has(`v0.1/${p}`), `v0.1/${p}`).toBe(true);
+      expect(tree.has(`v0/${p}`), `v0/${p}`).toBe(false);
     }
-    expect(tree.get("v0/servers.json")).toBe(tree.get("v0.1/servers.json"));
+    expect(tree.has("v0.1/servers/io.github.user/alpha/versions.html")).toBe(false);
+    expect(tree.get("v0/servers.html")).toBe(tree.get("v0.1/servers.json"));
   });
 
   it("lists the latest non-deleted version of every server, sorted by name, without nextCursor", () => {
@@ -154,7 +157,7 @@ describe("the sample tree", () => {
     let checked = 0;
     for (const [p, b] of outcome.tree) {
       if (!/^v0(\.1)?\/servers/.test(p)) continue;
-      const isList = /servers(\.json|\.html|\/index\.html)$/.test(p) || /\/versions(\.json|\.html|\/index\.html)$/.test(p);
+      const isList = /servers(\.json|\.html|\/index\.html)$/.test(p) || /\/versions(\.json|\/index\.html)$/.test(p);
       const validate = isList ? list : one;
       const value = JSON.parse(b.toString()) as unknown;
       expect(validate(value), `${p}: ${JSON.stringify(validate.errors)}`).toBe(true);

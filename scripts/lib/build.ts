@@ -3,10 +3,12 @@
 //
 // URL scheme (see README "Static API" and schemas/static-api.openapi.yaml). For each prefix p in v0, v0.1:
 //   p/servers              → p/servers.html (GitHub Pages pretty URL) and p/servers/index.html (directory index
-//                            after the 301 that nginx and python's http.server send); twin p/servers.json
-//   p/servers/{name}/versions          → …/versions.html, …/versions/index.html; twin …/versions.json
-//   p/servers/{name}/versions/{v}      → the extensionless file; twin {v}.json
-//   p/servers/{name}/versions/latest   → the extensionless file; twin latest.json
+//                            after the 301 that nginx and python's http.server send)
+//   p/servers/{name}/versions          → …/versions/index.html, after the 301 every host sends for a folder
+//   p/servers/{name}/versions/{v}      → the extensionless file
+//   p/servers/{name}/versions/latest   → the extensionless file
+// and under v0.1 only, a `.json` twin of each (servers.json, versions.json, {v}.json, latest.json), served as
+// application/json everywhere.
 // `{name}` arrives as `ns%2Fserver`; every static host we target decodes %2F once, which lands in the nested
 // folders ns/server/. Query strings are ignored by static hosts, so the list never carries nextCursor.
 
@@ -24,6 +26,8 @@ import {
 } from "./model.ts";
 
 export const API_PREFIXES = ["v0", "v0.1"] as const;
+/** Where the `.json` twins live. */
+export const TWIN_PREFIX = "v0.1";
 
 /** Turn validated versions and their history into the model every output is built from. */
 export function buildModel(versions: readonly LoadedVersion[], history: History): RegistryModel {
@@ -72,9 +76,12 @@ export function listedRecords(model: RegistryModel): VersionRecord[] {
 
 export function buildApiTree(model: RegistryModel): ApiTree {
   const files: [string, string][] = [];
+  /** An official route: under /v0 and /v0.1. */
   const emit = (rel: string, body: string) => {
     for (const p of API_PREFIXES) files.push([`${p}/${rel}`, body]);
   };
+  /** A `.json` twin: under /v0.1 only, the frozen API; a client that needs application/json is new code. */
+  const twin = (rel: string, body: string) => files.push([`${TWIN_PREFIX}/${rel}.json`, body]);
 
   // Every version's response is serialised once and reused in the lists and as `latest`: the bytes are the
   // same as JSON.stringify of the whole list, whose array elements serialise exactly like standalone values.
@@ -91,7 +98,7 @@ export function buildApiTree(model: RegistryModel): ApiTree {
 
   const listed = listedRecords(model);
   const list = listJson(listed);
-  emit("servers.json", list);
+  twin("servers", list);
   emit("servers.html", list);
   emit("servers/index.html", list);
 
@@ -102,19 +109,20 @@ export function buildApiTree(model: RegistryModel): ApiTree {
     for (const r of records) {
       const body = responseJson(r);
       emit(`${base}/${r.version}`, body);
-      emit(`${base}/${r.version}.json`, body);
+      twin(`${base}/${r.version}`, body);
     }
     const live = records.filter((r) => r.official.status !== "deleted").sort(byPublishedDesc);
     if (live.length === 0) continue; // upstream answers 404 for a server whose versions are all deleted
+    // No versions.html: GitHub Pages, like nginx and python, answers `…/versions` with a 301 to `…/versions/`
+    // and its index.html. One copy fewer of every version keeps 100k versions inside Pages' 1 GB.
     const versions = listJson(live);
-    emit(`${base}.json`, versions);
-    emit(`${base}.html`, versions);
+    twin(base, versions);
     emit(`${base}/index.html`, versions);
     const latest = live.find((r) => r.official.isLatest);
     if (latest) {
       const body = responseJson(latest);
       emit(`${base}/latest`, body);
-      emit(`${base}/latest.json`, body);
+      twin(`${base}/latest`, body);
     }
   }
 
@@ -123,7 +131,7 @@ export function buildApiTree(model: RegistryModel): ApiTree {
   const version = json({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt });
   for (const [route, body] of [["health", health], ["ping", json({ pong: true })], ["version", version]] as const) {
     emit(route, body);
-    emit(`${route}.json`, body);
+    twin(route, body);
   }
   const counts = {
     servers: byName.size,

@@ -371,7 +371,7 @@ describe("transport rules, errors, CORS", () => {
 
 describe("static files", () => {
   it("serves the .json twins and the extension as application/json, equal to the tree", async () => {
-    for (const path of ["v0.1/servers.json", "v0/servers.json", `v0.1/servers/${PLUS_SERVER}/versions.json`, `v0.1/servers/${PLUS_SERVER}/versions/latest.json`, `v0.1/servers/${PLUS_SERVER}/versions/${PLUS_VERSION}.json`, "v0.1/x/io.github.mcp-static-registry/meta.json"]) {
+    for (const path of ["v0.1/servers.json", `v0.1/servers/${PLUS_SERVER}/versions.json`, `v0.1/servers/${PLUS_SERVER}/versions/latest.json`, `v0.1/servers/${PLUS_SERVER}/versions/${PLUS_VERSION}.json`, "v0.1/x/io.github.mcp-static-registry/meta.json"]) {
       const r = await get(`/${path.replace("+", "%2B")}`);
       expect(r.status, path).toBe(200);
       expect(r.headers.get("content-type")).toBe("application/json");

@@ -41,9 +41,13 @@ function validate(ref: string, body: unknown, what: string) {
 
 /** The files a static path is stored as (build.ts URL scheme): list routes as .html + index.html. */
 function filesFor(p: string): string[] {
-  if (p.endsWith("/servers") || p.endsWith("/versions")) return [`${p}.html`, `${p}/index.html`];
+  if (p.endsWith("/servers")) return [`${p}.html`, `${p}/index.html`];
+  if (p.endsWith("/versions")) return [`${p}/index.html`];
   return [p];
 }
+
+/** `.json` twins are emitted under /v0.1 only. */
+const prefixesFor = (template: string) => (template.endsWith(".json") && !template.startsWith("/x/") ? ["v0.1"] : ["v0", "v0.1"]);
 
 /** Turn an OpenAPI path template into a matcher over decoded tree paths. */
 function matcher(template: string): RegExp {
@@ -90,7 +94,7 @@ describe("schemas/static-api.openapi.yaml", () => {
       else if (!template.includes("{version}")) for (const n of liveNames) instances.push(template.replace("{serverName}", n));
       else for (const r of fixture.model.versions) instances.push(template.replace("{serverName}", r.name).replace("{version}", r.version));
       expect(instances.length, template).toBeGreaterThan(0);
-      for (const prefix of ["v0", "v0.1"]) {
+      for (const prefix of prefixesFor(template)) {
         for (const inst of instances) for (const file of filesFor(`${prefix}${inst}`)) expect(fixture.tree.has(file), `${template} → ${file}`).toBe(true);
       }
     }

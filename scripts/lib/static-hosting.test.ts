@@ -111,8 +111,9 @@ function sweepCases(): Case[] {
 
 /** `.json` twins: each official path + `.json` carries the answer of the official path. */
 function twinCases(): Case[] {
+  // Twins live under /v0.1 only (build.ts TWIN_PREFIX).
   return officialCases()
-    .filter((c) => !c.path.includes("?"))
+    .filter((c) => !c.path.includes("?") && c.path.includes("/v0.1/"))
     .map((c) => ({ ...c, path: `${c.path}.json` }));
 }
 
