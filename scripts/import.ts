@@ -12,7 +12,7 @@ import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, type
 const httpGet: Fetcher = async (url) => {
   const res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
   const retryAfter = res.headers.get("retry-after");
-  return { status: res.status, text: await res.text(), ...(retryAfter === null ? {} : { retryAfter }) };
+  return { status: res.status, text: await res.text(), ...(retryAfter == null ? {} : { retryAfter }) };
 };
 
 runCli(async () => {

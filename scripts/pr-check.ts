@@ -113,7 +113,7 @@ function toReportCheck(raw: unknown): ReportCheck {
     kind: String(c.kind ?? "change"),
     status,
     message: String(c.message ?? ""),
-    evidence: typeof c.evidence === "object" && c.evidence !== null && !Array.isArray(c.evidence) ? (c.evidence as Record<string, unknown>) : {},
+    evidence: typeof c.evidence === "object" && c.evidence != null && !Array.isArray(c.evidence) ? (c.evidence as Record<string, unknown>) : {},
     ...(typeof c.code === "string" ? { code: c.code } : {}),
     ...(Number.isSafeInteger(c.line) ? { line: c.line as number } : {}),
   };

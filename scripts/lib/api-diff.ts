@@ -109,7 +109,7 @@ function diffJsonText(a: string, b: string, maxLen: number): ValueChange[] {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
 
 function keyPart(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
@@ -128,7 +128,7 @@ function shorten(v: unknown, maxLen: number): unknown {
 
 /** `{ after: v }` (or before), or `{ bytes }` when v is a long object or array. */
 function shown(side: "before" | "after", v: unknown, maxLen: number): { before?: unknown; after?: unknown; bytes?: number } {
-  if (v !== null && typeof v === "object") {
+  if (v != null && typeof v === "object") {
     const size = JSON.stringify(v).length;
     if (size > maxLen) return { bytes: size };
   }

@@ -283,7 +283,7 @@ export function entriesFromFile(bytes: Uint8Array, file: string): { kind: "ok"; 
 /** A list item: an API ServerResponse `{server, _meta}` or a bare server.json. */
 export function entryOf(item: unknown, origin: string): ImportEntry {
   const o = item as { server?: unknown; _meta?: Record<string, unknown> } | null;
-  if (o !== null && typeof o === "object" && !Array.isArray(o) && typeof o.server === "object" && o.server !== null && !("name" in o)) {
+  if (o != null && typeof o === "object" && !Array.isArray(o) && typeof o.server === "object" && o.server != null && !("name" in o)) {
     const meta = o._meta && typeof o._meta === "object" ? o._meta[OFFICIAL_META_KEY] : undefined;
     return { doc: o.server, facts: factsOf(meta), origin };
   }

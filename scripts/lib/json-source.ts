@@ -83,8 +83,8 @@ function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i]!;
-    let need = 0;
-    let min = 0;
+    let need: number;
+    let min: number;
     if (b < 0x80) {
       i++;
       continue;
@@ -185,12 +185,12 @@ function countTextKeys(text: string): number {
 /** Own keys of every object in a JSON value, or -1 when a value sits deeper than the Parser allows. */
 function countValueKeys(value: unknown, depth: number): number {
   if (depth > MAX_DEPTH) return -1;
-  if (typeof value !== "object" || value === null) return 0;
+  if (typeof value !== "object" || value == null) return 0;
   let n = 0;
   const children = Array.isArray(value) ? value : Object.values(value);
   if (!Array.isArray(value)) n += children.length;
   for (const child of children) {
-    if (typeof child !== "object" || child === null) {
+    if (typeof child !== "object" || child == null) {
       if (depth + 1 > MAX_DEPTH) return -1;
       continue;
     }

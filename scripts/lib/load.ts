@@ -293,7 +293,7 @@ function readImportFile(reader: TreeReader, files: readonly TreeItem[], shown: (
 
 /** The path is the identity: `name` and `version` inside must agree with it exactly. */
 function checkPathAgreement(doc: unknown, name: string, version: string, file: string, bytes: Uint8Array, diagnostics: Diagnostic[]): void {
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) {
     diagnostics.push(diag("error", "schema/type", file, "document: must be a JSON object.", { line: 1, column: 1 }));
     return;
   }

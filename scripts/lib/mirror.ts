@@ -128,6 +128,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   }
   for (const e of [...newest.values()].sort((a, b) => a.seq - b.seq)) {
     const file = localPath(outDir, e.name, e.version);
+    // eslint-disable-next-line eqeqeq -- only an explicit null (a removal) deletes the file; a missing sha256 must fail the hash check below
     if (e.sha256 === null) {
       if (fs.existsSync(file)) {
         fs.rmSync(file);

@@ -47,9 +47,9 @@ export function readPackageJson(text: string): ManifestFacts {
   } catch (e) {
     throw new ManifestError(`package.json is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new ManifestError("package.json must be a JSON object");
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) throw new ManifestError("package.json must be a JSON object");
   const d = doc as Record<string, unknown>;
-  const repo = typeof d.repository === "string" ? d.repository : typeof d.repository === "object" && d.repository !== null ? (d.repository as Record<string, unknown>).url : undefined;
+  const repo = typeof d.repository === "string" ? d.repository : typeof d.repository === "object" && d.repository != null ? (d.repository as Record<string, unknown>).url : undefined;
   return {
     kind: "npm",
     ...str("identifier", d.name),

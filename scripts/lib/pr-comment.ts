@@ -109,7 +109,7 @@ function renderValueChange(c: ValueChange): string {
 
 /** The API diff as Markdown: counts, then added, changed (with their value changes, folded) and removed routes. */
 export function renderApiDiff(diff: readonly RouteChange[] | null): string[] {
-  if (diff === null) return ["Not computed: the pull request's servers tree has errors, so it does not build."];
+  if (diff == null) return ["Not computed: the pull request's servers tree has errors, so it does not build."];
   if (diff.length === 0) return ["No published path changes."];
   const s = summarizeApiDiff(diff);
   const out = [`${s.added} added · ${s.changed} changed · ${s.removed} removed (under ${codeSpan("/v0.1")}; ${codeSpan("/v0")} serves the same).`, ""];

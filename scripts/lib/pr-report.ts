@@ -48,7 +48,7 @@ export interface PrReport {
 export type ParsedReport = { readonly kind: "ok"; readonly report: PrReport } | { readonly kind: "invalid"; readonly reason: string };
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
 const SHA = /^[0-9a-f]{40}$/;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const FILE_STATUSES = new Set(["added", "modified", "removed", "renamed", "changed"]);
@@ -73,7 +73,7 @@ export function parsePrReport(text: string): ParsedReport {
   if (!Array.isArray(raw.changedFiles) || !raw.changedFiles.every((f) => isObj(f) && typeof f.path === "string" && FILE_STATUSES.has(f.status as string))) {
     return bad("changedFiles must be a list of {path, status}");
   }
-  if (raw.apiDiff !== null && !(Array.isArray(raw.apiDiff) && raw.apiDiff.every((c) => isObj(c) && typeof c.route === "string" && ["added", "changed", "removed"].includes(c.kind as string)))) {
+  if (raw.apiDiff === undefined || (raw.apiDiff != null && !(Array.isArray(raw.apiDiff) && raw.apiDiff.every((c) => isObj(c) && typeof c.route === "string" && ["added", "changed", "removed"].includes(c.kind as string))))) {
     return bad("apiDiff must be null or a list of {route, kind}");
   }
   if (!Array.isArray(raw.labels) || !raw.labels.every((l) => typeof l === "string")) return bad("labels must be a list of strings");

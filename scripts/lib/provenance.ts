@@ -70,7 +70,7 @@ export function parseImportYaml(text: string, file: string): { kind: "ok"; info:
     kind: "invalid",
     diagnostics: [diag("error", "import/invalid", file, message, { pointer, ...(parsed.positionOf(pointer) ?? {}), hint: "import.yaml is written by npm run import; re-run the import instead of editing it." })],
   });
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return fail("import.yaml must be a mapping of source, publishedAt, updatedAt, statusChangedAt.");
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) return fail("import.yaml must be a mapping of source, publishedAt, updatedAt, statusChangedAt.");
   const d = doc as Record<string, unknown>;
   const known = new Set(["source", "publishedAt", "updatedAt", "statusChangedAt", "upgradedFrom", "changes"]);
   for (const key of Object.keys(d)) if (!known.has(key)) return fail(`unknown key "${key}".`, `/${key}`);

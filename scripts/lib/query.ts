@@ -196,7 +196,7 @@ function parseHumaBool(name: string, raw: string): Parsed<boolean> {
 
 function param(query: URLSearchParams, name: string): string | undefined {
   const v = query.get(name);
-  return v === null || v === "" ? undefined : v;
+  return v == null || v === "" ? undefined : v;
 }
 
 /** A point in time at nanosecond precision: epoch milliseconds plus the nanoseconds below them. */
@@ -363,7 +363,7 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
     return (exactVersion === undefined || e.version === exactVersion) && (since === undefined || isAfter(e.updatedAt, since)) && (needle === undefined || e.lowerName.includes(needle));
   };
   const few = since === undefined ? null : fewUpdatedAfter(pool, since);
-  if (few !== null) {
+  if (few != null) {
     for (const i of few) if (i >= start && accept(i) && page.push(i) >= q.limit) break;
   } else if (needle === undefined) {
     for (let i = start; i < entries.length && page.length < q.limit; i++) if (accept(i)) page.push(i);

@@ -117,7 +117,7 @@ export async function reverifyAll(targets: readonly ReverifyTarget[], deps: Reve
 
 /** Two reports say the same thing when they differ only in checkedAt (no commit every night for nothing). */
 export function sameHealth(a: HealthReport, b: unknown): boolean {
-  if (typeof b !== "object" || b === null) return false;
+  if (typeof b !== "object" || b == null) return false;
   return JSON.stringify({ ...a, checkedAt: "" }) === JSON.stringify({ ...(b as HealthReport), checkedAt: "" });
 }
 

@@ -76,7 +76,7 @@ function error(code: string, path: Path, message: string, hint?: string): Findin
   return hint === undefined ? { severity: "error", code, pointer, message } : { severity: "error", code, pointer, message, hint };
 }
 
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
 const str = (o: Obj, key: string): string | undefined => (typeof o[key] === "string" ? (o[key] as string) : undefined);
 /** Go reads a missing string as "": upstream treats absent and empty alike. */
 const nonEmpty = (o: Obj, key: string): string | undefined => {
@@ -84,7 +84,7 @@ const nonEmpty = (o: Obj, key: string): string | undefined => {
   return s === undefined || s === "" ? undefined : s;
 };
 /** Present in the JSON (upstream only sees non-empty strings; we also flag non-string values as present). */
-const isSet = (o: Obj, key: string): boolean => o[key] !== undefined && o[key] !== null && o[key] !== "";
+const isSet = (o: Obj, key: string): boolean => o[key] != null && o[key] !== "";
 
 /** Objects of an array field, with their indexes (non-objects are the schema layer's business). */
 function objectsIn(o: Obj, key: string): { item: Obj; index: number }[] {
@@ -104,6 +104,7 @@ interface ParsedUrl {
   readonly path: string; // raw (still percent-encoded) path
 }
 
+// eslint-disable-next-line no-control-regex -- Go's net/url rejects ASCII control characters: matching them is the point
 const CONTROL = /[\x00-\x1f\x7f]/;
 const HOST_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=%\u0080-\uffff]*$/;
 
@@ -462,7 +463,7 @@ const checkRegistryType = perPackage((pkg, at, type) => {
 const checkRegistryBaseUrl = perPackage((pkg, at, type) => {
   if (!type || !isSet(pkg, "registryBaseUrl")) return [];
   const base = pkg["registryBaseUrl"];
-  if (type.baseUrl === null) {
+  if (type.baseUrl == null) {
     return [error("package/registry-base-url-forbidden", [...at, "registryBaseUrl"], type.baseUrlForbiddenMessage ?? "", "Remove `registryBaseUrl`.")];
   }
   if (base === type.baseUrl) return [];

@@ -62,7 +62,7 @@ export type SchemaChoice =
 
 /** Which released schema a document declares; the official registry's `$schema` rules (§4.2). */
 export function chooseSchema(doc: unknown): SchemaChoice {
-  const url = typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>)["$schema"] : undefined;
+  const url = typeof doc === "object" && doc != null ? (doc as Record<string, unknown>)["$schema"] : undefined;
   const fix = `set "$schema": "${CURRENT_SCHEMA_URL}".`;
   if (url === undefined || url === "") {
     return { kind: "invalid", findings: [{ severity: "error", code: "schema/missing", pointer: "", message: "$schema field is required", hint: fix }] };

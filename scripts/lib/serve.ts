@@ -174,12 +174,12 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     if (rawName === undefined || rest.length > 1) return undefined;
     // The mux decoded each segment once; upstream's handler url.PathUnescape()s the value again.
     const name = percentDecode(rawName);
-    if (name === null) return problem(400, DETAIL.invalidNameEncoding);
+    if (name == null) return problem(400, DETAIL.invalidNameEncoding);
     const deleted = parseIncludeDeleted(query);
     if (deleted.kind === "problem") return deleted.response;
     if (rest.length === 0) return serverVersions(index, name, deleted.value);
     const version = percentDecode(rest[0]!);
-    if (version === null) return problem(400, DETAIL.invalidVersionEncoding);
+    if (version == null) return problem(400, DETAIL.invalidVersionEncoding);
     return serverVersion(index, name, version, deleted.value);
   };
 
@@ -189,7 +189,7 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? "" : url.slice(q + 1);
     const path = rawPath.startsWith("/") ? percentDecode(rawPath) : null;
-    if (path === null) return send(req, res, problem(400, "Invalid request: malformed URL path"));
+    if (path == null) return send(req, res, problem(400, "Invalid request: malformed URL path"));
     if (path.includes("\0") || path.includes("%00")) return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
     if (rawQuery.includes("\0") || rawQuery.includes("%00")) return send(req, res, problem(400, "Invalid request: query parameters contain null bytes", undefined, JSON_TYPE));
     const api = isApiPath(path);

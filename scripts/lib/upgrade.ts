@@ -57,7 +57,7 @@ const SNAKE_TO_CAMEL: Readonly<Record<string, string>> = {
   is_repeated: "isRepeated",
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v != null && !Array.isArray(v);
 const SCHEMA_DATE = /\/schemas\/([0-9]{4}-[0-9]{2}-[0-9]{2})\/server\.schema\.json$/;
 const OCI_DOCKER_HOSTS = new Set(["docker.io", "registry-1.docker.io", "index.docker.io", "registry.hub.docker.com", "hub.docker.com"]);
 const NUGET_BASE = "https://api.nuget.org/v3/index.json";
@@ -158,7 +158,8 @@ export function upgradeServerJson(input: unknown, opts: { repair?: boolean } = {
 
   const schema = doc["$schema"];
   if (schema !== CURRENT_SCHEMA_URL) changeSet.add(schema === undefined ? `set $schema to ${CURRENT_SCHEMA_VERSION}` : `$schema ${String(schema)} → ${CURRENT_SCHEMA_VERSION}`);
-  const { $schema: _dropped, ...rest } = doc;
+  const rest: Record<string, unknown> = { ...doc };
+  delete rest["$schema"];
   return { kind: "ok", doc: { $schema: CURRENT_SCHEMA_URL, ...rest }, from, changes: [...changeSet], facts };
 }
 

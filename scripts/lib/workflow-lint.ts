@@ -23,7 +23,7 @@ export interface WorkflowFinding {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
 
 /** Expressions naming the PR's head: a ref, SHA or repository that holds the PR author's code. */
 const PR_HEAD = /github\.event\.(pull_request\.head\.|workflow_run\.head_(sha|branch|repository|commit))|github\.head_ref/;

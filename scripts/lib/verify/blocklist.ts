@@ -18,14 +18,14 @@ export function parseBlocklist(text: string): BlocklistParse {
   } catch (error) {
     return { kind: "invalid", reason: `not YAML: ${(error as Error).message}` };
   }
-  if (doc === null || doc === undefined) return { kind: "ok", blocklist: { namespaces: [] } };
+  if (doc == null) return { kind: "ok", blocklist: { namespaces: [] } };
   const list = (doc as { namespaces?: unknown }).namespaces;
-  if (typeof doc !== "object" || (list !== undefined && list !== null && !Array.isArray(list))) {
+  if (typeof doc !== "object" || (list != null && !Array.isArray(list))) {
     return { kind: "invalid", reason: "expected `namespaces:` with a list of namespaces" };
   }
   const namespaces: string[] = [];
   for (const item of (list ?? []) as unknown[]) {
-    const entry = typeof item === "string" ? item : typeof item === "object" && item !== null ? (item as { namespace?: unknown }).namespace : undefined;
+    const entry = typeof item === "string" ? item : typeof item === "object" && item != null ? (item as { namespace?: unknown }).namespace : undefined;
     if (typeof entry !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/.test(entry)) return { kind: "invalid", reason: `not a namespace: ${JSON.stringify(item)}` };
     namespaces.push(entry.toLowerCase());
   }

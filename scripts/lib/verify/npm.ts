@@ -36,7 +36,7 @@ export async function verifyNpmPackage(input: PackageCheckInput, deps: NpmDeps):
   if (status !== 200) return result("fail", "npm/fetch-failed", `NPM package '${id}' metadata fetch failed (status: ${status})`, { ...evidence, status });
 
   const doc = bodyJson(outcome.body);
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) {
     return result("error", "npm/bad-response", `failed to parse NPM package metadata: the registry did not return a JSON object`, evidence);
   }
   const record = doc as Record<string, unknown>;

@@ -28,7 +28,7 @@ function parseServiceIndex(outcome: HttpOutcome): ServiceIndex | undefined {
   const doc = bodyJson(outcome.body) as { resources?: unknown } | undefined;
   if (!doc || !Array.isArray(doc.resources)) return undefined;
   const resources = doc.resources.filter(
-    (r): r is { "@id": string; "@type": string } => typeof r === "object" && r !== null && typeof r["@id"] === "string" && typeof r["@type"] === "string",
+    (r): r is { "@id": string; "@type": string } => typeof r === "object" && r != null && typeof r["@id"] === "string" && typeof r["@type"] === "string",
   );
   return { resources };
 }

@@ -241,7 +241,7 @@ interface Manifest {
 
 function pickPlatform(manifests: readonly unknown[]): Descriptor | undefined {
   const descriptors = manifests.filter(
-    (m): m is Descriptor => typeof m === "object" && m !== null && typeof (m as Descriptor).digest === "string" && DIGEST.test((m as Descriptor).digest),
+    (m): m is Descriptor => typeof m === "object" && m != null && typeof (m as Descriptor).digest === "string" && DIGEST.test((m as Descriptor).digest),
   );
   // Attestations (buildx provenance) are listed with platform unknown/unknown.
   const images = descriptors.filter((d) => d.platform?.os !== "unknown");

@@ -37,7 +37,7 @@ export async function verifyPypiPackage(input: PackageCheckInput, deps: PypiDeps
   if (status !== 200) return result("fail", "pypi/fetch-failed", `PyPI package '${id}' metadata fetch failed (status: ${status})`, { ...evidence, status });
 
   const doc = bodyJson(outcome.body) as { info?: { description?: unknown } } | undefined;
-  if (typeof doc !== "object" || doc === null) {
+  if (typeof doc !== "object" || doc == null) {
     return result("error", "pypi/bad-response", "failed to parse PyPI package metadata: the service did not return a JSON object", evidence);
   }
   const description = typeof doc.info?.description === "string" ? doc.info.description : "";

@@ -61,7 +61,7 @@ const cell = (s: string) => escapeHtml(s).replace(/\|/g, "&#124;").replace(/\r?\
 function evidenceText(c: CheckResult): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(c.evidence)) {
-    if (v === null || v === undefined || typeof v === "object") continue;
+    if (v == null || typeof v === "object") continue;
     parts.push(`${k}: ${String(v)}`);
   }
   return parts.join("; ");

@@ -96,7 +96,7 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   for (const p of plan.publications) {
     const v = versionsByDir.get(p.dir);
     const file = `${p.dir}/server.json`;
-    if (!v || typeof v.doc !== "object" || v.doc === null) continue; // reported by the schema checks
+    if (!v || typeof v.doc !== "object" || v.doc == null) continue; // reported by the schema checks
     const doc = v.doc as Partial<ServerJson>;
     const serverName = typeof doc.name === "string" && doc.name === p.name ? doc.name : p.name;
     const signature = readFileAt(git, head, `${p.dir}/${SERVER_SIG_FILE}`)?.toString("utf8");
