@@ -30,7 +30,7 @@ interface PageOptions {
 }
 
 function footer(info: BuildInfo, root: string): string {
-  const commit = info.gitCommit === null ? "a working tree" : `commit <code>${escapeHtml(info.gitCommit.slice(0, 12))}</code>`;
+  const commit = info.gitCommit == null ? "a working tree" : `commit <code>${escapeHtml(info.gitCommit.slice(0, 12))}</code>`;
   return `<footer class="site-footer"><p>Built from ${commit}, serial ${escapeHtml(info.serial)}, data as of <time datetime="${escapeHtml(info.generatedAt)}">${escapeHtml(info.generatedAt)}</time>. ` +
     `Machine-readable: <a href="${root}v0.1/servers.json">the /v0.1 API</a>.</p></footer>`;
 }
@@ -140,7 +140,7 @@ function facts(record: VersionRecord, root: string): string {
     rows.push(`<dt>Repository</dt><dd>${externalLink(s.repository.url)}${sub}</dd>`);
   }
   if (s.websiteUrl !== undefined) rows.push(`<dt>Website</dt><dd>${externalLink(s.websiteUrl)}</dd>`);
-  const icons = Array.isArray(s.icons) ? s.icons.filter((i) => i !== null && typeof i === "object") : [];
+  const icons = Array.isArray(s.icons) ? s.icons.filter((i) => i != null && typeof i === "object") : [];
   if (icons.length > 0) {
     // Icons are external URLs: loading them would be a request outside the site, so they are links only.
     rows.push(`<dt>Icons</dt><dd><ul class="inline-list">${icons.map((i) => `<li>${externalLink(i.src, iconLabel(i))}</li>`).join("")}</ul></dd>`);
@@ -219,15 +219,15 @@ function versionsSection(group: ServerGroup, root: string): string {
  */
 export function verificationOf(record: VersionRecord): unknown {
   const meta = (record as VersionRecord & { readonly _meta?: unknown })._meta;
-  if (meta === null || typeof meta !== "object") return undefined;
+  if (meta == null || typeof meta !== "object") return undefined;
   return Object.hasOwn(meta, REGISTRY_META_KEY) ? (meta as Record<string, unknown>)[REGISTRY_META_KEY] : undefined;
 }
 
 function verificationSection(record: VersionRecord): string {
   const evidence = verificationOf(record);
   if (evidence === undefined) return "";
-  const checks = evidence !== null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
-    ? ((evidence as { checks: unknown[] }).checks.filter((c) => c !== null && typeof c === "object") as Record<string, unknown>[])
+  const checks = evidence != null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
+    ? ((evidence as { checks: unknown[] }).checks.filter((c) => c != null && typeof c === "object") as Record<string, unknown>[])
     : undefined;
   const body = checks === undefined
     ? `<pre tabindex="0">${escapeHtml(JSON.stringify(evidence, null, 2))}</pre>`

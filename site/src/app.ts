@@ -49,7 +49,7 @@ function setUpSearch(form: HTMLFormElement): void {
   const list = document.getElementById("results");
   const count = document.getElementById("result-count");
   const more = document.getElementById("more");
-  if (input === null || list === null || count === null || more === null) return;
+  if (input == null || list == null || count == null || more == null) return;
   const pageSize = Number(form.dataset.pageSize) || 50;
   let index: PreparedIndex | undefined;
   let hits: SearchHit[] = [];
@@ -62,7 +62,7 @@ function setUpSearch(form: HTMLFormElement): void {
   for (const key of Object.keys(selects) as (keyof typeof selects)[]) {
     const select = selects[key];
     const wanted = params.get(paramNames[key]);
-    if (select !== null && wanted !== null && Array.from(select.options).some((o) => o.value === wanted)) select.value = wanted;
+    if (select != null && wanted != null && Array.from(select.options).some((o) => o.value === wanted)) select.value = wanted;
   }
 
   const filters = (): SearchFilters => ({
@@ -120,7 +120,7 @@ function setUpSearch(form: HTMLFormElement): void {
   });
   document.addEventListener("keydown", (event) => {
     const target = event.target as HTMLElement | null;
-    const isTyping = target !== null && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+    const isTyping = target != null && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
     if (event.key === "/" && !isTyping && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
       input.focus();
@@ -172,20 +172,20 @@ function setUpCopyButtons(): void {
   const status = document.getElementById("copy-status");
   for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>("button[data-copy]"))) {
     const target = document.getElementById(button.dataset.copy ?? "");
-    if (target === null) continue;
+    if (target == null) continue;
     const label = button.firstChild;
     button.hidden = false;
     button.addEventListener("click", () => {
       copyText(target.textContent ?? "").then(
         () => {
-          if (label !== null) label.textContent = "Copied";
-          if (status !== null) status.textContent = "Copied to the clipboard.";
+          if (label != null) label.textContent = "Copied";
+          if (status != null) status.textContent = "Copied to the clipboard.";
           setTimeout(() => {
-            if (label !== null) label.textContent = "Copy";
+            if (label != null) label.textContent = "Copy";
           }, 2000);
         },
         () => {
-          if (status !== null) status.textContent = "Could not copy; select the text and copy it by hand.";
+          if (status != null) status.textContent = "Could not copy; select the text and copy it by hand.";
         },
       );
     });
