@@ -147,7 +147,7 @@ describe("PR check dry run", () => {
     expect(run.exitCode).toBe(0);
     const parsed = parsePrReport(run.report);
     expect(parsed.kind).toBe("ok");
-    if (parsed.kind === "ok") expect(parsed.report.labels).toEqual(["verified"]);
+    expect(parsed.kind === "ok" ? parsed.report.labels : parsed).toEqual(["verified"]);
     await expectGolden("verified", run);
   }, 60_000);
 

@@ -22,7 +22,9 @@ const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/site/", import.meta.u
 
 if (!HAS_CHROMIUM && !IS_CI) console.warn(`site/browser.test.ts ${SKIP_MESSAGE}`);
 
-describe.skipIf(!HAS_CHROMIUM && !IS_CI)(HAS_CHROMIUM || IS_CI ? "browse site in Chromium" : SKIP_MESSAGE, () => {
+const SUITE = HAS_CHROMIUM || IS_CI ? "browse site in Chromium" : SKIP_MESSAGE;
+
+describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
   let dir: string;
   let server: StaticServer;
   let browser: Browser;
@@ -93,7 +95,7 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(HAS_CHROMIUM || IS_CI ? "browse site in
       const entry = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint");
       return entry?.startTime ?? null;
     });
-    console.log(`site: first contentful paint of the home page: ${firstPaint === null ? "n/a" : `${firstPaint.toFixed(0)} ms`}`);
+    console.log(`site: first contentful paint of the home page: ${firstPaint == null ? "n/a" : `${firstPaint.toFixed(0)} ms`}`);
     expect(await page.locator("#results .result").count()).toBeGreaterThan(5);
     await page.waitForSelector("form#search[data-ready='true']");
     await expect.poll(() => page.locator("#result-count").textContent()).toBe("16 servers");

@@ -44,13 +44,14 @@ describe("buildSite", () => {
   it("uses only relative URLs for its own assets and links, so it works under a sub-path", () => {
     for (const [path, content] of files) {
       if (!path.endsWith(".html")) continue;
-      for (const match of String(content).matchAll(/\s(?:src|href)="([^"]*)"/g)) {
+      const matches = [...String(content).matchAll(/\s(?:src|href)="([^"]*)"/g)];
+      const isExternal = (match: RegExpExecArray) => /^https?:/.test(match[1] ?? "");
+      // External URLs may only be plain links (<a>), never loaded resources.
+      for (const match of matches.filter(isExternal)) {
+        expect(String(content).slice(Math.max(0, (match.index ?? 0) - 200), match.index)).toMatch(/<a(\s[^>]*)?$/);
+      }
+      for (const match of matches.filter((m) => !isExternal(m))) {
         const url = match[1] ?? "";
-        if (/^https?:/.test(url)) {
-          // External URLs may only be plain links (<a>), never loaded resources.
-          expect(String(content).slice(Math.max(0, (match.index ?? 0) - 200), match.index)).toMatch(/<a(\s[^>]*)?$/);
-          continue;
-        }
         expect(url, `${path}: ${url}`).not.toMatch(/^\/|^\/\//);
       }
       expect(String(content)).not.toMatch(/<img\b/);

@@ -8,7 +8,7 @@ describe("parseJsonText", () => {
     const text = '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n\\"",{"b":{}}],"c":"\\ud83d\\ude00"}';
     const r = parseJsonText(text, "f.json");
     expect(r.kind).toBe("ok");
-    if (r.kind === "ok") expect(r.source.value).toEqual(JSON.parse(text));
+    expect(r.kind === "ok" ? r.source.value : r).toEqual(JSON.parse(text));
   });
 
   it("records the position of every value by JSON pointer", () => {
@@ -35,7 +35,7 @@ describe("parseJsonText", () => {
   ])("%s → %s at %i:%i", (_name, text, code, line, column) => {
     const r = parseJsonText(text, "f.json");
     expect(codes(r)).toEqual([code]);
-    if (r.kind === "invalid") expect(r.diagnostics[0]).toMatchObject({ file: "f.json", line, column });
+    expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ file: "f.json", line, column });
   });
 
   it("rejects nesting deeper than 64 levels without overflowing the stack", () => {
@@ -62,7 +62,7 @@ describe("decodeUtf8 / parseJsonBytes", () => {
   it("rejects bytes that are not UTF-8 and says where", () => {
     const r = parseJsonBytes(Buffer.concat([Buffer.from('{\n"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), "f.json");
     expect(codes(r)).toEqual(["json/not-utf8"]);
-    if (r.kind === "invalid") expect(r.diagnostics[0]).toMatchObject({ line: 2, column: 6 });
+    expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ line: 2, column: 6 });
   });
   it("rejects Latin-1 text and UTF-8-encoded surrogates", () => {
     expect(codes(parseJsonBytes(Buffer.from('{"a":"caf\xe9"}', "latin1"), "f"))).toEqual(["json/not-utf8"]);

@@ -33,7 +33,7 @@ describe("import.yaml", () => {
   ])("rejects %s with import/invalid", (_, text) => {
     const parsed = parseImportYaml(text, "x/import.yaml");
     expect(parsed.kind).toBe("invalid");
-    if (parsed.kind === "invalid") expect(parsed.diagnostics.map((d) => d.code)).toEqual(["import/invalid"]);
+    expect(parsed.kind === "invalid" ? parsed.diagnostics.map((d) => d.code) : parsed).toEqual(["import/invalid"]);
   });
 
   it("normalizes upstream times to UTC", () => {

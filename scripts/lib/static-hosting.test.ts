@@ -126,7 +126,7 @@ function mediaType(contentType: string): string {
   return contentType.split(";")[0]!.trim().toLowerCase();
 }
 
-async function checkCases(base: string, cases: readonly Case[], opts: { json?: boolean } = {}) {
+async function expectCases(base: string, cases: readonly Case[], opts: { json?: boolean } = {}) {
   for (const c of cases) {
     const r = await fetchFollow(base + c.path);
     expect(r.status, `${base}${c.path}: ${r.text.slice(0, 200)}`).toBe(200);
@@ -142,13 +142,13 @@ async function checkCases(base: string, cases: readonly Case[], opts: { json?: b
   }
 }
 
-async function checkMisses(base: string) {
+async function expectMisses(base: string) {
   for (const p of [`v0.1/servers/${enc("io.github.nobody/nothing")}/versions/latest`, `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9`, `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9.json`]) {
     expect((await fetchFollow(base + p)).status, p).toBe(404);
   }
 }
 
-async function checkExtension(base: string) {
+async function expectExtension(base: string) {
   const r = await fetchFollow(`${base}v0.1/x/io.github.mcp-static-registry/meta.json`);
   expect(r.status).toBe(200);
   expect(mediaType(r.type)).toBe("application/json");
@@ -168,16 +168,16 @@ function conformance(label: string, start: () => Promise<{ base: string; host: {
     });
 
     it("answers the official read paths, %2F names and %2B versions included, with the official bodies", async () => {
-      await checkCases(base, officialCases());
-      await checkMisses(base);
+      await expectCases(base, officialCases());
+      await expectMisses(base);
     });
     it("answers every .json twin as application/json with the same body", async () => {
-      await checkCases(base, twinCases(), { json: true });
-      await checkExtension(base);
+      await expectCases(base, twinCases(), { json: true });
+      await expectExtension(base);
     });
     if (opts.sweep) {
       it("answers every server and version of the tree", async () => {
-        await checkCases(base, sweepCases());
+        await expectCases(base, sweepCases());
       });
     }
   });
@@ -254,15 +254,16 @@ describe("the Pages emulation follows STATIC-HOSTING.md", () => {
 // (b) Real plain static servers. Missing programs skip locally with a message and fail in CI.
 
 function realHost(label: string, program: string | null, install: string, start: (program: string) => Promise<RunningHost>) {
-  if (program === null && !IN_CI) {
+  if (program == null && !IN_CI) {
     describe(label, () => {
+      // eslint-disable-next-line vitest/no-disabled-tests -- a program missing here shows as a skipped test (CI fails instead)
       it.skip(`${label}: not installed here, skipped (${install}; with CI=true this fails instead)`, () => {});
     });
     return;
   }
   let running: Promise<RunningHost> | undefined;
   const shared = () => {
-    if (program === null) throw new Error(`${label} is required in CI: ${install}`);
+    if (program == null) throw new Error(`${label} is required in CI: ${install}`);
     running ??= start(program);
     return running;
   };
@@ -285,7 +286,8 @@ describe("deleted versions on a static host", () => {
       const body = JSON.parse(String(fixture.tree.get(`v0.1/servers/${r.name}/versions/${r.version}`))) as ServerResponse;
       expect(body._meta[OFFICIAL_META_KEY].status).toBe("deleted");
       const list = fixture.tree.get(`v0.1/servers/${r.name}/versions.json`);
-      if (list !== undefined) expect((JSON.parse(String(list)) as { servers: ServerResponse[] }).servers.map((s) => s.server.version)).not.toContain(r.version);
+      const listed = list === undefined ? [] : (JSON.parse(String(list)) as { servers: ServerResponse[] }).servers.map((s) => s.server.version);
+      expect(listed).not.toContain(r.version);
     }
   });
 });

@@ -134,7 +134,7 @@ describe("layout and input hygiene", () => {
     const text = '{\n  "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",\n  "name": "io.github.user/alpha",\n  "description": "d",\n  "version": "1.0.0",\n  "websiteUrl": "http://example.com"\n}\n';
     const ds = validateDir(makeTree({ "servers/io.github.user/alpha/1.0.0/server.json": text }));
     expect(ds).toHaveLength(1);
-    expect(formatDiagnostic(ds[0]!)).toMatch(/^servers\/io\.github\.user\/alpha\/1\.0\.0\/server\.json:6:17: error \[website-url\/not-https\] .*\n    hint: .+/);
+    expect(formatDiagnostic(ds[0]!)).toMatch(/^servers\/io\.github\.user\/alpha\/1\.0\.0\/server\.json:6:17: error \[website-url\/not-https\] .*\n {4}hint: .+/);
   });
 
   it("reports every problem of every file in one run", () => {

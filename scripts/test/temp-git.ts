@@ -29,7 +29,7 @@ export function createTempRepo(prefix = "registry-"): TempRepo {
     write(files) {
       for (const [rel, body] of Object.entries(files)) {
         const abs = path.join(dir, rel);
-        if (body === null) {
+        if (body == null) {
           fs.rmSync(abs, { force: true });
           continue;
         }

@@ -51,7 +51,7 @@ export async function serveStatic(root: string, mount = "/repo/"): Promise<Stati
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const port = typeof address === "object" && address != null ? address.port : 0;
   return {
     server,
     url: `http://127.0.0.1:${port}${mount}`,

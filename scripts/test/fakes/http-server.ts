@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const HTTP_FIXTURES = fileURLToPath(new URL("../fixtures/http/", import.meta.url));
@@ -65,12 +65,11 @@ export function send(res: ServerResponse, canned: CannedResponse, base: string, 
  */
 export async function startFakeServer(routes: Record<string, CannedResponse | Handler> | Handler): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
-  let self: FakeServer | undefined;
   const server = createServer((req, res) => {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
     requests.push({ method, url, headers: req.headers });
-    const base = (self as FakeServer).url;
+    const base = self.url;
     const route =
       typeof routes === "function"
         ? routes
@@ -80,7 +79,7 @@ export async function startFakeServer(routes: Record<string, CannedResponse | Ha
       return;
     }
     if (typeof route === "function") {
-      Promise.resolve(route(req, res, self as FakeServer)).catch((error: unknown) => {
+      Promise.resolve(route(req, res, self)).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500);
         res.end(String(error));
       });
@@ -89,14 +88,14 @@ export async function startFakeServer(routes: Record<string, CannedResponse | Ha
     send(res, route, base, method);
   });
   // Tests end servers while clients may still hold keep-alive sockets: do not wait for them.
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  self = {
+  const self: FakeServer = {
     url: `http://127.0.0.1:${port}`,
     requests,
     close: () =>

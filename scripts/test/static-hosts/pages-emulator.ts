@@ -64,8 +64,8 @@ export async function startPagesEmulator(options: { root: string; basePath?: str
   const server = http.createServer((req, res) => {
     const headers = { "Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=600" };
     const answer = (status: number, rel: string | null, extra: Record<string, string> = {}) => {
-      const body = rel === null ? Buffer.from(status === 404 ? "<h1>404</h1>" : "") : fs.readFileSync(path.join(root, rel));
-      res.writeHead(status, { ...headers, "Content-Type": rel === null ? "text/html; charset=utf-8" : pagesContentType(rel), "Content-Length": String(body.length), ...extra });
+      const body = rel == null ? Buffer.from(status === 404 ? "<h1>404</h1>" : "") : fs.readFileSync(path.join(root, rel));
+      res.writeHead(status, { ...headers, "Content-Type": rel == null ? "text/html; charset=utf-8" : pagesContentType(rel), "Content-Length": String(body.length), ...extra });
       res.end(req.method === "HEAD" ? undefined : body);
     };
     const notFound = () => answer(404, isFile("404.html") ? "404.html" : null);
@@ -75,7 +75,7 @@ export async function startPagesEmulator(options: { root: string; basePath?: str
     if (basePath !== "" && rawPath === basePath) return answer(301, null, { Location: `${basePath}/` });
     if (!rawPath.startsWith(`${basePath}/`)) return answer(404, null);
     const decoded = decodeOnce(rawPath.slice(basePath.length));
-    if (decoded === null) return answer(400, null);
+    if (decoded == null) return answer(400, null);
     const segments = decoded.split("/").slice(1);
     if (segments.some((s) => s === ".." || s === "." || s.includes("\0"))) return notFound();
     const rel = segments.join("/");

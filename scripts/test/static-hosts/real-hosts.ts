@@ -23,7 +23,7 @@ export function findProgram(name: string, extra: readonly string[] = []): string
 }
 
 function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  if (child.exitCode != null || child.signalCode != null) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
     child.once("exit", () => {
@@ -69,7 +69,7 @@ async function freePort(): Promise<number> {
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${log()}`);
+    if (child.exitCode != null) throw new Error(`nginx exited with ${child.exitCode}: ${log()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, "127.0.0.1", () => {
         socket.destroy();
