@@ -2,9 +2,9 @@
 // Builds the servers tree exactly like `npm run build` (writing dist/), then serves the result with the
 // official query semantics at http://localhost:8080 (PORT or --port to change).
 
-import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { registryBuildInputs } from "./build-inputs.ts";
 import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
 import { createRegistryServer } from "./lib/serve.ts";
@@ -23,7 +23,7 @@ runCli(async () => {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`, 2);
 
   const started = performance.now();
-  const outcome = await buildRegistry({ serversDir: values.servers, cwd: process.cwd(), sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], extra: await loadSiteBuilder() });
+  const outcome = await buildRegistry(await registryBuildInputs(values.servers));
   if (outcome.kind === "invalid") {
     printDiagnostics(outcome.diagnostics, 0);
     process.stderr.write("not serving: fix the errors above (npm run validate shows them too).\n");
@@ -58,11 +58,3 @@ runCli(async () => {
   await new Promise<void>((resolve) => server.once("close", () => resolve()));
   return 0;
 });
-
-/** The browse site is served too when site/build.ts exists (same rule as scripts/build.ts). */
-async function loadSiteBuilder() {
-  const file = new URL("../site/build.ts", import.meta.url);
-  if (!fs.existsSync(file)) return undefined;
-  const mod = (await import(file.href)) as { buildSite: NonNullable<Parameters<typeof buildRegistry>[0]["extra"]> };
-  return mod.buildSite;
-}

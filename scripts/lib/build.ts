@@ -74,40 +74,43 @@ export function listedRecords(model: RegistryModel): VersionRecord[] {
   return model.versions.filter((r) => r.official.isLatest && r.official.status !== "deleted");
 }
 
+/** The whole API tree in memory, sorted by path (for the local server, tests and `build --check`). */
 export function buildApiTree(model: RegistryModel): ApiTree {
   const files: [string, string][] = [];
+  emitApiTree(model, (rel, body) => files.push([rel, body]));
+  files.sort((a, b) => compareCodeUnits(a[0], b[0]));
+  return new Map(files);
+}
+
+/**
+ * Every API file, handed to `put` as it is made, one server at a time: only the top list's entries outlive
+ * their server, so a build that writes as it goes holds one server's files at a time, not the registry.
+ */
+export function emitApiTree(model: RegistryModel, put: (rel: string, body: string) => void): void {
   /** An official route: under /v0 and /v0.1. */
   const emit = (rel: string, body: string) => {
-    for (const p of API_PREFIXES) files.push([`${p}/${rel}`, body]);
+    for (const p of API_PREFIXES) put(`${p}/${rel}`, body);
   };
   /** A `.json` twin: under /v0.1 only, the frozen API; a client that needs application/json is new code. */
-  const twin = (rel: string, body: string) => files.push([`${TWIN_PREFIX}/${rel}.json`, body]);
+  const twin = (rel: string, body: string) => put(`${TWIN_PREFIX}/${rel}.json`, body);
 
-  // Every version's response is serialised once and reused in the lists and as `latest`: the bytes are the
-  // same as JSON.stringify of the whole list, whose array elements serialise exactly like standalone values.
-  const bodies = new Map<VersionRecord, string>();
-  const responseJson = (r: VersionRecord): string => {
-    let body = bodies.get(r);
-    if (body === undefined) {
-      body = json(toServerResponse(r));
-      bodies.set(r, body);
-    }
-    return body;
-  };
-  const listJson = (records: readonly VersionRecord[]) => `{"servers":[${records.map(responseJson).join(",")}],"metadata":{"count":${records.length}}}`;
+  // Each version's response is serialised once and reused in its server's lists and as `latest`: the bytes
+  // are the same as JSON.stringify of the whole list, whose elements serialise exactly like standalone values.
+  const listJson = (bodies: readonly string[]) => `{"servers":[${bodies.join(",")}],"metadata":{"count":${bodies.length}}}`;
+  const listedBodies: string[] = [];
 
-  const listed = listedRecords(model);
-  const list = listJson(listed);
-  twin("servers", list);
-  emit("servers.html", list);
-  emit("servers/index.html", list);
-
-  const byName = new Map<string, VersionRecord[]>();
-  for (const r of model.versions) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
-  for (const [name, records] of byName) {
-    const base = `servers/${name}/versions`;
+  let start = 0;
+  const all = model.versions; // sorted by (name, version): each server's versions are one run
+  while (start < all.length) {
+    let end = start + 1;
+    while (end < all.length && all[end]!.name === all[start]!.name) end++;
+    const records = all.slice(start, end);
+    start = end;
+    const base = `servers/${records[0]!.name}/versions`;
+    const bodies = new Map<VersionRecord, string>();
     for (const r of records) {
-      const body = responseJson(r);
+      const body = json(toServerResponse(r));
+      bodies.set(r, body);
       emit(`${base}/${r.version}`, body);
       twin(`${base}/${r.version}`, body);
     }
@@ -115,16 +118,23 @@ export function buildApiTree(model: RegistryModel): ApiTree {
     if (live.length === 0) continue; // upstream answers 404 for a server whose versions are all deleted
     // No versions.html: GitHub Pages, like nginx and python, answers `…/versions` with a 301 to `…/versions/`
     // and its index.html. One copy fewer of every version keeps 100k versions inside Pages' 1 GB.
-    const versions = listJson(live);
+    const versions = listJson(live.map((r) => bodies.get(r)!));
     twin(base, versions);
     emit(`${base}/index.html`, versions);
     const latest = live.find((r) => r.official.isLatest);
     if (latest) {
-      const body = responseJson(latest);
+      const body = bodies.get(latest)!;
       emit(`${base}/latest`, body);
       twin(`${base}/latest`, body);
+      listedBodies.push(body);
     }
   }
+
+  // The static list: the latest non-deleted version of every server, like `?version=latest`, by name.
+  const list = listJson(listedBodies);
+  twin("servers", list);
+  emit("servers.html", list);
+  emit("servers/index.html", list);
 
   const { info } = model;
   const health = json({ status: "ok" });
@@ -134,13 +144,10 @@ export function buildApiTree(model: RegistryModel): ApiTree {
     twin(route, body);
   }
   const counts = {
-    servers: byName.size,
-    versions: model.versions.length,
-    listed: listed.length,
-    deleted: model.versions.filter((r) => r.official.status === "deleted").length,
+    servers: new Set(all.map((r) => r.name)).size,
+    versions: all.length,
+    listed: listedBodies.length,
+    deleted: all.filter((r) => r.official.status === "deleted").length,
   };
   emit(`x/${REGISTRY_NAMESPACE}/meta.json`, json({ generatedAt: info.generatedAt, gitCommit: info.gitCommit, serial: info.serial, counts }));
-
-  files.sort((a, b) => compareCodeUnits(a[0], b[0]));
-  return new Map(files);
 }

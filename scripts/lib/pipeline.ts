@@ -1,13 +1,15 @@
 // The stages composed: load → validate → history → model → API tree (+ site). CLIs and tests call these;
 // the only effects are reading the servers tree and asking git, both at the edges.
 
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
-import { buildApiTree, buildModel } from "./build.ts";
+import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
 import { fsTreeReader, loadTree, type LoadResult } from "./load.ts";
 import type { RegistryModel } from "./model.ts";
 import { validateLoaded } from "./validate.ts";
+import type { TreeSink } from "./write.ts";
 
 export interface CheckedTree {
   readonly loaded: LoadResult;
@@ -29,22 +31,35 @@ export type BuildOutcome =
   | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
   | { readonly kind: "built"; readonly diagnostics: Diagnostic[]; readonly model: RegistryModel; readonly tree: Map<string, string | Uint8Array>; readonly notes: readonly string[] };
 
+/** Files derived from the model after the API and the site: the change feed, the bundle, the signed index. */
+export interface OutputStage {
+  /** Paths of API files whose sha256 the stage needs (the build hashes them as it writes them). */
+  pins(path: string): boolean;
+  build(model: RegistryModel, pinned: (path: string) => string | undefined, history: History): { files: Map<string, string | Uint8Array>; notes: string[] };
+}
+
 export interface BuildInputs {
   readonly serversDir: string;
   readonly cwd: string;
   readonly sourceDateEpoch?: string;
-  /** Adds files (the browse site) to the API tree; may not overwrite API paths. */
+  /** Adds files (the browse site); it may not write under the API's folders. */
   readonly extra?: (model: RegistryModel) => Promise<Map<string, string | Uint8Array>>;
   readonly history?: History;
-  /** Adds files derived from the model and the finished tree (sync-files.ts: change feed, bundle, signed index). */
-  readonly outputs?: (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>, history: History) => { files: Map<string, string | Uint8Array>; notes: string[] };
+  /** The mirror files (sync-files.ts); they go under `v0.1/x/`. */
+  readonly outputs?: OutputStage;
   /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
 }
 
 export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "outputs" | "sort";
 
-export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> {
+type BuildResult = { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] } | { readonly kind: "built"; readonly diagnostics: Diagnostic[]; readonly model: RegistryModel; readonly notes: readonly string[] };
+
+/**
+ * Build the registry, handing every output file to `sink` as it is made (the API one server at a time, then
+ * the site, then the mirror files). Nothing is handed over when the tree is invalid.
+ */
+export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
   const loaded = loadTree(fsTreeReader(path.resolve(inputs.cwd, inputs.serversDir), displayPath(inputs.serversDir, inputs.cwd)));
   trace("load");
@@ -55,26 +70,43 @@ export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> 
   trace("history");
   const model = buildModel(loaded.versions, history);
   trace("model");
-  const tree = buildApiTree(model);
+
+  const pinned = new Map<string, string>();
+  const pins = inputs.outputs?.pins;
+  const put = (p: string, body: string | Uint8Array) => {
+    if (pins?.(p)) pinned.set(p, createHash("sha256").update(body).digest("hex"));
+    sink.put(p, body);
+  };
+  emitApiTree(model, put);
   trace("tree");
   if (inputs.extra) {
     for (const [p, body] of await inputs.extra(model)) {
-      if (tree.has(p)) throw new Error(`internal: the site tried to overwrite the API file ${p}`);
-      tree.set(p, body);
+      if (/^v0(\.1)?(\/|$)/.test(p)) throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
+      put(p, body);
     }
   }
   trace("site");
   const outputNotes: string[] = [];
   if (inputs.outputs) {
-    const out = inputs.outputs(model, tree, history);
+    const out = inputs.outputs.build(model, (p) => pinned.get(p), history);
     for (const [p, body] of out.files) {
-      if (tree.has(p)) throw new Error(`internal: a build output tried to overwrite ${p}`);
-      tree.set(p, body);
+      if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json")) throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);
+      put(p, body);
     }
     outputNotes.push(...out.notes);
   }
   trace("outputs");
-  const sorted = new Map([...tree].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-  trace("sort");
-  return { kind: "built", diagnostics, model, tree: sorted, notes: [...history.notes, ...outputNotes] };
+  return { kind: "built", diagnostics, model, notes: [...history.notes, ...outputNotes] };
+}
+
+/** The whole build in memory, sorted by path: for the local server, `build --check` and tests. */
+export async function buildRegistry(inputs: BuildInputs): Promise<BuildOutcome> {
+  const files: [string, string | Uint8Array][] = [];
+  const result = await buildRegistryInto(inputs, { put: (p, body) => files.push([p, body]) });
+  if (result.kind === "invalid") return result;
+  files.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const tree = new Map(files);
+  if (tree.size !== files.length) throw new Error("internal: two build stages wrote the same path");
+  inputs.trace?.("sort");
+  return { ...result, tree };
 }

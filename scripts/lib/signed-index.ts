@@ -81,34 +81,39 @@ export function addDays(rfc3339: string, days: number): string {
 export interface IndexInputs {
   readonly model: RegistryModel;
   /** The built tree (API files, feed files, bundle), to hash the files the index pins. */
-  /** The built files, looked up by path. */
-  readonly tree: Pick<ReadonlyMap<string, string | Uint8Array>, "get" | "has">;
-  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string };
+  /** sha256 of a built file the index pins (see isPinnedPath), or undefined when the build made none. */
+  readonly hashOf: (path: string) => string | undefined;
+  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
   readonly feed: { readonly path: string; readonly lastSeq: number };
   readonly ttlDays?: number;
 }
 
+/** The files whose sha256 the index pins: the list and every server's versions list (plus the feed index). */
+export function isPinnedPath(p: string): boolean {
+  return p === LIST_PATH || /^v0\.1\/servers\/[^/]+\/[^/]+\/versions\.json$/.test(p);
+}
+const LIST_PATH = "v0.1/servers.json";
+
 export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
-  const { model, tree } = inputs;
+  const { model } = inputs;
   const hashOf = (p: string) => {
-    const body = tree.get(p);
-    if (body === undefined) throw new Error(`internal: the index pins ${p}, which the build did not write`);
-    return sha256Hex(body);
+    const hash = inputs.hashOf(p);
+    if (hash === undefined) throw new Error(`internal: the index pins ${p}, which the build did not write`);
+    return hash;
   };
   const servers: Record<string, string> = {};
   for (const name of [...new Set(model.versions.map((r) => r.name))]) {
-    const p = `v0.1/servers/${name}/versions.json`;
-    if (tree.has(p)) servers[name] = hashOf(p);
+    const hash = inputs.hashOf(`v0.1/servers/${name}/versions.json`);
+    if (hash !== undefined) servers[name] = hash;
   }
-  const bundleBody = tree.get(inputs.bundle.path);
   return {
     format: INDEX_FORMAT,
     serial: model.info.serial,
     gitCommit: model.info.gitCommit,
     generatedAt: model.info.generatedAt,
     expires: addDays(model.info.generatedAt, inputs.ttlDays ?? DEFAULT_TTL_DAYS),
-    list: { path: "v0.1/servers.json", sha256: hashOf("v0.1/servers.json") },
-    bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: bundleBody === undefined ? 0 : Buffer.byteLength(bundleBody) },
+    list: { path: LIST_PATH, sha256: hashOf(LIST_PATH) },
+    bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: inputs.bundle.bytes },
     feed: { path: inputs.feed.path, sha256: hashOf(inputs.feed.path), lastSeq: inputs.feed.lastSeq },
     servers,
   };
@@ -154,7 +159,7 @@ export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly stri
   } catch {
     return reject("index/malformed", "index.json is not JSON");
   }
-  if (typeof jws !== "object" || jws === null || typeof jws.payload !== "string") return reject("index/malformed", "index.json has no payload");
+  if (typeof jws !== "object" || jws == null || typeof jws.payload !== "string") return reject("index/malformed", "index.json has no payload");
   if (typeof jws.protected !== "string" || typeof jws.signature !== "string") return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
   let header: { alg?: unknown; kid?: unknown };
   try {

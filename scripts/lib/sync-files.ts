@@ -4,7 +4,8 @@
 import { buildBundle, bundleFiles, BUNDLE_PATH } from "./bundle.ts";
 import { buildFeed, buildFeedFiles, DEFAULT_SEGMENT_SIZE, FEED_INDEX, readFeedHistory, type FeedHistory } from "./feed.ts";
 import type { RegistryModel } from "./model.ts";
-import { buildIndexPayload, indexFiles, signingKeyFromSeed } from "./signed-index.ts";
+import { buildIndexPayload, indexFiles, isPinnedPath, signingKeyFromSeed } from "./signed-index.ts";
+import { sha256Hex } from "./feed.ts";
 
 export interface SyncOptions {
   /** Hex Ed25519 seed (REGISTRY_INDEX_SIGNING_KEY); unsigned index without it. */
@@ -18,7 +19,10 @@ export interface SyncFiles {
   readonly notes: string[];
 }
 
-export function buildSyncFiles(model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>, history: FeedHistory, opts: SyncOptions = {}): SyncFiles {
+/** sha256 of a built file, for the paths the index pins. */
+export type PinnedHashes = (path: string) => string | undefined;
+
+export function buildSyncFiles(model: RegistryModel, pinned: PinnedHashes, history: FeedHistory, opts: SyncOptions = {}): SyncFiles {
   const notes: string[] = [];
   const feed = buildFeed(history, model);
   if (feed.mismatches.length > 0) {
@@ -27,17 +31,21 @@ export function buildSyncFiles(model: RegistryModel, tree: ReadonlyMap<string, s
   const files = new Map<string, string | Uint8Array>(buildFeedFiles(feed.entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE));
   const bundle = buildBundle(model, feed.entries.length);
   for (const [p, b] of bundleFiles(bundle)) files.set(p, b);
-  // A view over both, not a copy: the tree can hold half a million files.
-  const all = { get: (p: string) => files.get(p) ?? tree.get(p), has: (p: string) => files.has(p) || tree.has(p) };
-  const payload = buildIndexPayload({ model, tree: all, bundle: { path: BUNDLE_PATH, sha256: bundle.sha256, ndjsonSha256: bundle.ndjsonSha256 }, feed: { path: FEED_INDEX, lastSeq: feed.entries.length }, ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }) });
+  const hashOf = (p: string) => {
+    const own = files.get(p);
+    return own === undefined ? pinned(p) : sha256Hex(own);
+  };
+  const payload = buildIndexPayload({ model, hashOf, bundle: { path: BUNDLE_PATH, sha256: bundle.sha256, ndjsonSha256: bundle.ndjsonSha256, bytes: bundle.gz.byteLength }, feed: { path: FEED_INDEX, lastSeq: feed.entries.length }, ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }) });
   const key = opts.signingKey ? signingKeyFromSeed(opts.signingKey) : undefined;
   if (!key) notes.push("the index is unsigned: set REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) to sign it.");
   for (const [p, b] of indexFiles(payload, key)) files.set(p, b);
   return { files, notes };
 }
 
-/** The build's hook: add the sync files, from the history the build already read (or by reading it). */
+/** The build's output stage: change feed, bundle and signed index, from the history the build already read. */
 export function syncFilesFor(serversRoot: string, opts: SyncOptions = {}) {
-  return (model: RegistryModel, tree: ReadonlyMap<string, string | Uint8Array>, history?: FeedHistory): SyncFiles =>
-    buildSyncFiles(model, tree, history ?? readFeedHistory(serversRoot), opts);
+  return {
+    pins: isPinnedPath,
+    build: (model: RegistryModel, pinned: PinnedHashes, history?: FeedHistory): SyncFiles => buildSyncFiles(model, pinned, history ?? readFeedHistory(serversRoot), opts),
+  };
 }

@@ -7,36 +7,75 @@ import path from "node:path";
 
 export type OutputTree = ReadonlyMap<string, string | Uint8Array>;
 
-function writeFiles(tree: OutputTree, dir: string): void {
-  const dirs = new Set<string>();
-  for (const rel of tree.keys()) {
-    for (let d = path.posix.dirname(rel); d !== "."; d = path.posix.dirname(d)) {
-      if (dirs.has(d)) break;
-      dirs.add(d);
-    }
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  for (const d of [...dirs].sort()) fs.mkdirSync(path.join(dir, d));
-  for (const [rel, body] of tree) fs.writeFileSync(path.join(dir, rel), body);
+/** Where the build puts each file as it makes it. */
+export interface TreeSink {
+  put(rel: string, body: string | Uint8Array): void;
 }
 
-/** Write `tree` as `outDir`, replacing what was there only once every file is written. */
-export function writeTree(tree: OutputTree, outDir: string): void {
+export interface TreeWriter extends TreeSink {
+  /** Swap the finished tree in for `outDir`; only then is the old one gone. */
+  commit(): void;
+  /** Remove the half-written tree; `outDir` is left as it was. */
+  abort(): void;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/**
+ * Write files into a fresh sibling of `outDir` as they come, so the build never holds the whole output in
+ * memory, and swap it in at the end. A build that fails before commit() leaves `outDir` untouched.
+ */
+export function createTreeWriter(outDir: string): TreeWriter {
   const abs = path.resolve(outDir);
   const parent = path.dirname(abs);
   const tmp = path.join(parent, `.${path.basename(abs)}-new-${process.pid}`);
   const old = path.join(parent, `.${path.basename(abs)}-old-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const made = new Set<string>(["."]);
+  const mkdirs = (d: string): void => {
+    if (made.has(d)) return;
+    mkdirs(path.posix.dirname(d));
+    fs.mkdirSync(path.join(tmp, d));
+    made.add(d);
+  };
+  let files = 0;
+  let bytes = 0;
+  return {
+    put(rel, body) {
+      mkdirs(path.posix.dirname(rel));
+      fs.writeFileSync(path.join(tmp, rel), body);
+      files++;
+      bytes += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    },
+    commit() {
+      const hadOld = fs.existsSync(abs);
+      if (hadOld) fs.renameSync(abs, old);
+      fs.renameSync(tmp, abs);
+      if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+    },
+    abort() {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+    get files() {
+      return files;
+    },
+    get bytes() {
+      return bytes;
+    },
+  };
+}
+
+/** Write `tree` as `outDir`, replacing what was there only once every file is written. */
+export function writeTree(tree: OutputTree, outDir: string): void {
+  const writer = createTreeWriter(outDir);
   try {
-    writeFiles(tree, tmp);
+    for (const [rel, body] of tree) writer.put(rel, body);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    writer.abort();
     throw e;
   }
-  const hadOld = fs.existsSync(abs);
-  if (hadOld) fs.renameSync(abs, old);
-  fs.renameSync(tmp, abs);
-  if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  writer.commit();
 }
 
 export interface TreeDifference {
