@@ -6,7 +6,8 @@
 //   v0.1/x/<ns>/bundle/registry.ndjson.gz          deterministic gzip (level 9, mtime 0, OS byte 255)
 //   v0.1/x/<ns>/bundle/registry.ndjson.gz.sha256   "<hex>  registry.ndjson.gz\n" (sha256sum format)
 
-import { gzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
+import { constants, crc32, deflateRawSync } from "node:zlib";
 import { REGISTRY_NAMESPACE, type RegistryModel } from "./model.ts";
 import { servedDocument, sha256Hex } from "./feed.ts";
 
@@ -30,21 +31,52 @@ export interface Bundle {
   readonly ndjsonSha256: string;
 }
 
-/** Gzip with a fixed header (mtime 0, OS "unknown"), so the same input gives the same bytes everywhere. */
-export function deterministicGzip(data: string | Uint8Array): Uint8Array {
-  const gz = gzipSync(data, { level: 9, memLevel: 8 });
-  gz.writeUInt32LE(0, 4); // MTIME
-  gz[9] = 255; // OS: unknown
-  return gz;
-}
-
 export function buildBundle(model: RegistryModel, feedLastSeq: number): Bundle {
   const header: BundleHeader = { format: BUNDLE_FORMAT, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, feedLastSeq, versions: model.versions.length };
-  const parts: string[] = [JSON.stringify({ bundle: header })];
-  for (const r of model.versions) parts.push(servedDocument(r));
-  const ndjson = parts.join("\n") + "\n";
-  const gz = deterministicGzip(ndjson);
-  return { gz, sha256: sha256Hex(gz), ndjsonSha256: sha256Hex(ndjson) };
+  function* lines() {
+    yield JSON.stringify({ bundle: header }) + "\n";
+    for (const r of model.versions) yield servedDocument(r) + "\n";
+  }
+  return gzipLines(lines());
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Gzip text made of many lines without ever holding all of it: each ~1 MiB chunk is deflated on its own and
+ * ended with a sync flush (byte-aligned, not final), the chunks are concatenated, and one empty final block
+ * closes the stream, as pigz does. One gzip member, readable by any gunzip; fixed header (mtime 0, OS
+ * unknown), so the same input gives the same bytes with the same zlib.
+ */
+export function gzipLines(lines: Iterable<string>): Bundle {
+  const out: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255])];
+  const text = createHash("sha256");
+  let crc = 0;
+  let size = 0;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const flush = () => {
+    const chunk = Buffer.from(pending.join(""));
+    pending = [];
+    pendingLength = 0;
+    text.update(chunk);
+    crc = crc32(chunk, crc);
+    size += chunk.length;
+    out.push(deflateRawSync(chunk, { level: 9, memLevel: 8, finishFlush: constants.Z_SYNC_FLUSH }));
+  };
+  for (const line of lines) {
+    pending.push(line);
+    pendingLength += line.length;
+    if (pendingLength >= CHUNK_BYTES) flush();
+  }
+  if (pendingLength > 0) flush();
+  out.push(deflateRawSync(Buffer.alloc(0))); // the final (empty) block
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 0x100000000, 4);
+  out.push(trailer);
+  const gz = Buffer.concat(out);
+  return { gz, sha256: sha256Hex(gz), ndjsonSha256: text.digest("hex") };
 }
 
 export function bundleFiles(bundle: Bundle): Map<string, string | Uint8Array> {

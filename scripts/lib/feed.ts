@@ -131,7 +131,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
   };
   const statusCache = new Map<string, { status: Status; statusMessage?: string }>();
   const statusOf = (blob: string | null) => {
-    if (blob === null) return { status: "active" as Status };
+    if (blob == null) return { status: "active" as Status };
     let s = statusCache.get(blob);
     if (!s) {
       s = readStatus(blobs.get(blob));
@@ -141,7 +141,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
   };
   const importCache = new Map<string, ImportInfo | undefined>();
   const importOf = (blob: string | null): ImportInfo | undefined => {
-    if (blob === null) return undefined;
+    if (blob == null) return undefined;
     if (!importCache.has(blob)) {
       const bytes = blobs.get(blob);
       const parsed = bytes ? parseImportYaml(Buffer.from(bytes).toString("utf8"), "import.yaml") : undefined;
@@ -161,7 +161,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
         publishedAt: formatTime(d.publishedAt ?? d.firstEvent),
         updatedAt: formatTime(d.updatedAt),
         statusChangedAt: formatTime(d.statusChangedAt),
-        ...(d.importedAt === null ? {} : { importedAt: formatTime(d.importedAt) }),
+        ...(d.importedAt == null ? {} : { importedAt: formatTime(d.importedAt) }),
       },
       importOf(d.importBlob),
     );
@@ -189,16 +189,16 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       d.facts = undefined;
       if (commit.time > d.updatedAt) d.updatedAt = commit.time;
       if (ch.file === "server.json") {
-        if (blob !== null && d.serverBlob === null) t.published = true;
-        if (blob === null && d.serverBlob !== null) t.removed = true;
-        if (blob !== null && d.publishedAt === null) {
+        if (blob != null && d.serverBlob == null) t.published = true;
+        if (blob == null && d.serverBlob != null) t.removed = true;
+        if (blob != null && d.publishedAt == null) {
           d.publishedAt = commit.time;
           if (d.statusChangedAt < commit.time && d.status === "active") d.statusChangedAt = commit.time;
         }
         d.serverBlob = blob;
       } else if (ch.file === "status.yaml") {
         d.statusBlob = blob;
-        const next = blob === null ? "active" : statusOf(blob).status;
+        const next = blob == null ? "active" : statusOf(blob).status;
         if (next !== d.status) {
           d.status = next;
           d.statusChangedAt = commit.time;
@@ -214,7 +214,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
     const changed: { dir: DirState; published: boolean; removed: boolean }[] = [];
     for (const name of servers) {
       const list = byServer.get(name)!;
-      const live = list.filter((d) => d.serverBlob !== null);
+      const live = list.filter((d) => d.serverBlob != null);
       const latest = pickLatest(live, (d) => {
         if (d.facts === undefined) {
           const o = officialOf(d, false);
@@ -232,8 +232,8 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
     }
     changed.sort((a, b) => compareCodeUnits(a.dir.name, b.dir.name) || compareCodeUnits(a.dir.version, b.dir.version));
     for (const { dir: d, published, removed } of changed) {
-      if (d.serverBlob === null) {
-        if (removed || d.lastSha !== null) emit(d, "removed", null, null);
+      if (d.serverBlob == null) {
+        if (removed || d.lastSha != null) emit(d, "removed", null, null);
         d.lastSha = null;
         continue;
       }
@@ -243,14 +243,14 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       const sha = sha256Hex(JSON.stringify({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
       if (sha === d.lastSha) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
-      const op: FeedOp = published || d.lastSha === null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
+      const op: FeedOp = published || d.lastSha == null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
       d.lastStatus = statusKey;
       d.lastSha = sha;
       emit(d, op, sha, official.status);
     }
 
     function emit(d: DirState, op: FeedOp, sha: string | null, status: Status | null) {
-      entries.push({ seq: entries.length + 1, time: formatTime(commit.time), commit: commit.id, name: d.name, version: d.version, op, sha256: sha, status, isLatest: sha !== null && d.isLatest });
+      entries.push({ seq: entries.length + 1, time: formatTime(commit.time), commit: commit.id, name: d.name, version: d.version, op, sha256: sha, status, isLatest: sha != null && d.isLatest });
     }
   }
 
