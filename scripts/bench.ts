@@ -13,14 +13,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type * as SearchModule from "../site/src/search.ts";
+import type * as ServeModule from "./lib/serve.ts";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { runCli } from "./lib/cli.ts";
 import { measureReadFloor, measureWriteFloor } from "./lib/io-floor.ts";
 import type { RegistryModel } from "./lib/model.ts";
-import { buildRegistry, type BuildStage } from "./lib/pipeline.ts";
+import { registryBuildInputs } from "./build-inputs.ts";
+import { buildRegistry, buildRegistryInto, type BuildStage } from "./lib/pipeline.ts";
 import { prng, writeSyntheticTree } from "./lib/synthetic.ts";
-import { writeTree } from "./lib/write.ts";
+import { createTreeWriter } from "./lib/write.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SELF = fileURLToPath(import.meta.url);
@@ -67,11 +70,9 @@ async function optionalImport<T>(rel: string): Promise<T | undefined> {
 const byteLength = (b: string | Uint8Array) => (typeof b === "string" ? Buffer.byteLength(b) : b.byteLength);
 
 async function child(args: { servers: string; out: string; floor: string; serve: boolean; serveSeconds: number }): Promise<ChildResult> {
-  const site = await optionalImport<{ buildSite: (m: RegistryModel) => Promise<Map<string, string | Uint8Array>> }>("site/build.ts");
-  // The mirror outputs (change feed, bundle, signed index), wired in as scripts/build.ts does, unsigned.
-  type Sync = { syncFilesFor: (serversRoot: string) => NonNullable<Parameters<typeof buildRegistry>[0]["outputs"]> };
-  const sync = await optionalImport<Sync>("scripts/lib/sync-files.ts");
-  const extras: Record<string, string> = { site: site ? "built" : "n/a (not built yet)", "feed+bundle+index": sync ? "built" : "n/a (not built yet)" };
+  // Built exactly as `npm run build` builds: same inputs, files written as they are made.
+  const inputs = await registryBuildInputs(args.servers, REPO);
+  const extras: Record<string, string> = { site: inputs.extra ? "built" : "n/a (not built yet)", "feed+bundle+index": inputs.outputs ? "built" : "n/a (not built yet)" };
 
   const stagesMs: Record<string, number> = {};
   const t0 = performance.now();
@@ -81,51 +82,65 @@ async function child(args: { servers: string; out: string; floor: string; serve:
     stagesMs[stage] = now - last;
     last = now;
   };
-  const outcome = await buildRegistry({ serversDir: args.servers, cwd: REPO, ...(site ? { extra: site.buildSite } : {}), ...(sync ? { outputs: sync.syncFilesFor(path.resolve(args.servers)) } : {}), trace });
-  if (outcome.kind !== "built") throw new Error(`the synthetic tree did not validate:\n${outcome.diagnostics.slice(0, 10).map((d) => `${d.file}: ${d.code} ${d.message}`).join("\n")}`);
-  const tb = performance.now();
-  // The write floor is measured once before and once after the build's own write, and averaged: on some
-  // disks the first of two equal writes is the slower one, and neither side should get the better slot.
-  // `sync` before each write, so none pays for another's pending writeback.
-  spawnSync("sync");
-  const writeFloorBefore = measureWriteFloor(outcome.tree, `${args.floor}-1`);
-  spawnSync("sync");
-  const tw = performance.now();
-  writeTree(outcome.tree, args.out);
-  const t1 = performance.now();
-  stagesMs["write"] = t1 - tw;
-  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-
+  // The build writes as it goes, so the write is spread over the stages; time spent inside put() is its own line.
+  let writeMs = 0;
+  let files = 0;
   let bytes = 0;
   let apiFiles = 0;
   let apiBytes = 0;
   let largest = { path: "", bytes: 0 };
-  for (const [p, body] of outcome.tree) {
-    const n = byteLength(body);
-    bytes += n;
-    if (/^v0(\.1)?\//.test(p)) (apiFiles++, (apiBytes += n));
-    if (n > largest.bytes) largest = { path: p, bytes: n };
-  }
+  const sizes: [string, number][] = [];
+  spawnSync("sync");
+  const writer = createTreeWriter(args.out);
+  const sink = {
+    put(p: string, body: string | Uint8Array) {
+      const t = performance.now();
+      writer.put(p, body);
+      writeMs += performance.now() - t;
+      const n = byteLength(body);
+      files++;
+      bytes += n;
+      if (/^v0(\.1)?\//.test(p)) {
+        apiFiles++;
+        apiBytes += n;
+      }
+      if (n > largest.bytes) largest = { path: p, bytes: n };
+      sizes.push([p, n]);
+    },
+  };
+  const result = await buildRegistryInto({ ...inputs, trace }, sink);
+  if (result.kind !== "built") throw new Error(`the synthetic tree did not validate:\n${result.diagnostics.slice(0, 10).map((d) => `${d.file}: ${d.code} ${d.message}`).join("\n")}`);
+  const tc = performance.now();
+  writer.commit();
+  stagesMs["commit"] = performance.now() - tc;
+  const buildMs = performance.now() - t0;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  stagesMs["(of which writing)"] = writeMs;
 
-  // The read floor, after the build: the page cache is as warm for it as it was for the build (the generator
-  // has just written every input). Writes go into fresh folders, as the build's did.
+  // The I/O floor, after the build: read the same inputs; write the same files and bytes (read back from the
+  // built tree first, untimed) twice into fresh folders, and take the mean.
   spawnSync("sync");
   const readFloor = measureReadFloor(args.servers);
-  const writeFloorAfter = measureWriteFloor(outcome.tree, `${args.floor}-2`);
-  const writeFloor = { ...writeFloorAfter, ms: (writeFloorBefore.ms + writeFloorAfter.ms) / 2, runsMs: [writeFloorBefore.ms, writeFloorAfter.ms] };
+  const tree = new Map<string, Uint8Array>(sizes.map(([p]) => [p, fs.readFileSync(path.join(args.out, p))]));
+  spawnSync("sync");
+  const floorA = measureWriteFloor(tree, `${args.floor}-1`);
+  spawnSync("sync");
+  const floorB = measureWriteFloor(tree, `${args.floor}-2`);
+  const writeFloor = { ...floorB, ms: (floorA.ms + floorB.ms) / 2, runsMs: [floorA.ms, floorB.ms] };
+  tree.clear();
 
-  const result: ChildResult = {
+  const out: ChildResult = {
     stagesMs,
-    buildMs: tb - t0 + (t1 - tw),
-    writeMs: t1 - tw,
+    buildMs,
+    writeMs,
     peakRssBytes,
-    versions: outcome.model.versions.length,
-    servers: new Set(outcome.model.versions.map((v) => v.name)).size,
-    files: outcome.tree.size,
+    versions: result.model.versions.length,
+    servers: new Set(result.model.versions.map((v) => v.name)).size,
+    files,
     bytes,
     apiFiles,
     apiBytes,
-    siteFiles: outcome.tree.size - apiFiles,
+    siteFiles: files - apiFiles,
     siteBytes: bytes - apiBytes,
     largestFile: largest,
     readFloor,
@@ -133,14 +148,18 @@ async function child(args: { servers: string; out: string; floor: string; serve:
     extras,
   };
   if (args.serve) {
-    result.serve = await measureServe(outcome.model, outcome.tree, args.serveSeconds);
-    result.search = await measureSearch(outcome.tree);
+    // The local server holds the tree in memory; built again, untimed, after the measurements above.
+    const built = await buildRegistry(inputs);
+    if (built.kind === "built") {
+      out.serve = await measureServe(built.model, built.tree, args.serveSeconds);
+      out.search = await measureSearch(built.tree);
+    }
   }
-  return result;
+  return out;
 }
 
 async function measureServe(model: RegistryModel, tree: Map<string, string | Uint8Array>, seconds: number): Promise<unknown> {
-  type Serve = typeof import("./lib/serve.ts");
+  type Serve = typeof ServeModule;
   const serve = await optionalImport<Serve>("scripts/lib/serve.ts");
   if (!serve) return { status: "n/a (not built yet)" };
   // The first page and pages after cursors spread over the whole list (the official cursor is name:version).
@@ -160,7 +179,7 @@ async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<un
   if (body === undefined) return { status: "n/a (not built yet)" };
   const raw = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
   const out: Record<string, unknown> = { status: "measured", bytes: raw.length, gzipBytes: gzipSync(raw, { level: 9 }).length };
-  type Search = typeof import("../site/src/search.ts");
+  type Search = typeof SearchModule;
   const s = await optionalImport<Search>("site/src/search.ts");
   if (!s || typeof s.prepareIndex !== "function" || typeof s.search !== "function") return { ...out, keystroke: "n/a (not exported)" };
   const t0 = performance.now();

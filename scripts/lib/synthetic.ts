@@ -79,6 +79,15 @@ interface ServerPlan {
   readonly withIcon: boolean;
 }
 
+/**
+ * A small count with the shape of the official registry's data (seeds/seed-2025-09-29.json, 358 real
+ * servers): most packages have no environment variables or arguments, a long tail has several. Mean ≈ 0.9
+ * for both, as there. Sizes drive the benchmark's bytes per version, so they follow the real data.
+ */
+function fewOf(r: Rand): number {
+  return Math.min(7, Math.floor(-Math.log(1 - r() * 0.999) * 0.9));
+}
+
 function planServer(r: Rand, i: number): ServerPlan {
   const words = [pick(r, WORDS), pick(r, WORDS)];
   const owner = `${pick(r, ORGS)}${i.toString(36)}`;
@@ -88,7 +97,7 @@ function planServer(r: Rand, i: number): ServerPlan {
   // Roughly the official mix: npm and pypi lead, then oci; every other type present; some remote-only.
   const x = r();
   const kind = x < 0.34 ? "npm" : x < 0.6 ? "pypi" : x < 0.75 ? "oci" : x < 0.8 ? "nuget" : x < 0.85 ? "mcpb" : x < 0.9 ? "cargo" : "remote";
-  return { namespace, part, owner, kind, withRemote: kind === "remote" || r() < 0.12, words, envCount: int(r, 0, 4), argCount: int(r, 0, 3), withMeta: r() < 0.3, withIcon: r() < 0.4 };
+  return { namespace, part, owner, kind, withRemote: kind === "remote" || r() < 0.12, words, envCount: fewOf(r), argCount: fewOf(r), withMeta: r() < 0.1, withIcon: r() < 0.3 };
 }
 
 /** Version strings of one server: mostly semver, some prereleases, build metadata and calendar versions. */
@@ -105,8 +114,14 @@ function planVersions(r: Rand, count: number): string[] {
     }
     const y = r();
     if (y < 0.6) patch++;
-    else if (y < 0.9) (minor++, (patch = 0));
-    else (major++, (minor = 0), (patch = 0));
+    else if (y < 0.9) {
+      minor++;
+      patch = 0;
+    } else {
+      major++;
+      minor = 0;
+      patch = 0;
+    }
     const base = `${major}.${minor}.${patch}`;
     const z = r();
     out.push(z < 0.06 ? `${base}-beta.${int(r, 1, 3)}` : z < 0.08 ? `${base}+build.${int(r, 1, 99)}` : z < 0.09 ? `v${base}` : base);
@@ -172,7 +187,7 @@ function serverDoc(r: Rand, p: ServerPlan, version: string, serverIndex: number)
     description: `${pick(r, VERBS)} ${p.words[0]} ${pick(r, NOUNS)} from your AI assistant, with ${p.words[1]} support.`.slice(0, 100),
     title: `${p.words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" ")} MCP`,
     version,
-    websiteUrl: `https://${p.owner}.example.com/docs/${p.words[0]}`,
+    ...(r() < 0.5 ? { websiteUrl: `https://${p.owner}.example.com/docs/${p.words[0]}` } : {}),
     repository: { url: repo, source: "github", id: String(100000000 + serverIndex), ...(r() < 0.2 ? { subfolder: `packages/${p.words[0]}` } : {}) },
   };
   if (p.withIcon) doc["icons"] = [{ src: `https://${p.owner}.example.com/icon.png`, mimeType: "image/png", sizes: ["48x48", "96x96"] }];
