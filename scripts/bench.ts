@@ -1,12 +1,13 @@
-// npm run bench -- [--quick] [--keep] [--serve-seconds N]
+// npm run bench -- [--quick] [--keep] [--serve-seconds N] [--dir DIR]
 // Speed and size at the official registry's scale (issue 2 §5, issue 6 "Scale"): generates a synthetic,
 // committed servers tree of 20,000 versions over 4,000 servers (and, without --quick, 100,000 over 10,000),
 // builds it in a child process (so its peak memory is its own), measures the I/O floor in the same run, the
 // local server's list queries, the site's search index, and how long a pull request adding one version takes
 // to validate. Prints a table, the targets with PASS/MISS, and every figure as one JSON object at the end.
 //
-// Not a test: the figures depend on the machine. Temporary trees go to the OS temp folder and are removed in
-// the background at the end (deleting a million small files is slow on some disks) unless --keep.
+// Not a test: the figures depend on the machine. Temporary trees go to the OS temp folder (or --dir, e.g.
+// /dev/shm to take a busy disk out of the figures: the I/O floor is measured in the same place) and are
+// removed in the background at the end (deleting a million small files is slow on some disks) unless --keep.
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -266,8 +267,8 @@ function printCase(c: CaseResult): void {
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(32)} ${v}\n`);
 }
 
-async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: number }): Promise<number> {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "registry-bench-"));
+async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: number; dir: string }): Promise<number> {
+  const base = fs.mkdtempSync(path.join(opts.dir, "registry-bench-"));
   process.stdout.write(`bench: ${os.cpus().length} cores, ${(os.totalmem() / GIB).toFixed(0)} GiB, node ${process.version}; work folder ${base}\n`);
   const results: CaseResult[] = [];
   try {
@@ -385,6 +386,7 @@ runCli(async () => {
       quick: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       "serve-seconds": { type: "string", default: "5" },
+      dir: { type: "string", default: os.tmpdir() },
       child: { type: "boolean", default: false },
       servers: { type: "string" },
       out: { type: "string" },
@@ -398,5 +400,5 @@ runCli(async () => {
     process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
     return 0;
   }
-  return parent({ quick: values.quick, keep: values.keep, serveSeconds });
+  return parent({ quick: values.quick, keep: values.keep, serveSeconds, dir: values.dir });
 });

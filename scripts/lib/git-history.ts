@@ -48,8 +48,15 @@ export const runGit: RunGit = (cwd, args, input) => {
 
 /** RFC 3339 in UTC, seconds precision, as Go prints a whole-second time.Time. */
 export function formatTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(".000Z", "Z");
+  // Every version of a commit shares its time: format each second once (the feed replay asks per entry).
+  let text = formattedTimes.get(epochSeconds);
+  if (text === undefined) {
+    text = new Date(epochSeconds * 1000).toISOString().replace(".000Z", "Z");
+    formattedTimes.set(epochSeconds, text);
+  }
+  return text;
 }
+const formattedTimes = new Map<number, string>();
 
 /** The fallback when there is no history: SOURCE_DATE_EPOCH when given, else the Unix epoch. */
 export function fallbackEpoch(sourceDateEpoch: string | undefined): number {
