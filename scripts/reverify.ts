@@ -18,11 +18,7 @@ import { readHistory } from "./lib/git-history.ts";
 import { checkTree } from "./lib/pipeline.ts";
 import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/reverify.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
-import { createTxtLookup } from "./lib/verify/dns.ts";
-import { EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
-import { createGitHubIdentity } from "./lib/verify/github.ts";
-import { createHttpProofFetcher } from "./lib/verify/http-proof.ts";
-import { createHttpClient } from "./lib/verify/http.ts";
+import { onlineDepsFromEnv } from "./verify-deps.ts";
 
 runCli(async () => {
   const { values } = parseArgs({
@@ -36,13 +32,6 @@ runCli(async () => {
     },
   });
   const env = process.env;
-  let endpoints;
-  try {
-    endpoints = endpointsFromEnv(env);
-  } catch (error) {
-    if (error instanceof EndpointConfigError) throw new ExitError(error.message, 2);
-    throw error;
-  }
   const cwd = process.cwd();
   const { loaded, diagnostics } = checkTree(values.servers, cwd);
   if (hasErrors(diagnostics)) throw new ExitError(`${values.servers}/ has validation errors; run npm run validate first`);
@@ -59,19 +48,8 @@ runCli(async () => {
   const blocklistFile = path.join(cwd, "scripts/policy/blocklist.yaml");
   const blocklist = fs.existsSync(blocklistFile) ? parseBlocklist(fs.readFileSync(blocklistFile, "utf8")) : ({ kind: "ok", blocklist: { namespaces: [] } } as const);
   if (blocklist.kind === "invalid") throw new ExitError(`scripts/policy/blocklist.yaml: ${blocklist.reason}`);
-  const timeoutMs = env.REGISTRY_HTTP_TIMEOUT_MS ? Number(env.REGISTRY_HTTP_TIMEOUT_MS) : undefined;
-  const http = createHttpClient({ ...(timeoutMs ? { timeoutMs } : {}) });
-  const report = await reverifyAll(targets, {
-    http,
-    endpoints,
-    now: () => new Date(),
-    namespace: {
-      github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) }),
-      txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
-      fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate),
-      blocklist: blocklist.blocklist,
-    },
-  });
+  const { http, endpoints, namespace } = onlineDepsFromEnv(env, blocklist.blocklist);
+  const report = await reverifyAll(targets, { http, endpoints, now: () => new Date(), namespace });
 
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
   const markdown = renderHealthMarkdown(report, runUrl);

@@ -8,14 +8,10 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
-import { createTxtLookup } from "./lib/verify/dns.ts";
-import { DEFAULT_ENDPOINTS, EndpointConfigError, endpointsFromEnv } from "./lib/verify/endpoints.ts";
 import { createGitRunner, GitError } from "./lib/verify/git.ts";
-import { createGitHubIdentity } from "./lib/verify/github.ts";
-import { createHttpClient } from "./lib/verify/http.ts";
-import { createHttpProofFetcher, guardPublicHost } from "./lib/verify/http-proof.ts";
 import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
 import { verifyPullRequest } from "./lib/verify/verify-pr.ts";
+import { onlineDepsFromEnv } from "./verify-deps.ts";
 
 const BLOCKLIST = "scripts/policy/blocklist.yaml";
 
@@ -30,34 +26,12 @@ runCli(async () => {
     },
   });
   if (!values.base || !values.author) throw new ExitError("usage: npm run verify -- --base <git-ref> [--head <git-ref>] --author <github-login> [--json FILE] [--offline]", 2);
-  const env = process.env;
-  let endpoints;
-  try {
-    endpoints = endpointsFromEnv(env);
-  } catch (error) {
-    if (error instanceof EndpointConfigError) throw new ExitError(error.message, 2);
-    throw error;
-  }
   // The blocklist is the maintainers' file in the base checkout (the PR cannot change what judges it).
   const blocklist = parseBlocklist(readFileSync(BLOCKLIST, "utf8"));
   if (blocklist.kind === "invalid") throw new ExitError(`${BLOCKLIST}: ${blocklist.reason}`);
 
-  const timeoutMs = env.REGISTRY_HTTP_TIMEOUT_MS ? Number(env.REGISTRY_HTTP_TIMEOUT_MS) : undefined;
-  const http = createHttpClient({ ...(timeoutMs ? { timeoutMs } : {}) });
-  const online = values.offline
-    ? undefined
-    : {
-        http,
-        endpoints,
-        namespace: {
-          github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}) }),
-          txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
-          // With the real template the host comes from the PR: refuse internal addresses (SSRF).
-          fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate, endpoints.httpProofTemplate === DEFAULT_ENDPOINTS.httpProofTemplate ? { guard: guardPublicHost } : {}),
-          blocklist: blocklist.blocklist,
-        },
-        ociTimeoutMs: timeoutMs ?? 30_000,
-      };
+  const deps = onlineDepsFromEnv(process.env, blocklist.blocklist);
+  const online = values.offline ? undefined : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
 
   let report;
   try {
@@ -71,8 +45,8 @@ runCli(async () => {
   }
 
   process.stdout.write(formatReport(report) + "\n");
-  if (env.GITHUB_ACTIONS) for (const line of toAnnotations(report.checks)) process.stdout.write(line + "\n");
-  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, toSummaryMarkdown(report));
+  if (process.env.GITHUB_ACTIONS) for (const line of toAnnotations(report.checks)) process.stdout.write(line + "\n");
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, toSummaryMarkdown(report));
   if (values.json) writeFileSync(values.json, toJsonReport(report));
   return report.ok ? 0 : 1;
 });

@@ -1,6 +1,7 @@
 // A synthetic registry for benchmarks and scale tests: realistic-looking names, titles and descriptions drawn from
 // a fixed vocabulary with a seeded generator, so every run measures the same data.
 
+import { prng } from "../scripts/lib/synthetic.ts";
 import { compareCodeUnits, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "../scripts/lib/model.ts";
 
 const WORDS = (
@@ -18,16 +19,6 @@ const WORDS = (
 const VERBS = "manage query search read write sync monitor deploy analyze index browse convert summarize track automate inspect".split(" ");
 const NOUNS = "issues tickets records files documents pages tables events metrics logs repositories pipelines messages tasks notes images".split(" ");
 
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions {
   readonly servers: number;
@@ -38,7 +29,7 @@ export interface SyntheticOptions {
 
 /** A model with `servers` distinct servers in sorted order, each with `versionsPerServer` versions. */
 export function syntheticModel(options: SyntheticOptions): RegistryModel {
-  const random = generator(options.seed ?? 1);
+  const random = prng(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const perServer = Math.max(1, options.versionsPerServer ?? 1);
   const versions: VersionRecord[] = [];
