@@ -3,12 +3,27 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { BuildInputs } from "./lib/pipeline.ts";
+import { REGISTRY_NAMESPACE } from "./lib/model.ts";
+import type { BuildInputs, OutputStage } from "./lib/pipeline.ts";
+import { HEALTH_REPORT_PATH } from "./lib/reverify.ts";
 import { syncFilesFor } from "./lib/sync-files.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   const extra = await loadSiteBuilder();
-  return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs: syncOutputs(path.resolve(cwd, serversDir)) };
+  const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
+  return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+}
+
+/** The nightly re-verification's committed report, published beside the other extension files when present. */
+function withHealthReport(stage: OutputStage, file: string): OutputStage {
+  return {
+    pins: stage.pins,
+    build(model, pinned, history) {
+      const out = stage.build(model, pinned, history);
+      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, fs.readFileSync(file));
+      return out;
+    },
+  };
 }
 
 /** The browse site is built into the same tree when site/build.ts exists (the API alone otherwise). */

@@ -68,6 +68,16 @@ describe("npm run build", () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith(".dist"))).toEqual([]);
   });
 
+  it("publishes the nightly health report when one is committed, and nothing when none is", () => {
+    const dir = makeTree(versionFile("io.github.user/alpha", "1.0.0"));
+    expect(run("build.ts", [], dir).code).toBe(0);
+    const published = path.join(dir, "dist/v0.1/x/io.github.mcp-static-registry/health.json");
+    expect(fs.existsSync(published)).toBe(false);
+    makeTree({ "site/data/health.json": '{"servers":[]}\n' }, dir);
+    expect(run("build.ts", [], dir).code).toBe(0);
+    expect(fs.readFileSync(published, "utf8")).toBe('{"servers":[]}\n');
+  });
+
   it("builds the same bytes twice", () => {
     const dir = makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), ...versionFile("io.github.user/beta", "2.0.0") });
     expect(run("build.ts", ["--out", "a"], dir).code).toBe(0);

@@ -2,7 +2,7 @@
 //
 // Re-runs the back-reference and domain-key checks for the latest version of every server (or one).
 // Writes DIR/health.json and DIR/health.md, appends the Markdown to $GITHUB_STEP_SUMMARY. With --issue,
-// opens/updates/closes the one `reverify` issue; with --publish, commits health/report.json when the
+// opens/updates/closes the one `reverify` issue; with --publish, commits site/data/health.json when the
 // findings changed (both need GITHUB_TOKEN and GITHUB_REPOSITORY, and are ignored with --server, which
 // only reports). Outside services: the REGISTRY_* variables of the verifier. Never deletes anything.
 // Exit 1 with --server when that server is broken; otherwise 0 once the report is written.
@@ -75,7 +75,7 @@ runCli(async () => {
     }
     if (values.publish) {
       const outcome = await publishHealthReport(octokit, { owner, repo }, report, values.branch);
-      process.stdout.write(outcome.kind === "unchanged" ? "health/report.json: unchanged\n" : `health/report.json committed (${outcome.sha})\n`);
+      process.stdout.write(outcome.kind === "unchanged" ? "site/data/health.json: unchanged\n" : `site/data/health.json committed (${outcome.sha})\n`);
     }
   }
   return 0;

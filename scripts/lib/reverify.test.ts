@@ -141,13 +141,13 @@ describe("the issue and the published report", () => {
     expect(gh.state.issues[0]?.state).toBe("closed");
   });
 
-  it("commits health/report.json only when the findings change", async () => {
+  it("commits site/data/health.json only when the findings change", async () => {
     const gh = track(await startFakeGitHubPrApi("o", "r"));
     const octokit = new Octokit({ baseUrl: gh.url, auth: "t" });
     expect((await publishHealthReport(octokit, { owner: "o", repo: "r" }, report(1), "main")).kind).toBe("committed");
     expect((await publishHealthReport(octokit, { owner: "o", repo: "r" }, report(1, "2026-11-22T03:17:00Z"), "main")).kind).toBe("unchanged");
     expect((await publishHealthReport(octokit, { owner: "o", repo: "r" }, report(0), "main")).kind).toBe("committed");
-    const file = gh.state.files.get("health/report.json");
+    const file = gh.state.files.get("site/data/health.json");
     expect(JSON.parse(file?.content ?? "{}").counts).toEqual({ ok: 1, broken: 0, error: 0 });
     expect(file?.message).toContain("nightly re-verification");
     expect(sameHealth(report(0), null)).toBe(false);

@@ -16,7 +16,8 @@ import type { Endpoints } from "./verify/endpoints.ts";
 import type { HttpClient } from "./verify/http.ts";
 import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./verify/namespace.ts";
 
-export const HEALTH_REPORT_PATH = "health/report.json";
+/** Committed by the nightly run; the build publishes it at v0.1/x/<ns>/health.json (build-inputs.ts). */
+export const HEALTH_REPORT_PATH = "site/data/health.json";
 export const HEALTH_ISSUE_LABEL = "reverify";
 
 export interface ReverifyTarget {
@@ -174,7 +175,7 @@ export async function updateHealthIssue(octokit: Octokit, where: Repo, report: H
 
 export type PublishOutcome = { readonly kind: "unchanged" } | { readonly kind: "committed"; readonly sha: string };
 
-/** Commit health/report.json on the default branch through the contents API, only when the findings changed. */
+/** Commit site/data/health.json on the default branch through the contents API, only when the findings changed. */
 export async function publishHealthReport(octokit: Octokit, where: Repo, report: HealthReport, branch: string): Promise<PublishOutcome> {
   let sha: string | undefined;
   let previous: unknown;
