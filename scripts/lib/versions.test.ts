@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkVersionString, compareTimestamps, compareVersions, isSemanticVersion, pickLatest } from "./versions.ts";
+import { checkVersionString, compareTimestamps, compareVersions, isSemanticVersion, newestFirst, pickLatest } from "./versions.ts";
 
 describe("isSemanticVersion", () => {
   it.each([
@@ -124,6 +124,27 @@ describe("pickLatest", () => {
     const y = v("1.0.0+x", 1);
     expect(latest([x, y])).toBe("1.0.0+x");
     expect(latest([y, x])).toBe("1.0.0+x");
+  });
+});
+
+describe("newestFirst", () => {
+  type P = { version: string; publishedAt: string };
+  const order = (vs: P[]) => [...vs].sort(newestFirst((x: P) => x)).map((x) => x.version);
+  const at = (publishedAt: string, version: string): P => ({ version, publishedAt });
+
+  it("puts the later publish time first, compared as times whatever the precision", () => {
+    // Upstream writes RFC3339Nano, which drops trailing zeros: :18Z and :18.5Z are both upstream output.
+    expect(order([at("2025-01-01T00:00:18Z", "a"), at("2025-01-01T00:00:18.5Z", "b"), at("2025-01-01T00:00:17.999Z", "c")])).toEqual(["b", "a", "c"]);
+  });
+  it("breaks a publish-time tie by version precedence, highest first, not by string", () => {
+    const t = "2025-01-01T00:00:00Z";
+    expect(order([at(t, "1.9.0"), at(t, "1.10.0"), at(t, "1.10.0-rc.1"), at(t, "2025.06.18")])).toEqual(["1.10.0", "1.10.0-rc.1", "1.9.0", "2025.06.18"]);
+  });
+  it("breaks a precedence tie by version string, descending, so the order is total", () => {
+    const t = "2025-01-01T00:00:00Z";
+    const vs = [at(t, "1.0.0+a"), at(t, "1.0.0+b"), at(t, "2025-x"), at(t, "2025-y")];
+    expect(order(vs)).toEqual(["1.0.0+b", "1.0.0+a", "2025-y", "2025-x"]);
+    expect(order([...vs].reverse())).toEqual(order(vs));
   });
 });
 
