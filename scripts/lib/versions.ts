@@ -3,7 +3,9 @@
 //
 // Strict on purpose: npm `semver` trims whitespace and accepts `=1.2.3`, Go's golang.org/x/mod/semver
 // does not. Comparison is done here too (not with `semver`), so that huge numeric parts, which Go
-// compares fine and npm `semver` refuses to parse, never throw.
+// compares fine and npm `semver` refuses to parse, never throw (and so that huge numeric prerelease
+// identifiers, which npm `semver` rounds until they tie, keep their order). versions.test.ts checks that the
+// order agrees with npm `semver` on every pair that package represents exactly.
 
 /** A Go-semver numeric identifier: no leading zeros. */
 const NUM = String.raw`(?:0|[1-9][0-9]*)`;
