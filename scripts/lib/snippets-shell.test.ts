@@ -160,6 +160,15 @@ describe("JSON snippets keep keys that collide with Object.prototype", () => {
     expect(entry.env).toEqual({ PROTO: "$(touch pwned)", CONSTRUCTOR: "`touch pwned`", X_KEY: "x;touch pwned", X_KEY_2: "'\"\\" });
   });
 
+  it("invisible and C1 characters are written as \\u escapes: the JSON reads as what the client gets", () => {
+    const value = "a\u202eb\u200bc\u009bd\u007fe\u2028f";
+    const doc: ServerJson = { name: "io.github.evil/bidi-json", description: "d", version: "1.0.0", packages: [{ registryType: "npm", identifier: "p", version: "1.0.0", transport: { type: "stdio" }, environmentVariables: [{ name: "A", value, isRequired: true }] }] };
+    const [option] = buildInstallOptions(doc);
+    const cursor = option!.snippets.find((s) => s.id === "cursor")!.text;
+    expect(cursor).toContain(String.raw`"A": "a\u202eb\u200bc\u009bd\u007fe\u2028f"`);
+    expect((JSON.parse(cursor) as { mcpServers: Record<string, { env: { A: string } }> }).mcpServers["bidi-json"]!.env.A).toBe(value);
+  });
+
   it("a server named …/__proto__ keeps its key", () => {
     const doc: ServerJson = { name: "io.github.evil/__proto__", description: "d", version: "1.0.0", packages: [{ registryType: "npm", identifier: "p", version: "1.0.0", transport: { type: "stdio" } }] };
     const [option] = buildInstallOptions(doc);

@@ -304,8 +304,13 @@ function renderEnv(env: readonly [string, Value][], r: Renderer): Record<string,
   return jsonObject(env.map(([name, value]) => [name, r.render(value)]));
 }
 
+// DEL, C1 controls, bidi and zero-width characters, and the JS line separators: JSON.stringify writes them
+// raw (only C0 controls are escaped). They can only occur inside strings, where `\uXXXX` is the same value,
+// so the configuration shown (and copied) reads as what the client will get.
+const INVISIBLE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
 function json(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  return JSON.stringify(value, null, 2).replace(INVISIBLE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A name the shell accepts on the left of `NAME=value` (POSIX XBD 3.216 "Name"); nothing else is written so. */

@@ -208,3 +208,39 @@ export function refusedServers(): { server: ServerJson; note: RegExp }[] {
     { server: server("empty-hint", [npm({ runtimeHint: "" })]), note: /empty runtime/ },
   ];
 }
+
+/**
+ * A hostile server that passes validation (valid environment variable names, no spaces in identifiers), so
+ * it goes through the real `npm run build`: what reaches users is only ever what validation lets through.
+ */
+export function validHostileServer(): ServerJson {
+  const npm = (extra: Partial<Package>): Package => ({ registryType: "npm", identifier: "@evil/pkg", version: "1.0.0", transport: stdio, ...extra });
+  return server(
+    "constructor",
+    [
+      npm({ environmentVariables: envVars(VALID_ENV_NAMES, PAYLOADS), packageArguments: positionals(PAYLOADS) }),
+      npm({ runtimeHint: "X=1", packageArguments: positionals(PAYLOADS.slice(0, 6)) }),
+      npm({ runtimeHint: "$(id)", environmentVariables: envVars(["GOOD_NAME"], ["$(touch pwned)"]) }),
+      npm({ runtimeHint: "eval", packageArguments: positionals(["x;touch pwned"]) }),
+      npm({ identifier: "$(touch${IFS}pwned)" }),
+      {
+        registryType: "oci",
+        identifier: "docker.io/evil/image:1.0.0",
+        transport: stdio,
+        runtimeArguments: [{ type: "named", name: "--network", value: "host;touch pwned" }],
+        environmentVariables: envVars(VALID_ENV_NAMES, PAYLOADS.slice(2)),
+      },
+      { registryType: "pypi", identifier: "evil-pkg", version: "0.1.0", transport: stdio, packageArguments: PAYLOADS.map((value): Argument => ({ type: "named", name: "--opt", value })) },
+    ],
+    [
+      {
+        type: "streamable-http",
+        url: "https://mcp.example.com/mcp?q=$(id)",
+        headers: [
+          { name: "__proto__", value: "$(touch pwned)" },
+          { name: "X-Key", value: "x';touch pwned;'" },
+        ],
+      },
+    ],
+  );
+}
