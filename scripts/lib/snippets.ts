@@ -15,6 +15,10 @@
 //   hostile argument inert there (the "BatBadBut" class). Windows users take the JSON configurations.
 // - JSON snippets are built from null-prototype objects, so keys like `__proto__` or `constructor` are
 //   kept as data (a plain `{}` would turn `out["__proto__"] = …` into a prototype change and drop the key).
+// - VS Code and Cursor replace `${…}` in their configurations (`${env:NAME}` is the user's environment
+//   variable, `${command:…}` runs a command): a configuration for them with author text containing `${` is
+//   not offered, or a remote server could be handed the user's secrets. mcp-remote replaces `${NAME}` in
+//   its --header arguments, so the Claude Desktop bridge needs header names that are HTTP tokens.
 
 import type { Argument, Input, KeyValueInput, Package, ServerJson, Transport } from "./model.ts";
 import { visible } from "./terminal.ts";
@@ -245,6 +249,13 @@ function transportUrl(transport: Transport, fallback: (name: string) => Value | 
 /** Renders holes for one client; collects VS Code inputs on the way. */
 interface Renderer {
   render(value: Value): string;
+  /** Author text rendered so far that contains `${` (which VS Code and Cursor would expand). */
+  readonly interpolations: string[];
+}
+
+function noteInterpolation(part: string, interpolations: string[]): string {
+  if (part.includes("${")) interpolations.push(part);
+  return part;
 }
 
 function placeholderText(hole: Hole): string {
@@ -252,7 +263,8 @@ function placeholderText(hole: Hole): string {
 }
 
 function plainRenderer(): Renderer {
-  return { render: (value) => value.map((p) => (typeof p === "string" ? p : placeholderText(p))).join("") };
+  const interpolations: string[] = [];
+  return { interpolations, render: (value) => value.map((p) => noteInterpolation(typeof p === "string" ? p : placeholderText(p), interpolations)).join("") };
 }
 
 interface VsCodeInput {
@@ -265,12 +277,14 @@ interface VsCodeInput {
 function vscodeRenderer(): Renderer & { inputs: VsCodeInput[] } {
   const inputs: VsCodeInput[] = [];
   const ids = new Map<string, string>();
+  const interpolations: string[] = [];
   return {
     inputs,
+    interpolations,
     render(value) {
       return value
         .map((part) => {
-          if (typeof part === "string") return part;
+          if (typeof part === "string") return noteInterpolation(part, interpolations);
           const key = `${part.hole}\u0000${part.isSecret}`;
           let id = ids.get(key);
           if (id === undefined) {
@@ -301,7 +315,8 @@ function jsonObject(entries: Iterable<readonly [string, unknown]> = []): Record<
 
 function renderEnv(env: readonly [string, Value][], r: Renderer): Record<string, unknown> | undefined {
   if (env.length === 0) return undefined;
-  return jsonObject(env.map(([name, value]) => [name, r.render(value)]));
+  // Keys are author text too: VS Code expands `${…}` in keys as in values.
+  return jsonObject(env.map(([name, value]) => [r.render([name]), r.render(value)]));
 }
 
 // DEL, C1 controls, bidi and zero-width characters, and the JS line separators: JSON.stringify writes them
@@ -395,24 +410,44 @@ function stdioEntry(launch: Launch, r: Renderer): Record<string, unknown> {
   return entry;
 }
 
-function vscodeSnippet(key: string, entry: (r: Renderer) => Record<string, unknown>): Snippet {
+/** A snippet, or notes saying why none is offered; either way the notes are shown. */
+interface Offer {
+  readonly snippet?: Snippet;
+  readonly notes: readonly string[];
+}
+
+function interpolationRefusal(client: string, r: Renderer): string | undefined {
+  const found = r.interpolations[0];
+  return found === undefined
+    ? undefined
+    : `No ${client} configuration is shown: "${visible(found)}" contains "\${", which ${client} replaces with a value of its own (\${env:NAME} is one of your environment variables).`;
+}
+
+function vscodeSnippet(key: string, entry: (r: Renderer) => Record<string, unknown>): Offer {
   const r = vscodeRenderer();
   const server = entry(r);
+  noteInterpolation(key, r.interpolations);
+  const refusal = interpolationRefusal("VS Code", r);
+  if (refusal !== undefined) return { notes: [refusal] };
   const doc = jsonObject();
   if (r.inputs.length > 0) doc.inputs = r.inputs;
   doc.servers = jsonObject([[key, server]]);
-  return { id: "vscode", client: "vscode", label: "VS Code", file: ".vscode/mcp.json", language: "json", text: json(doc) };
+  return { snippet: { id: "vscode", client: "vscode", label: "VS Code", file: ".vscode/mcp.json", language: "json", text: json(doc) }, notes: [] };
 }
 
-function mcpServersSnippet(
-  client: "claude-desktop" | "cursor",
-  key: string,
-  entry: Record<string, unknown>,
-): Snippet {
-  const text = json(jsonObject([["mcpServers", jsonObject([[key, entry]])]]));
-  return client === "cursor"
+/** Claude Desktop (which expands nothing in its config) or Cursor (which expands `${…}`). */
+function mcpServersSnippet(client: "claude-desktop" | "cursor", key: string, entry: (r: Renderer) => Record<string, unknown> | string): Offer {
+  const r = plainRenderer();
+  const built = entry(r);
+  if (typeof built === "string") return { notes: [built] };
+  noteInterpolation(key, r.interpolations);
+  const refusal = client === "cursor" ? interpolationRefusal("Cursor", r) : undefined;
+  if (refusal !== undefined) return { notes: [refusal] };
+  const text = json(jsonObject([["mcpServers", jsonObject([[key, built]])]]));
+  const snippet: Snippet = client === "cursor"
     ? { id: "cursor", client, label: "Cursor", file: ".cursor/mcp.json", language: "json", text }
     : { id: "claude-desktop", client, label: "Claude Desktop", file: "claude_desktop_config.json", language: "json", text };
+  return { snippet, notes: [] };
 }
 
 function envVarName(header: string, taken: { has(name: string): boolean }): string {
@@ -423,9 +458,16 @@ function envVarName(header: string, taken: { has(name: string): boolean }): stri
   return unique;
 }
 
-/** Claude Desktop's config file starts local processes only; remote servers go through the mcp-remote bridge. */
-function claudeRemoteEntry(url: Value, headers: readonly [string, Value][], transportType: string): Record<string, unknown> {
-  const r = plainRenderer();
+/** An HTTP header name (RFC 9110 token): no `:`, `{` or `}`, so `NAME:${VAR}` splits and expands as meant. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Claude Desktop's config file starts local processes only; remote servers go through the mcp-remote bridge,
+ * which reads each header as `Name:${VARIABLE}` from its arguments (the value stays in env, never expanded).
+ */
+function claudeRemoteEntry(url: Value, headers: readonly [string, Value][], transportType: string, r: Renderer): Record<string, unknown> | string {
+  const bad = headers.find(([name]) => !HTTP_TOKEN.test(name));
+  if (bad !== undefined) return `No Claude Desktop configuration is shown: the header name "${visible(bad[0])}" is not a valid HTTP header name, and mcp-remote would misread it.`;
   const args = ["-y", "mcp-remote", r.render(url)];
   const env = new Map<string, string>();
   for (const [name, value] of headers) {
@@ -453,7 +495,7 @@ function urlEntry(url: Value, headers: readonly [string, Value][], r: Renderer, 
  * a shell name cannot be set with `NAME=value` (and `env 'NAME=value'` would split a name with `=` in it), so
  * it is left out, with a note that names it; validation refuses such names (env-var/invalid-name) anyway.
  */
-function shellSnippet(launch: Launch): { snippet?: Snippet; notes: string[] } {
+function shellSnippet(launch: Launch): Offer {
   const notes: string[] = [];
   const refusal = optionLikeIdentifier(launch.identifier);
   if (refusal !== undefined) return { notes: [refusal] };
@@ -470,7 +512,7 @@ function shellSnippet(launch: Launch): { snippet?: Snippet; notes: string[] } {
   return { snippet: { id, client: "shell", label: launch.command, language: "shell", text: line.text, runs: line.runs }, notes };
 }
 
-function cargoSnippet(pkg: Package): { snippet?: Snippet; notes: string[] } {
+function cargoSnippet(pkg: Package): Offer {
   const refusal = optionLikeIdentifier(pkg.identifier);
   if (refusal !== undefined) return { notes: [refusal] };
   const args = ["install", pkg.identifier, ...(pkg.version === undefined ? [] : ["--version", pkg.version])];
@@ -538,33 +580,32 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
   const launch = packageLaunch(pkg);
   const notes: string[] = [];
   const snippets: Snippet[] = [];
+  const offer = (o: Offer): void => {
+    if (o.snippet !== undefined) snippets.push(o.snippet);
+    notes.push(...o.notes);
+  };
   if (launch === undefined) {
     if (pkg.registryType === "mcpb") {
       notes.push(`Download the bundle ${pkg.identifier} and open it in Claude Desktop (or another client that installs MCP bundles).`);
       if (pkg.fileSha256 !== undefined) notes.push(`Check its SHA-256: ${pkg.fileSha256}`);
     } else if (pkg.registryType === "cargo") {
-      const cargo = cargoSnippet(pkg);
-      if (cargo.snippet !== undefined) snippets.push(cargo.snippet);
-      notes.push(...cargo.notes, "The package gives no command to start it: install it with cargo, then point your client at the installed program.");
+      offer(cargoSnippet(pkg));
+      notes.push("The package gives no command to start it: install it with cargo, then point your client at the installed program.");
     } else {
       notes.push(`No known command starts ${pkg.registryType} packages; see the package's own documentation.`);
     }
   } else if (launch.url === undefined) {
-    snippets.push(vscodeSnippet(key, (r) => jsonObject([["type", "stdio"], ...Object.entries(stdioEntry(launch, r))])));
-    snippets.push(mcpServersSnippet("claude-desktop", key, stdioEntry(launch, plainRenderer())));
-    snippets.push(mcpServersSnippet("cursor", key, stdioEntry(launch, plainRenderer())));
-    const shell = shellSnippet(launch);
-    if (shell.snippet !== undefined) snippets.push(shell.snippet);
-    notes.push(...shell.notes);
+    offer(vscodeSnippet(key, (r) => jsonObject([["type", "stdio"], ...Object.entries(stdioEntry(launch, r))])));
+    offer(mcpServersSnippet("claude-desktop", key, (r) => stdioEntry(launch, r)));
+    offer(mcpServersSnippet("cursor", key, (r) => stdioEntry(launch, r)));
+    offer(shellSnippet(launch));
   } else {
     const url = launch.url;
     notes.push("This package serves MCP over HTTP: start it with the command line first, then connect your client to its URL.");
-    const shell = shellSnippet(launch);
-    if (shell.snippet !== undefined) snippets.push(shell.snippet);
-    notes.push(...shell.notes);
-    snippets.push(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
-    snippets.push(mcpServersSnippet("claude-desktop", key, claudeRemoteEntry(url, [], launch.transportType)));
-    snippets.push(mcpServersSnippet("cursor", key, urlEntry(url, [], plainRenderer())));
+    offer(shellSnippet(launch));
+    offer(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
+    offer(mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, [], launch.transportType, r)));
+    offer(mcpServersSnippet("cursor", key, (r) => urlEntry(url, [], r)));
   }
   return { id: `package-${index + 1}`, kind: "package", label, snippets, notes, settings: packageSettings(pkg) };
 }
@@ -573,12 +614,16 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
   const key = serverKey(server);
   const url = transportUrl(remote);
   const headers = keyValues(remote.headers);
-  const snippets = [
+  const offers = [
     vscodeSnippet(key, (r) => urlEntry(url, headers, r, vscodeType(remote.type))),
-    mcpServersSnippet("claude-desktop", key, claudeRemoteEntry(url, headers, remote.type)),
-    mcpServersSnippet("cursor", key, urlEntry(url, headers, plainRenderer())),
+    mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, headers, remote.type, r)),
+    mcpServersSnippet("cursor", key, (r) => urlEntry(url, headers, r)),
   ];
-  const notes = ["Claude Desktop's config file starts local programs only, so its snippet uses the mcp-remote bridge (or add the URL under Settings → Connectors)."];
+  const snippets = offers.flatMap((o) => (o.snippet === undefined ? [] : [o.snippet]));
+  const notes = [
+    "Claude Desktop's config file starts local programs only, so its snippet uses the mcp-remote bridge (or add the URL under Settings → Connectors).",
+    ...offers.flatMap((o) => o.notes),
+  ];
   return { id: `remote-${index + 1}`, kind: "remote", label: `${remote.type} ${remote.url ?? ""}`, snippets, notes, settings: remoteSettings(remote) };
 }
 
