@@ -1,6 +1,7 @@
 // The copy buttons of hostile servers' pages in a real browser: what lands on the clipboard is exactly the safe
-// snippet, and each command line from the clipboard, pasted into sh and bash with stub programs on PATH, runs
-// only its stub. Skipped with a clear message when Chromium is missing, except in CI (CI=true).
+// snippet, and each command line from the clipboard, pasted into sh, bash and zsh (where installed) with stub
+// programs on PATH, runs only its stub. Skipped with a clear message when Chromium is missing, except in CI
+// (CI=true).
 
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareCodeUnits } from "../scripts/lib/model.ts";
 import { buildInstallOptions } from "../scripts/lib/snippets.ts";
 import { HOSTILE_RUNTIME_HINTS, hostileServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
-import { isStubbable, makeStubShell } from "../scripts/test/shell-stubs.ts";
+import { isStubbable, makeStubShell, TEST_SHELLS } from "../scripts/test/shell-stubs.ts";
 import { buildSite } from "./build.ts";
 import { serverPageDir } from "./src/paths.ts";
 import { makeRecord } from "./test/sample-model.ts";
@@ -73,7 +74,7 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
       if (snippet.language !== "shell") continue;
       const copied = await page.evaluate(() => navigator.clipboard.readText());
       const runs = snippet.runs!;
-      for (const shell of ["sh", "bash"] as const) {
+      for (const shell of TEST_SHELLS) {
         const outcome = stubs.paste(shell, copied);
         expect(outcome.leftovers, copied).toEqual([]);
         expect(outcome.runs.map((r) => r.argv), copied).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);

@@ -1,7 +1,8 @@
 // The install snippets as the site ships them: the text a copy button copies (the textContent of its <code>
-// element) is exactly the safe snippet, and each command line in it, pasted into sh and bash with stub
-// programs on PATH, runs only its stub. Once through buildSite with every hostile document (validation is
-// not what makes the site safe), once through the real `npm run build` of a hostile servers tree.
+// element) is exactly the safe snippet, and each command line in it, pasted into sh, bash and zsh (where
+// installed) with stub programs on PATH, runs only its stub. Once through buildSite with every hostile
+// document (validation is not what makes the site safe), once through the real `npm run build` of a hostile
+// servers tree.
 
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -11,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compareCodeUnits, type ServerJson } from "../scripts/lib/model.ts";
 import { buildInstallOptions } from "../scripts/lib/snippets.ts";
 import { HOSTILE_RUNTIME_HINTS, hostileServers, refusedServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
-import { isStubbable, makeStubShell } from "../scripts/test/shell-stubs.ts";
+import { isStubbable, makeStubShell, TEST_SHELLS } from "../scripts/test/shell-stubs.ts";
 import { tempDir } from "../scripts/test/temp-tree.ts";
 import { buildSite } from "./build.ts";
 import { serverPageDir } from "./src/paths.ts";
@@ -58,7 +59,7 @@ function expectSafePage(page: string, server: ServerJson): number {
   for (const { text, language, runs } of expected) {
     if (language !== "shell") continue;
     if (runs === undefined) throw new Error(`a command line that does not say what it runs: ${text}`);
-    for (const shell of ["sh", "bash"] as const) {
+    for (const shell of TEST_SHELLS) {
       const outcome = stubs.paste(shell, text);
       expect(outcome.leftovers, text).toEqual([]);
       expect(outcome.runs.map((r) => r.argv), text).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
@@ -97,8 +98,8 @@ describe("install snippets in the built site", () => {
     await run(process.execPath, ["--import", import.meta.resolve("tsx/esm"), path.join(REPO, "scripts/build.ts"), "--servers", "servers", "--out", "dist"], { cwd: dir });
     const page = fs.readFileSync(path.join(dir, "dist", `${serverPageDir(server.name)}index.html`), "utf8");
     const published = JSON.parse(fs.readFileSync(file, "utf8")) as ServerJson;
-    // 7 command lines (the oci one included), each pasted into two shells
-    expect(expectSafePage(page, published)).toBe(14);
+    // 7 command lines (the oci one included), each pasted into every test shell
+    expect(expectSafePage(page, published)).toBe(7 * TEST_SHELLS.length);
     expect(page).toContain(`data-copy="snippet-package-2-shell"`);
     // the page says which shells the command lines are for (no PowerShell or cmd.exe line is offered)
     expect(page).toContain("command line (sh, bash, zsh)");

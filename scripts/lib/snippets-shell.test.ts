@@ -1,17 +1,17 @@
-// Every command line the site offers, for hostile documents, pasted for real into sh (dash) and bash with stub
-// programs first on PATH: exactly the intended program runs, with exactly the intended argv and environment,
-// and nothing else happens (no other program, no file `pwned`).
+// Every command line the site offers, for hostile documents, pasted for real into sh (dash), bash and zsh
+// (where installed; the suite's name says which ran) with stub programs first on PATH: exactly the intended
+// program runs, with exactly the intended argv and environment, and nothing else happens (no other program,
+// no file `pwned`).
 //
 // PowerShell is not tested because no PowerShell or cmd.exe line is offered (see the header of snippets.ts
 // for why); the JSON snippets are what Windows users copy, and they are checked below as JSON.
 
 import { afterAll, describe, expect, it } from "vitest";
 import { HOSTILE_RUNTIME_HINTS, INVALID_ENV_NAMES, PAYLOADS, VALID_ENV_NAMES, hostileServers, refusedServers } from "../test/hostile-servers.ts";
-import { isStubbable, makeStubShell, type TestShell } from "../test/shell-stubs.ts";
+import { isStubbable, makeStubShell, TEST_SHELLS } from "../test/shell-stubs.ts";
 import type { ServerJson } from "./model.ts";
 import { buildInstallOptions, quoteShell, type InstallOption, type Snippet } from "./snippets.ts";
 
-const SHELLS: readonly TestShell[] = ["sh", "bash"];
 const stubs = makeStubShell(HOSTILE_RUNTIME_HINTS);
 afterAll(() => stubs.cleanup());
 
@@ -34,7 +34,7 @@ function serverNamed(name: string): ServerJson {
 function expectInert(snippet: Snippet): void {
   const runs = snippet.runs;
   if (runs === undefined) throw new Error(`shell snippet ${snippet.id} says nothing about what it runs`);
-  for (const shell of SHELLS) {
+  for (const shell of TEST_SHELLS) {
     const outcome = stubs.paste(shell, snippet.text);
     const where = `${shell} -c ${JSON.stringify(snippet.text)}: ${outcome.stderr}`;
     expect(outcome.leftovers, where).toEqual([]);
@@ -49,7 +49,7 @@ function expectInert(snippet: Snippet): void {
   }
 }
 
-describe("command lines of hostile documents, pasted into sh and bash with stub programs", () => {
+describe(`command lines of hostile documents, pasted into ${TEST_SHELLS.join(", ")} with stub programs`, () => {
   const cases = hostileServers().flatMap((server) =>
     buildInstallOptions(server).flatMap((option) => shellSnippets(option).map((snippet, i) => ({ name: `${server.name} ${option.id} ${snippet.id}#${i}`, snippet }))),
   );

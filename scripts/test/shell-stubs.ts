@@ -21,7 +21,10 @@ export interface PasteOutcome {
   readonly stderr: string;
 }
 
-export type TestShell = "sh" | "bash";
+export type TestShell = "sh" | "bash" | "zsh";
+
+/** sh (dash on Debian) and bash always; zsh too where it is installed (`apt-get install zsh`). */
+export const TEST_SHELLS: readonly TestShell[] = fs.existsSync("/bin/zsh") ? ["sh", "bash", "zsh"] : ["sh", "bash"];
 
 /** Programs every stub folder has: the usual runtimes, and what an injected payload would call. */
 export const DEFAULT_STUBS: readonly string[] = ["npx", "uvx", "docker", "dnx", "pipx", "node", "cargo", "python", "touch", "id", "rm", "curl"];
