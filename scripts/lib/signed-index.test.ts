@@ -4,7 +4,7 @@ import { sha256Hex } from "./feed.ts";
 
 const key = generateSigningSeed();
 const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
-  format: "mcp-static-registry-index/1",
+  format: "mcp-static-registry-index/2",
   serial,
   gitCommit,
   generatedAt: "2026-01-01T00:00:00Z",
@@ -13,6 +13,7 @@ const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
   bundle: { path: "b", sha256: "1".repeat(64), ndjsonSha256: "2".repeat(64), bytes: 3 },
   feed: { path: "f", sha256: "3".repeat(64), lastSeq: 9 },
   servers: { "io.github.aa/bb": "4".repeat(64) },
+  files: { "v0.1/servers.json": "0".repeat(64) },
 });
 const signed = (p: IndexPayload, seed = key.seed) => Buffer.from(indexFiles(p, signingKeyFromSeed(seed)).get(INDEX_PATH)!);
 const now = new Date("2026-01-02T00:00:00Z");
