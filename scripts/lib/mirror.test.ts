@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startStaticHost, type StaticHost } from "../test/fakes/static-host.ts";
-import { A, applyStep, registryRepo, STEPS } from "../test/registry-history.ts";
+import { A, applyStep, registryRepo, serverJson, STEPS } from "../test/registry-history.ts";
 import type { TempRepo } from "../test/temp-git.ts";
 import { BUNDLE_PATH } from "./bundle.ts";
 import { isMirroredPath, STATE_FILE, syncMirror, type Getter, type MirrorOptions } from "./mirror.ts";
@@ -74,6 +74,23 @@ describe("example mirror", () => {
     const idle = await syncMirror(host.url, out, opts({ publicKeys: [key.publicKeyHex], now }));
     expect(idle).toMatchObject({ mode: "feed", written: 0 });
     expect(host.requests.filter((u) => u.includes("/servers/"))).toEqual([]);
+  });
+
+  it("starts over from the bundle when the feed replay does not reproduce the pinned tree (a build with uncommitted changes)", async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+    const site = path.join(tmp, "site");
+    const out = path.join(tmp, "mirror");
+    repo = registryRepo(2);
+    host = await startStaticHost(() => site);
+    await publish(repo, site);
+    expect((await syncMirror(host.url, out, opts({ publicKeys: [key.publicKeyHex], now }))).mode).toBe("bundle");
+    repo.write({ [`servers/${A}/9.0.0/server.json`]: serverJson(A, "9.0.0") }); // not committed: no feed entry
+    const tree = await publish(repo, site);
+    const logged: string[] = [];
+    const r = await syncMirror(host.url, out, opts({ publicKeys: [key.publicKeyHex], now, segmentLog: (m) => logged.push(m) }));
+    expect(r.mode).toBe("bundle");
+    expect(logged.join("\n")).toMatch(/the feed replay differs from the signed index .*starting over from the bundle/);
+    expectInSync(tree, out);
   });
 
   it("refuses a version document whose sha256 does not match the feed, and a tree signed by another key", async () => {
