@@ -1,21 +1,36 @@
 // npm run mirror -- --from <URL> --out DIR [--public-key HEX ...]
-// Keeps DIR in sync with a static registry: the bundle on the first run, then only new feed pages.
-// With --public-key (repeatable) the signed index must verify and pins the bundle and feed hashes.
+// Keeps DIR a servable copy of a static registry's API: the bundle on the first run, then only new feed
+// pages. Each run stages the whole new tree beside DIR, checks it against the index's pins and swaps it in:
+// a refusal (a gap in the feed, a tampered file, an expired index…) leaves DIR as it was.
+// With --public-key (repeatable) the signed index must verify; without, its pins are checked unsigned.
 
 import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
-import { syncMirror, type Getter } from "./lib/mirror.ts";
+import { httpGetter, MirrorRefusal, syncMirror } from "./lib/mirror.ts";
+import { visible } from "./lib/terminal.ts";
+import { createHttpClient } from "./lib/verify/http.ts";
 
-const httpGet: Getter = async (url) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 };
 
 runCli(async () => {
   const { values } = parseArgs({ options: { from: { type: "string" }, out: { type: "string" }, "public-key": { type: "string", multiple: true } } });
   if (!values.from || !values.out) throw new ExitError("usage: npm run mirror -- --from <URL of the static registry> --out <DIR> [--public-key HEX]", 2);
   const keys = values["public-key"] ?? [];
-  const r = await syncMirror(values.from, values.out, { get: httpGet, publicKeys: keys, segmentLog: (m) => process.stderr.write(`${m}\n`) });
-  process.stdout.write(`${r.mode === "bundle" ? "full sync from the bundle" : "incremental sync from the feed"}: ${r.written} written, ${r.removed} removed, feed seq ${r.lastSeq}, ${r.requests} request(s)${keys.length === 0 ? " (index signature not checked: pass --public-key)" : ""}\n`);
+  const get = httpGetter(createHttpClient({ userAgent: "mcp-static-registry-mirror/0.1" }));
+  let r;
+  try {
+    r = await syncMirror(values.from, values.out, { get, publicKeys: keys, pid: process.pid, isAlive, segmentLog: (m) => process.stderr.write(`${m}\n`) });
+  } catch (e) {
+    if (e instanceof MirrorRefusal) throw new ExitError(visible(`${e.code}: ${e.message}`));
+    throw e;
+  }
+  process.stdout.write(`${r.mode === "bundle" ? "full sync from the bundle" : "incremental sync from the feed"}: ${r.written} document(s) fetched, ${r.removed} removed, ${r.files} files, feed seq ${r.lastSeq}, ${r.requests} request(s)${r.verified ? "" : " (index signature not checked: pass --public-key)"}\n`);
   return 0;
 });
