@@ -21,7 +21,7 @@ const HEADLINE: Record<Verdict, string> = {
 const EXPLAIN: Record<Verdict, string> = {
   pass: "Every check passed. A maintainer can merge this pull request.",
   fail: "Some checks failed. Fix what the table says, push, and the checks run again. `npm run verify` runs the same checks locally (CONTRIBUTING.md).",
-  error: "A service did not answer (or rate-limited us), so some checks could not finish. This is not a verdict on your entry: re-run the workflow later.",
+  error: "Some checks could not finish: a service did not answer (or rate-limited us), so re-run the workflow later; or the base branch itself has errors (the table says so), which a maintainer fixes first. This is not a verdict on your entry.",
   "needs-maintainer": "This pull request changes files outside `servers/`, so it cannot be verified automatically. A maintainer will review it.",
 };
 

@@ -200,6 +200,55 @@ describe("file types and paths", () => {
   });
 });
 
+describe("the build's verdict: the whole head tree, with the blame on the PR's files", () => {
+  const failures = (report: Awaited<ReturnType<typeof run>>) => report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code]);
+
+  it("a new server whose name differs only in case from an existing one fails on the NEW file, naming the existing one as the other party", async () => {
+    const r = baseRepo();
+    const file = `servers/${NS}/Weather/2.0.0/server.json`;
+    r.write(file, doc(`${NS}/Weather`, "2.0.0"));
+    r.commit("case variant");
+    const report = await run(r, "alice-dev", true);
+    expect(failures(report)).toEqual([[file, "tree/name-case-conflict"]]);
+    const message = report.checks.find((c) => c.code === "tree/name-case-conflict")?.message ?? "";
+    expect(message).toContain(`the existing servers/${NS}/weather/1.0.0/server.json`);
+    expect(report.checks.some((c) => c.file === `servers/${NS}/weather/1.0.0/server.json`)).toBe(false);
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("a version folder that differs only in case from an existing one fails on the new file", async () => {
+    const r = baseRepo();
+    r.git("checkout", "-q", "main");
+    r.write(`servers/${NS}/weather/1.0.0-rc/server.json`, doc(`${NS}/weather`, "1.0.0-rc"));
+    r.commit("rc");
+    r.git("checkout", "-q", "-B", "pr");
+    const file = `servers/${NS}/weather/1.0.0-RC/server.json`;
+    r.write(file, doc(`${NS}/weather`, "1.0.0-RC"));
+    r.commit("RC");
+    const report = await run(r, "alice-dev", true);
+    // The change rules refuse the reused version string; the tree rule's finding is moved onto the PR's file.
+    expect(failures(report)).toEqual(expect.arrayContaining([[file, "change/version-reused"], [file, "layout/version-case-conflict"]]));
+    expect(failures(report).every(([f]) => f === file)).toBe(true);
+  });
+
+  it("an error the base branch already has is not the PR's fault, but the verdict is never pass", async () => {
+    const r = baseRepo();
+    r.git("checkout", "-q", "main");
+    const broken = `servers/${NS}/broken/1.0.0/server.json`;
+    r.write(broken, doc(`${NS}/broken`, "1.0.0", { websiteUrl: "http://x.example.com" }));
+    r.commit("broken main");
+    r.git("checkout", "-q", "-B", "pr");
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
+    r.commit("1.1.0");
+    const report = await run(r, "alice-dev", true);
+    expect(failures(report)).toEqual([]);
+    const inherited = report.checks.filter((c) => c.file === broken);
+    expect(inherited.length).toBeGreaterThan(0);
+    expect(inherited.every((c) => c.status === "error" && c.message.startsWith("already wrong on the base branch"))).toBe(true);
+    expect(report.verdict).toBe("error");
+  });
+});
+
 describe("status changes", () => {
   it("lets the namespace owner deprecate a version, and nobody else", async () => {
     const r = baseRepo();

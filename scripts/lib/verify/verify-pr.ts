@@ -7,6 +7,8 @@
 
 import { loadTree, type LoadedVersion } from "../load.ts";
 import type { Package, ServerJson } from "../model.ts";
+import { attributeFindings, validateReader, type Attribution } from "../blame.ts";
+import type { Diagnostic } from "../diagnostics.ts";
 import { validateLoaded } from "../validate.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
 import { check, type CheckResult, type PackageCheckInput } from "./check.ts";
@@ -67,29 +69,19 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   const plan = judgeChanges({ entries: diffEntries(git, base, head), historicalServerFiles: historicalServerFiles(git, base), baseVersionDirs });
   checks.push(...plan.results);
 
-  // 2. Schema, semantics and tree rules on the head tree, reported for the files this PR touches.
-  const loaded = loadTree(gitTreeReader(git, head));
-  // Problems of the files this PR touches, and of the folders that hold them (a bad folder name).
-  const touched = new Set(plan.results.map((r) => r.file));
-  const isTouched = (file: string) => touched.has(file) || [...touched].some((t) => t.startsWith(`${file}/`));
-  const diagnostics = validateLoaded(loaded).filter((d) => isTouched(d.file));
-  const byFile = new Map<string, typeof diagnostics>();
-  for (const d of diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
-  for (const [file, list] of byFile) {
-    for (const d of list) {
-      checks.push(
-        check("schema", file, d.severity === "error" ? "fail" : "pass", d.code, `${d.severity === "warning" ? "warning: " : ""}${d.message}${d.hint ? ` (${d.hint})` : ""}`, {}, {
-          ...(d.pointer !== undefined ? { pointer: d.pointer } : {}),
-          ...(d.line !== undefined ? { line: d.line } : {}),
-        }),
-      );
-    }
-  }
+  // 2. The build's verdict: the whole head tree validated as the build validates it. Every finding the PR
+  // introduces counts, also one a tree rule reports on an existing file (it is moved onto the PR's file).
+  const headReader = gitTreeReader(git, head);
+  const loaded = loadTree(headReader);
+  const baseReader = gitTreeReader(git, base);
+  const attribution = attributeFindings({
+    reader: headReader,
+    diagnostics: validateLoaded(loaded),
+    subjects: plan.results.map((r) => r.file),
+    base: { reader: baseReader, diagnostics: validateReader(baseReader) },
+  });
+  checks.push(...validationResults(attribution, plan.publications));
   const versionsByDir = new Map(loaded.versions.map((v) => [v.dir, v]));
-  for (const p of plan.publications) {
-    const file = `${p.dir}/server.json`;
-    if (!byFile.get(file)?.some((d) => d.severity === "error")) checks.push(check("schema", file, "pass", "schema/ok", `${file} is valid (JSON Schema, official rules, path agreement)`));
-  }
 
   // 3. Ownership and back-references.
   const remoteOwners = remoteOwnersOf(loaded.versions);
@@ -129,6 +121,38 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
 
   const verdict = verdictOf(checks, plan.needsReview);
   return { ok: verdict === "pass", verdict, base, head, author: options.author, checks };
+}
+
+const where = (d: Diagnostic) => ({ ...(d.pointer !== undefined ? { pointer: d.pointer } : {}), ...(d.line !== undefined ? { line: d.line } : {}) });
+const text = (d: Diagnostic) => `${d.message}${d.hint ? ` (${d.hint})` : ""}`;
+
+/**
+ * The validation findings as checks. The PR's own findings (errors fail, warnings pass with a note); errors
+ * the base branch has too are not the PR's doing but still stop the verdict (status error: the head would
+ * not build either); new errors on other files that no single changed file causes fail where they are.
+ * Every new server.json without an error gets one `schema/ok` pass.
+ */
+export function validationResults(attribution: Attribution, publications: readonly { readonly dir: string }[]): CheckResult[] {
+  const out: CheckResult[] = [];
+  for (const d of attribution.findings) {
+    out.push(check("schema", d.file, d.severity === "error" ? "fail" : "pass", d.code, `${d.severity === "warning" ? "warning: " : ""}${text(d)}`, {}, where(d)));
+  }
+  for (const d of attribution.preExisting) {
+    if (d.severity !== "error") continue;
+    out.push(
+      check("schema", d.file, "error", d.code, `already wrong on the base branch, not caused by this pull request: ${text(d)}. The tree does not build until a maintainer fixes the base branch; then re-run this check`, {}, where(d)),
+    );
+  }
+  for (const d of attribution.unattributed) {
+    if (d.severity !== "error") continue;
+    out.push(check("schema", d.file, "fail", d.code, `this pull request's changes together make this existing file fail: ${text(d)}. Change your files so that they no longer clash with it`, {}, where(d)));
+  }
+  const failed = new Set(attribution.findings.filter((d) => d.severity === "error").map((d) => d.file));
+  for (const p of publications) {
+    const file = `${p.dir}/server.json`;
+    if (!failed.has(file)) out.push(check("schema", file, "pass", "schema/ok", `${file} is valid (JSON Schema, official rules, path agreement, tree rules)`));
+  }
+  return out;
 }
 
 function remoteOwnersOf(versions: readonly LoadedVersion[]): Map<string, string[]> {
