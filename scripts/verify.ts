@@ -10,7 +10,7 @@ import { ExitError, runCli } from "./lib/cli.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { createGitRunner, GitError } from "./lib/verify/git.ts";
 import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
-import { verifyPullRequest } from "./lib/verify/verify-pr.ts";
+import { nothingToVerify, verifyPullRequest } from "./lib/verify/verify-pr.ts";
 import { onlineDepsFromEnv } from "./verify-deps.ts";
 
 const BLOCKLIST = "scripts/policy/blocklist.yaml";
@@ -33,11 +33,14 @@ runCli(async () => {
   const deps = onlineDepsFromEnv(process.env, blocklist.blocklist);
   const online = values.offline ? undefined : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
 
+  const git = createGitRunner(process.cwd());
   let report;
   try {
+    const nothing = nothingToVerify(git, { base: values.base, head: values.head, checkWorktree: values.head === "HEAD" });
+    if (nothing !== undefined) throw new ExitError(nothing, 1);
     report = await verifyPullRequest(
       { base: values.base, head: values.head, author: values.author, offline: values.offline },
-      { git: createGitRunner(process.cwd()), blocklist: blocklist.blocklist, ...(online ? { online } : {}) },
+      { git, blocklist: blocklist.blocklist, ...(online ? { online } : {}) },
     );
   } catch (error) {
     if (error instanceof GitError) throw new ExitError(error.message, 2);

@@ -16,6 +16,7 @@ import { judgeChanges, SERVER_SIG_FILE, STATUS_FILE, STATUS_SIG_FILE } from "./c
 import type { Endpoints } from "./endpoints.ts";
 import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
 import type { HttpClient } from "./http.ts";
+import { visible } from "../terminal.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { verifyRemotes } from "./remote.ts";
 
@@ -56,6 +57,25 @@ export interface VerifyDeps {
   readonly blocklist: { readonly namespaces: readonly string[] };
 }
 
+
+/**
+ * Why there is nothing to verify yet, or undefined. `npm run verify` runs on commits: before the change is
+ * committed it would report "0 passed, 0 failed" and pass, which says nothing. `checkWorktree` when the
+ * head is the working copy's HEAD (uncommitted files under servers/ are then the author's real change).
+ */
+export function nothingToVerify(git: GitRunner, o: { readonly base: string; readonly head: string; readonly checkWorktree: boolean }): string | undefined {
+  const base = resolveCommit(git, o.base);
+  const head = resolveCommit(git, o.head);
+  if (o.checkWorktree) {
+    const dirty = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "servers/"]).toString("utf8").split("\0").filter((l) => /^[ MADRCU?!]{2} /.test(l));
+    if (dirty.length > 0) {
+      return `${dirty.length} uncommitted change(s) under servers/ (first: ${visible(dirty[0]!.slice(3))}): verify checks commits, not the working tree. Commit them (git add servers && git commit), then run npm run verify again.`;
+    }
+  }
+  if (base === head) return `nothing to verify: ${visible(o.head)} is the base ${visible(o.base)} (${base.slice(0, 12)}). Commit your change on a branch, then run npm run verify -- --base ${visible(o.base)} --author <login>.`;
+  if (diffEntries(git, base, head).length === 0) return `nothing to verify: ${visible(o.head)} changes no file against ${visible(o.base)} (already merged, or behind it).`;
+  return undefined;
+}
 
 export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyReport> {
   const { git } = deps;
