@@ -43,10 +43,21 @@ export function replaceFolder(tree: TreeReader, rel: string, replacement?: TreeR
   return {
     displayRoot: tree.displayRoot,
     items() {
-      const kept = tree.items().filter((i) => !inside(i.path));
-      if (!replacement) return kept;
-      const have = new Set(kept.map((i) => i.path));
-      const added: TreeItem[] = replacement.items().filter((i) => inside(i.path) || (rel.startsWith(i.path + "/") && !have.has(i.path)));
+      let kept = tree.items().filter((i) => !inside(i.path));
+      const added: TreeItem[] = [];
+      if (replacement) {
+        const have = new Set(kept.map((i) => i.path));
+        added.push(...replacement.items().filter((i) => inside(i.path) || (rel.startsWith(i.path + "/") && !have.has(i.path))));
+      }
+      // Parent folders left empty go too, as in git, which has no empty folders: without its only server, a
+      // namespace folder is not there either.
+      const all = [...kept, ...added];
+      const parts = rel.split("/");
+      for (let n = parts.length - 1; n >= 1; n--) {
+        const parent = parts.slice(0, n).join("/");
+        if (all.some((i) => i.path.startsWith(parent + "/"))) break;
+        kept = kept.filter((i) => i.path !== parent);
+      }
       return [...kept, ...added];
     },
     read: (p) => {
