@@ -184,4 +184,25 @@ describe("PR check dry run", () => {
     expect(run.comment).not.toContain("Verified");
     await expectGolden("case-variant", run);
   }, 60_000);
+
+  const MAINTAINERS = { "scripts/policy/maintainers.yaml": "maintainers:\n  - login: maint-ana\n" };
+  const TAKEDOWN = { [`servers/${NS}/weather/1.0.0/status.yaml`]: 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n' };
+
+  it("a maintainer's takedown of someone else's version: verified, saying which maintainer rule allowed it", async () => {
+    const run = await dryRun(TAKEDOWN, { author: "maint-ana", baseFiles: MAINTAINERS });
+    expect(run.stderr).toContain("pr-check: verdict pass");
+    expect(run.exitCode).toBe(0);
+    expect(run.comment).toContain("allowed by maintainer rules: `maintainer/status` (1 file)");
+    await expectGolden("maintainer-takedown", run);
+  }, 60_000);
+
+  it("the same takedown by someone else: refused, saying a maintainer must do it", async () => {
+    const run = await dryRun(TAKEDOWN, { author: "mallory", baseFiles: MAINTAINERS });
+    expect(run.exitCode).toBe(1);
+    const parsed = parsePrReport(run.report);
+    if (parsed.kind !== "ok") throw new Error(parsed.reason);
+    expect(parsed.report.checks.filter((c) => c.status === "fail").map((c) => c.code)).toEqual(["namespace/not-owner"]);
+    expect(run.comment).toMatch(/is done by a maintainer/);
+    await expectGolden("takedown-refused", run);
+  }, 60_000);
 });

@@ -109,7 +109,7 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
   }
   const apiDiff: RouteChange[] | null = head.tree && base.tree ? diffApiTrees(base.tree, head.tree) : null;
   const verdict = decideVerdict(checks, files);
-  const labels = decideLabels(verdict, files);
+  const labels = decideLabels(verdict, files, checks);
   const autoMerge = decideAutoMerge({ checks, files, enabled: input.autoMergeEnabled });
   const report: PrReport = { version: 1, pr, verdict, checks, changedFiles: files, apiDiff, labels, autoMerge };
   const options = input.runUrl === undefined ? {} : { runUrl: input.runUrl };

@@ -37,6 +37,7 @@ beforeAll(async () => {
   deps = (repo) => ({
     git: createGitRunner(repo.dir),
     blocklist: { namespaces: ["com.blocked"] },
+    maintainers: { logins: ["maint-ana"] },
     online: {
       http,
       endpoints: { ...DEFAULT_ENDPOINTS, githubApi: github.url, npm: npm.url, dnsServer: dns.server, httpProofTemplate: `${npm.url}/{domain}/proof` },
@@ -265,6 +266,68 @@ describe("status changes", () => {
     r.write(`servers/${NS}/weather/7.0.0/status.yaml`, "status: deleted\n");
     r.commit("ghost");
     expect(codes(await run(r), "fail")).toContain("change/status-without-version");
+  });
+});
+
+describe("the maintainer route (maintainers from the base checkout)", () => {
+  const IMPORT_YAML = "source: https://registry.modelcontextprotocol.io\npublishedAt: 2025-10-01T00:00:00Z\nupdatedAt: 2025-10-01T00:00:00Z\nstatusChangedAt: 2025-10-01T00:00:00Z\n";
+  const byCode = (report: Awaited<ReturnType<typeof run>>) => Object.fromEntries(report.checks.map((c) => [c.code, c.status]));
+
+  it("a maintainer takes down a version of any namespace (with a reason); anyone else is told a maintainer must", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n');
+    r.commit("takedown");
+    const maintainer = await run(r, "Maint-Ana");
+    expect(byCode(maintainer)).toMatchObject({ "change/status": "pass", "maintainer/status": "pass" });
+    expect(maintainer.checks.find((c) => c.code === "maintainer/status")?.message).toContain("allowed by maintainer rule maintainer/status");
+    expect(maintainer.verdict).toBe("pass");
+    const other = await run(r, "mallory");
+    expect(codes(other, "fail")).toEqual(["namespace/not-owner"]);
+    expect(other.checks.find((c) => c.code === "namespace/not-owner")?.message).toMatch(/is done by a maintainer/);
+  });
+
+  it("a maintainer's takedown without a reason fails; a restore passes", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, "status: deleted\n");
+    r.commit("takedown");
+    expect(codes(await run(r, "maint-ana"), "fail")).toEqual(["maintainer/takedown-reason"]);
+    r.git("checkout", "-q", "main");
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, "status: deleted\nstatusMessage: withdrawn\n");
+    r.commit("deleted on main");
+    r.git("checkout", "-q", "-B", "pr");
+    r.remove(`servers/${NS}/weather/1.0.0/status.yaml`);
+    r.commit("restore");
+    const restore = await run(r, "maint-ana");
+    expect([codes(restore, "fail"), restore.verdict]).toEqual([[], "pass"]);
+    expect(restore.checks.find((c) => c.code === "maintainer/status")?.message).toMatch(/restores/);
+  });
+
+  it("a maintainer's import (server.json + import.yaml) passes without a namespace proof; anyone else's fails", async () => {
+    const r = baseRepo();
+    r.write("servers/io.github.someone/tool/1.0.0/server.json", doc("io.github.someone/tool", "1.0.0"));
+    r.write("servers/io.github.someone/tool/1.0.0/import.yaml", IMPORT_YAML);
+    r.commit("import");
+    const maintainer = await run(r, "maint-ana");
+    expect(byCode(maintainer)).toMatchObject({ "maintainer/import": "pass", "change/new-version": "pass" });
+    expect([codes(maintainer, "fail"), maintainer.verdict]).toEqual([[], "pass"]);
+    const other = await run(r, "alice-dev");
+    expect(codes(other, "fail")).toContain("change/maintainer-file");
+    expect(other.verdict).toBe("fail");
+    expect(other.checks.find((c) => c.code === "change/maintainer-file")?.message).toMatch(/a maintainer must open this pull request/);
+  });
+
+  it("scripts/policy/ is a maintainer's to edit; the maintainers file too, and the check says who changes", async () => {
+    const r = baseRepo();
+    r.write("scripts/policy/blocklist.yaml", "namespaces: [com.spam]\n");
+    r.write("scripts/policy/maintainers.yaml", "maintainers: [maint-ana, new-one]\n");
+    r.commit("policy");
+    const maintainer = await run(r, "maint-ana");
+    expect(byCode(maintainer)).toMatchObject({ "maintainer/policy": "pass", "maintainer/maintainers-file": "pass" });
+    expect(maintainer.checks.find((c) => c.code === "maintainer/maintainers-file")?.message).toContain("adds maint-ana, new-one");
+    expect(maintainer.verdict).toBe("pass");
+    const other = await run(r, "alice-dev");
+    expect(codes(other, "fail")).toEqual(["maintainer/required", "maintainer/required"]);
+    expect(other.verdict).toBe("fail");
   });
 });
 

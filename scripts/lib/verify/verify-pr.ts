@@ -16,7 +16,9 @@ import { judgeChanges, SERVER_SIG_FILE, STATUS_FILE, STATUS_SIG_FILE } from "./c
 import type { Endpoints } from "./endpoints.ts";
 import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
 import type { HttpClient } from "./http.ts";
+import { parse as parseYaml } from "yaml";
 import { visible } from "../terminal.ts";
+import { isMaintainer, maintainersChange, MAINTAINERS_FILE, parseMaintainers, type Maintainers } from "./maintainers.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { verifyRemotes } from "./remote.ts";
 
@@ -55,6 +57,8 @@ export interface VerifyDeps {
   readonly online?: OnlineDeps;
   /** The namespace blocklist (checked offline too). */
   readonly blocklist: { readonly namespaces: readonly string[] };
+  /** The maintainers, from the base checkout's scripts/policy/maintainers.yaml (none when absent). */
+  readonly maintainers?: Maintainers;
 }
 
 
@@ -86,7 +90,19 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   // 1. The change rules, from the diff and the base history.
   const baseEntries = listTree(git, base, "servers");
   const baseVersionDirs = new Set(baseEntries.filter((e) => e.type === "tree" && e.path.split("/").length === 4).map((e) => e.path));
-  const plan = judgeChanges({ entries: diffEntries(git, base, head), historicalServerFiles: historicalServerFiles(git, base), baseVersionDirs });
+  const maintainers = deps.maintainers ?? { logins: [] };
+  const maintainer = isMaintainer(options.author, maintainers);
+  const entries = diffEntries(git, base, head);
+  const maintainersEdit = entries.some((e) => e.path === MAINTAINERS_FILE)
+    ? maintainersChange(parsedMaintainersAt(git, base), parseMaintainers(readFileAt(git, head, MAINTAINERS_FILE)?.toString("utf8") ?? ""))
+    : undefined;
+  const plan = judgeChanges({
+    entries,
+    historicalServerFiles: historicalServerFiles(git, base),
+    baseVersionDirs,
+    maintainer,
+    ...(maintainersEdit === undefined ? {} : { maintainersChange: maintainersEdit }),
+  });
   checks.push(...plan.results);
 
   // 2. The build's verdict: the whole head tree validated as the build validates it. Every finding the PR
@@ -112,13 +128,19 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     const doc = v.doc as Partial<ServerJson>;
     const serverName = typeof doc.name === "string" && doc.name === p.name ? doc.name : p.name;
     const signature = readFileAt(git, head, `${p.dir}/${SERVER_SIG_FILE}`)?.toString("utf8");
-    checks.push(
-      await ownership(
-        { file, serverName, author: options.author, action: "publish", signed: { path: file, bytes: v.bytes, signature } },
-        options,
-        deps,
-      ),
-    );
+    const claim: OwnershipClaim = { file, serverName, author: options.author, action: "publish", signed: { path: file, bytes: v.bytes, signature } };
+    if (maintainer && plan.imports.has(p.dir)) {
+      // An import: the source registry proved the namespace; the maintainer vouches for the source. The
+      // blocklist still applies.
+      checks.push(
+        checkBlocklist(claim, deps.blocklist) ??
+          check("namespace", file, "pass", "maintainer/import", `imported by maintainer '${options.author}' (import.yaml records the source): allowed by maintainer rule maintainer/import instead of a namespace proof`, {
+            maintainer: options.author,
+          }),
+      );
+    } else {
+      checks.push(await ownership(claim, options, deps));
+    }
     const packages = Array.isArray(doc.packages) ? doc.packages : [];
     for (const [i, pkg] of packages.entries()) {
       checks.push(await backReference({ file, serverName, pkg, pointer: `/packages/${i}` }, options, deps));
@@ -136,7 +158,16 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
       action: "status",
       ...(bytes ? { signed: { path: statusPath, bytes, signature } } : {}),
     };
-    checks.push(await ownership(claim, options, deps));
+    if (maintainer) {
+      checks.push(maintainerStatusCheck(statusPath, s.removed ? undefined : bytes, options.author));
+      continue;
+    }
+    const owned = await ownership(claim, options, deps);
+    checks.push(
+      owned.status === "fail"
+        ? { ...owned, message: `${owned.message}. A status change in a namespace that is not yours (a takedown, a restore) is done by a maintainer: ask one (MAINTAINERS.md)` }
+        : owned,
+    );
   }
 
   const verdict = verdictOf(checks, plan.needsReview);
@@ -211,9 +242,37 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
   return checkBackReference(kind, input, deps.online);
 }
 
+function parsedMaintainersAt(git: GitRunner, rev: string): Maintainers {
+  const parsed = parseMaintainers(readFileAt(git, rev, MAINTAINERS_FILE)?.toString("utf8") ?? "");
+  return parsed.kind === "ok" ? parsed.maintainers : { logins: [] };
+}
+
+/**
+ * A maintainer may change the status of any version. A takedown (`deleted`) must say why, in statusMessage:
+ * the reason is published with the tombstone and is what the publisher sees.
+ */
+function maintainerStatusCheck(file: string, bytes: Uint8Array | undefined, author: string): CheckResult {
+  const evidence = { maintainer: author };
+  if (bytes === undefined) return check("namespace", file, "pass", "maintainer/status", `maintainer '${author}' restores this version (status.yaml removed): allowed by maintainer rule maintainer/status`, evidence);
+  const doc = statusDocOf(bytes);
+  const status = typeof doc?.status === "string" ? doc.status : "?";
+  if (status === "deleted" && (typeof doc?.statusMessage !== "string" || doc.statusMessage.trim() === "")) {
+    return check("namespace", file, "fail", "maintainer/takedown-reason", `a takedown (status: deleted) by a maintainer must say why: add statusMessage, e.g. "Takedown: malware reported in #123" (npm run status -- --status deleted --message …)`, evidence);
+  }
+  return check("namespace", file, "pass", "maintainer/status", `maintainer '${author}' sets status ${status}: allowed by maintainer rule maintainer/status (any namespace)`, evidence);
+}
+
+function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unknown } | null {
+  try {
+    return parseYaml(Buffer.from(bytes).toString("utf8")) as { status?: unknown; statusMessage?: unknown } | null;
+  } catch {
+    return null; // the validation reports the syntax error
+  }
+}
+
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
 export function verdictOf(checks: readonly CheckResult[], needsReview: boolean): Verdict {
-  const hard = checks.filter((c) => c.status !== "pass" && c.code !== "change/outside-servers" && c.code !== "change/maintainer-file");
+  const hard = checks.filter((c) => c.status !== "pass" && c.code !== "change/outside-servers");
   if (hard.some((c) => c.status === "fail")) return "fail";
   if (hard.some((c) => c.status === "error")) return "error";
   if (needsReview) return "needs-review";
