@@ -21,7 +21,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attributeFindings, isFindingOf } from "./blame.ts";
+import { attributeFindings, decidingFolder, isFindingOf } from "./blame.ts";
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
 import type { ServerJson } from "./model.ts";
@@ -164,11 +164,6 @@ function remoteUrlCandidates(root: string, urls: readonly string[], skip: Readon
     }
   }
   return { folders, scanned };
-}
-
-/** The folder (at most `<namespace>/<server>/<version>`) whose whole subtree decides a named path's rules. */
-function decidingFolder(rel: string): string {
-  return rel.split("/").slice(0, 3).join("/");
 }
 
 function remoteUrls(doc: unknown): string[] {
