@@ -162,13 +162,15 @@ describe("import from an official API", () => {
 
   it("refuses a cursor loop, stops at a page that is not full, and checks metadata.count", async () => {
     const page = (next: string, n = 1, count?: number) => JSON.stringify({ servers: Array.from({ length: n }, (_, i) => ({ name: `io.github.aa/b${next}${i}`, description: "d", version: "1" })), metadata: { nextCursor: next, ...(count === undefined ? {} : { count }) } });
+    const servers = tempServers();
     const run = async (handler: (cursor: string) => string, limit = 1) => {
       const s = await import("node:http").then(({ createServer }) => createServer((q, r) => r.writeHead(200, { "content-type": "application/json" }).end(handler(new URL(q.url ?? "/", "http://x").searchParams.get("cursor") ?? ""))));
       await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-      const importer = new Importer(fsServersStore(tempServers()), { source: "x" });
+      const importer = new Importer(fsServersStore(servers), { source: "x" });
       try {
         return await importFromApi(`http://127.0.0.1:${(s.address() as { port: number }).port}`, importer, { ...noSleep, limit });
       } finally {
+        importer.discard();
         await new Promise<void>((r) => s.close(() => r()));
       }
     };
