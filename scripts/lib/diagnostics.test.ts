@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../test/static-hosts/fixture.ts";
 import { makeTree, serverJson } from "../test/temp-tree.ts";
 import { diag, formatDiagnostic } from "./diagnostics.ts";
+import { check } from "./verify/check.ts";
+import { formatReport } from "./verify/report.ts";
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
@@ -25,7 +27,33 @@ describe("formatDiagnostic", () => {
   });
 });
 
+describe("verify's terminal report", () => {
+  it("renders the author, file names and check messages with control characters visible", () => {
+    const text = formatReport({
+      ok: false,
+      verdict: "fail",
+      base: "a".repeat(40),
+      head: "b".repeat(40),
+      author: "evil\u001b[2A",
+      checks: [check("npm", "servers/a.b/c\u009b/1.0.0/server.json", "fail", "npm/mismatch", `registry said ${OSC52}\r\nfine`)],
+    });
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text.split("\n")).toEqual([
+      "verify aaaaaaaaaaaa...bbbbbbbbbbbb (author evil\\e[2A)",
+      "✖ fail  servers/a.b/c\\x9b/1.0.0/server.json [npm/mismatch] registry said \\e]52;c;ZWNobyBwd25lZA==\\x07\\r\\nfine",
+      "0 passed, 1 failed, 0 could not finish, 0 skipped: some checks failed: the pull request must change",
+    ]);
+  });
+});
+
 describe("validate CLI", () => {
+  it("prints an error that quotes a hostile argument on one line without raw control characters", () => {
+    const dir = makeTree({ "servers/.keep": "" });
+    const r = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "scripts/validate.ts"), `/elsewhere\u001b]52;c;AAAA\u0007\nerror: forged`], { cwd: dir, encoding: "latin1" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("error: /elsewhere\\e]52;c;AAAA\\x07\\nerror: forged is outside the servers folder servers; pass --servers DIR.\n");
+  }, 30_000);
+
   it("prints hostile folder names and values from a PR without raw control characters", () => {
     const name = `io.github.evil/x${OSC52}`;
     const dir = makeTree({
