@@ -48,7 +48,7 @@ runCli(async () => {
   for (const dir of leftovers.removed) progress.line(`removed ${visible(dir)} (left by an import that was stopped)`);
   for (const k of leftovers.kept) progress.line(`left alone: ${visible(k.path)}: ${k.why}`);
   const store = fsServersStore(serversDir, { pid: process.pid });
-  const importer = new Importer(store, { source, repair: values.repair, ...(values.namespace ? { namespaces: values.namespace } : {}) });
+  const importer = new Importer(store, { source, repair: values.repair, adopt: new Set(leftovers.repaired), ...(values.namespace ? { namespaces: values.namespace } : {}) });
   // Ctrl+C while reading the source: drop what was staged, so the tree is exactly as before.
   const onSigint = () => {
     importer.discard();

@@ -202,6 +202,32 @@ describe("import CLI: an interrupted run publishes nothing half-written", () => 
   }, 180_000);
 });
 
+describe("import CLI: what the importer before staging left behind", () => {
+  it("removes its *.tmp-<pid> files and brings the half-written version up to date (a deleted version gets its status)", async () => {
+    const dir = tempDir();
+    const items = Array.from({ length: 5 }, (_, i) => item(i));
+    expect(items[3]?.status).toBe("deleted");
+    const api = await fakeApi(items);
+    const half = path.join(dir, "servers/io.github.test/server-003/1.0.0");
+    fs.mkdirSync(half, { recursive: true });
+    fs.writeFileSync(path.join(half, "server.json"), JSON.stringify(items[3]!.server, null, 2) + "\n");
+    fs.writeFileSync(path.join(half, "status.yaml.tmp-4000002"), "status: del");
+    const empty = path.join(dir, "servers/io.github.test/server-004/1.0.0");
+    fs.mkdirSync(empty, { recursive: true });
+    fs.writeFileSync(path.join(empty, "server.json.tmp-4000003"), '{"$sch');
+    expect(checkTree("servers", dir).diagnostics.map((d) => d.code)).toContain("layout/unexpected-file");
+
+    const r = await runCli(dir, ["--from", api.url, "--servers", "servers"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("import into servers/: 4 written, 1 updated, 0 unchanged, 0 skipped (namespace), 0 rejected\n");
+    expect(r.stderr).toContain(`removed ${path.join(half, "status.yaml.tmp-4000002")}`);
+    expect(fs.readFileSync(path.join(half, "status.yaml"), "utf8")).toBe('status: deleted\nstatusMessage: "taken down"\n');
+    expect(versionFolders(path.join(dir, "servers"))).toHaveLength(5);
+    expectComplete(path.join(dir, "servers"), items);
+    expect(checkTree("servers", dir).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  }, 60_000);
+});
+
 /** A JSON list page of `n` new servers, `tag` making the names unique per page. */
 function listPage(tag: string, n: number, nextCursor?: string): string {
   const servers = Array.from({ length: n }, (_, i) => ({ server: { $schema: CURRENT_SCHEMA_URL, name: `io.github.loop/s-${tag}-${i}`, description: "A server.", version: "1.0.0" } }));

@@ -18,7 +18,9 @@
 // place in one step (a new server or namespace as a whole). So a run that fails or is stopped while
 // fetching writes nothing, and a run killed while committing leaves only complete versions: a version
 // folder without import.yaml (which counts as published here) never comes from the importer. The next run
-// removes the staging folders of runs that are no longer alive, and only folders that carry the marker.
+// removes the staging folders of runs that are no longer alive, and only folders that carry the marker. It
+// also repairs what the importer before staging left: its `<file>.tmp-<pid>` files are removed and their
+// version folder, which has no import.yaml but came from an import, is brought up to date from the source.
 //
 // An upstream controls every byte it sends: each response is capped in bytes while it streams, and so are
 // the total bytes, the pages and the time; a redirect to another origin and a non-JSON content type are
@@ -64,6 +66,11 @@ export interface ImportOptions {
   readonly namespaces?: readonly string[];
   /** Allow the lossy description repairs of upgrade.ts. */
   readonly repair?: boolean;
+  /**
+   * Version folders (`<name>/<version>`) that an earlier importer left half-written (Leftovers.repaired): they
+   * have no import.yaml but were made by an import, so they are brought up to date like imported ones.
+   */
+  readonly adopt?: ReadonlySet<string>;
   /** Recorded as `source` in import.yaml. */
   readonly source: string;
 }
@@ -195,7 +202,15 @@ export interface Leftovers {
   readonly removed: string[];
   /** Folders with our prefix that we did not make (no marker) or whose run is alive: left alone. */
   readonly kept: { readonly path: string; readonly why: string }[];
+  /**
+   * Version folders (relative, `<ns>/<server>/<version>`) in which an importer before staging was killed:
+   * its `<file>.tmp-<pid>` files were removed, and the folder is to be brought up to date (ImportOptions.adopt).
+   */
+  readonly repaired: string[];
 }
+
+// What the importer wrote before it staged: `server.json.tmp-<pid>` and the like, renamed into place after.
+const LEGACY_TMP = /^(?:server\.json|status\.yaml|import\.yaml)\.tmp-(\d+)$/;
 
 /**
  * Remove what stopped runs left next to `root`: staging folders whose marker names a process that is no
@@ -206,11 +221,12 @@ export function cleanImportLeftovers(root: string, io: { readonly pid: number; i
   const parent = path.dirname(path.resolve(root));
   const removed: string[] = [];
   const kept: { path: string; why: string }[] = [];
+  const repaired = cleanLegacyTmpFiles(root, io, removed);
   let names: string[];
   try {
     names = fs.readdirSync(parent);
   } catch {
-    return { removed, kept };
+    return { removed, kept, repaired };
   }
   for (const name of names.sort()) {
     const m = STAGING_NAME.exec(name);
@@ -236,7 +252,48 @@ export function cleanImportLeftovers(root: string, io: { readonly pid: number; i
       removed.push(abs);
     }
   }
-  return { removed, kept };
+  return { removed, kept, repaired };
+}
+
+/**
+ * Remove the `*.tmp-<pid>` files of dead importer runs from version folders (real folders only, symlinks are
+ * never followed), and a version folder that is then empty. Returns the folders that still hold a version.
+ */
+function cleanLegacyTmpFiles(root: string, io: { readonly pid: number; isAlive(pid: number): boolean }, removed: string[]): string[] {
+  const repaired: string[] = [];
+  const dirs = (abs: string) => {
+    try {
+      return fs.readdirSync(abs, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return [];
+    }
+  };
+  for (const ns of dirs(root))
+    for (const srv of dirs(path.join(root, ns)))
+      for (const ver of dirs(path.join(root, ns, srv))) {
+        const abs = path.join(root, ns, srv, ver);
+        let found = false;
+        for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
+          const m = LEGACY_TMP.exec(d.name);
+          if (!m || !d.isFile()) continue;
+          const pid = Number(m[1]);
+          if (pid !== io.pid && io.isAlive(pid)) continue;
+          fs.rmSync(path.join(abs, d.name));
+          removed.push(path.join(abs, d.name));
+          found = true;
+        }
+        if (!found) continue;
+        if (fs.readdirSync(abs).length > 0) {
+          repaired.push(`${ns}/${srv}/${ver}`);
+          continue;
+        }
+        // Emptied by us: remove it, and the server and namespace folders it leaves empty.
+        for (const dir of [abs, path.join(root, ns, srv), path.join(root, ns)]) {
+          if (fs.readdirSync(dir).length > 0) break;
+          fs.rmdirSync(dir);
+        }
+      }
+  return repaired;
 }
 
 function readMarker(file: string): { pid: number } | undefined {
@@ -405,7 +462,7 @@ export class Importer {
   private update(entry: ImportEntry, files: VersionFiles, current: Uint8Array): void {
     const dir = folderOf(files);
     const who = { origin: entry.origin, name: files.name, version: files.version };
-    if (!this.store.exists(`${dir}/${IMPORT_FILE}`)) {
+    if (!this.store.exists(`${dir}/${IMPORT_FILE}`) && !this.opts.adopt?.has(dir)) {
       if (Buffer.from(current).toString("utf8") === files.serverJson) this.counts.unchanged++;
       else this.reject({ ...who, code: "import/exists-locally", reason: "this version was published here (no import.yaml) with a different server.json; it was left alone" });
       return;
