@@ -160,6 +160,20 @@ describe("import CLI: an interrupted run publishes nothing half-written", () => 
     expect(checkTree("servers", dir).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   }, 90_000);
 
+  it("Ctrl+C (SIGINT) while a page stalls: exit 1, one line, nothing written and no staging left", async () => {
+    const dir = tempDir();
+    const api = await fakeApi(Array.from({ length: 150 }, (_, i) => item(i)), () => false, (n) => n === 2);
+    const run = startCli(dir, ["--from", api.url, "--servers", "servers"]);
+    await until(() => api.requests.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(errorLines(r)).toEqual(["interrupted: nothing was written"]);
+    expect(versionFolders(path.join(dir, "servers"))).toEqual([]);
+    expect(stagingFolders(dir)).toEqual([]);
+  }, 60_000);
+
   it("killed while staging and while committing: every visible version is complete, and the re-run finishes", async () => {
     const items = Array.from({ length: 300 }, (_, i) => item(i));
     const api = await fakeApi(items);
