@@ -183,6 +183,22 @@ describe("import from an official API", () => {
     expect(await run(() => JSON.stringify({ servers: [{ name: "io.github.aa/same", description: "d", version: "1" }], metadata: { nextCursor: `c${n++}` } }))).toMatchObject({ kind: "failed", reason: expect.stringMatching(/repeats versions/) });
   });
 
+  it("never commits through a symlink in servers/: the staged version is dropped and reported", async () => {
+    const servers = tempServers();
+    const outside = path.join(tmp!, "outside");
+    fs.mkdirSync(outside);
+    fs.mkdirSync(servers);
+    fs.symlinkSync(outside, path.join(servers, "io.github.test"));
+    api = await startFakeApi([item(0), item(1, { server: { ...item(1).server, name: "io.github.other/server-001" } })]);
+    const importer = new Importer(fsServersStore(servers), { source: "x" });
+    expect(await importFromApi(api.url, importer, noSleep)).toMatchObject({ kind: "ok" });
+    expect(importer.commit()).toEqual({ skipped: ["io.github.test/server-000/1.0.0"] });
+    expect(importer.counts.written).toBe(1);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    expect(fs.existsSync(path.join(servers, "io.github.other/server-001/1.0.0/server.json"))).toBe(true);
+    expect(fs.readdirSync(tmp!).sort()).toEqual(["outside", "servers"]);
+  });
+
   it("accepts the base URL or the list URL", () => {
     expect(listUrl("https://r.example")).toBe("https://r.example/v0.1/servers");
     expect(listUrl("https://r.example/v0/servers?limit=3")).toBe("https://r.example/v0/servers");

@@ -94,7 +94,7 @@ export interface ServersStore {
 }
 
 export interface CommitResult {
-  /** Version folders (relative) that existed by the time of the commit, so the staged copy was dropped. */
+  /** Staged version folders (relative) whose place was taken by the time of the commit; they were dropped. */
   readonly skipped: string[];
 }
 
@@ -130,14 +130,7 @@ export function fsServersStore(root: string, io: StagingIo = { pid: 0 }): Server
     fs.mkdirSync(path.join(stage, "tree"));
     fs.mkdirSync(path.join(stage, "files"));
   };
-  const lexists = (abs: string) => {
-    try {
-      fs.lstatSync(abs);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const lstatOf = (abs: string) => fs.lstatSync(abs, { throwIfNoEntry: false });
   return {
     reader: fsTreeReader(root, "servers"),
     exists: (rel) => fs.existsSync(path.join(root, rel)),
@@ -175,11 +168,15 @@ export function fsServersStore(root: string, io: StagingIo = { pid: 0 }): Server
       const place = (rel: string, depth: number) => {
         for (const name of fs.readdirSync(path.join(tree, rel)).sort()) {
           const child = rel === "" ? name : `${rel}/${name}`;
-          if (!lexists(path.join(root, child))) fs.renameSync(path.join(tree, child), path.join(root, child));
-          else if (depth < 3) place(child, depth + 1);
-          else skipped.push(child);
+          const there = lstatOf(path.join(root, child));
+          if (there === undefined) fs.renameSync(path.join(tree, child), path.join(root, child));
+          // Never into a symlink (it could point out of the tree) or anything else that is not a folder.
+          else if (depth < 3 && there.isDirectory()) place(child, depth + 1);
+          else skipped.push(...versionsUnder(child, depth));
         }
       };
+      const versionsUnder = (rel: string, depth: number): string[] =>
+        depth === 3 ? [rel] : fs.readdirSync(path.join(tree, rel)).flatMap((n) => versionsUnder(`${rel}/${n}`, depth + 1));
       place("", 1);
       for (const op of fileOps) {
         if (op.staged === undefined) fs.rmSync(path.join(root, op.rel), { force: true });
