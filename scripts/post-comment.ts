@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ExitError, runCli } from "./lib/cli.ts";
 import { mergeVerified, postFeedback, type Repo } from "./lib/post-feedback.ts";
+import { visible } from "./lib/terminal.ts";
 
 const MAX_ARTIFACT_FILE = 2 * 1024 * 1024;
 
@@ -43,7 +44,7 @@ runCli(async () => {
       process.stdout.write(`merged #${pr} as ${outcome.sha}${outcome.deployStarted ? "; deploy started" : ""}\n`);
       return 0;
     }
-    process.stderr.write(`not merged: ${outcome.reason}\n`);
+    process.stderr.write(`not merged: ${visible(outcome.reason)}\n`);
     return 1;
   }
 
@@ -70,7 +71,7 @@ runCli(async () => {
       throw new ExitError(`the artifact was rejected: ${outcome.reason}`);
     case "stale":
       output({ merge: "false", pr: String(outcome.pr) });
-      process.stdout.write(`nothing posted: ${outcome.reason}\n`);
+      process.stdout.write(`nothing posted: ${visible(outcome.reason)}\n`);
       return 0;
     case "posted":
       output({ merge: String(outcome.autoMerge.eligible), pr: String(outcome.pr) });

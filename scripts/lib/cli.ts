@@ -1,6 +1,7 @@
 // Shared by the command-line entry points: errors at the boundary and diagnostic printing.
 
 import { formatDiagnostic, formatSummary, type Diagnostic } from "./diagnostics.ts";
+import { visible, visibleLines } from "./terminal.ts";
 
 /** A failure of the user's input or invocation: printed without a stack, exit code 1 (or 2 for usage). */
 export class ExitError extends Error {
@@ -19,10 +20,11 @@ export function runCli(main: () => Promise<number | void>): void {
     },
     (e: unknown) => {
       if (e instanceof ExitError) {
-        process.stderr.write(`error: ${e.message}\n`);
+        // Messages quote paths, URLs and upstream text: one line, control characters visible.
+        process.stderr.write(`error: ${visible(e.message)}\n`);
         process.exitCode = e.exitCode;
       } else {
-        process.stderr.write(`internal error (this is a bug in the registry scripts, please open an issue):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.stderr.write(`internal error (this is a bug in the registry scripts, please open an issue):\n${visibleLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
         process.exitCode = 3;
       }
     },
