@@ -22,6 +22,7 @@ function tree(): string {
     ...versionFile("io.github.d/taker", "2.0.0", remote("https://three.example.com/mcp")),
     // Names and versions that differ only in case.
     ...versionFile("io.github.A/srv", "3.0.0"),
+    ...versionFile("io.github.a/Srv", "4.0.0"),
     ...versionFile("io.github.e/xx", "1.0.0-beta"),
     ...versionFile("io.github.e/xx", "1.0.0-Beta"),
     // Local problems.
@@ -55,7 +56,7 @@ describe("validate FILE... (cost follows the change)", () => {
     const root = path.join(dir, "servers");
     const full = checkTree(root, dir).diagnostics;
     const codes = new Set(full.map((d) => d.code));
-    for (const c of ["tree/remote-url-duplicate", "tree/name-case-conflict", "layout/version-case-conflict", "layout/unexpected-file", "file/executable", "json/duplicate-key", "layout/missing-server-json", "file/too-large", "schema/type"]) expect(codes).toContain(c);
+    for (const c of ["tree/remote-url-duplicate", "tree/namespace-case-conflict", "tree/name-case-conflict", "layout/version-case-conflict", "layout/unexpected-file", "file/executable", "json/duplicate-key", "layout/missing-server-json", "file/too-large", "schema/type"]) expect(codes).toContain(c);
     const singles = allPaths(root).map((p) => [p]);
     const combos = [["io.github.a/srv/1.0.0/server.json", "io.github.c"], ["io.github.e/xx/1.0.0-Beta", "io.github.d/taker/2.0.0/server.json"], ["io.github.nope/x/1.0.0/server.json"]];
     for (const rels of [...singles, ...combos]) {
@@ -69,7 +70,7 @@ describe("validate FILE... (cost follows the change)", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
     const esc = checkFiles(root, "servers", ["io.github.c/new/1.0.0/server.json"], new Set(["servers/io.github.c/new/1.0.0/server.json"]));
-    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc"]]);
+    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)"]]);
     const taker = checkFiles(root, "servers", ["io.github.d/taker/2.0.0/server.json"], new Set(["servers/io.github.d/taker/2.0.0/server.json"]));
     expect(taker.diagnostics).toEqual([]);
   });

@@ -3,9 +3,9 @@
 // `npm run validate -- FILE...` reports what a whole-tree validation reports for those files (and folders),
 // exactly, without loading the whole tree. Every rule is local to a version folder except three, and each
 // needs only a small, exactly chosen part of the tree:
-//   - version folders that differ only in case (layout/version-case-conflict) and server names that differ
-//     only in case (tree/name-case-conflict): the case variants of the named servers' folders, found with
-//     a few folder listings;
+//   - version folders that differ only in case (layout/version-case-conflict), namespaces and server names
+//     that differ only in case (tree/namespace-case-conflict, tree/name-case-conflict): the case variants of
+//     the named servers' folders and of their namespace folders, found with a few folder listings;
 //   - a remote URL used by another live server (tree/remote-url-duplicate): every server.json whose bytes
 //     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
 //     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
@@ -19,6 +19,7 @@ import path from "node:path";
 import type { Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
 import type { ServerJson } from "./model.ts";
+import { caseFoldKey } from "./rules.ts";
 import { validateLoaded } from "./validate.ts";
 
 /** The filter of `npm run validate -- FILE...`: a diagnostic belongs to a named file or to a named folder. */
@@ -101,13 +102,27 @@ const listNames = (abs: string): string[] => {
   }
 };
 
-/** Server folders whose `<namespace>/<server>` equals one of `keys` when lower-cased. */
+/**
+ * Folders that can clash with the named servers `keys` (exact `<namespace>/<server>` spellings) under the
+ * tree rules' case fold (rules.ts caseFoldKey): a namespace folder spelled otherwise but equal after folding
+ * clashes as a whole, and in a named namespace, the case variants of the named servers.
+ */
 function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
-  const namespaces = new Set([...keys].map((k) => k.split("/")[0]!));
+  const namespaces = new Map<string, Set<string>>(); // folded namespace → named spellings
+  for (const k of keys) {
+    const ns = k.split("/")[0]!;
+    namespaces.set(caseFoldKey(ns), (namespaces.get(caseFoldKey(ns)) ?? new Set()).add(ns));
+  }
+  const folded = new Set([...keys].map(caseFoldKey));
   const out: string[] = [];
   for (const ns of listNames(root)) {
-    if (!namespaces.has(ns.toLowerCase())) continue;
-    for (const s of listNames(path.join(root, ns))) if (keys.has(`${ns}/${s}`.toLowerCase())) out.push(`${ns}/${s}`);
+    const named = namespaces.get(caseFoldKey(ns));
+    if (!named) continue;
+    if (!named.has(ns)) {
+      out.push(ns);
+      continue;
+    }
+    for (const s of listNames(path.join(root, ns))) if (folded.has(caseFoldKey(`${ns}/${s}`))) out.push(`${ns}/${s}`);
   }
   return out;
 }
@@ -168,8 +183,8 @@ export function checkFiles(root: string, displayRoot: string, relPaths: readonly
   const serverKeys = new Set<string>();
   for (const r of base) {
     const parts = r.split("/");
-    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`.toLowerCase());
-    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`.toLowerCase());
+    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`);
+    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`);
   }
   for (const variant of caseVariants(root, serverKeys)) base.add(variant);
 

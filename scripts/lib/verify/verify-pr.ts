@@ -5,7 +5,7 @@
 // Security: this code runs from the base checkout; the head is only data, read with `git cat-file`.
 // Verify against the outside services and the base history, never against claims in the PR.
 
-import { loadTree, type LoadedVersion } from "../load.ts";
+import { loadTree } from "../load.ts";
 import type { Package, ServerJson } from "../model.ts";
 import { validateLoaded } from "../validate.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
@@ -15,7 +15,6 @@ import type { Endpoints } from "./endpoints.ts";
 import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
 import type { HttpClient } from "./http.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
-import { verifyRemotes } from "./remote.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
 export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
@@ -91,8 +90,8 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     if (!byFile.get(file)?.some((d) => d.severity === "error")) checks.push(check("schema", file, "pass", "schema/ok", `${file} is valid (JSON Schema, official rules, path agreement)`));
   }
 
-  // 3. Ownership and back-references.
-  const remoteOwners = remoteOwnersOf(loaded.versions);
+  // 3. Ownership and back-references. (Remote URL rules and remote URL ownership are offline tree rules:
+  // validateLoaded above reports them.)
   for (const p of plan.publications) {
     const v = versionsByDir.get(p.dir);
     const file = `${p.dir}/server.json`;
@@ -111,7 +110,6 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     for (const [i, pkg] of packages.entries()) {
       checks.push(await backReference({ file, serverName, pkg, pointer: `/packages/${i}` }, options, deps));
     }
-    if (Array.isArray(doc.remotes)) checks.push(...verifyRemotes({ file, serverName, remotes: doc.remotes, remoteOwners }));
   }
   for (const s of plan.statusChanges) {
     const statusPath = `${s.dir}/${STATUS_FILE}`;
@@ -129,22 +127,6 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
 
   const verdict = verdictOf(checks, plan.needsReview);
   return { ok: verdict === "pass", verdict, base, head, author: options.author, checks };
-}
-
-function remoteOwnersOf(versions: readonly LoadedVersion[]): Map<string, string[]> {
-  const owners = new Map<string, string[]>();
-  for (const v of versions) {
-    if (v.status.status === "deleted") continue;
-    const remotes = (v.doc as Partial<ServerJson> | undefined)?.remotes;
-    if (!Array.isArray(remotes)) continue;
-    for (const r of remotes) {
-      if (typeof r?.url !== "string") continue;
-      const list = owners.get(r.url) ?? [];
-      if (!list.includes(v.name)) list.push(v.name);
-      owners.set(r.url, list);
-    }
-  }
-  return owners;
 }
 
 async function ownership(claim: OwnershipClaim, options: VerifyOptions, deps: VerifyDeps): Promise<CheckResult> {
