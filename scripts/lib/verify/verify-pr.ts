@@ -15,6 +15,7 @@ import type { Endpoints } from "./endpoints.ts";
 import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
 import type { HttpClient } from "./http.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
+import { packagePrecondition } from "./preconditions.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
 export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
@@ -141,10 +142,10 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
   const pkg = input.pkg as Partial<Package>;
   const type = typeof pkg.registryType === "string" ? pkg.registryType : "";
   const kind = PACKAGE_KINDS[type];
-  if (!kind) {
-    return check("schema", input.file, "fail", "package/unsupported-type", `unsupported registry type: ${type}`, {}, { pointer: `${input.pointer}/registryType` });
+  // Whether the package can be looked up is the core's offline verdict (reported above as schema checks).
+  if (!kind || packagePrecondition(input.pkg) !== undefined) {
+    return check(kind ?? "schema", input.file, "skip", `${kind ?? "package"}/not-checked`, `back-reference of the package at ${input.pointer} not checked: the offline rules refuse the package (see its schema check)`, {}, { pointer: input.pointer });
   }
-  if (typeof pkg.identifier !== "string") return check(kind, input.file, "fail", `${kind}/precondition`, `package identifier is required`, {}, { pointer: input.pointer });
   if (options.offline || !deps.online) return check(kind, input.file, "skip", `${kind}/skipped`, `${type} back-reference of '${pkg.identifier}' not checked (--offline)`, {}, { pointer: input.pointer });
   return checkBackReference(kind, input, deps.online);
 }
