@@ -473,11 +473,19 @@ interface RegistryTypeInfo {
   readonly versionForbiddenMessage?: string;
 }
 
+/** The exact registryBaseUrl strings the official registry accepts (UPSTREAM §1.5, §4.6); also the verifier's default endpoints. */
+export const OFFICIAL_BASE_URLS = {
+  npm: "https://registry.npmjs.org",
+  pypi: "https://pypi.org",
+  nuget: "https://api.nuget.org/v3/index.json",
+  cargo: "https://crates.io",
+} as const;
+
 const REGISTRY_TYPES: Readonly<Record<string, RegistryTypeInfo>> = {
-  npm: { display: "NPM", baseUrl: "https://registry.npmjs.org", version: "required", fileSha256: "forbidden" },
-  pypi: { display: "PyPI", baseUrl: "https://pypi.org", version: "required", fileSha256: "forbidden" },
-  nuget: { display: "NuGet", baseUrl: "https://api.nuget.org/v3/index.json", version: "required", fileSha256: "forbidden" },
-  cargo: { display: "Cargo", baseUrl: "https://crates.io", version: "required", fileSha256: "forbidden" },
+  npm: { display: "NPM", baseUrl: OFFICIAL_BASE_URLS.npm, version: "required", fileSha256: "forbidden" },
+  pypi: { display: "PyPI", baseUrl: OFFICIAL_BASE_URLS.pypi, version: "required", fileSha256: "forbidden" },
+  nuget: { display: "NuGet", baseUrl: OFFICIAL_BASE_URLS.nuget, version: "required", fileSha256: "forbidden" },
+  cargo: { display: "Cargo", baseUrl: OFFICIAL_BASE_URLS.cargo, version: "required", fileSha256: "forbidden" },
   oci: {
     display: "OCI",
     baseUrl: null,
