@@ -170,3 +170,18 @@ function importOutcome(c: Case): { kind: string; reason?: string; rejected?: str
 function makeFiles(files: Record<string, object>): Record<string, string> {
   return Object.fromEntries(Object.entries(files).map(([p, d]) => [p, JSON.stringify(d, null, 2) + "\n"]));
 }
+
+it("an env var named __proto__ is an ordinary name: validated, built and served, not dropped", async () => {
+  const c = CORPUS.find((x) => x.name === "env-proto")!;
+  const dir = makeTree({ [fileOf(c)]: textOf(c) }, fs.mkdtempSync(path.join(os.tmpdir(), "one-rule-set-proto-")));
+  try {
+    const files = new Map<string, string>();
+    const built = await buildRegistryInto({ serversDir: "servers", cwd: dir, sourceDateEpoch: "0" }, { put: (p, body) => files.set(p, Buffer.from(body).toString("utf8")) });
+    expect(built.kind).toBe("built");
+    const served = [...files].find(([p]) => p.endsWith(".json") && p.includes("/versions/1.0.0"));
+    const doc = JSON.parse(served?.[1] ?? "{}") as { server?: { packages?: { environmentVariables?: { name: string }[] }[] } };
+    expect(doc.server?.packages?.[0]?.environmentVariables?.map((e) => e.name)).toEqual(["__proto__", "API_KEY"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
