@@ -216,6 +216,15 @@ describe("rules across the tree", () => {
   ])("treats version folders that differ by %s as one", (_what, a, b) => {
     expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", a), ...versionFile("io.github.user/alpha", b) })))).toContain("layout/version-case-conflict");
   });
+  it("reports every version folder of a case clash, naming the other", () => {
+    const ds = validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-RC1"), ...versionFile("io.github.user/alpha", "1.0.0-rc1") }));
+    expect(ds.map((d) => [d.code, d.file])).toEqual([
+      ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-RC1"],
+      ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-rc1"],
+    ]);
+    expect(ds[0]!.message).toContain("servers/io.github.user/alpha/1.0.0-rc1");
+    expect(ds[1]!.message).toContain("servers/io.github.user/alpha/1.0.0-RC1");
+  });
   it("keeps dotted İ apart from i (full case folding maps İ to i + U+0307)", () => {
     expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-\u0130"), ...versionFile("io.github.user/alpha", "1.0.0-i") })))).toEqual([]);
   });
