@@ -32,10 +32,10 @@ import { parseJsonBytes } from "./json-source.ts";
 import { visible } from "./terminal.ts";
 import { describeOutcome, type HttpClient } from "./verify/http.ts";
 import { fsTreeReader, IMPORT_FILE, loadTree, SERVER_FILE, STATUS_FILE, type LoadedVersion, type TreeItem, type TreeReader } from "./load.ts";
-import { OFFICIAL_META_KEY, type ServerJson, type Status } from "./model.ts";
+import { OFFICIAL_META_KEY, type Status } from "./model.ts";
 import { formatImportYaml, type ImportInfo } from "./provenance.ts";
 import { upgradeServerJson, type UpstreamFacts } from "./upgrade.ts";
-import { validateLoaded } from "./validate.ts";
+import { TreeIndex, validateLoaded } from "./validate.ts";
 
 /** One document to import, with what the source said about it outside the document. */
 export interface ImportEntry {
@@ -375,29 +375,20 @@ function memoryReader(files: VersionFiles): TreeReader {
   return { displayRoot: "servers", items: () => items, read: (p) => Buffer.from(bodies.get(p) ?? "") };
 }
 
-const remoteUrlsOf = (doc: unknown): string[] =>
-  Array.isArray((doc as Partial<ServerJson> | undefined)?.remotes) ? (doc as ServerJson).remotes!.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "") : [];
-
 /** Applies entries to a servers store, keeping the tree-wide indexes (name case, remote URL owners). */
 export class Importer {
   readonly counts: ImportCounts = { written: 0, updated: 0, unchanged: 0, skipped: 0, rejected: 0 };
   readonly rejected: Rejected[] = [];
   private readonly store: ServersStore;
   private readonly opts: ImportOptions;
-  private readonly names = new Map<string, string>(); // lower-case name → name
-  private readonly remoteOwners = new Map<string, string>(); // remote URL of a live version → server name
+  /** The core's tree rules (validate.ts), fed the tree and then every written entry. */
+  private readonly tree = new TreeIndex();
   private readonly seen = new Set<string>();
 
   constructor(store: ServersStore, opts: ImportOptions) {
     this.store = store;
     this.opts = opts;
-    for (const v of loadTree(store.reader).versions) this.index(v.name, v.doc, v.status.status);
-  }
-
-  private index(name: string, doc: unknown, status: Status): void {
-    this.names.set(name.toLowerCase(), name);
-    if (status === "deleted") return;
-    for (const url of remoteUrlsOf(doc)) if (!this.remoteOwners.has(url)) this.remoteOwners.set(url, name);
+    for (const v of loadTree(store.reader).versions) this.tree.add(v);
   }
 
   private reject(r: Rejected): void {
@@ -425,21 +416,14 @@ export class Importer {
     const who = { origin: entry.origin, name: files.name, version: files.version };
     if (this.seen.has(key)) return this.reject({ ...who, code: "import/duplicate", reason: "the source lists this name and version twice; the first one was kept" });
     this.seen.add(key);
-    const known = this.names.get(files.name.toLowerCase());
-    if (known !== undefined && known !== files.name) {
-      return this.reject({ ...who, code: "tree/name-case-conflict", reason: `the name differs only in letter case from the existing server ${known}` });
-    }
+    const conflict = this.tree.conflictsOf(loaded)[0];
+    if (conflict?.code === "tree/namespace-case-conflict" || conflict?.code === "tree/name-case-conflict") return this.reject({ ...who, code: conflict.code, reason: conflict.message });
     const dir = key;
     const current = this.store.read(`${dir}/${SERVER_FILE}`);
     if (current !== undefined) return this.update(entry, files, current);
-    if (loaded.status.status !== "deleted") {
-      for (const url of remoteUrlsOf(loaded.doc)) {
-        const owner = this.remoteOwners.get(url);
-        if (owner !== undefined && owner !== files.name) return this.reject({ ...who, code: "tree/remote-url-duplicate", reason: `remote URL ${url} is already used by server ${owner}` });
-      }
-    }
+    if (conflict) return this.reject({ ...who, code: conflict.code, reason: conflict.message });
     this.store.stageVersion(files);
-    this.index(files.name, loaded.doc, loaded.status.status);
+    this.tree.add(loaded);
     this.counts.written++;
   }
 

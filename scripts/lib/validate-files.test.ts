@@ -25,6 +25,7 @@ function tree(): string {
     ...versionFile("io.github.d/taker", "2.0.0", remote("https://three.example.com/mcp")),
     // Names and versions that differ only in case.
     ...versionFile("io.github.A/srv", "3.0.0"),
+    ...versionFile("io.github.a/Srv", "4.0.0"),
     ...versionFile("io.github.e/xx", "1.0.0-beta"),
     ...versionFile("io.github.e/xx", "1.0.0-Beta"),
     // Namespaces that differ only in case (one folder on a case-insensitive checkout).
@@ -66,6 +67,7 @@ describe("validate FILE... (cost follows the change)", () => {
     const codes = new Set(full.map((d) => d.code));
     for (const c of [
       "tree/remote-url-duplicate",
+      "tree/namespace-case-conflict",
       "tree/name-case-conflict",
       "layout/version-case-conflict",
       "layout/bad-version-folder",
@@ -117,7 +119,7 @@ describe("validate FILE... (cost follows the change)", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
     const esc = checkFiles(root, "servers", ["io.github.c/new/1.0.0/server.json"], new Set(["servers/io.github.c/new/1.0.0/server.json"]));
-    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc"]]);
+    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)"]]);
     const taker = checkFiles(root, "servers", ["io.github.d/taker/2.0.0/server.json"], new Set(["servers/io.github.d/taker/2.0.0/server.json"]));
     expect(taker.diagnostics).toEqual([]);
   });

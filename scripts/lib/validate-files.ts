@@ -3,9 +3,9 @@
 // `npm run validate -- FILE...` reports what a whole-tree validation reports for those files (and folders),
 // exactly, without loading the whole tree. Every rule is local to a version folder except three, and each
 // needs only a small, exactly chosen part of the tree:
-//   - version folders that differ only in case (layout/version-case-conflict) and server names that differ
-//     only in case (tree/name-case-conflict): the case variants of the named servers' folders, found with
-//     a few folder listings;
+//   - version folders that differ only in case (layout/version-case-conflict), namespaces and server names
+//     that differ only in case (tree/namespace-case-conflict, tree/name-case-conflict): the case variants of
+//     the named servers' folders and of their namespace folders, found with a few folder listings;
 //   - a remote URL used by another live server (tree/remote-url-duplicate): every server.json whose bytes
 //     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
 //     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
@@ -25,6 +25,7 @@ import { attributeFindings, decidingFolder, isFindingOf } from "./blame.ts";
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
 import type { ServerJson } from "./model.ts";
+import { caseFoldKey } from "./rules.ts";
 import { validateLoaded } from "./validate.ts";
 
 /**
@@ -111,23 +112,27 @@ const listNames = (abs: string): string[] => {
   }
 };
 
-/** Equal for names that any case rule may take for one (a superset of Unicode simple and full case folding). */
-export const foldKey = (s: string): string => s.normalize("NFKC").toUpperCase().toLowerCase();
-
 /**
- * Server folders whose `<namespace>/<server>` folds to one of `keys`, and every server folder of a namespace
- * folder that folds like a named namespace but is spelled differently (`io.github.HP` beside `io.github.hp`).
+ * Folders that can clash with the named servers `keys` (exact `<namespace>/<server>` spellings) under the
+ * tree rules' case fold (rules.ts caseFoldKey): a namespace folder spelled otherwise but equal after folding
+ * clashes as a whole, and in a named namespace, the case variants of the named servers.
  */
-function caseVariants(root: string, keys: ReadonlySet<string>, namedNamespaces: ReadonlySet<string>): string[] {
-  const namespaces = new Map<string, Set<string>>();
-  for (const k of keys) namespaces.set(k.split("/")[0]!, new Set());
-  for (const ns of namedNamespaces) namespaces.get(foldKey(ns))?.add(ns);
+function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
+  const namespaces = new Map<string, Set<string>>(); // folded namespace → named spellings
+  for (const k of keys) {
+    const ns = k.split("/")[0]!;
+    namespaces.set(caseFoldKey(ns), (namespaces.get(caseFoldKey(ns)) ?? new Set()).add(ns));
+  }
+  const folded = new Set([...keys].map(caseFoldKey));
   const out: string[] = [];
   for (const ns of listNames(root)) {
-    const spellings = namespaces.get(foldKey(ns));
-    if (!spellings) continue;
-    const otherSpelling = !spellings.has(ns);
-    for (const s of listNames(path.join(root, ns))) if (otherSpelling || keys.has(foldKey(`${ns}/${s}`))) out.push(`${ns}/${s}`);
+    const named = namespaces.get(caseFoldKey(ns));
+    if (!named) continue;
+    if (!named.has(ns)) {
+      out.push(ns);
+      continue;
+    }
+    for (const s of listNames(path.join(root, ns))) if (folded.has(caseFoldKey(`${ns}/${s}`))) out.push(`${ns}/${s}`);
   }
   return out;
 }
@@ -191,14 +196,12 @@ export function checkFiles(root: string, displayRoot: string, relPaths: readonly
   const base = new Set(present.map(decidingFolder));
   // Case variants of every server a named path reaches (a named namespace folder reaches all of its servers).
   const serverKeys = new Set<string>();
-  const namedNamespaces = new Set<string>();
   for (const r of base) {
     const parts = r.split("/");
-    namedNamespaces.add(parts[0]!);
-    if (parts.length >= 2) serverKeys.add(foldKey(`${parts[0]}/${parts[1]}`));
-    else for (const s of listNames(path.join(root, r))) serverKeys.add(foldKey(`${r}/${s}`));
+    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`);
+    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`);
   }
-  for (const variant of caseVariants(root, serverKeys, namedNamespaces)) base.add(variant);
+  for (const variant of caseVariants(root, serverKeys)) base.add(variant);
 
   // Remote URLs of the named documents decide which other documents matter.
   const first = loadTree(subsetTreeReader(root, displayRoot, base));

@@ -5,7 +5,7 @@
 // Security: this code runs from the base checkout; the head is only data, read with `git cat-file`.
 // Verify against the outside services and the base history, never against claims in the PR.
 
-import { loadTree, type LoadedVersion } from "../load.ts";
+import { loadTree } from "../load.ts";
 import type { Package, ServerJson } from "../model.ts";
 import { attributeFindings, validateReader, type Attribution } from "../blame.ts";
 import type { Diagnostic } from "../diagnostics.ts";
@@ -20,7 +20,7 @@ import { parse as parseYaml } from "yaml";
 import { visible } from "../terminal.ts";
 import { isMaintainer, maintainersChange, MAINTAINERS_FILE, parseMaintainers, type Maintainers } from "./maintainers.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
-import { verifyRemotes } from "./remote.ts";
+import { packagePrecondition } from "./preconditions.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
 export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
@@ -119,8 +119,8 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   checks.push(...validationResults(attribution, plan.publications));
   const versionsByDir = new Map(loaded.versions.map((v) => [v.dir, v]));
 
-  // 3. Ownership and back-references.
-  const remoteOwners = remoteOwnersOf(loaded.versions);
+  // 3. Ownership and back-references. (Remote URL rules and remote URL ownership are offline tree rules:
+  // validateLoaded above reports them.)
   for (const p of plan.publications) {
     const v = versionsByDir.get(p.dir);
     const file = `${p.dir}/server.json`;
@@ -145,7 +145,6 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     for (const [i, pkg] of packages.entries()) {
       checks.push(await backReference({ file, serverName, pkg, pointer: `/packages/${i}` }, options, deps));
     }
-    if (Array.isArray(doc.remotes)) checks.push(...verifyRemotes({ file, serverName, remotes: doc.remotes, remoteOwners }));
   }
   for (const s of plan.statusChanges) {
     const statusPath = `${s.dir}/${STATUS_FILE}`;
@@ -206,22 +205,6 @@ export function validationResults(attribution: Attribution, publications: readon
   return out;
 }
 
-function remoteOwnersOf(versions: readonly LoadedVersion[]): Map<string, string[]> {
-  const owners = new Map<string, string[]>();
-  for (const v of versions) {
-    if (v.status.status === "deleted") continue;
-    const remotes = (v.doc as Partial<ServerJson> | undefined)?.remotes;
-    if (!Array.isArray(remotes)) continue;
-    for (const r of remotes) {
-      if (typeof r?.url !== "string") continue;
-      const list = owners.get(r.url) ?? [];
-      if (!list.includes(v.name)) list.push(v.name);
-      owners.set(r.url, list);
-    }
-  }
-  return owners;
-}
-
 async function ownership(claim: OwnershipClaim, options: VerifyOptions, deps: VerifyDeps): Promise<CheckResult> {
   if (options.offline || !deps.online) {
     const blocked = checkBlocklist(claim, deps.blocklist);
@@ -234,10 +217,10 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
   const pkg = input.pkg as Partial<Package>;
   const type = typeof pkg.registryType === "string" ? pkg.registryType : "";
   const kind = PACKAGE_KINDS[type];
-  if (!kind) {
-    return check("schema", input.file, "fail", "package/unsupported-type", `unsupported registry type: ${type}`, {}, { pointer: `${input.pointer}/registryType` });
+  // Whether the package can be looked up is the core's offline verdict (reported above as schema checks).
+  if (!kind || packagePrecondition(input.pkg) !== undefined) {
+    return check(kind ?? "schema", input.file, "skip", `${kind ?? "package"}/not-checked`, `back-reference of the package at ${input.pointer} not checked: the offline rules refuse the package (see its schema check)`, {}, { pointer: input.pointer });
   }
-  if (typeof pkg.identifier !== "string") return check(kind, input.file, "fail", `${kind}/precondition`, `package identifier is required`, {}, { pointer: input.pointer });
   if (options.offline || !deps.online) return check(kind, input.file, "skip", `${kind}/skipped`, `${type} back-reference of '${pkg.identifier}' not checked (--offline)`, {}, { pointer: input.pointer });
   return checkBackReference(kind, input, deps.online);
 }
