@@ -6,6 +6,7 @@ import path from "node:path";
 import { REGISTRY_NAMESPACE } from "./lib/model.ts";
 import type { BuildInputs, OutputStage } from "./lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "./lib/reverify.ts";
+import { escapeJsonText } from "./lib/safe-json.ts";
 import { syncFilesFor } from "./lib/sync-files.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
@@ -20,7 +21,8 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
     pins: stage.pins,
     build(model, pinned, history) {
       const out = stage.build(model, pinned, history);
-      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, fs.readFileSync(file));
+      // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
+      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
       return out;
     },
   };

@@ -18,6 +18,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import type { RegistryModel } from "./model.ts";
+import { stringifyJson } from "./safe-json.ts";
 import {
   JSON_TYPE,
   createQueryIndex,
@@ -126,9 +127,9 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
   const hasFile = (urlPath: string) => tree.has(urlPath.slice(1));
   const info = input.model.info;
   const statusBodies: Record<string, Buffer> = {
-    health: Buffer.from(JSON.stringify({ status: "ok" })),
-    ping: Buffer.from(JSON.stringify({ pong: true })),
-    version: Buffer.from(JSON.stringify({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt })),
+    health: Buffer.from(stringifyJson({ status: "ok" })),
+    ping: Buffer.from(stringifyJson({ pong: true })),
+    version: Buffer.from(stringifyJson({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt })),
   };
 
   const send = (req: http.IncomingMessage, res: http.ServerResponse, r: ApiResponse) => {
