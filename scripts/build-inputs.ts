@@ -3,16 +3,30 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { ExitError } from "./lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "./lib/model.ts";
 import type { BuildInputs, OutputStage } from "./lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "./lib/reverify.ts";
 import { escapeJsonText } from "./lib/safe-json.ts";
 import { syncFilesFor } from "./lib/sync-files.ts";
+import { visible } from "./lib/terminal.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
+  requireServersFolder(serversDir, cwd);
   const extra = await loadSiteBuilder();
   const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
   return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+}
+
+/**
+ * A missing servers folder is a mistake (a typo in --servers, the wrong working directory), not an empty
+ * registry: building 0 versions from it would publish an empty API over the real one.
+ */
+function requireServersFolder(serversDir: string, cwd: string): void {
+  const stat = fs.statSync(path.resolve(cwd, serversDir), { throwIfNoEntry: false });
+  const shown = visible(serversDir);
+  if (stat === undefined) throw new ExitError(`--servers ${shown}: no such folder. Run from a registry checkout, or pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
+  if (!stat.isDirectory()) throw new ExitError(`--servers ${shown}: not a folder. Pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
 }
 
 /** The nightly re-verification's committed report, published beside the other extension files when present. */

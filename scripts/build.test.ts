@@ -7,6 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { HOSTILE_MARKUP, HOSTILE_SERVER, HOSTILE_VERSION, writeHostileTree } from "./test/hostile-tree.ts";
 import { createTempRepo } from "./test/temp-git.ts";
+import { makeTree } from "./test/temp-tree.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const TSX = path.join(REPO, "node_modules/.bin/tsx");
@@ -87,4 +88,26 @@ describe("npm run build of a hostile tree", () => {
       repo.remove();
     }
   }, 60_000);
+});
+
+describe("npm run build --servers", () => {
+  it.each([
+    ["a missing folder", "nope", /^error: --servers nope: no such folder\./],
+    ["a file", "file.txt", /^error: --servers file\.txt: not a folder\./],
+  ])("refuses %s: exit 1, one line, nothing written", (_, servers, message) => {
+    const dir = makeTree({ "file.txt": "x" });
+    const r = build(["--servers", servers], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(fs.existsSync(path.join(dir, "dist"))).toBe(false);
+  });
+
+  it("builds an existing but empty servers folder (a new registry): 0 versions, exit 0", () => {
+    const dir = makeTree({});
+    fs.mkdirSync(path.join(dir, "servers"));
+    const r = build([], dir, { SOURCE_DATE_EPOCH: "1700000000" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^built 0 versions/);
+  });
 });
