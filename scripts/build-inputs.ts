@@ -3,6 +3,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ExitError } from "./lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "./lib/model.ts";
 import type { BuildInputs, OutputStage } from "./lib/pipeline.ts";
@@ -10,12 +11,35 @@ import { HEALTH_REPORT_PATH } from "./lib/reverify.ts";
 import { escapeJsonText } from "./lib/safe-json.ts";
 import { syncFilesFor } from "./lib/sync-files.ts";
 import { visible } from "./lib/terminal.ts";
+import type { GuardedPath } from "./lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
   const extra = await loadSiteBuilder();
   const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
   return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+}
+
+/**
+ * What `--out` may never replace: the servers folder (nor a folder inside it), the repository it lives in, the
+ * repository the working directory is in, and this code's own checkout; nor any parent of these.
+ */
+export function outputGuards(serversDir: string, cwd = process.cwd()): GuardedPath[] {
+  const servers = path.resolve(cwd, serversDir);
+  const guards: GuardedPath[] = [{ path: servers, what: "the servers folder", andInside: true }];
+  for (const from of [servers, cwd, fileURLToPath(new URL("..", import.meta.url))]) {
+    const root = repositoryRoot(from);
+    if (root !== undefined && !guards.some((g) => g.path === root)) guards.push({ path: root, what: "a repository root" });
+  }
+  return guards;
+}
+
+/** The nearest folder at or above `from` that holds `.git` (a folder, or a file in a worktree). */
+function repositoryRoot(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 /**
