@@ -158,7 +158,7 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     expect(fs.readlinkSync(path.join(dir, "pics"))).toBe("photos");
   });
 
-  it("builds into an empty folder, then replaces its own previous build, keeping one build folder", () => {
+  it("builds into an empty folder, then replaces its own previous build, keeping the live tree and the one before", () => {
     const dir = checkout();
     fs.mkdirSync(path.join(dir, "out"));
     expect(build(["--out", "out"], dir).code).toBe(0);
@@ -169,7 +169,11 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     const second = fs.readlinkSync(path.join(dir, "out"));
     expect(second).not.toBe(first);
     expect(fs.existsSync(path.join(dir, "out/v0.1/servers/io.github.user/alpha/versions/1.1.0.json"))).toBe(true);
-    expect(fs.readdirSync(path.join(dir, ".out-builds"))).toEqual([path.basename(path.dirname(second))]);
+    const id = (link: string) => path.basename(path.dirname(link));
+    expect(fs.readdirSync(path.join(dir, ".out-builds")).sort()).toEqual([id(first), id(second)].sort());
+    expect(build(["--out", "out"], dir).code).toBe(0);
+    const third = fs.readlinkSync(path.join(dir, "out"));
+    expect(fs.readdirSync(path.join(dir, ".out-builds")).sort()).toEqual([id(second), id(third)].sort());
     expect(fs.readdirSync(dir).filter((n) => n.startsWith(".out-link-"))).toEqual([]);
   });
 
@@ -178,7 +182,10 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     makeTree({ "dist/index.html": "<!doctype html>", "dist/v0.1/x/io.github.mcp-static-registry/meta.json": "{}", "dist/v0/servers.html": "{}" }, dir);
     expect(build([], dir).code).toBe(0);
     expect(fs.lstatSync(path.join(dir, "dist")).isSymbolicLink()).toBe(true);
-    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toHaveLength(1);
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toHaveLength(2); // the live tree, and the old one until the next build
+    expect(build([], dir).code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(dir, ".dist-builds")).filter((n) => n.endsWith("-legacy"))).toEqual([]);
   });
 
   it("cleans build folders of dead processes on the next run; keeps live, foreign-host and unstamped ones", () => {
@@ -206,7 +213,7 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     expect(r.stderr).toMatch(/removed 1 folder\(s\) left by killed or failed builds/);
     expect(r.stderr).toMatch(new RegExp(`\\.dist-new-${dead} beside dist/ was left by a build from before build stamps`));
     const now = path.basename(path.dirname(fs.readlinkSync(path.join(dir, "dist"))));
-    expect(fs.readdirSync(builds).sort()).toEqual([`${dead}-c`, `${process.pid}-b`, "mine", now].sort());
+    expect(fs.readdirSync(builds).sort()).toEqual([`${dead}-c`, `${process.pid}-b`, "mine", now, live].sort());
     expect(now).not.toBe(live);
     expect(fs.existsSync(path.join(dir, `.dist-link-${dead}`))).toBe(false);
     expect(fs.existsSync(path.join(dir, `.dist-new-${dead}`))).toBe(true);
@@ -236,7 +243,8 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     const r = build([], dir);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/removed 1 folder\(s\) left by killed or failed builds/);
-    expect(fs.readdirSync(builds)).toEqual([path.basename(path.dirname(fs.readlinkSync(path.join(dir, "dist"))))]);
+    const id = (link: string) => path.basename(path.dirname(link));
+    expect(fs.readdirSync(builds).sort()).toEqual([id(before), id(fs.readlinkSync(path.join(dir, "dist")))].sort());
     expect(fs.readdirSync(dir).filter((n) => n.startsWith(".dist-") && n !== ".dist-builds")).toEqual([]);
   }, 120_000);
 });

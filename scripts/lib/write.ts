@@ -4,14 +4,16 @@
 //
 // Layout, for `--out <parent>/dist`:
 //   <parent>/dist -> .dist-builds/<pid>-<time>/tree     a relative symlink: the live tree
-//   <parent>/.dist-builds/<pid>-<time>/build-stamp.json  {"format","pid","host","startedAt"}: marks a build folder
+//   <parent>/.dist-builds/<pid>-<time>/build-stamp.json  {"format","pid","host","startedAt","completedAt"?}: marks a build folder
 //   <parent>/.dist-builds/<pid>-<time>/tree/…            the files
 // The swap is one rename(2) of a new symlink over the old one: atomic, so a reader of dist/ (nginx, a static
 // host's sync) sees the old tree or the new one, never none. (Linux's renameat2(RENAME_EXCHANGE) would swap
 // two real folders, but Node cannot call it without native code; two renames leave a moment with no dist/.)
-// The previous build folder is deleted after the swap. The stamp lives beside the tree, not in it, so it is
-// not published. Build folders whose stamp names a process that no longer runs on this host (a killed build)
-// are deleted on the next run; nothing without a stamp is ever deleted.
+// The tree it replaced is kept until the next build (a reader that resolved dist/ just before the swap may
+// still be opening files in it); older completed builds are deleted after the swap. The stamp lives beside
+// the tree, not in it, so it is not published. Incomplete build folders whose stamp names a process that no
+// longer runs on this host (killed or failed builds) are deleted on the next run; nothing without a stamp is
+// ever deleted.
 
 import fs from "node:fs";
 import os from "node:os";
@@ -65,6 +67,8 @@ interface Stamp {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: string;
+  /** Set when the tree was complete and swapped in. */
+  readonly completedAt?: string;
 }
 
 const buildsDirOf = (abs: string) => path.join(path.dirname(abs), `.${path.basename(abs)}-builds`);
@@ -82,6 +86,7 @@ function readStamp(buildDir: string): Stamp | undefined {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(buildDir, BUILD_STAMP), "utf8")) as Partial<Stamp>;
     if (s.format !== STAMP_FORMAT || !Number.isSafeInteger(s.pid) || typeof s.host !== "string" || typeof s.startedAt !== "string") return undefined;
+    if (s.completedAt !== undefined && typeof s.completedAt !== "string") return undefined;
     return s as Stamp;
   } catch {
     return undefined;
@@ -153,9 +158,12 @@ export function checkOutDir(outDir: string, guarded: readonly GuardedPath[] = []
   return refused(`the folder is not empty and is not a previous build (${entries.length} entries, no build stamp). ${fix}`);
 }
 
+const writeStamp = (buildDir: string, stamp: Stamp) => fs.writeFileSync(path.join(buildDir, BUILD_STAMP), stringifyJson(stamp) + "\n");
+
 /**
- * Delete what killed builds left beside `abs`: build folders whose stamp names a process of this host that no
- * longer runs (never the live one), empty folders without a stamp, and temporary symlinks of dead processes.
+ * Delete what killed builds left beside `abs`: incomplete build folders whose stamp names a process of this
+ * host that no longer runs (never the live one), empty folders without a stamp, and temporary symlinks of
+ * dead processes.
  */
 function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: string[]): void {
   const parent = path.dirname(abs);
@@ -173,6 +181,7 @@ function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: s
       else notes.push(`left ${dir} alone: it has no build stamp, so no build made it.`);
       continue;
     }
+    if (stamp.completedAt !== undefined) continue; // the tree before the live one; the next swap deletes it
     if (stamp.host !== host || stamp.pid === process.pid || isAlive(stamp.pid)) continue; // another build may be running
     fs.rmSync(dir, { recursive: true, force: true });
     removed++;
@@ -188,6 +197,14 @@ function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: s
     } else if (isLegacyLeftover(name)) {
       notes.push(`${name} beside ${base}/ was left by a build from before build stamps; remove it by hand (rm -rf ${path.join(parent, name)}) when no build is running.`);
     }
+  }
+}
+
+/** After a swap: delete completed builds of ours other than the live one and the one it replaced. */
+function deleteOlderBuilds(builds: string, keep: ReadonlySet<string | undefined>): void {
+  for (const id of fs.readdirSync(builds)) {
+    const dir = path.join(builds, id);
+    if (!keep.has(dir) && readStamp(dir)?.completedAt !== undefined) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -211,7 +228,7 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
   const buildDir = path.join(builds, `${process.pid}-${startedAt.getTime().toString(36)}`);
   fs.mkdirSync(buildDir);
   const stamp: Stamp = { format: STAMP_FORMAT, pid: process.pid, host: os.hostname(), startedAt: startedAt.toISOString() };
-  fs.writeFileSync(path.join(buildDir, BUILD_STAMP), stringifyJson(stamp) + "\n");
+  writeStamp(buildDir, stamp);
   const tmp = path.join(buildDir, "tree");
   fs.mkdirSync(tmp);
   const made = new Set<string>(["."]);
@@ -249,11 +266,12 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
         // without dist/. The old tree goes into a stamped folder of ours, so a kill here is cleaned up later.
         legacy = `${buildDir}-legacy`;
         fs.mkdirSync(legacy);
-        fs.writeFileSync(path.join(legacy, BUILD_STAMP), stringifyJson(stamp) + "\n");
+        writeStamp(legacy, { ...stamp, completedAt: new Date().toISOString() });
         fs.renameSync(abs, path.join(legacy, "tree"));
       }
+      writeStamp(buildDir, { ...stamp, completedAt: new Date().toISOString() });
       fs.renameSync(link, abs); // atomic: the old symlink (or nothing) is replaced by the new one
-      for (const old of [previous, legacy]) if (old !== undefined && old !== buildDir) fs.rmSync(old, { recursive: true, force: true });
+      deleteOlderBuilds(builds, new Set([buildDir, previous ?? legacy]));
     },
     abort() {
       fs.rmSync(buildDir, { recursive: true, force: true });
