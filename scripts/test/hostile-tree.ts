@@ -10,9 +10,10 @@ import { HEALTH_REPORT_PATH } from "../lib/reverify.ts";
 
 /** Markup that runs script if a host renders it as HTML (each ≤ 100 characters, the description limit). */
 export const HOSTILE_MARKUP = {
-  script: `<script>globalThis.__pwned="script";fetch("/pwned/script")</script>`,
-  img: `<img src="/pwned/img" onerror="globalThis.__pwned='img'">`,
-  svg: `<svg onload="globalThis.__pwned='svg';fetch('/pwned/svg')"></svg>`,
+  // No double quotes: JSON writes them as \", which would break the script before it ran.
+  script: `<script>globalThis.__pwned='script';fetch('/pwned/script')</script>`,
+  img: `<img src=/pwned/img onerror=globalThis.__pwned='img'>`,
+  svg: `<svg onload=globalThis.__pwned='svg';fetch('/pwned/svg')></svg>`,
   entity: `Tom &amp; Jerry &lt;b&gt; & <b>bold</b> \u2028line\u2029para`,
 } as const;
 
