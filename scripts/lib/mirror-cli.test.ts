@@ -95,10 +95,10 @@ function run(cli: string, args: string[]): Promise<{ code: number | null; stdout
 const readState = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as { lastSeq: number; serial: number };
 
 let copies = 0;
-/** A fresh copy of a pristine folder. */
+/** A fresh copy of a pristine folder (the tree behind a build's `dist` symlink, never the link itself). */
 function copyOf(dir: string): string {
   const to = path.join(tmp, `copy-${++copies}`, path.basename(dir));
-  fs.cpSync(dir, to, { recursive: true });
+  fs.cpSync(fs.realpathSync(dir), to, { recursive: true });
   return to;
 }
 
