@@ -2,13 +2,18 @@
 // belong to some paths: the files a pull request changes, or the files `npm run validate -- FILE…` names.
 //
 // A finding belongs to a path when it is about that path, a file under it, or a folder that holds it (a
-// version folder named `latest` is a finding of the server.json inside it). A tree rule can also report a
-// finding on ANOTHER file because of the path: a new server whose name differs only in case from an existing
-// one may be reported on the existing file. Which rule does what is the rules' business (validate.ts, load.ts);
+// version folder named `latest` is a finding of the server.json inside it). A rule can also report a finding
+// on ANOTHER file because of the path. Which rule does what is the rules' business (validate.ts, load.ts);
 // this module does not know them. It asks the tree instead: a finding on another file is caused by a path
 // when it goes away once the path's version folder is removed (validate FILE) or put back as it is on the
-// base branch (a pull request). Such a finding is moved onto the path, naming the other file only as the
-// other party, so the author is told to change their own file and never someone else's.
+// base branch (a pull request).
+//   - The tree rules (tree/*-case-conflict, tree/remote-url-duplicate, layout/version-case-conflict) report
+//     every member of a clash, each naming the others. When the path has its own finding of the same rule,
+//     that one is the path's verdict (it names the other file as the other party) and the other file's
+//     finding is not the path's to show: in a pull request an existing file is never blamed for it.
+//   - Otherwise (the path has no finding of that rule, e.g. a status.yaml that brings a version back) the
+//     finding is moved onto the path, naming the other file only as the other party, so the author is told
+//     to change their own file and never someone else's.
 //
 // The extra validations run only when another file has a finding that the base does not have, and only once
 // per version folder in question: the common case costs nothing.
@@ -82,7 +87,7 @@ export interface AttributionInput {
 }
 
 export interface Attribution {
-  /** The subjects' findings: their own, and the ones they cause on other files (moved onto them). Sorted. */
+  /** The subjects' findings: their own, and the ones they cause on other files that they have no finding of the same rule for (moved onto them). Sorted. */
   readonly findings: Diagnostic[];
   /** Findings on other files that the base has as well: not the subjects' doing (only with a base). */
   readonly preExisting: Diagnostic[];
@@ -144,8 +149,9 @@ export function attributeFindings(input: AttributionInput): Attribution {
         if (keysWithout(folder).has(findingKey(d))) continue;
         caused = true;
         const target = preferredTarget(paths);
-        // A rule that already reports this on the subject itself has said it there.
-        if (own.some((o) => o.file === target && o.code === d.code)) continue;
+        // The tree rules report every member of a clash, each naming the others: the subject's own finding
+        // (on its file or on its version folder) already says it there, naming this file as the other party.
+        if (own.some((o) => o.code === d.code && paths.some((p) => isFindingOf(o.file, p, root)))) continue;
         moved.push(movedFinding(d, target, input.base !== undefined));
       }
       if (!caused) unattributed.push(d);

@@ -161,6 +161,7 @@ function importOutcome(c: Case): { kind: string; reason?: string; rejected?: str
     const importer = new Importer(fsServersStore(root), { source: "seed.json" });
     importer.apply(entry!);
     if (importer.rejected.length > 0) return { kind: "rejected", rejected: importer.rejected.map((r) => [r.code, r.reason]) };
+    importer.commit(); // the import stages its writes: they reach servers/ on commit
     return { kind: fs.existsSync(path.join(root, nameOf(c), versionOf(c), "server.json")) ? "written" : "not-written" };
   } finally {
     fs.rmSync(path.dirname(root), { recursive: true, force: true });

@@ -100,10 +100,11 @@ describe("validate FILE... (cost follows the change)", () => {
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/name-mismatch"],
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/version-mismatch"],
     ]);
-    // io.github.A/srv sorts before io.github.a/srv, so the rule reports the other server's files: moved here.
-    const moved = checkFiles(root, "servers", ["io.github.A/srv/3.0.0/server.json"], new Set(["servers/io.github.A/srv/3.0.0/server.json"])).diagnostics;
-    expect(moved.map((d) => [d.file, d.code])).toContainEqual(["servers/io.github.A/srv/3.0.0/server.json", "tree/name-case-conflict"]);
-    expect(moved.find((d) => d.code === "tree/name-case-conflict")?.message).toMatch(/^clashes with servers\/io\.github\.a\/srv\/1\.0\.\d\/server\.json, for which the rule reports: /);
+    // io.github.A and io.github.a are one folder on a case-insensitive checkout: the rule reports every
+    // member, so the named file's own finding names the other namespace's files (nothing moved, nothing of theirs).
+    const variant = checkFiles(root, "servers", ["io.github.A/srv/3.0.0/server.json"], new Set(["servers/io.github.A/srv/3.0.0/server.json"])).diagnostics;
+    expect(variant.map((d) => [d.file, d.code])).toEqual([["servers/io.github.A/srv/3.0.0/server.json", "tree/namespace-case-conflict"]]);
+    expect(variant[0]!.message).toContain('from namespace "io.github.a" (servers/io.github.a/Srv/4.0.0/server.json, servers/io.github.a/srv/1.0.0/server.json and 1 more)');
   });
 
   it("a path that does not exist is an error of its own, beside the findings of the others", () => {
@@ -145,7 +146,12 @@ describe("npm run validate -- FILE (the command publishers run)", () => {
     });
     const caseVariant = validate(dir, ["servers/io.github.someone/Weather-MCP/1.0.0/server.json"]);
     expect(caseVariant.status).toBe(1);
-    expect(caseVariant.stderr).toContain("servers/io.github.someone/Weather-MCP/1.0.0/server.json: error [tree/name-case-conflict] clashes with servers/io.github.someone/weather-mcp/1.0.0/server.json");
+    // The named file's own finding, naming the other server's file as the other party (and nothing of that file).
+    expect(caseVariant.stderr).toContain(
+      'servers/io.github.someone/Weather-MCP/1.0.0/server.json:3:11: error [tree/name-case-conflict] server name "io.github.someone/Weather-MCP" differs only in letter case from the server "io.github.someone/weather-mcp" (servers/io.github.someone/weather-mcp/1.0.0/server.json)',
+    );
+    expect(caseVariant.stderr).toContain('hint: use "io.github.someone/weather-mcp"');
+    expect(caseVariant.stderr).not.toMatch(/^servers\/io\.github\.someone\/weather-mcp\//m);
     const latest = validate(dir, ["servers/io.github.someone/other/latest/server.json"]);
     expect(latest.status).toBe(1);
     expect(latest.stderr).toContain("servers/io.github.someone/other/latest: error [layout/bad-version-folder]");

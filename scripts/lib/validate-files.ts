@@ -15,8 +15,9 @@
 //     folders, found with the same listings.
 // The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and
 // the findings are given to the named paths exactly as for the whole tree (blame.ts attributeFindings): a
-// finding of a named path, of a file under it or of a folder holding it, and a tree rule's finding on another
-// file that the named path causes (moved onto it, naming the other file). A named path that does not exist
+// finding of a named path, of a file under it or of a folder holding it (the tree rules report every member
+// of a clash, each naming the others), and a finding on another file that the named path causes and has no
+// finding of the same rule for (moved onto it, naming the other file). A named path that does not exist
 // is an error of its own (file/not-found).
 
 import fs from "node:fs";

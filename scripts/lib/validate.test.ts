@@ -3,9 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
-import { fsTreeReader, loadTree } from "./load.ts";
 import { checkTree } from "./pipeline.ts";
-import { validateLoaded, type TreeDiagnostic } from "./validate.ts";
+import type { TreeDiagnostic } from "./validate.ts";
 import { REFERENCE, makeTree, serverJson, tempDir, versionFile } from "../test/temp-tree.ts";
 
 function validateDir(dir: string): Diagnostic[] {
@@ -198,15 +197,6 @@ describe("rules across the tree", () => {
   });
   it("accepts servers of one namespace spelled one way", () => {
     expect(validateDir(makeTree({ ...versionFile("io.github.hp/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }))).toEqual([]);
-  });
-  it("blames only the new file of a clash when the caller knows which files are new", () => {
-    const loaded = loadTree(fsTreeReader(path.join(makeTree({ ...versionFile("io.github.someone/weather-mcp", "1.0.0"), ...versionFile("io.github.someone/Weather-MCP", "1.0.0") }), "servers"), "servers"));
-    const added = "servers/io.github.someone/Weather-MCP/1.0.0/server.json";
-    const ds = validateLoaded(loaded, { isNew: (f) => f === added });
-    expect(ds.map((d) => [d.code, d.file, (d as TreeDiagnostic).otherFiles])).toEqual([["tree/name-case-conflict", added, ["servers/io.github.someone/weather-mcp/1.0.0/server.json"]]]);
-    expect(ds[0]!.hint).toContain('use "io.github.someone/weather-mcp"');
-    // Both new (or neither known): every member.
-    expect(validateLoaded(loaded, { isNew: () => true })).toHaveLength(2);
   });
   it.each([
     ["ß and ss", "1.0.0-straße", "1.0.0-strasse"],

@@ -56,20 +56,13 @@ function nearestPosition(positions: ReadonlyMap<string, { line: number; column: 
 //   tree/name-case-conflict       two server names of one namespace equal after case folding
 //   tree/remote-url-duplicate     a remote URL used by two servers (non-deleted versions)
 // One index serves every entry point: validateLoaded (validate, build, PR check, verify, new) and the
-// importer (which adds candidates one at a time). Each finding names the other party's files, in the
-// message and in `otherFiles`, so a caller that knows which files are new can blame those.
+// importer (which adds candidates one at a time). Every member of a clash is reported, each naming the
+// other party's files, in the message and in `otherFiles`; which of them a change is to blame for is
+// blame.ts's business (attributeFindings), for the PR check and validate FILE alike.
 
 /** A tree rule's finding: the files of the versions it clashes with are in `otherFiles`. */
 export interface TreeDiagnostic extends Diagnostic {
   readonly otherFiles: readonly string[];
-}
-
-export interface TreeRuleOptions {
-  /**
-   * Which files are new (added by the change being judged). A clash between new and existing files is then
-   * reported on the new files only, naming the existing ones; without it every member is reported.
-   */
-  readonly isNew?: (file: string) => boolean;
 }
 
 /** What the tree rules need of a version. */
@@ -166,20 +159,17 @@ export class TreeIndex {
 }
 
 /** Rules that need the whole tree. */
-export function validateTreeRules(versions: readonly IndexedVersion[], options: TreeRuleOptions = {}): TreeDiagnostic[] {
+export function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[] {
   const index = new TreeIndex();
   for (const v of versions) index.add(v);
-  const { isNew } = options;
-  // With new files known, an existing file is only ever the other party of a clash with a new one.
-  const reportHere = (d: TreeDiagnostic) => isNew === undefined || isNew(d.file) || !d.otherFiles.some(isNew);
-  return versions.flatMap((v) => index.conflictsOf(v).filter(reportHere));
+  return versions.flatMap((v) => index.conflictsOf(v));
 }
 
 /** Loader problems, every document's problems and the tree rules, in a stable order. */
-export function validateLoaded(result: LoadResult, options: TreeRuleOptions = {}): Diagnostic[] {
+export function validateLoaded(result: LoadResult): Diagnostic[] {
   const out: Diagnostic[] = [...result.diagnostics];
   for (const v of result.versions) out.push(...validateVersion(v));
-  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions, options)));
+  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions)));
   return sortDiagnostics(out);
 }
 

@@ -212,7 +212,9 @@ describe("the build's verdict: the whole head tree, with the blame on the PR's f
     const report = await run(r, "alice-dev", true);
     expect(failures(report)).toEqual([[file, "tree/name-case-conflict"]]);
     const message = report.checks.find((c) => c.code === "tree/name-case-conflict")?.message ?? "";
-    expect(message).toContain(`the existing servers/${NS}/weather/1.0.0/server.json`);
+    // The rule's finding on the PR's file: the existing server and its file as the other party, and what to change.
+    expect(message).toContain(`server name "${NS}/Weather" differs only in letter case from the server "${NS}/weather" (servers/${NS}/weather/1.0.0/server.json)`);
+    expect(message).toContain(`use "${NS}/weather" (publish a new version of that server) or a clearly different name`);
     expect(report.checks.some((c) => c.file === `servers/${NS}/weather/1.0.0/server.json`)).toBe(false);
     expect(report.verdict).toBe("fail");
   });
@@ -227,9 +229,12 @@ describe("the build's verdict: the whole head tree, with the blame on the PR's f
     r.write(file, doc(`${NS}/weather`, "1.0.0-RC"));
     r.commit("RC");
     const report = await run(r, "alice-dev", true);
-    // The change rules refuse the reused version string; the tree rule's finding is moved onto the PR's file.
-    expect(failures(report)).toEqual(expect.arrayContaining([[file, "change/version-reused"], [file, "layout/version-case-conflict"]]));
-    expect(failures(report).every(([f]) => f === file)).toBe(true);
+    // The change rules refuse the reused version string; the layout rule reports the PR's version folder,
+    // naming the existing one as the other party, and nothing on the existing folder.
+    const folder = file.slice(0, -"/server.json".length);
+    expect(failures(report).sort()).toEqual([[folder, "layout/version-case-conflict"], [file, "change/version-reused"]].sort());
+    const message = report.checks.find((c) => c.code === "layout/version-case-conflict")?.message ?? "";
+    expect(message).toContain(`version folder "1.0.0-RC" differs only in letter case or Unicode normal form from "1.0.0-rc" (servers/${NS}/weather/1.0.0-rc)`);
   });
 
   it("an error the base branch already has is not the PR's fault, but the verdict is never pass", async () => {

@@ -106,7 +106,8 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   checks.push(...plan.results);
 
   // 2. The build's verdict: the whole head tree validated as the build validates it. Every finding the PR
-  // introduces counts, also one a tree rule reports on an existing file (it is moved onto the PR's file).
+  // introduces counts, also a clash with an existing file (blame.ts: the PR's file has the finding, the
+  // existing file is only the other party).
   const headReader = gitTreeReader(git, head);
   const loaded = loadTree(headReader);
   const baseReader = gitTreeReader(git, base);
