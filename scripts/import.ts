@@ -5,30 +5,37 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { checks, defineCommand, ExitError, runCommand, UsageError, withNetworkErrors } from "./lib/cli.ts";
 import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, type Fetcher, type ImportState } from "./lib/import.ts";
 
-const httpGet: Fetcher = async (url) => {
-  const res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
-  const retryAfter = res.headers.get("retry-after");
-  return { status: res.status, text: await res.text(), ...(retryAfter == null ? {} : { retryAfter }) };
-};
-
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      from: { type: "string" },
-      servers: { type: "string", default: "servers" },
-      namespace: { type: "string", multiple: true },
-      repair: { type: "boolean", default: false },
-      state: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
+const httpGet: Fetcher = (url) =>
+  withNetworkErrors(url, async () => {
+    const res = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
+    const retryAfter = res.headers.get("retry-after");
+    return { status: res.status, text: await res.text(), ...(retryAfter == null ? {} : { retryAfter }) };
   });
-  if (!values.from) throw new ExitError("--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.", 2);
+
+const command = defineCommand({
+  name: "import",
+  usage: "npm run import -- --from <URL|FILE> [--servers DIR] [--namespace NS ...] [--repair] [--state FILE] [--json] [--retries N]",
+  description: "Imports from a registry speaking the official API, or from a JSON array of server.json documents (the official seed\nformat), into the servers tree. Entries that cannot be imported are listed with the reason. Exit 0 when everything\nwas imported, 1 when some entries were rejected (or the source failed), 2 on bad usage.",
+  options: {
+    from: { type: "string", value: "URL|FILE", help: "a registry base URL or a JSON file of server.json documents (required)" },
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to write" },
+    namespace: { type: "string", value: "NS", multiple: true, help: "import only this namespace" },
+    repair: { type: "boolean", help: "shorten over-long descriptions and fill empty ones (recorded in import.yaml)" },
+    state: { type: "string", value: "FILE", help: "where paging progress is kept to resume (default: .import-state.json beside DIR)" },
+    json: { type: "boolean", help: "print the counts and rejections as JSON" },
+    retries: { type: "string", value: "N", default: "5", help: "retries of a request that fails or answers 429/5xx", check: checks.integer(0, 20) },
+  },
+  example: "npm run import -- --from https://registry.modelcontextprotocol.io --namespace io.github.alice",
+});
+
+runCommand(command, async ({ values }) => {
+  if (!values.from) throw new UsageError("--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.");
   const serversDir = path.resolve(values.servers);
   const isUrl = /^https?:\/\//i.test(values.from);
+  if (isUrl && checks.httpUrl(values.from) !== undefined) throw new UsageError(`--from: not a valid URL: ${JSON.stringify(values.from)}`);
   const source = isUrl ? listUrl(values.from) : path.basename(values.from);
   const importer = new Importer(fsServersStore(serversDir), { source, repair: values.repair, ...(values.namespace ? { namespaces: values.namespace } : {}) });
   const progress = createProgress(process.stderr);
@@ -39,6 +46,7 @@ runCli(async () => {
     if (state && state.source === source) progress.line(`resuming ${source} after page ${state.pages} (state in ${stateFile})`);
     await importFromApi(values.from, importer, {
       fetcher: httpGet,
+      retries: Number(values.retries),
       ...(state ? { state } : {}),
       saveState: (s) => fs.writeFileSync(stateFile, JSON.stringify(s) + "\n"),
       onPage: (page) => progress.update(`page ${page}: ${summary(importer.counts)}`),

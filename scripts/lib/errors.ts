@@ -19,10 +19,13 @@ export class RefusalError extends Error {
 /** A request that never got an HTTP answer (refused, unknown host, reset, timed out): names the URL. */
 export class NetworkError extends RefusalError {
   readonly url: string;
-  constructor(url: string, why: string, cause?: unknown) {
-    super(`${url}: ${why}`, { code: "network/unreachable", cause });
+  /** The failure without the URL, e.g. "connection refused (ECONNREFUSED)". */
+  readonly reason: string;
+  constructor(url: string, reason: string, cause?: unknown) {
+    super(`${url}: ${reason}`, { code: "network/unreachable", cause });
     this.name = "NetworkError";
     this.url = url;
+    this.reason = reason;
   }
 }
 

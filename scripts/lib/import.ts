@@ -17,6 +17,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { NetworkError, RefusalError } from "./errors.ts";
 import { parseJsonBytes } from "./json-source.ts";
 import { fsTreeReader, IMPORT_FILE, loadTree, SERVER_FILE, STATUS_FILE, type LoadedVersion, type TreeItem, type TreeReader } from "./load.ts";
 import { OFFICIAL_META_KEY, type ServerJson, type Status } from "./model.ts";
@@ -325,9 +326,9 @@ export async function fetchWithRetry(fetcher: Fetcher, url: string, opts: RetryO
       const ra = Number(res.retryAfter);
       if (Number.isFinite(ra) && ra >= 0) wait = Math.min(ra * 1000, 60_000);
     } catch (e) {
-      why = e instanceof Error ? e.message : String(e);
+      why = e instanceof NetworkError ? e.reason : e instanceof Error ? e.message : String(e);
     }
-    if (attempt >= retries) throw new Error(`${url}: ${why} (gave up after ${retries + 1} attempts)`);
+    if (attempt >= retries) throw new RefusalError(`${url}: ${why} (gave up after ${retries + 1} attempts)`);
     opts.onRetry?.(url, attempt + 1, why);
     await sleep(Math.min(wait, 30_000));
   }
@@ -372,16 +373,16 @@ export async function importFromApi(from: string, importer: Importer, hooks: Api
     if (cursor !== "") q.set("cursor", cursor);
     const url = `${list}?${q}`;
     const res = await fetchWithRetry(fetcher, url, hooks);
-    if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    if (res.status !== 200) throw new RefusalError(`${url}: HTTP ${res.status}: ${res.text.slice(0, 200)}`);
     const parsed = parseJsonBytes(Buffer.from(res.text), url);
     const body = parsed.kind === "ok" ? (parsed.source.value as { servers?: unknown; metadata?: { nextCursor?: unknown } } | null) : null;
-    if (!body || !Array.isArray(body.servers)) throw new Error(`${url}: the response is not a server list ({"servers": [...], "metadata": {...}})`);
+    if (!body || !Array.isArray(body.servers)) throw new RefusalError(`${url}: the response is not a server list ({"servers": [...], "metadata": {...}})`);
     pages++;
     body.servers.forEach((item, i) => importer.apply(entryOf(item, `page ${pages} item ${i + 1}`)));
     hooks.onPage?.(pages, body.servers.length);
     const next = body.metadata?.nextCursor;
     if (typeof next !== "string" || next === "" || body.servers.length === 0) break;
-    if (seenCursors.has(next) || next === cursor) throw new Error(`${url}: the registry returned the cursor ${JSON.stringify(next)} again; stopping instead of looping`);
+    if (seenCursors.has(next) || next === cursor) throw new RefusalError(`${url}: the registry returned the cursor ${JSON.stringify(next)} again; stopping instead of looping`);
     seenCursors.add(next);
     cursor = next;
     hooks.saveState?.({ source: list, cursor, pages });

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BUNDLE_FORMAT, BUNDLE_PATH, type BundleHeader } from "./bundle.ts";
+import { RefusalError } from "./errors.ts";
 import { FEED_FORMAT, FEED_INDEX, sha256Hex, type FeedEntry, type FeedIndex } from "./feed.ts";
 import { versionFolderProblem } from "./load.ts";
 import { INDEX_PATH, verifyIndex, type IndexPayload, type VerifierState } from "./signed-index.ts";
@@ -51,9 +52,9 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]\/[a-zA-Z0-9][a-zA-Z0-9._-
 
 /** The local file of a version; throws on a name or version that could escape the folder. */
 export function localPath(outDir: string, name: string, version: string): string {
-  if (!NAME_RE.test(name)) throw new Error(`refusing unsafe server name ${JSON.stringify(name)}`);
+  if (!NAME_RE.test(name)) throw new RefusalError(`refusing unsafe server name ${JSON.stringify(name)}`);
   const problem = versionFolderProblem(version);
-  if (problem) throw new Error(`refusing unsafe version ${JSON.stringify(version)}: ${problem}`);
+  if (problem) throw new RefusalError(`refusing unsafe version ${JSON.stringify(version)}: ${problem}`);
   return path.join(outDir, "servers", ...name.split("/"), `${version}.json`);
 }
 
@@ -64,7 +65,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   const fetchOk = async (rel: string): Promise<Uint8Array> => {
     requests++;
     const res = await get(`${base}/${rel}`);
-    if (res.status !== 200) throw new Error(`${base}/${rel}: HTTP ${res.status}`);
+    if (res.status !== 200) throw new RefusalError(`${base}/${rel}: HTTP ${res.status}`);
     return res.body;
   };
   const stateFile = path.join(outDir, "mirror-state.json");
@@ -74,15 +75,15 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   let indexState: VerifierState | undefined = state?.index;
   if (opts.publicKeys && opts.publicKeys.length > 0) {
     const verdict = verifyIndex(await fetchOk(INDEX_PATH), { publicKeys: opts.publicKeys, now: opts.now ?? new Date(), ...(indexState ? { state: indexState } : {}) });
-    if (verdict.kind === "rejected") throw new Error(`${INDEX_PATH}: ${verdict.code}: ${verdict.reason}`);
+    if (verdict.kind === "rejected") throw new RefusalError(`${INDEX_PATH}: ${verdict.code}: ${verdict.reason}`);
     pinned = verdict.payload;
     indexState = verdict.state;
   }
 
   const indexBytes = await fetchOk(FEED_INDEX);
-  if (pinned && sha256Hex(indexBytes) !== pinned.feed.sha256) throw new Error(`${FEED_INDEX}: sha256 does not match the signed index`);
+  if (pinned && sha256Hex(indexBytes) !== pinned.feed.sha256) throw new RefusalError(`${FEED_INDEX}: sha256 does not match the signed index`);
   const feedIndex = JSON.parse(Buffer.from(indexBytes).toString("utf8")) as FeedIndex;
-  if (feedIndex.format !== FEED_FORMAT) throw new Error(`${FEED_INDEX}: unknown feed format ${JSON.stringify(feedIndex.format)}`);
+  if (feedIndex.format !== FEED_FORMAT) throw new RefusalError(`${FEED_INDEX}: unknown feed format ${JSON.stringify(feedIndex.format)}`);
 
   const rewritten = state !== undefined && feedIndex.segments.some((s) => state!.closedSegments[s.path] !== undefined && state!.closedSegments[s.path] !== s.sha256);
   let mode: MirrorResult["mode"] = "feed";
@@ -92,16 +93,16 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
     mode = "bundle";
     const gz = await fetchOk(BUNDLE_PATH);
     const expected = pinned ? pinned.bundle.sha256 : Buffer.from(await fetchOk(`${BUNDLE_PATH}.sha256`)).toString("utf8").split(/\s/)[0];
-    if (sha256Hex(gz) !== expected) throw new Error(`${BUNDLE_PATH}: sha256 ${sha256Hex(gz)} does not match ${expected}`);
+    if (sha256Hex(gz) !== expected) throw new RefusalError(`${BUNDLE_PATH}: sha256 ${sha256Hex(gz)} does not match ${expected}`);
     const lines = gunzipSync(gz).toString("utf8").split("\n").filter((l) => l !== "");
     const header = (JSON.parse(lines[0] ?? "{}") as { bundle?: BundleHeader }).bundle;
-    if (header?.format !== BUNDLE_FORMAT) throw new Error(`${BUNDLE_PATH}: unknown bundle format`);
+    if (header?.format !== BUNDLE_FORMAT) throw new RefusalError(`${BUNDLE_PATH}: unknown bundle format`);
     const keep = new Set<string>();
     for (const line of lines.slice(1)) {
       const doc = JSON.parse(line) as { server?: { name?: unknown; version?: unknown } };
       const name = doc.server?.name;
       const version = doc.server?.version;
-      if (typeof name !== "string" || typeof version !== "string") throw new Error(`${BUNDLE_PATH}: a line without server.name/version`);
+      if (typeof name !== "string" || typeof version !== "string") throw new RefusalError(`${BUNDLE_PATH}: a line without server.name/version`);
       const file = localPath(outDir, name, version);
       keep.add(file);
       writeIfChanged(file, line);
@@ -118,7 +119,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
     if (seg.entries === feedIndex.segmentSize) closed[seg.path] = seg.sha256;
     if (seg.lastSeq <= state.lastSeq) continue;
     const body = await fetchOk(seg.path);
-    if (sha256Hex(body) !== seg.sha256) throw new Error(`${seg.path}: sha256 does not match the feed index`);
+    if (sha256Hex(body) !== seg.sha256) throw new RefusalError(`${seg.path}: sha256 does not match the feed index`);
     opts.segmentLog?.(`${seg.path}: entries ${seg.firstSeq}-${seg.lastSeq}`);
     for (const line of Buffer.from(body).toString("utf8").split("\n")) {
       if (line === "") continue;
@@ -140,7 +141,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
     const [ns, server] = e.name.split("/") as [string, string];
     const rel = `v0.1/servers/${ns}/${server}/versions/${encodeURIComponent(e.version)}.json`;
     const body = await fetchOk(rel);
-    if (sha256Hex(body) !== e.sha256) throw new Error(`${rel}: sha256 does not match feed entry ${e.seq} (the registry may have been redeployed meanwhile; run again)`);
+    if (sha256Hex(body) !== e.sha256) throw new RefusalError(`${rel}: sha256 does not match feed entry ${e.seq} (the registry may have been redeployed meanwhile; run again)`);
     writeIfChanged(file, Buffer.from(body).toString("utf8"));
     written++;
   }
