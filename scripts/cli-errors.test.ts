@@ -156,6 +156,13 @@ describe("expected failures through the real commands", () => {
     expect(expectOneLine(vi, 1)).toMatch(/^verify-index: state\.json:2:2: not valid JSON: /);
   }, 30_000);
 
+  it("a git ref that does not exist: pr-check says which in one line, exit 1", async () => {
+    const head = "0".repeat(40);
+    const r = await run("scripts/pr-check.ts", ["--data", REPO, "--repo", REPO, "--base", "no-such-ref", "--head", head, "--author", "alice", "--pr", "1", "--out", path.join(tmp, "pr-check-out")]);
+    expect(expectOneLine(r, 1)).toMatch(/^pr-check: git rev-parse .*no-such-ref.* failed/);
+    expect(fs.existsSync(path.join(tmp, "pr-check-out"))).toBe(false);
+  }, 30_000);
+
   it("a bad option value is a usage error naming the option, exit 2", async () => {
     const cases: [string, string[], RegExp][] = [
       ["scripts/keygen.ts", ["--algorithm", "rsa"], /^keygen: --algorithm must be one of ed25519, ecdsap384, got "rsa" \(see --help\)$/],
