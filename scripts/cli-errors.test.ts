@@ -10,6 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSigningSeed, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./lib/signed-index.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const LOADER = path.join(REPO, "node_modules/tsx/dist/loader.mjs");
@@ -145,6 +146,38 @@ describe("expected failures through the real commands", () => {
       await upstream.close();
     }
   }, 30_000);
+
+  it("an expired, rolled-back or tampered signed index: verify-index and mirror refuse in one line, exit 1", async () => {
+    const key = generateSigningSeed();
+    const payload = (serial: number, expires: string): IndexPayload => ({
+      format: "mcp-static-registry-index/1",
+      serial,
+      gitCommit: `c${serial}`,
+      generatedAt: "2020-01-01T00:00:00Z",
+      expires,
+      list: { path: "v0.1/servers.json", sha256: "0".repeat(64) },
+      bundle: { path: "b", sha256: "1".repeat(64), ndjsonSha256: "2".repeat(64), bytes: 3 },
+      feed: { path: "f", sha256: "3".repeat(64), lastSeq: 9 },
+      servers: {},
+    });
+    const signed = (p: IndexPayload) => Buffer.from(indexFiles(p, signingKeyFromSeed(key.seed)).get(INDEX_PATH)!).toString("utf8");
+    const jws = JSON.parse(signed(payload(5, "2999-01-01T00:00:00Z"))) as { payload: string };
+    const tampered = JSON.stringify({ ...jws, payload: Buffer.from(JSON.stringify(payload(6, "2999-01-01T00:00:00Z"))).toString("base64url") });
+    let index = signed(payload(5, "2020-01-15T00:00:00Z"));
+    const upstream = await fakeServer((url) => (url === `/${INDEX_PATH}` ? { status: 200, body: index } : { status: 404, body: "{}" }));
+    const verify = (...extra: string[]) => run("scripts/verify-index.ts", ["--url", upstream.base, "--public-key", key.publicKeyHex, ...extra]);
+    try {
+      expect(expectOneLine(await verify(), 1)).toMatch(/^rejected: index\/expired: /);
+      expect(expectOneLine(await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-expired"), "--public-key", key.publicKeyHex]), 1)).toMatch(/^mirror: \S*index\.json: index\/expired: /);
+      index = signed(payload(5, "2999-01-01T00:00:00Z"));
+      fs.writeFileSync(path.join(tmp, "index-state.json"), JSON.stringify({ serial: 9, gitCommit: "c9" }));
+      expect(expectOneLine(await verify("--state", "index-state.json"), 1)).toMatch(/^rejected: index\/rollback: /);
+      index = tampered;
+      expect(expectOneLine(await verify(), 1)).toMatch(/^rejected: index\/bad-signature: /);
+    } finally {
+      await upstream.close();
+    }
+  }, 60_000);
 
   it("invalid JSON input: import names the file, line and column; verify-index names its state file", async () => {
     fs.writeFileSync(path.join(tmp, "seed.json"), '[\n  {"name": "io.github.alice/x",\n');
