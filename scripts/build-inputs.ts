@@ -17,9 +17,9 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
 /** The nightly re-verification's committed report, published beside the other extension files when present. */
 function withHealthReport(stage: OutputStage, file: string): OutputStage {
   return {
-    pins: stage.pins,
-    build(model, pinned, history) {
-      const out = stage.build(model, pinned, history);
+    ...stage,
+    build(model, history) {
+      const out = stage.build(model, history);
       if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, fs.readFileSync(file));
       return out;
     },

@@ -10,7 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSigningSeed, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./lib/signed-index.ts";
+import { generateSigningSeed, INDEX_FORMAT, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./lib/signed-index.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const LOADER = path.join(REPO, "node_modules/tsx/dist/loader.mjs");
@@ -109,10 +109,10 @@ describe("every npm script", () => {
 });
 
 describe("expected failures through the real commands", () => {
-  it("a registry that does not answer: mirror names the URL in one line, exit 1", async () => {
+  it("a registry that does not answer: mirror names the URL in one line, exit 1, and leaves no folder", async () => {
     const port = await deadPort();
     const r = await run("scripts/mirror.ts", ["--from", `http://127.0.0.1:${port}`, "--out", path.join(tmp, "mirror")]);
-    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^mirror: http://127\\.0\\.0\\.1:${port}/\\S+: connection refused \\(ECONNREFUSED\\)$`));
+    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^mirror: mirror/network: could not reach http://127\\.0\\.0\\.1:${port}/\\S+: .*ECONNREFUSED`));
     expect(fs.existsSync(path.join(tmp, "mirror"))).toBe(false);
   }, 30_000);
 
@@ -141,7 +141,7 @@ describe("expected failures through the real commands", () => {
     const upstream = await fakeServer(() => ({ status: 200, body: "not a signed index" }));
     try {
       const r = await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-bad-index"), "--public-key", "ab".repeat(32)]);
-      expect(expectOneLine(r, 1)).toMatch(/^mirror: v0\.1\/x\/[^/]+\/index\.json: index\/\S+: /);
+      expect(expectOneLine(r, 1)).toMatch(/^mirror: index\/malformed: v0\.1\/x\/[^/]+\/index\.json: /);
     } finally {
       await upstream.close();
     }
@@ -150,7 +150,7 @@ describe("expected failures through the real commands", () => {
   it("an expired, rolled-back or tampered signed index: verify-index and mirror refuse in one line, exit 1", async () => {
     const key = generateSigningSeed();
     const payload = (serial: number, expires: string): IndexPayload => ({
-      format: "mcp-static-registry-index/1",
+      format: INDEX_FORMAT,
       serial,
       gitCommit: `c${serial}`,
       generatedAt: "2020-01-01T00:00:00Z",
@@ -159,6 +159,7 @@ describe("expected failures through the real commands", () => {
       bundle: { path: "b", sha256: "1".repeat(64), ndjsonSha256: "2".repeat(64), bytes: 3 },
       feed: { path: "f", sha256: "3".repeat(64), lastSeq: 9 },
       servers: {},
+      files: {},
     });
     const signed = (p: IndexPayload) => Buffer.from(indexFiles(p, signingKeyFromSeed(key.seed)).get(INDEX_PATH)!).toString("utf8");
     const jws = JSON.parse(signed(payload(5, "2999-01-01T00:00:00Z"))) as { payload: string };
@@ -168,7 +169,7 @@ describe("expected failures through the real commands", () => {
     const verify = (...extra: string[]) => run("scripts/verify-index.ts", ["--url", upstream.base, "--public-key", key.publicKeyHex, ...extra]);
     try {
       expect(expectOneLine(await verify(), 1)).toMatch(/^rejected: index\/expired: /);
-      expect(expectOneLine(await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-expired"), "--public-key", key.publicKeyHex]), 1)).toMatch(/^mirror: \S*index\.json: index\/expired: /);
+      expect(expectOneLine(await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-expired"), "--public-key", key.publicKeyHex]), 1)).toMatch(/^mirror: index\/expired: \S*index\.json: /);
       index = signed(payload(5, "2999-01-01T00:00:00Z"));
       fs.writeFileSync(path.join(tmp, "index-state.json"), JSON.stringify({ serial: 9, gitCommit: "c9" }));
       expect(expectOneLine(await verify("--state", "index-state.json"), 1)).toMatch(/^rejected: index\/rollback: /);
@@ -186,7 +187,7 @@ describe("expected failures through the real commands", () => {
     fs.writeFileSync(path.join(tmp, "state.json"), '{"serial": 3,\n oops}\n');
     const port = await deadPort();
     const vi = await run("scripts/verify-index.ts", ["--url", `http://127.0.0.1:${port}`, "--state", "state.json"]);
-    expect(expectOneLine(vi, 1)).toMatch(/^verify-index: state\.json:2:2: not valid JSON: /);
+    expect(expectOneLine(vi, 1)).toMatch(/^verify-index: --state state\.json: not a state file written by verify-index /);
   }, 30_000);
 
   it("a git ref that does not exist: pr-check says which in one line, exit 1", async () => {

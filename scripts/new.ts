@@ -99,8 +99,8 @@ function readManifest(file: string): ManifestFacts {
   const text = fs.readFileSync(file, "utf8");
   const base = path.basename(file);
   if (base === "package.json") return readPackageJson(text);
-  if (base === "pyproject.toml") return readPyproject(text);
-  if (base === "Cargo.toml") return readCargoToml(text);
+  if (base === "pyproject.toml") return readPyproject(text, file);
+  if (base === "Cargo.toml") return readCargoToml(text, file);
   if (/\.csproj$/i.test(base)) return readCsproj(text, base);
   throw new UsageError(`--from ${file}: expected package.json, pyproject.toml, Cargo.toml or a .csproj file (or use --image REF)`);
 }

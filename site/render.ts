@@ -160,7 +160,7 @@ function statusNotice(record: VersionRecord): string {
 
 function snippetBlock(option: InstallOption, snippet: Snippet, isOpen: boolean): string {
   const id = `snippet-${option.id}-${snippet.id}`;
-  const file = snippet.file === undefined ? "command line" : snippet.file;
+  const file = snippet.file === undefined ? "command line (sh, bash, zsh)" : snippet.file;
   return `<details class="snippet"${isOpen ? " open" : ""}><summary>${escapeHtml(snippet.label)} <span class="muted">${escapeHtml(file)}</span></summary>` +
     `<div class="snippet-body"><pre tabindex="0" aria-label="${escapeHtml(`${snippet.label} snippet`)}"><code id="${escapeHtml(id)}" class="language-${snippet.language}">${escapeHtml(snippet.text)}</code></pre>` +
     `<button type="button" class="copy" data-copy="${escapeHtml(id)}" hidden>Copy<span class="visually-hidden"> ${escapeHtml(snippet.label)} snippet</span></button></div></details>`;
@@ -191,7 +191,7 @@ function installSection(record: VersionRecord): string {
         })
         .join("");
   return `<section aria-labelledby="install"><h2 id="install">Install</h2>
-<p class="hint">Secrets are placeholders: VS Code asks for them (<code>\${input:…}</code>); elsewhere replace <code>&lt;YOUR_…&gt;</code>.</p>
+<p class="hint">Secrets are placeholders: VS Code asks for them (<code>\${input:…}</code>); elsewhere replace <code>&lt;YOUR_…&gt;</code>. Command lines are for POSIX shells (macOS, Linux, WSL); on Windows, use a JSON configuration.</p>
 <p id="copy-status" class="visually-hidden" role="status" aria-live="polite"></p>
 ${body}</section>`;
 }

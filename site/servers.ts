@@ -1,18 +1,17 @@
 // Groups the model's versions by server and picks the version that represents each server.
 
 import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
+import { newestFirst as newestFirstBy } from "../scripts/lib/versions.ts";
 
 export interface ServerGroup {
   readonly name: string;
   /** The version the listing shows: the one marked isLatest, else the most recently published. */
   readonly latest: VersionRecord;
-  /** Every version, newest first (publishedAt, then version, both descending). */
+  /** Every version, newest first: the order of the API's `/versions` (`newestFirst` in versions.ts). */
   readonly versions: readonly VersionRecord[];
 }
 
-function newestFirst(a: VersionRecord, b: VersionRecord): number {
-  return compareCodeUnits(b.official.publishedAt, a.official.publishedAt) || compareCodeUnits(b.version, a.version);
-}
+const newestFirst = newestFirstBy((r: VersionRecord) => ({ version: r.version, publishedAt: r.official.publishedAt }));
 
 /** Servers in code-unit order of their names. */
 export function groupServers(model: RegistryModel): ServerGroup[] {

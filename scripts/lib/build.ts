@@ -13,7 +13,7 @@
 // folders ns/server/. Query strings are ignored by static hosts, so the list never carries nextCursor.
 
 import type { LoadedVersion } from "./load.ts";
-import { compareVersions, pickLatest } from "./versions.ts";
+import { newestFirst, pickLatest } from "./versions.ts";
 import type { History } from "./git-history.ts";
 import { mergeImportedTimes } from "./provenance.ts";
 import {
@@ -65,9 +65,7 @@ export type ApiTree = Map<string, string | Uint8Array>;
 const json = (value: unknown) => JSON.stringify(value);
 
 /** Versions of one server as `/versions` lists them: newest publishedAt first (upstream), then version. */
-function byPublishedDesc(a: VersionRecord, b: VersionRecord): number {
-  return compareCodeUnits(b.official.publishedAt, a.official.publishedAt) || -compareVersions(a.version, b.version, a.official.publishedAt, b.official.publishedAt) || compareCodeUnits(b.version, a.version);
-}
+const byPublishedDesc = newestFirst((r: VersionRecord) => ({ version: r.version, publishedAt: r.official.publishedAt }));
 
 /** The static list: the latest non-deleted version of every server, like `?version=latest`. */
 export function listedRecords(model: RegistryModel): VersionRecord[] {

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { checks, createPrompter, defineCommand, ExitError, formatFailure, parseCommand, parseJson, UsageError } from "./cli.ts";
+import { checks, createPrompter, defineCommand, ExitError, formatFailure, parseCommand, UsageError } from "./cli.ts";
 import { NetworkError, RefusalError, withNetworkErrors } from "./errors.ts";
 
 const command = defineCommand({
@@ -126,13 +126,6 @@ describe("formatFailure", () => {
     const f = formatFailure("build", new TypeError("cannot read properties of undefined"));
     expect(f.exitCode).toBe(3);
     expect(f.text).toContain("build: internal error (this is a bug in the registry scripts, please open an issue):\nTypeError: cannot read properties of undefined\n    at ");
-  });
-});
-
-describe("parseJson", () => {
-  it("names the file, line and column of a syntax error", () => {
-    expect(() => parseJson('{\n  "a": 1,\n  oops\n}', "state.json")).toThrow(/^state\.json:3:3: not valid JSON: /);
-    expect(parseJson('{"a":1}', "x")).toEqual({ a: 1 });
   });
 });
 

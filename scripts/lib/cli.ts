@@ -6,7 +6,6 @@
 // on stderr; 2 a usage error (unknown option, missing or bad value, wrong arguments), one line on stderr
 // ending "(see --help)"; 3 a bug in these scripts, with its stack.
 
-import fs from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { formatDiagnostic, formatSummary, type Diagnostic } from "./diagnostics.ts";
@@ -270,35 +269,6 @@ export function runCommand<const O extends OptionSpecs>(spec: CommandSpec<O>, ma
     }
     return main(parsed);
   }, spec.name);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Input files
-
-/** JSON.parse that names `where` (a file or URL) and the line and column of a syntax error: an ExitError. */
-export function parseJson<T = unknown>(text: string, where: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    const message = (e as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (!at) throw new ExitError(`${where}: not valid JSON: ${message}`);
-    const before = text.slice(0, Number(at[1]));
-    const line = before.split("\n").length;
-    const column = before.length - before.lastIndexOf("\n");
-    throw new ExitError(`${where}:${line}:${column}: not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}`);
-  }
-}
-
-/** Read and parse a JSON file the user named; a missing file or bad JSON is an ExitError naming it. */
-export function readJsonFile<T = unknown>(file: string): T {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ExitError(`${file}: cannot read: ${(e as Error).message}`);
-  }
-  return parseJson<T>(text, file);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { A, applyStep, B, registryRepo } from "../test/registry-history.ts";
 import type { TempRepo } from "../test/temp-git.ts";
 import { buildBundle, BUNDLE_PATH } from "./bundle.ts";
-import { buildFeed, buildFeedFiles, FEED_INDEX, readFeedHistory, servedSha, sha256Hex, type FeedIndex } from "./feed.ts";
+import { buildFeed, buildFeedFiles, FEED_INDEX, feedIndexProblem, parseSegment, readFeedHistory, servedSha, sha256Hex, type FeedIndex } from "./feed.ts";
 import { buildRegistry } from "./pipeline.ts";
 
 let repo: TempRepo | undefined;
@@ -59,6 +59,25 @@ describe("change feed", () => {
     for (const s of indexBefore.segments.filter((s) => s.entries === 2)) expect(filesAfter.get(s.path)).toBe(filesBefore.get(s.path));
     for (const s of index.segments) expect(sha256Hex(filesAfter.get(s.path)!)).toBe(s.sha256);
     expect(index.lastSeq).toBe(after.feed.entries.length);
+  });
+
+  it("is contiguous by construction: the build's feed index and segments pass the mirror's checks, a gap or overlap does not", async () => {
+    repo = registryRepo();
+    const { feed, model } = await build(repo);
+    const files = buildFeedFiles(feed.entries, model, 4);
+    const index = JSON.parse(files.get(FEED_INDEX)!) as FeedIndex;
+    expect(feedIndexProblem(index, feed.entries.length)).toBeUndefined();
+    for (const seg of index.segments) expect(parseSegment(files.get(seg.path)!, seg)).toMatchObject({ kind: "ok", entries: feed.entries.slice(seg.firstSeq - 1, seg.lastSeq) });
+    expect(feedIndexProblem(index, feed.entries.length + 1)).toMatchObject({ code: "feed/range" });
+    const shifted = (k: number, by: number): FeedIndex => ({ ...index, segments: index.segments.map((s, i) => (i === k ? { ...s, firstSeq: s.firstSeq + by, lastSeq: s.lastSeq + by } : s)) });
+    expect(feedIndexProblem(shifted(1, 1))).toMatchObject({ code: "feed/gap" });
+    expect(feedIndexProblem(shifted(1, -1))).toMatchObject({ code: "feed/overlap" });
+    const first = index.segments[0]!;
+    const lines = files.get(first.path)!.split("\n");
+    expect(parseSegment([lines[0], ...lines.slice(2)].join("\n"), first)).toMatchObject({ kind: "bad", problem: { code: "feed/gap" } });
+    expect(parseSegment([lines[0], lines[0], ...lines.slice(1)].join("\n"), first)).toMatchObject({ kind: "bad", problem: { code: "feed/overlap" } });
+    expect(parseSegment(lines.slice(0, 2).join("\n") + "\n", first)).toMatchObject({ kind: "bad", problem: { code: "feed/short-segment" } });
+    expect(() => buildFeedFiles([feed.entries[1]!], model, 4)).toThrow(/internal: feed entry 1 has seq 2/);
   });
 
   it("reports versions whose served document is not in the committed history", async () => {

@@ -282,16 +282,88 @@ export const formatEntry = (e: FeedEntry): string => JSON.stringify(e);
 
 /** Split entries into segment files and the index; closed segments are byte-stable across builds. */
 export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryModel, segmentSize = DEFAULT_SEGMENT_SIZE): Map<string, string> {
+  // Contiguous by construction: seq is the position in the list, and segment k holds seq k·N+1 … (k+1)·N.
+  entries.forEach((e, i) => {
+    if (e.seq !== i + 1) throw new Error(`internal: feed entry ${i + 1} has seq ${e.seq}`);
+  });
   const files = new Map<string, string>();
   const segments: FeedSegment[] = [];
   for (let start = 0; start < entries.length; start += segmentSize) {
     const slice = entries.slice(start, start + segmentSize);
     const body = slice.map((e) => formatEntry(e) + "\n").join("");
-    const p = `${FEED_DIR}/${String(start / segmentSize).padStart(6, "0")}.ndjson`;
+    const p = segmentPath(start / segmentSize);
     files.set(p, body);
     segments.push({ path: p, firstSeq: slice[0]!.seq, lastSeq: slice[slice.length - 1]!.seq, entries: slice.length, bytes: Buffer.byteLength(body), sha256: sha256Hex(body) });
   }
   const index: FeedIndex = { format: FEED_FORMAT, segmentSize, lastSeq: entries.length, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, segments };
+  const problem = feedIndexProblem(index);
+  if (problem) throw new Error(`internal: the feed the build made is not contiguous: ${problem.message}`);
   files.set(FEED_INDEX, JSON.stringify(index, null, 1) + "\n");
   return files;
+}
+
+export const segmentPath = (k: number): string => `${FEED_DIR}/${String(k).padStart(6, "0")}.ndjson`;
+
+export interface FeedProblem {
+  /** feed/malformed, feed/gap, feed/overlap, feed/short-segment, feed/range */
+  readonly code: string;
+  readonly message: string;
+}
+
+const SHA_RE = /^[0-9a-f]{64}$/;
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/**
+ * The feed index must describe one contiguous run of seq 1 … lastSeq: segment k is `segmentPath(k)`, starts
+ * at k·N+1, every segment but the last is full, and the last ends at lastSeq (which must equal the range the
+ * signed index states, when given). Anything else is a gap or an overlap, and a mirror that applied it would
+ * skip entries for good.
+ */
+export function feedIndexProblem(index: FeedIndex, statedLastSeq?: number): FeedProblem | undefined {
+  const bad = (code: string, message: string): FeedProblem => ({ code, message: `${FEED_INDEX}: ${message}` });
+  if (typeof index !== "object" || index == null || !Array.isArray(index.segments)) return bad("feed/malformed", "no segments list");
+  if (index.format !== FEED_FORMAT) return bad("feed/malformed", `unknown feed format ${JSON.stringify(index.format)} (expected ${FEED_FORMAT})`);
+  const n = index.segmentSize;
+  if (!isInt(n) || n < 1 || !isInt(index.lastSeq) || index.lastSeq < 0) return bad("feed/malformed", "segmentSize or lastSeq is not a whole number");
+  if (statedLastSeq !== undefined && index.lastSeq !== statedLastSeq) return bad("feed/range", `lastSeq is ${index.lastSeq} but the signed index says the feed ends at seq ${statedLastSeq}`);
+  let next = 1;
+  for (const [k, seg] of index.segments.entries()) {
+    const at = `segment ${k} (${typeof seg?.path === "string" ? seg.path : "?"})`;
+    if (typeof seg !== "object" || seg == null || !isInt(seg.firstSeq) || !isInt(seg.lastSeq) || !isInt(seg.entries) || typeof seg.sha256 !== "string" || !SHA_RE.test(seg.sha256)) return bad("feed/malformed", `${at} lacks firstSeq, lastSeq, entries or sha256`);
+    if (seg.path !== segmentPath(k)) return bad("feed/malformed", `${at} should be ${segmentPath(k)}`);
+    if (seg.firstSeq > next) return bad("feed/gap", `${at} starts at seq ${seg.firstSeq}, but the previous segment ended at ${next - 1}: seq ${next}–${seg.firstSeq - 1} are missing`);
+    if (seg.firstSeq < next) return bad("feed/overlap", `${at} starts at seq ${seg.firstSeq}, but seq ${seg.firstSeq}–${next - 1} are already in the previous segment`);
+    if (seg.lastSeq < seg.firstSeq || seg.entries !== seg.lastSeq - seg.firstSeq + 1) return bad("feed/malformed", `${at} says seq ${seg.firstSeq}–${seg.lastSeq} but ${seg.entries} entries`);
+    const isLast = k === index.segments.length - 1;
+    if (seg.entries > n || (!isLast && seg.entries !== n)) return bad("feed/short-segment", `${at} holds ${seg.entries} entries; every segment but the last holds exactly ${n}`);
+    next = seg.lastSeq + 1;
+  }
+  if (next - 1 !== index.lastSeq) return bad(next - 1 < index.lastSeq ? "feed/gap" : "feed/overlap", `the segments end at seq ${next - 1} but lastSeq is ${index.lastSeq}`);
+  return undefined;
+}
+
+/** The entries of one fetched segment: exactly seq firstSeq … lastSeq, in order, each well-formed. */
+export function parseSegment(body: string, seg: FeedSegment): { readonly kind: "ok"; readonly entries: FeedEntry[] } | { readonly kind: "bad"; readonly problem: FeedProblem } {
+  const bad = (code: string, message: string) => ({ kind: "bad" as const, problem: { code, message: `${seg.path}: ${message}` } });
+  const lines = body.split("\n");
+  if (lines.at(-1) !== "") return bad("feed/malformed", "does not end with a newline");
+  lines.pop();
+  const entries: FeedEntry[] = [];
+  for (const [i, line] of lines.entries()) {
+    const expected = seg.firstSeq + i;
+    let e: FeedEntry;
+    try {
+      e = JSON.parse(line) as FeedEntry;
+    } catch {
+      return bad("feed/malformed", `line ${i + 1} is not JSON`);
+    }
+    if (typeof e !== "object" || e == null || !isInt(e.seq)) return bad("feed/malformed", `line ${i + 1} has no seq`);
+    if (e.seq > expected) return bad("feed/gap", `line ${i + 1} has seq ${e.seq} where seq ${expected} belongs: seq ${expected}–${e.seq - 1} are missing`);
+    if (e.seq < expected) return bad("feed/overlap", `line ${i + 1} has seq ${e.seq}, already seen (expected ${expected})`);
+    // eslint-disable-next-line eqeqeq -- null (a removal) is the only value besides a sha256
+    if (typeof e.name !== "string" || typeof e.version !== "string" || !(e.sha256 === null || (typeof e.sha256 === "string" && SHA_RE.test(e.sha256)))) return bad("feed/malformed", `line ${i + 1} (seq ${e.seq}) lacks name, version or sha256`);
+    entries.push(e);
+  }
+  if (entries.length !== seg.entries) return bad(entries.length < seg.entries ? "feed/short-segment" : "feed/overlap", `holds seq ${seg.firstSeq}–${seg.firstSeq + entries.length - 1}, but the feed index says ${seg.firstSeq}–${seg.lastSeq}`);
+  return { kind: "ok", entries };
 }

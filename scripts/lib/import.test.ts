@@ -8,7 +8,7 @@ import { CURRENT_SCHEMA_URL } from "./model.ts";
 import { checkTree } from "./pipeline.ts";
 import { parseImportYaml } from "./provenance.ts";
 
-const SEEDS = "/work/shared/reference/seeds/";
+const SEEDS = path.join(import.meta.dirname, "../test/fixtures/reference/seeds/");
 const httpGet: Fetcher = async (url) => {
   const res = await fetch(url);
   return { status: res.status, text: await res.text() };

@@ -67,6 +67,38 @@ describe("manifests", () => {
     expect(d.advice[0]).toContain("crates.io");
     expect(validateDraft(d.doc, emptyTree()).diagnostics).toEqual([]);
   });
+  it("pyproject.toml: inline tables, multi-line strings, quoted keys and comments are read as TOML", () => {
+    const text = [
+      "[project]",
+      'name = "weather-mcp"',
+      "version = '1.2.0' # released",
+      'description = """Weather tools \\',
+      '    for MCP"""',
+      'authors = [{ name = "Alice", email = "a@example.com" }]',
+      'urls = { "Source Code" = "https://github.com/alice/weather-mcp", Docs = "https://example.com" }',
+      "",
+      "[tool.hatch]",
+      'name = "not this"',
+    ].join("\n");
+    const facts = readPyproject(text);
+    expect(facts).toMatchObject({ identifier: "weather-mcp", version: "1.2.0", description: "Weather tools for MCP", repositoryUrl: "https://github.com/alice/weather-mcp" });
+    const literal = readPyproject("[project]\nname = 'w'\ndescription = '''\nLine one\n'quoted''''\n");
+    expect(literal.description).toBe("Line one\n'quoted'");
+  });
+  it("Cargo.toml: an inline package table, and a workspace version as inline table or dotted key", () => {
+    expect(readCargoToml('package = { name = "weather-mcp", version = "0.3.1", description = "Weather" }\n')).toMatchObject({ identifier: "weather-mcp", version: "0.3.1", description: "Weather" });
+    for (const version of ["version = { workspace = true }", "version.workspace = true"]) {
+      const facts = readCargoToml(`[package]\nname = "w"\n${version}\ndescription = "d"\n`);
+      expect(facts.version).toBeUndefined();
+      expect(facts.notes.join()).toContain("pass --version");
+    }
+    expect(readCargoToml('[package]\nname = "w"\nversion = "1.0.0"\n').notes).toEqual([]);
+  });
+  it("a manifest that is not valid TOML: an error naming the file, line and column", () => {
+    expect(() => readCargoToml('[package]\nname = "w"\nversion = = "1"\n', "crates/w/Cargo.toml")).toThrow(/^crates\/w\/Cargo\.toml:3:\d+: not valid TOML: .*Fix the file/);
+    expect(() => readPyproject('[project]\nname = "w"\nname = "again"\n')).toThrow(/^pyproject\.toml:3:\d+: not valid TOML/);
+    expect(() => readPyproject('[project]\nname = "w"\n')).not.toThrow();
+  });
   it(".csproj: PackageId, Version, Description; NuGet README advice", () => {
     const d = ok(readCsproj("<Project><PropertyGroup><PackageId>Alice.Weather</PackageId><Version>1.0.0</Version><Description>Weather &amp; tides</Description><RepositoryUrl>https://github.com/alice/weather</RepositoryUrl></PropertyGroup></Project>", "Weather.csproj"));
     expect(d.doc.description).toBe("Weather & tides");
@@ -145,5 +177,21 @@ describe("npm run new", () => {
     expect((again as { stderr: string }).stderr).toContain("already exists");
     const bad = await cli("--from", "pkg/package.json", "--version", "latest").catch((e: { code: number; stderr: string }) => e);
     expect((bad as { stderr: string }).stderr).toContain("was not written");
+  }, 30_000);
+  it("reads a pyproject.toml with inline tables, and refuses broken TOML with one line naming the file", async () => {
+    const dir = makeTree({
+      "py/pyproject.toml": '[project]\nname = "weather-mcp"\nversion = "1.2.0"\ndescription = """\nWeather tools"""\nurls = { Repository = "https://github.com/alice/weather-mcp" }\n',
+      "bad/pyproject.toml": '[project]\nname = "w\n',
+    });
+    const cli = (...args: string[]) => run(process.execPath, ["--import", import.meta.resolve("tsx/esm"), script, ...args], { cwd: dir });
+    const { stdout } = await cli("--from", "py/pyproject.toml");
+    expect(stdout).toContain("wrote servers/io.github.alice/weather-mcp/1.2.0/server.json");
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "servers/io.github.alice/weather-mcp/1.2.0/server.json"), "utf8")).description).toBe("Weather tools");
+    const bad = await cli("--from", "bad/pyproject.toml").catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    const stderr = (bad as { stderr: string }).stderr;
+    expect(stderr).toMatch(/bad\/pyproject\.toml:2:\d+: not valid TOML/);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).not.toContain("    at ");
   }, 30_000);
 });

@@ -4,6 +4,7 @@
 // needs so verification can prove the package belongs to the server.
 // Pure: manifest text and options in, a document, diagnostics and advice out.
 
+import { parse as parseTomlText, TomlError } from "smol-toml";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { loadTree, type TreeItem, type TreeReader } from "./load.ts";
 import { CURRENT_SCHEMA_URL, type Package, type ServerJson } from "./model.ts";
@@ -61,41 +62,41 @@ export function readPackageJson(text: string): ManifestFacts {
   };
 }
 
-/** The `key = "value"` pairs of one TOML table (enough for name, version, description, repository). */
-export function tomlTable(text: string, table: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let current = "";
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
-    if (header) {
-      current = header[1] as string;
-      continue;
-    }
-    if (current !== table) continue;
-    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(.+)$/.exec(line);
-    if (!kv) continue;
-    const value = (kv[2] as string).replace(/\s+#.*$/, "").trim();
-    const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(value) ?? /^'([^']*)'$/.exec(value);
-    out.set(kv[1] as string, quoted ? (quoted[1] as string).replace(/\\"/g, '"').replace(/\\\\/g, "\\") : value);
+/** A TOML manifest as a document (smol-toml: TOML 1.0, so inline tables and multi-line strings too). */
+function parseToml(text: string, file: string): Record<string, unknown> {
+  try {
+    return parseTomlText(text);
+  } catch (e) {
+    if (!(e instanceof TomlError)) throw e;
+    const first = e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+    throw new ManifestError(`${file}:${e.line}:${e.column}: not valid TOML: ${first}. Fix the file (\`cargo metadata\` or \`pip install .\` would refuse it too) and run again.`);
   }
-  return out;
 }
 
-export function readPyproject(text: string): ManifestFacts {
-  const project = tomlTable(text, "project");
-  const urls = tomlTable(text, "project.urls");
-  const notes: string[] = [];
-  if (!project.has("version") && /"version"/.test(project.get("dynamic") ?? "")) notes.push("the version is dynamic in pyproject.toml: pass --version with the version you published to PyPI");
-  const repo = [...urls].find(([k]) => /^(repository|source|source code|homepage)$/i.test(k.replace(/^"|"$/g, "")))?.[1];
-  return { kind: "pypi", ...str("identifier", project.get("name")), ...str("version", project.get("version")), ...str("description", project.get("description")), ...str("repositoryUrl", repo), notes };
+/** The table at `key` of a parsed TOML document, or an empty one when it is missing or not a table. */
+function table(doc: Record<string, unknown>, key: string): Record<string, unknown> {
+  const t = doc[key];
+  return typeof t === "object" && t != null && !Array.isArray(t) && !(t instanceof Date) ? (t as Record<string, unknown>) : {};
 }
 
-export function readCargoToml(text: string): ManifestFacts {
-  const pkg = tomlTable(text, "package");
+/** `file` names the manifest in error messages. */
+export function readPyproject(text: string, file = "pyproject.toml"): ManifestFacts {
+  const project = table(parseToml(text, file), "project");
+  const urls = table(project, "urls");
   const notes: string[] = [];
-  if (!pkg.has("version") && (pkg.get("version.workspace") === "true" || /version\s*=\s*\{\s*workspace/.test(text))) notes.push("the version comes from the workspace: pass --version with the version you published to crates.io");
-  return { kind: "cargo", ...str("identifier", pkg.get("name")), ...str("version", pkg.get("version")), ...str("description", pkg.get("description")), ...str("repositoryUrl", pkg.get("repository")), notes };
+  const dynamic = project["dynamic"];
+  if (project["version"] === undefined && Array.isArray(dynamic) && dynamic.includes("version")) notes.push("the version is dynamic in pyproject.toml: pass --version with the version you published to PyPI");
+  const repo = Object.entries(urls).find(([k]) => /^(repository|source|source code|homepage)$/i.test(k))?.[1];
+  return { kind: "pypi", ...str("identifier", project["name"]), ...str("version", project["version"]), ...str("description", project["description"]), ...str("repositoryUrl", repo), notes };
+}
+
+/** `file` names the manifest in error messages. */
+export function readCargoToml(text: string, file = "Cargo.toml"): ManifestFacts {
+  const pkg = table(parseToml(text, file), "package");
+  const notes: string[] = [];
+  // `version.workspace = true` and `version = { workspace = true }` are the same table.
+  if (table(pkg, "version")["workspace"] === true) notes.push("the version comes from the workspace: pass --version with the version you published to crates.io");
+  return { kind: "cargo", ...str("identifier", pkg["name"]), ...str("version", pkg["version"]), ...str("description", pkg["description"]), ...str("repositoryUrl", pkg["repository"]), notes };
 }
 
 export function readCsproj(text: string, fileName: string): ManifestFacts {

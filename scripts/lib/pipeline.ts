@@ -1,7 +1,6 @@
 // The stages composed: load → validate → history → model → API tree (+ site). CLIs and tests call these;
 // the only effects are reading the servers tree and asking git, both at the edges.
 
-import { createHash } from "node:crypto";
 import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
@@ -33,9 +32,11 @@ export type BuildOutcome =
 
 /** Files derived from the model after the API and the site: the change feed, the bundle, the signed index. */
 export interface OutputStage {
-  /** Paths of API files whose sha256 the stage needs (the build hashes them as it writes them). */
-  pins(path: string): boolean;
-  build(model: RegistryModel, pinned: (path: string) => string | undefined, history: History): { files: Map<string, string | Uint8Array>; notes: string[] };
+  /** Sees every file the build publishes, as it is written (the signed index pins them all). */
+  record(path: string, body: string | Uint8Array): void;
+  build(model: RegistryModel, history: History): { files: Map<string, string | Uint8Array>; notes: string[] };
+  /** The last files (the signed index), made after everything else was recorded. */
+  seal(): { files: Map<string, string | Uint8Array>; notes: string[] };
 }
 
 export interface BuildInputs {
@@ -71,10 +72,8 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   const model = buildModel(loaded.versions, history);
   trace("model");
 
-  const pinned = new Map<string, string>();
-  const pins = inputs.outputs?.pins;
   const put = (p: string, body: string | Uint8Array) => {
-    if (pins?.(p)) pinned.set(p, createHash("sha256").update(body).digest("hex"));
+    inputs.outputs?.record(p, body);
     sink.put(p, body);
   };
   emitApiTree(model, put);
@@ -88,12 +87,15 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   trace("site");
   const outputNotes: string[] = [];
   if (inputs.outputs) {
-    const out = inputs.outputs.build(model, (p) => pinned.get(p), history);
-    for (const [p, body] of out.files) {
-      if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json")) throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);
-      put(p, body);
+    const stage = inputs.outputs;
+    for (const make of [() => stage.build(model, history), () => stage.seal()]) {
+      const out = make(); // seal() only after build()'s files are recorded
+      for (const [p, body] of out.files) {
+        if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json")) throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);
+        put(p, body);
+      }
+      outputNotes.push(...out.notes);
     }
-    outputNotes.push(...out.notes);
   }
   trace("outputs");
   return { kind: "built", diagnostics, model, notes: [...history.notes, ...outputNotes] };

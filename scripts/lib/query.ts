@@ -11,7 +11,7 @@
 // and filling a fresh 150 KB buffer costs more than answering the request). A cursor is a binary search;
 // search scans distinct names, not versions.
 
-import { compareVersions } from "./versions.ts";
+import { newestFirst } from "./versions.ts";
 import { compareCodeUnits, toServerResponse, type RegistryModel, type VersionRecord } from "./model.ts";
 
 /** One response of the API: status, content type and the body, as chunks to write in order. */
@@ -416,11 +416,7 @@ function entryChunks(list: readonly Entry[], meta: string): Buffer[] {
  * Newest publishedAt first (upstream `GetAllVersionsByServerName`), ties by version precedence then
  * string: the same order build.ts uses for the static `/versions` files (a test compares the two).
  */
-function byPublishedDesc(a: Entry, b: Entry): number {
-  const pa = a.record.official.publishedAt;
-  const pb = b.record.official.publishedAt;
-  return compareCodeUnits(pb, pa) || -compareVersions(a.version, b.version, pa, pb) || compareCodeUnits(b.version, a.version);
-}
+const byPublishedDesc = newestFirst((e: Entry) => ({ version: e.version, publishedAt: e.record.official.publishedAt }));
 
 /** Read the `include_deleted` of the single-server endpoints (a plain bool, default false). */
 export function parseIncludeDeleted(query: URLSearchParams): { kind: "ok"; value: boolean } | { kind: "problem"; response: ApiResponse } {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkServerSemantics, goJsonLength, parseOciReference, substituteTemplateVariables, templateVariables } from "./rules.ts";
 
-const REFERENCE = new URL("../../../shared/reference/", import.meta.url);
+const REFERENCE = new URL("../test/fixtures/reference/", import.meta.url);
 const readJson = (rel: string): unknown => JSON.parse(readFileSync(new URL(rel, REFERENCE), "utf8"));
 const jsonFiles = (dir: string): string[] =>
   readdirSync(new URL(dir, REFERENCE))

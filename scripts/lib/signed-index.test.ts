@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { addDays, generateSigningSeed, INDEX_PATH, indexFiles, keyId, KEYS_PATH, signingKeyFromSeed, verifyIndex, type IndexPayload } from "./signed-index.ts";
+import { addDays, createPinRecorder, decodeIndexPayload, generateSigningSeed, groupDigest, INDEX_PATH, indexFiles, keyId, KEYS_PATH, pinGroupOf, signingKeyFromSeed, verifyIndex, type IndexPayload } from "./signed-index.ts";
 import { sha256Hex } from "./feed.ts";
 
 const key = generateSigningSeed();
 const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
-  format: "mcp-static-registry-index/1",
+  format: "mcp-static-registry-index/2",
   serial,
   gitCommit,
   generatedAt: "2026-01-01T00:00:00Z",
@@ -13,6 +13,7 @@ const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
   bundle: { path: "b", sha256: "1".repeat(64), ndjsonSha256: "2".repeat(64), bytes: 3 },
   feed: { path: "f", sha256: "3".repeat(64), lastSeq: 9 },
   servers: { "io.github.aa/bb": "4".repeat(64) },
+  files: { "v0.1/servers.json": "0".repeat(64) },
 });
 const signed = (p: IndexPayload, seed = key.seed) => Buffer.from(indexFiles(p, signingKeyFromSeed(seed)).get(INDEX_PATH)!);
 const now = new Date("2026-01-02T00:00:00Z");
@@ -58,5 +59,50 @@ describe("signed index", () => {
 
   it("refuses a malformed signing key", () => {
     expect(() => signingKeyFromSeed("abc")).toThrow(/64 hex/);
+  });
+});
+
+describe("pins", () => {
+  it("groups a server's files under both prefixes, keeps every other file on its own, and skips the index itself", () => {
+    const r = createPinRecorder();
+    const files: [string, string][] = [
+      ["v0/servers/io.github.aa/bb/versions/1.0.0", "a"],
+      ["v0.1/servers/io.github.aa/bb/versions/1.0.0", "a"],
+      ["v0.1/servers/io.github.aa/bb/versions.json", "l"],
+      ["v0.1/servers/io.github.cc/dd/versions/2.0.0.json", "c"],
+      ["v0.1/servers.json", "list"],
+      ["index.html", "site"],
+      [INDEX_PATH, "index"],
+      [KEYS_PATH, "keys"],
+    ];
+    for (const [p, body] of files) r.record(p, body);
+    const pins = r.pins();
+    expect(pins.servers).toEqual({
+      "io.github.aa/bb": groupDigest(files.slice(0, 3).map(([p, b]) => [p, sha256Hex(b)])),
+      "io.github.cc/dd": groupDigest([[files[3]![0], sha256Hex("c")]]),
+    });
+    expect(pins.files).toEqual({ "index.html": sha256Hex("site"), "v0.1/servers.json": sha256Hex("list") });
+    expect(pinGroupOf("v0/servers/index.html")).toBeUndefined();
+  });
+
+  it("digests a manifest independently of the order files come in, and changes with any byte", () => {
+    const a: [string, string][] = [["x/1", "0".repeat(64)], ["x/2", "1".repeat(64)]];
+    expect(groupDigest(a)).toBe(groupDigest([...a].reverse()));
+    expect(groupDigest(a)).toBe(sha256Hex(`${"0".repeat(64)}  x/1\n${"1".repeat(64)}  x/2\n`));
+    expect(groupDigest([a[0]!, ["x/2", "2".repeat(64)]])).not.toBe(groupDigest(a));
+  });
+
+  it("refuses a server whose files come back after another server's (its digest would be incomplete)", () => {
+    const r = createPinRecorder();
+    r.record("v0/servers/io.github.aa/bb/versions/1", "1");
+    r.record("v0/servers/io.github.cc/dd/versions/1", "1");
+    expect(() => r.record("v0/servers/io.github.aa/bb/versions/2", "2")).toThrow(/not emitted together/);
+  });
+
+  it("decodes an unsigned payload for a consistency check, and refuses a malformed one", () => {
+    expect(decodeIndexPayload(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!))).toMatchObject({ kind: "ok", payload: { serial: 5 } });
+    const bad = { ...payload(5), files: { x: "nope" } };
+    expect(decodeIndexPayload(Buffer.from(indexFiles(bad, undefined).get(INDEX_PATH)!))).toMatchObject({ kind: "rejected", code: "index/malformed" });
+    expect(verifyIndex(signed(bad), { publicKeys: trusted, now })).toMatchObject({ kind: "rejected", code: "index/malformed" });
   });
 });

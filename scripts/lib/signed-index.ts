@@ -1,16 +1,28 @@
-// The signed index: one small document that pins the whole tree, signed with Ed25519.
+// The signed index: one small document that pins every published file, signed with Ed25519.
 //
 //   v0.1/x/<ns>/index.json  a JWS (RFC 7515, flattened JSON serialization):
 //     {"protected": b64url({"alg":"EdDSA","kid":<kid>,"typ":"mcp-static-registry-index+json"}),
 //      "payload": b64url(<payload JSON>), "signature": b64url(Ed25519(protected + "." + payload))}
 //     Unsigned builds (no key) write the same without "protected"/"signature"; verifiers reject those.
 //   payload: {format, serial, gitCommit, generatedAt, expires,
-//             list:   {path: "v0.1/servers.json", sha256},
-//             bundle: {path, sha256, ndjsonSha256, bytes},
-//             feed:   {path, sha256, lastSeq},
-//             servers: {"<name>": "<sha256 of v0.1/servers/<name>/versions.json>"}}
-//     (a server whose versions are all deleted has no versions file; the bundle and feed still cover it)
+//             list:    {path: "v0.1/servers.json", sha256},
+//             bundle:  {path, sha256, ndjsonSha256, bytes},
+//             feed:    {path, sha256, lastSeq},
+//             servers: {"<name>": "<sha256 of the server's file manifest>"},
+//             files:   {"<path>": "<sha256>"}}
 //   v0.1/x/<ns>/keys.json   {"keys":[{kid, alg:"EdDSA", crv:"Ed25519", publicKey:<hex>}]}
+//
+// Every file the build publishes is pinned, except index.json and keys.json themselves:
+//   - the files of one server (everything under v0/servers/<name>/ and v0.1/servers/<name>/: each version in
+//     both prefixes and its .json twin, versions.json, versions/index.html, latest) are pinned together by
+//     `servers[name]` = sha256 of their manifest, the lines "<sha256>  <path>\n" sorted by path (the format of
+//     sha256sum). Deleted-only servers have an entry too (their tombstones are files).
+//   - every other file (the lists, health/ping/version, meta.json, the site, the feed, the bundle) is in
+//     `files` with its own sha256.
+// A flat list of every file would be ~370,000 entries (~45 MB) at 100,000 versions; grouping by server keeps
+// the index at one entry per server plus the site's pages (measured in README "Mirroring"). A verifier gets
+// a server's paths by rebuilding its files from the bundle (whose sha256 is pinned) with the build's own
+// writer, and checks the rebuild against `servers` before trusting it (see mirror.ts, verify-index.ts).
 //
 // serial is BuildInfo.serial (first-parent commit count: grows with every merge), generatedAt is HEAD's
 // commit time and expires = generatedAt + ttlDays, so the tree stays reproducible: Ed25519 signatures are
@@ -19,10 +31,10 @@
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { RefusalError } from "./errors.ts";
-import { REGISTRY_NAMESPACE, type RegistryModel } from "./model.ts";
+import { REGISTRY_NAMESPACE, compareCodeUnits, type RegistryModel } from "./model.ts";
 import { sha256Hex } from "./feed.ts";
 
-export const INDEX_FORMAT = "mcp-static-registry-index/1";
+export const INDEX_FORMAT = "mcp-static-registry-index/2";
 export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
 export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
 export const INDEX_TYP = "mcp-static-registry-index+json";
@@ -41,6 +53,7 @@ export interface IndexPayload {
   readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
   readonly feed: { readonly path: string; readonly sha256: string; readonly lastSeq: number };
   readonly servers: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface SigningKey {
@@ -81,32 +94,88 @@ export function addDays(rfc3339: string, days: number): string {
 
 export interface IndexInputs {
   readonly model: RegistryModel;
-  /** The built tree (API files, feed files, bundle), to hash the files the index pins. */
-  /** sha256 of a built file the index pins (see isPinnedPath), or undefined when the build made none. */
-  readonly hashOf: (path: string) => string | undefined;
+  /** What the pin recorder saw: every published file but index.json and keys.json. */
+  readonly pins: Pins;
   readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
   readonly feed: { readonly path: string; readonly lastSeq: number };
   readonly ttlDays?: number;
 }
 
-/** The files whose sha256 the index pins: the list and every server's versions list (plus the feed index). */
-export function isPinnedPath(p: string): boolean {
-  return p === LIST_PATH || /^v0\.1\/servers\/[^/]+\/[^/]+\/versions\.json$/.test(p);
-}
 const LIST_PATH = "v0.1/servers.json";
 
+/** The server whose group pins `p` (`v0/servers/<ns>/<srv>/…`, `v0.1/servers/<ns>/<srv>/…`), if any. */
+export function pinGroupOf(p: string): string | undefined {
+  return /^v0(?:\.1)?\/servers\/([^/]+\/[^/]+)\//.exec(p)?.[1];
+}
+
+/** sha256 of a group's manifest: "<sha256>  <path>\n" per file, sorted by path. */
+export function groupDigest(files: Iterable<readonly [path: string, sha256: string]>): string {
+  const lines = [...files].sort((a, b) => compareCodeUnits(a[0], b[0])).map(([p, sha]) => `${sha}  ${p}\n`);
+  return sha256Hex(lines.join(""));
+}
+
+export interface Pins {
+  readonly servers: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface PinRecorder {
+  /** Every published file, as it is made. index.json and keys.json are ignored (they cannot pin themselves). */
+  record(path: string, body: string | Uint8Array): void;
+  /** The pins so far (closes the current server's group). */
+  pins(): Pins;
+}
+
+/**
+ * Hash files as they are made. A server's files arrive together (the build and the mirror emit one server at
+ * a time), so only one group is open at a time and memory stays at one digest per server; a server whose
+ * files come back after another server's is a bug, and says so.
+ */
+export function createPinRecorder(): PinRecorder {
+  const servers = new Map<string, string>();
+  const files = new Map<string, string>();
+  let open: { name: string; files: [string, string][] } | undefined;
+  const close = () => {
+    if (open) servers.set(open.name, groupDigest(open.files));
+    open = undefined;
+  };
+  return {
+    record(p, body) {
+      if (p === INDEX_PATH || p === KEYS_PATH) return;
+      const sha = sha256Hex(body);
+      const group = pinGroupOf(p);
+      if (group === undefined) {
+        if (files.has(p)) throw new Error(`internal: ${p} was published twice`);
+        files.set(p, sha);
+        return;
+      }
+      if (open?.name !== group) {
+        close();
+        if (servers.has(group)) throw new Error(`internal: the files of ${group} were not emitted together (${p} came after another server's)`);
+        open = { name: group, files: [] };
+      }
+      open.files.push([p, sha]);
+    },
+    pins() {
+      close();
+      return { servers: sortedRecord(servers), files: sortedRecord(files) };
+    },
+  };
+}
+
+function sortedRecord(m: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of [...m.keys()].sort(compareCodeUnits)) out[k] = m.get(k)!;
+  return out;
+}
+
 export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
-  const { model } = inputs;
+  const { model, pins } = inputs;
   const hashOf = (p: string) => {
-    const hash = inputs.hashOf(p);
+    const hash = pins.files[p];
     if (hash === undefined) throw new Error(`internal: the index pins ${p}, which the build did not write`);
     return hash;
   };
-  const servers: Record<string, string> = {};
-  for (const name of [...new Set(model.versions.map((r) => r.name))]) {
-    const hash = inputs.hashOf(`v0.1/servers/${name}/versions.json`);
-    if (hash !== undefined) servers[name] = hash;
-  }
   return {
     format: INDEX_FORMAT,
     serial: model.info.serial,
@@ -116,7 +185,8 @@ export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
     list: { path: LIST_PATH, sha256: hashOf(LIST_PATH) },
     bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: inputs.bundle.bytes },
     feed: { path: inputs.feed.path, sha256: hashOf(inputs.feed.path), lastSeq: inputs.feed.lastSeq },
-    servers,
+    servers: pins.servers,
+    files: pins.files,
   };
 }
 
@@ -179,11 +249,45 @@ export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly stri
   } catch {
     return reject("index/malformed", "the payload is not base64url JSON");
   }
-  if (payload.format !== INDEX_FORMAT || typeof payload.serial !== "number" || typeof payload.expires !== "string") return reject("index/malformed", `unknown index format ${JSON.stringify(payload.format)}`);
+  const problem = payloadProblem(payload);
+  if (problem) return reject("index/malformed", problem);
   const expires = Date.parse(payload.expires);
   if (!Number.isFinite(expires) || expires <= opts.now.getTime()) return reject("index/expired", `the index expired at ${payload.expires} (serial ${payload.serial}); the mirror may be frozen or stale`);
   const seen = opts.state;
   if (seen && payload.serial < seen.serial) return reject("index/rollback", `serial ${payload.serial} is older than serial ${seen.serial} seen before: refusing a rollback`);
   if (seen && payload.serial === seen.serial && payload.gitCommit !== seen.gitCommit) return reject("index/fork", `serial ${payload.serial} names commit ${payload.gitCommit}, but ${seen.gitCommit} was seen with the same serial`);
   return { kind: "ok", payload, kid: header.kid, state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex } };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v != null && !Array.isArray(v);
+const isHashMap = (v: unknown) => isObject(v) && Object.values(v).every((h) => typeof h === "string" && HEX64.test(h));
+
+/** What is wrong with a decoded payload, or undefined: the shape every consumer relies on. */
+function payloadProblem(payload: unknown): string | undefined {
+  if (!isObject(payload)) return "the payload is not an object";
+  if (payload["format"] !== INDEX_FORMAT) return `unknown index format ${JSON.stringify(payload["format"])} (expected ${INDEX_FORMAT})`;
+  if (!Number.isSafeInteger(payload["serial"]) || typeof payload["expires"] !== "string" || typeof payload["generatedAt"] !== "string") return "serial, generatedAt or expires is missing";
+  const bundle = payload["bundle"];
+  const feed = payload["feed"];
+  if (!isObject(bundle) || typeof bundle["sha256"] !== "string" || !HEX64.test(bundle["sha256"])) return "bundle.sha256 is missing";
+  if (!isObject(feed) || typeof feed["sha256"] !== "string" || !HEX64.test(feed["sha256"]) || !Number.isSafeInteger(feed["lastSeq"])) return "feed.sha256 or feed.lastSeq is missing";
+  if (!isHashMap(payload["servers"]) || !isHashMap(payload["files"])) return "servers or files is not a map of sha256 hashes";
+  return undefined;
+}
+
+/**
+ * The payload of index.json without checking the signature: for a mirror run without --public-key, which
+ * still holds the tree to the index's pins and stated feed range (a consistency check, not a trust one).
+ */
+export function decodeIndexPayload(bytes: Uint8Array): { readonly kind: "ok"; readonly payload: IndexPayload } | { readonly kind: "rejected"; readonly code: string; readonly reason: string } {
+  try {
+    const jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as { payload?: unknown };
+    if (!isObject(jws) || typeof jws.payload !== "string") return { kind: "rejected", code: "index/malformed", reason: "index.json has no payload" };
+    const payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as unknown;
+    const problem = payloadProblem(payload);
+    return problem ? { kind: "rejected", code: "index/malformed", reason: problem } : { kind: "ok", payload: payload as IndexPayload };
+  } catch {
+    return { kind: "rejected", code: "index/malformed", reason: "index.json is not a JWS with a base64url JSON payload" };
+  }
 }

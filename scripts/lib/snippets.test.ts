@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ServerJson } from "./model.ts";
 import { buildInstallOptions, quoteShell, type InstallOption } from "./snippets.ts";
 
-const EXAMPLES = new URL("../../../shared/reference/examples/generic-server-json/", import.meta.url);
+const EXAMPLES = new URL("../test/fixtures/reference/examples/generic-server-json/", import.meta.url);
 
 function example(file: string): ServerJson {
   return JSON.parse(readFileSync(new URL(file, EXAMPLES), "utf8")) as ServerJson;

@@ -9,7 +9,7 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFixtureRegistry, REFERENCE, REPO_ROOT, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
+import { buildFixtureRegistry, OFFICIAL_OPENAPI, REPO_ROOT, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -22,7 +22,7 @@ interface Doc {
 }
 
 const doc = parseYaml(fs.readFileSync(path.join(REPO_ROOT, "schemas/static-api.openapi.yaml"), "utf8")) as Doc;
-const official = parseYaml(fs.readFileSync(path.join(REFERENCE, "openapi.yaml"), "utf8")) as Doc;
+const official = parseYaml(fs.readFileSync(OFFICIAL_OPENAPI, "utf8")) as Doc;
 const ajv = new Ajv2020Module.default({ strict: false, allErrors: true });
 addFormatsModule.default(ajv);
 ajv.addSchema({ ...doc, $id: "static-api" });

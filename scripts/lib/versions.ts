@@ -3,7 +3,9 @@
 //
 // Strict on purpose: npm `semver` trims whitespace and accepts `=1.2.3`, Go's golang.org/x/mod/semver
 // does not. Comparison is done here too (not with `semver`), so that huge numeric parts, which Go
-// compares fine and npm `semver` refuses to parse, never throw.
+// compares fine and npm `semver` refuses to parse, never throw (and so that huge numeric prerelease
+// identifiers, which npm `semver` rounds until they tie, keep their order). versions.test.ts checks that the
+// order agrees with npm `semver` on every pair that package represents exactly.
 
 /** A Go-semver numeric identifier: no leading zeros. */
 const NUM = String.raw`(?:0|[1-9][0-9]*)`;
@@ -101,6 +103,31 @@ export function compareVersions(a: string, b: string, aPublishedAt: string, bPub
   if (aSemver && bSemver) return compareSemver(a, b);
   if (!aSemver && !bSemver) return compareTimestamps(aPublishedAt, bPublishedAt);
   return aSemver ? 1 : -1;
+}
+
+/** What the newest-first order reads of a version. */
+export interface PublishedVersion {
+  readonly version: string;
+  readonly publishedAt: string;
+}
+
+/**
+ * The one order of a server's versions, newest first, for the static `/versions` files, `npm start`'s
+ * `/versions` answer and the site's version table: later publishedAt first (upstream
+ * `GetAllVersionsByServerName`, `published_at DESC`, compared as times, so `…:18Z` is before `…:18.5Z`
+ * whatever the precision), then higher version precedence, then the version string descending, so the
+ * order is total and independent of the input order.
+ */
+export function newestFirst<T>(get: (t: T) => PublishedVersion): (a: T, b: T) => number {
+  return (x, y) => {
+    const a = get(x);
+    const b = get(y);
+    return (
+      compareTimestamps(b.publishedAt, a.publishedAt) ||
+      compareVersions(b.version, a.version, b.publishedAt, a.publishedAt) ||
+      (a.version < b.version ? 1 : a.version > b.version ? -1 : 0)
+    );
+  };
 }
 
 export interface VersionFacts {

@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { onTestFinished } from "vitest";
 
-/** The shared reference folder (CI clones the repo with shared/ beside it). */
-export const REFERENCE = path.resolve(fileURLToDir(import.meta.url), "../../../shared/reference");
+/** The in-repo copies of the official registry's examples and seeds (see its README.md). */
+export const REFERENCE = path.resolve(fileURLToDir(import.meta.url), "fixtures/reference");
 
 function fileURLToDir(url: string): string {
   return path.dirname(new URL(url).pathname);

@@ -12,7 +12,7 @@ import {
   type VersionRecord,
 } from "../../scripts/lib/model.ts";
 
-const EXAMPLES = new URL("../../../shared/reference/examples/generic-server-json/", import.meta.url);
+const EXAMPLES = new URL("../../scripts/test/fixtures/reference/examples/generic-server-json/", import.meta.url);
 
 export const XSS = {
   name: "io.github.evil/xss-test",

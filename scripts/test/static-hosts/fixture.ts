@@ -15,7 +15,8 @@ import type { RegistryModel } from "../../lib/model.ts";
 import { buildRegistry } from "../../lib/pipeline.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const REFERENCE = path.resolve(REPO_ROOT, "../shared/reference");
+/** The official generic registry OpenAPI (upstream docs/reference/api/openapi.yaml, verbatim). */
+export const OFFICIAL_OPENAPI = path.join(REPO_ROOT, "schemas/registry-openapi.yaml");
 
 export const PLUS_SERVER = "io.github.user/weather";
 export const PLUS_VERSION = "1.0.3+build.7";
@@ -97,7 +98,7 @@ export async function buildFixtureRegistry(options: { site?: Map<string, string>
 
 /** Validators for the official response shapes (ServerList, ServerResponse) of the reference OpenAPI file. */
 export function officialValidators() {
-  const openapi = parseYaml(fs.readFileSync(path.join(REFERENCE, "openapi.yaml"), "utf8")) as object;
+  const openapi = parseYaml(fs.readFileSync(OFFICIAL_OPENAPI, "utf8")) as object;
   const ajv = new Ajv2020Module.default({ strict: false, allErrors: true });
   addFormatsModule.default(ajv);
   ajv.addSchema({ ...openapi, $id: "openapi" });

@@ -1,4 +1,4 @@
-// A GitHub Pages stand-in on node:http, following the rules in ../shared/reference/STATIC-HOSTING.md:
+// A GitHub Pages stand-in on node:http, following the rules in scripts/test/fixtures/reference/STATIC-HOSTING.md:
 //   - the path is %XX-decoded exactly once, then matched against the folder tree (so %2F reaches nested
 //     folders and a literal "%2F" file name would need %252F);
 //   - an exact file wins; otherwise `/foo` serves `foo.html` (pretty URL, even when a folder `foo/` exists);

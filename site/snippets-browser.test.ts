@@ -1,0 +1,86 @@
+// The copy buttons of hostile servers' pages in a real browser: what lands on the clipboard is exactly the safe
+// snippet, and each command line from the clipboard, pasted into sh, bash and zsh (where installed) with stub
+// programs on PATH, runs only its stub. Skipped with a clear message when Chromium is missing, except in CI
+// (CI=true).
+
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareCodeUnits } from "../scripts/lib/model.ts";
+import { buildInstallOptions } from "../scripts/lib/snippets.ts";
+import { HOSTILE_RUNTIME_HINTS, hostileServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
+import { isStubbable, makeStubShell, TEST_SHELLS } from "../scripts/test/shell-stubs.ts";
+import { buildSite } from "./build.ts";
+import { serverPageDir } from "./src/paths.ts";
+import { makeRecord } from "./test/sample-model.ts";
+import { serveStatic, type StaticServer } from "./test/static-server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const IS_CI = process.env.CI === "true" || process.env.CI === "1";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const SKIP_MESSAGE = `skipped: Chromium not found at ${CHROMIUM}; install it with apt-get install chromium`;
+if (!HAS_CHROMIUM && !IS_CI) console.warn(`site/snippets-browser.test.ts ${SKIP_MESSAGE}`);
+
+const SUITE = HAS_CHROMIUM || IS_CI ? "copy buttons of hostile servers in Chromium" : SKIP_MESSAGE;
+const SERVERS = [...hostileServers(), validHostileServer()].sort((a, b) => compareCodeUnits(a.name, b.name));
+
+describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
+  let dir: string;
+  let server: StaticServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  const stubs = makeStubShell(HOSTILE_RUNTIME_HINTS);
+
+  beforeAll(async () => {
+    if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}, and CI requires the browser tests`);
+    dir = await mkdtemp(join(tmpdir(), "site-snippets-"));
+    const versions = SERVERS.map((s) => makeRecord(s));
+    for (const [path, content] of await buildSite({ versions, info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 } })) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    server = await serveStatic(dir, "/repo/");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    context = await browser.newContext();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(server.url).origin });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    stubs.cleanup();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(SERVERS.map((s) => ({ name: s.name, doc: s })))("$name: every copy button copies the safe text", async ({ doc }) => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("dialog", (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(`${server.url}${serverPageDir(doc.name)}`);
+    await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+    const snippets = buildInstallOptions(doc).flatMap((o) => o.snippets.map((s) => ({ ...s, button: `snippet-${o.id}-${s.id}` })));
+    expect(snippets.length).toBeGreaterThan(0);
+    for (const snippet of snippets) {
+      await page.evaluate(() => navigator.clipboard.writeText("(not copied)"));
+      await page.locator(`button[data-copy="${snippet.button}"]`).click();
+      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet.text);
+      if (snippet.language !== "shell") continue;
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      const runs = snippet.runs!;
+      for (const shell of TEST_SHELLS) {
+        const outcome = stubs.paste(shell, copied);
+        expect(outcome.leftovers, copied).toEqual([]);
+        expect(outcome.runs.map((r) => r.argv), copied).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
+      }
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
