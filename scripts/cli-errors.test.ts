@@ -112,7 +112,7 @@ describe("expected failures through the real commands", () => {
   it("a registry that does not answer: mirror names the URL in one line, exit 1, and leaves no folder", async () => {
     const port = await deadPort();
     const r = await run("scripts/mirror.ts", ["--from", `http://127.0.0.1:${port}`, "--out", path.join(tmp, "mirror")]);
-    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^mirror: mirror/network: could not reach http://127\\.0\\.0\\.1:${port}/\\S+: .*ECONNREFUSED`));
+    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^error: mirror/network: could not reach http://127\\.0\\.0\\.1:${port}/\\S+: .*ECONNREFUSED`));
     expect(fs.existsSync(path.join(tmp, "mirror"))).toBe(false);
   }, 30_000);
 
@@ -120,7 +120,7 @@ describe("expected failures through the real commands", () => {
     const port = await deadPort();
     const servers = path.join(tmp, "import-dead", "servers");
     const r = await run("scripts/import.ts", ["--from", `http://127.0.0.1:${port}`, "--servers", servers, "--retries", "0"]);
-    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^import: http://127\\.0\\.0\\.1:${port}/v0\\.1/servers\\S*: connection refused \\(ECONNREFUSED\\) \\(gave up after 1 attempts?\\)$`));
+    expect(expectOneLine(r, 1)).toMatch(new RegExp(`^error: http://127\\.0\\.0\\.1:${port}/v0\\.1/servers\\S*: connection refused \\(ECONNREFUSED\\) \\(gave up after 1 attempts?\\)$`));
     expect(fs.existsSync(servers)).toBe(false);
   }, 30_000);
 
@@ -131,7 +131,7 @@ describe("expected failures through the real commands", () => {
       const r = await run("scripts/import.ts", ["--from", upstream.base, "--servers", path.join(tmp, "import-loop", "servers"), "--retries", "0"]);
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(r.code).toBe(1);
-      expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(/^import: http:\/\/127\.0\.0\.1:\d+\/v0\.1\/servers\?\S*: the registry returned the cursor "again" again; stopping instead of looping$/);
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(/^error: http:\/\/127\.0\.0\.1:\d+\/v0\.1\/servers\?\S*: the registry returned the cursor "again" again; stopping instead of looping$/);
     } finally {
       await upstream.close();
     }
@@ -141,7 +141,7 @@ describe("expected failures through the real commands", () => {
     const upstream = await fakeServer(() => ({ status: 200, body: "not a signed index" }));
     try {
       const r = await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-bad-index"), "--public-key", "ab".repeat(32)]);
-      expect(expectOneLine(r, 1)).toMatch(/^mirror: index\/malformed: v0\.1\/x\/[^/]+\/index\.json: /);
+      expect(expectOneLine(r, 1)).toMatch(/^error: index\/malformed: v0\.1\/x\/[^/]+\/index\.json: /);
     } finally {
       await upstream.close();
     }
@@ -169,7 +169,7 @@ describe("expected failures through the real commands", () => {
     const verify = (...extra: string[]) => run("scripts/verify-index.ts", ["--url", upstream.base, "--public-key", key.publicKeyHex, ...extra]);
     try {
       expect(expectOneLine(await verify(), 1)).toMatch(/^rejected: index\/expired: /);
-      expect(expectOneLine(await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-expired"), "--public-key", key.publicKeyHex]), 1)).toMatch(/^mirror: index\/expired: \S*index\.json: /);
+      expect(expectOneLine(await run("scripts/mirror.ts", ["--from", upstream.base, "--out", path.join(tmp, "mirror-expired"), "--public-key", key.publicKeyHex]), 1)).toMatch(/^error: index\/expired: \S*index\.json: /);
       index = signed(payload(5, "2999-01-01T00:00:00Z"));
       fs.writeFileSync(path.join(tmp, "index-state.json"), JSON.stringify({ serial: 9, gitCommit: "c9" }));
       expect(expectOneLine(await verify("--state", "index-state.json"), 1)).toMatch(/^rejected: index\/rollback: /);
@@ -183,17 +183,17 @@ describe("expected failures through the real commands", () => {
   it("invalid JSON input: import names the file, line and column; verify-index names its state file", async () => {
     fs.writeFileSync(path.join(tmp, "seed.json"), '[\n  {"name": "io.github.alice/x",\n');
     const imp = await run("scripts/import.ts", ["--from", "seed.json", "--servers", path.join(tmp, "import-json", "servers")]);
-    expect(expectOneLine(imp, 1)).toMatch(/^import: seed\.json:3:1: /);
+    expect(expectOneLine(imp, 1)).toMatch(/^error: seed\.json:3:1: /);
     fs.writeFileSync(path.join(tmp, "state.json"), '{"serial": 3,\n oops}\n');
     const port = await deadPort();
     const vi = await run("scripts/verify-index.ts", ["--url", `http://127.0.0.1:${port}`, "--state", "state.json"]);
-    expect(expectOneLine(vi, 1)).toMatch(/^verify-index: --state state\.json: not a state file written by verify-index /);
+    expect(expectOneLine(vi, 1)).toMatch(/^error: --state state\.json: not a state file written by verify-index /);
   }, 30_000);
 
   it("a git ref that does not exist: pr-check says which in one line, exit 1", async () => {
     const head = "0".repeat(40);
     const r = await run("scripts/pr-check.ts", ["--data", REPO, "--repo", REPO, "--base", "no-such-ref", "--head", head, "--author", "alice", "--pr", "1", "--out", path.join(tmp, "pr-check-out")]);
-    expect(expectOneLine(r, 1)).toMatch(/^pr-check: git rev-parse .*no-such-ref.* failed/);
+    expect(expectOneLine(r, 1)).toMatch(/^error: git rev-parse .*no-such-ref.* failed/);
     expect(fs.existsSync(path.join(tmp, "pr-check-out"))).toBe(false);
   }, 30_000);
 
@@ -235,7 +235,7 @@ describe("npm run new at a prompt", () => {
     expect(r.signal).toBeNull();
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("new: interrupted");
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("error: interrupted");
     expect(fs.existsSync(path.join(tmp, "new-servers"))).toBe(false);
   }, 30_000);
 
@@ -245,6 +245,6 @@ describe("npm run new at a prompt", () => {
     const r = await p.done;
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("new: no answer (end of input)");
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("error: no answer (end of input)");
   }, 30_000);
 });

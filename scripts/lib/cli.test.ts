@@ -88,21 +88,21 @@ describe("formatFailure", () => {
     expect(formatFailure("build", new UsageError("unknown option --x"))).toEqual({ text: "build: unknown option --x (see --help)\n", exitCode: 2 });
   });
 
-  it("an ExitError and a RefusalError are one line, exit 1 (or the ExitError's code); control characters are shown", () => {
-    expect(formatFailure("mirror", new RefusalError("index.json: index/expired: expired on 2020-01-01"))).toEqual({ text: "mirror: index.json: index/expired: expired on 2020-01-01\n", exitCode: 1 });
-    expect(formatFailure("import", new ExitError("upstream said \u001b]52;c;aGk=\u0007\nfake line"))).toEqual({ text: "import: upstream said \\e]52;c;aGk=\\x07\\nfake line\n", exitCode: 1 });
+  it("an ExitError and a RefusalError are one line starting error:, exit 1 (or the ExitError's code); control characters are shown", () => {
+    expect(formatFailure("mirror", new RefusalError("index.json: index/expired: expired on 2020-01-01"))).toEqual({ text: "error: index.json: index/expired: expired on 2020-01-01\n", exitCode: 1 });
+    expect(formatFailure("import", new ExitError("upstream said \u001b]52;c;aGk=\u0007\nfake line"))).toEqual({ text: "error: upstream said \\e]52;c;aGk=\\x07\\nfake line\n", exitCode: 1 });
     expect(formatFailure("x", new ExitError("config", 2)).exitCode).toBe(2);
   });
 
   it("fetch's 'fetch failed' becomes one line with the cause; a NetworkError names the URL", async () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
     const fetchFailed = new TypeError("fetch failed", { cause: refused });
-    expect(formatFailure("mirror", fetchFailed)).toEqual({ text: "mirror: network error: connection refused (ECONNREFUSED)\n", exitCode: 1 });
+    expect(formatFailure("mirror", fetchFailed)).toEqual({ text: "error: network error: connection refused (ECONNREFUSED)\n", exitCode: 1 });
     const wrapped = await withNetworkErrors("http://127.0.0.1:9/x.json", () => Promise.reject(fetchFailed)).catch((e: unknown) => e);
     expect(wrapped).toBeInstanceOf(NetworkError);
-    expect(formatFailure("mirror", wrapped)).toEqual({ text: "mirror: http://127.0.0.1:9/x.json: connection refused (ECONNREFUSED)\n", exitCode: 1 });
+    expect(formatFailure("mirror", wrapped)).toEqual({ text: "error: http://127.0.0.1:9/x.json: connection refused (ECONNREFUSED)\n", exitCode: 1 });
     const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
-    expect(formatFailure("import", await withNetworkErrors("http://h/", () => Promise.reject(timeout)).catch((e: unknown) => e)).text).toBe("import: http://h/: timed out\n");
+    expect(formatFailure("import", await withNetworkErrors("http://h/", () => Promise.reject(timeout)).catch((e: unknown) => e)).text).toBe("error: http://h/: timed out\n");
   });
 
   it("withNetworkErrors passes anything that is not the network through unchanged", async () => {
@@ -119,13 +119,13 @@ describe("formatFailure", () => {
     }
     const f = formatFailure("verify-index", error);
     expect(f.exitCode).toBe(1);
-    expect(f.text).toMatch(/^verify-index: \/nonexistent\/registry-cli-test\.json: ENOENT: cannot open .*\n$/);
+    expect(f.text).toMatch(/^error: \/nonexistent\/registry-cli-test\.json: ENOENT: cannot open .*\n$/);
   });
 
   it("anything else is a bug: 'internal error' with the stack, exit 3", () => {
     const f = formatFailure("build", new TypeError("cannot read properties of undefined"));
     expect(f.exitCode).toBe(3);
-    expect(f.text).toContain("build: internal error (this is a bug in the registry scripts, please open an issue):\nTypeError: cannot read properties of undefined\n    at ");
+    expect(f.text).toContain("internal error in build (this is a bug in the registry scripts, please open an issue):\nTypeError: cannot read properties of undefined\n    at ");
   });
 });
 

@@ -235,15 +235,19 @@ export function explainFailure(e: unknown): Failure | undefined {
   return undefined;
 }
 
-/** The stderr text for a failure of command `name`: one line for an expected failure, a stack for a bug. */
+/**
+ * The stderr text for a failure of command `name`: `name: problem (see --help)` for a usage error,
+ * `error: message` for an expected failure (the form the tests of every command match), a stack for a bug.
+ */
 export function formatFailure(name: string, e: unknown): { text: string; exitCode: number } {
   const f = explainFailure(e);
-  if (f) return { text: `${name}: ${visible(f.message)}${f.usage ? " (see --help)" : ""}\n`, exitCode: f.exitCode };
-  return { text: `${name}: internal error (this is a bug in the registry scripts, please open an issue):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`, exitCode: 3 };
+  if (f?.usage) return { text: `${name}: ${visible(f.message)} (see --help)\n`, exitCode: f.exitCode };
+  if (f) return { text: `error: ${visible(f.message)}\n`, exitCode: f.exitCode };
+  return { text: `internal error in ${name} (this is a bug in the registry scripts, please open an issue):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`, exitCode: 3 };
 }
 
 /** Run a CLI main; expected failures become one line, anything else a "this is a bug" report (exit 3). */
-export function runCli(main: () => Promise<number | void>, name = "error"): void {
+export function runCli(main: () => Promise<number | void>, name = "command"): void {
   main().then(
     (code) => {
       if (typeof code === "number") process.exitCode = code;
