@@ -3,15 +3,54 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ExitError } from "./lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "./lib/model.ts";
 import type { BuildInputs, OutputStage } from "./lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "./lib/reverify.ts";
+import { escapeJsonText } from "./lib/safe-json.ts";
 import { syncFilesFor } from "./lib/sync-files.ts";
+import { visible } from "./lib/terminal.ts";
+import type { GuardedPath } from "./lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
+  requireServersFolder(serversDir, cwd);
   const extra = await loadSiteBuilder();
   const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
   return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+}
+
+/**
+ * What `--out` may never replace: the servers folder (nor a folder inside it), the repository it lives in, the
+ * repository the working directory is in, and this code's own checkout; nor any parent of these.
+ */
+export function outputGuards(serversDir: string, cwd = process.cwd()): GuardedPath[] {
+  const servers = path.resolve(cwd, serversDir);
+  const guards: GuardedPath[] = [{ path: servers, what: "the servers folder", andInside: true }];
+  for (const from of [servers, cwd, fileURLToPath(new URL("..", import.meta.url))]) {
+    const root = repositoryRoot(from);
+    if (root !== undefined && !guards.some((g) => g.path === root)) guards.push({ path: root, what: "a repository root" });
+  }
+  return guards;
+}
+
+/** The nearest folder at or above `from` that holds `.git` (a folder, or a file in a worktree). */
+function repositoryRoot(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * A missing servers folder is a mistake (a typo in --servers, the wrong working directory), not an empty
+ * registry: building 0 versions from it would publish an empty API over the real one.
+ */
+function requireServersFolder(serversDir: string, cwd: string): void {
+  const stat = fs.statSync(path.resolve(cwd, serversDir), { throwIfNoEntry: false });
+  const shown = visible(serversDir);
+  if (stat === undefined) throw new ExitError(`--servers ${shown}: no such folder. Run from a registry checkout, or pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
+  if (!stat.isDirectory()) throw new ExitError(`--servers ${shown}: not a folder. Pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
 }
 
 /** The nightly re-verification's committed report, published beside the other extension files when present. */
@@ -20,7 +59,8 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
     ...stage,
     build(model, history) {
       const out = stage.build(model, history);
-      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, fs.readFileSync(file));
+      // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
+      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
       return out;
     },
   };

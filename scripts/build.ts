@@ -1,13 +1,15 @@
 // npm run build -- [--servers DIR] [--out DIR] [--check]
 // Builds the static API, the browse site and the mirror files from the servers tree, writing each file as it
-// is made into a fresh folder that replaces DIR at the end. --check compares with DIR instead of writing.
+// is made into a fresh folder that replaces DIR at the end (only a missing or empty DIR, or a previous build;
+// never the repository or servers/; see lib/write.ts). --check compares with DIR instead of writing.
 
 import path from "node:path";
-import { registryBuildInputs } from "./build-inputs.ts";
-import { defineCommand, printDiagnostics, runCommand } from "./lib/cli.ts";
+import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
+import { defineCommand, ExitError, printDiagnostics, runCommand } from "./lib/cli.ts";
 import type { Diagnostic } from "./lib/diagnostics.ts";
 import { buildRegistry, buildRegistryInto } from "./lib/pipeline.ts";
-import { createTreeWriter, diffTree } from "./lib/write.ts";
+import { visible } from "./lib/terminal.ts";
+import { createTreeWriter, diffTree, OutDirRefusedError, type TreeWriter } from "./lib/write.ts";
 
 const command = defineCommand({
   name: "build",
@@ -29,7 +31,7 @@ runCommand(command, async ({ values }) => {
 
   if (values.check) {
     const outcome = await buildRegistry(inputs);
-    if (outcome.kind === "invalid") return stopped(outcome.diagnostics);
+    if (outcome.kind === "invalid") return stopped(outcome.diagnostics, values.out);
     const diff = diffTree(outcome.tree, out);
     for (const d of diff.slice(0, 50)) process.stderr.write(`${d.kind}: ${values.out}/${d.path}\n`);
     if (diff.length > 0) {
@@ -40,7 +42,8 @@ runCommand(command, async ({ values }) => {
     return 0;
   }
 
-  const writer = createTreeWriter(out);
+  const writer = refusalsAsExit(() => createTreeWriter(out, { guarded: outputGuards(values.servers) }));
+  for (const note of writer.notes) process.stderr.write(`note: ${note}\n`);
   let result;
   try {
     result = await buildRegistryInto(inputs, writer);
@@ -50,9 +53,9 @@ runCommand(command, async ({ values }) => {
   }
   if (result.kind === "invalid") {
     writer.abort();
-    return stopped(result.diagnostics);
+    return stopped(result.diagnostics, values.out);
   }
-  writer.commit();
+  refusalsAsExit(() => writer.commit());
   for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length > 0) printDiagnostics(warnings, result.model.versions.length);
@@ -61,8 +64,18 @@ runCommand(command, async ({ values }) => {
   return 0;
 });
 
-function stopped(diagnostics: Diagnostic[]): number {
+function stopped(diagnostics: Diagnostic[], out: string): number {
   printDiagnostics(diagnostics, 0);
-  process.stderr.write("build stopped: fix the errors above (npm run validate shows them too). dist/ was not touched.\n");
+  process.stderr.write(`build stopped: fix the errors above (npm run validate shows them too). ${out}/ was not touched.\n`);
   return 1;
+}
+
+/** A refused --out is the user's mistake: one line, exit 1. */
+function refusalsAsExit<T extends TreeWriter | void>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OutDirRefusedError) throw new ExitError(visible(e.message));
+    throw e;
+  }
 }

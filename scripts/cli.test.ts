@@ -65,7 +65,8 @@ describe("npm run build", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/dist\/ was not touched/);
     expect(fs.readFileSync(path.join(dir, "dist/v0.1/servers.json"), "utf8")).toBe(before);
-    expect(fs.readdirSync(dir).filter((f) => f.startsWith(".dist"))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(".dist"))).toEqual([".dist-builds"]); // holds the live tree dist/ links to
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toHaveLength(1);
   });
 
   it("publishes the nightly health report when one is committed, and nothing when none is", () => {

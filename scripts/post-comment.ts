@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { mergeVerified, postFeedback, type Repo } from "./lib/post-feedback.ts";
+import { visible } from "./lib/terminal.ts";
 
 const MAX_ARTIFACT_FILE = 2 * 1024 * 1024;
 
@@ -48,7 +49,7 @@ runCommand(command, async ({ values }) => {
       process.stdout.write(`merged #${pr} as ${outcome.sha}${outcome.deployStarted ? "; deploy started" : ""}\n`);
       return 0;
     }
-    process.stderr.write(`not merged: ${outcome.reason}\n`);
+    process.stderr.write(`not merged: ${visible(outcome.reason)}\n`);
     return 1;
   }
 
@@ -75,7 +76,7 @@ runCommand(command, async ({ values }) => {
       throw new ExitError(`the artifact was rejected: ${outcome.reason}`);
     case "stale":
       output({ merge: "false", pr: String(outcome.pr) });
-      process.stdout.write(`nothing posted: ${outcome.reason}\n`);
+      process.stdout.write(`nothing posted: ${visible(outcome.reason)}\n`);
       return 0;
     case "posted":
       output({ merge: String(outcome.autoMerge.eligible), pr: String(outcome.pr) });

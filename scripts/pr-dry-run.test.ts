@@ -43,6 +43,7 @@ beforeAll(async () => {
   npm = await startFakeServer({
     "/@alice-dev%2Fweather/1.1.0": recorded("npm-weather-1.1.0.json"),
     "/@alice-dev%2Ftides/2.0.0": recorded("npm-tides-2.0.0.json"),
+    "/@alice-dev%2Fweather-upper/2.0.0": recorded("npm-weather-upper-2.0.0.json"),
   });
 });
 afterAll(async () => {
@@ -61,14 +62,22 @@ interface DryRun {
   readonly shas: { base: string; head: string };
 }
 
+interface DryRunOptions {
+  /** Who opened the PR (default alice-dev, who owns the namespace). */
+  readonly author?: string;
+  /** More files of the base commit. */
+  readonly baseFiles?: Record<string, string>;
+}
+
 /** The origin repository, then the workflow's two checkouts of it, then pr-check as the step runs it. */
-async function dryRun(prFiles: Record<string, string | null>): Promise<DryRun> {
+async function dryRun(prFiles: Record<string, string | null>, options: DryRunOptions = {}): Promise<DryRun> {
   const origin: TempRepo = createTempRepo("dry-origin-");
   cleanup.push(() => origin.remove());
   origin.write({
     "README.md": "# registry\n",
     "scripts/policy/blocklist.yaml": "namespaces:\n  - namespace: com.evil\n    reason: malware\n",
     [`servers/${NS}/weather/1.0.0/server.json`]: serverJson(`${NS}/weather`, "1.0.0", "@alice-dev/weather"),
+    ...options.baseFiles,
   });
   const base = origin.commit("Merge pull request #1: weather 1.0.0", 1_750_000_000);
   origin.git("checkout", "-q", "-b", "pr");
@@ -99,7 +108,7 @@ async function dryRun(prFiles: Record<string, string | null>): Promise<DryRun> {
     REGISTRY_NPM_URL: npm.url,
     REGISTRY_HTTP_TIMEOUT_MS: "5000",
   };
-  const args = ["--import", "tsx", "scripts/pr-check.ts", "--repo", path.join(work, "base"), "--data", path.join(work, "pr"), "--base", base, "--head", head, "--author", "alice-dev", "--pr", "12", "--out", out];
+  const args = ["--import", "tsx", "scripts/pr-check.ts", "--repo", path.join(work, "base"), "--data", path.join(work, "pr"), "--base", base, "--head", head, "--author", options.author ?? "alice-dev", "--pr", "12", "--out", out];
   const child = spawn(process.execPath, args, { cwd: ROOT, env });
   let stdout = "";
   let stderr = "";
@@ -159,5 +168,41 @@ describe("PR check dry run", () => {
     expect(run.exitCode).toBe(1);
     expect(parsePrReport(run.report).kind).toBe("ok");
     await expectGolden("invalid", run);
+  }, 60_000);
+
+  it("a PR adding a server whose name differs only in case from an existing one: refused, naming the new file", async () => {
+    const file = `servers/${NS}/Weather/2.0.0/server.json`;
+    const run = await dryRun({ [file]: serverJson(`${NS}/Weather`, "2.0.0", "@alice-dev/weather-upper") });
+    expect(run.exitCode).toBe(1);
+    const parsed = parsePrReport(run.report);
+    if (parsed.kind !== "ok") throw new Error(parsed.reason);
+    expect(parsed.report.verdict).toBe("fail");
+    expect(parsed.report.labels).toEqual(["invalid"]);
+    const failed = parsed.report.checks.filter((c) => c.status === "fail");
+    expect(failed.map((c) => [c.file, c.code])).toEqual([[file, "tree/name-case-conflict"]]);
+    expect(failed[0]?.message).toContain(`servers/${NS}/weather/1.0.0/server.json`);
+    expect(run.comment).not.toContain("Verified");
+    await expectGolden("case-variant", run);
+  }, 60_000);
+
+  const MAINTAINERS = { "scripts/policy/maintainers.yaml": "maintainers:\n  - login: maint-ana\n" };
+  const TAKEDOWN = { [`servers/${NS}/weather/1.0.0/status.yaml`]: 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n' };
+
+  it("a maintainer's takedown of someone else's version: verified, saying which maintainer rule allowed it", async () => {
+    const run = await dryRun(TAKEDOWN, { author: "maint-ana", baseFiles: MAINTAINERS });
+    expect(run.stderr).toContain("pr-check: verdict pass");
+    expect(run.exitCode).toBe(0);
+    expect(run.comment).toContain("allowed by maintainer rules: `maintainer/status` (1 file)");
+    await expectGolden("maintainer-takedown", run);
+  }, 60_000);
+
+  it("the same takedown by someone else: refused, saying a maintainer must do it", async () => {
+    const run = await dryRun(TAKEDOWN, { author: "mallory", baseFiles: MAINTAINERS });
+    expect(run.exitCode).toBe(1);
+    const parsed = parsePrReport(run.report);
+    if (parsed.kind !== "ok") throw new Error(parsed.reason);
+    expect(parsed.report.checks.filter((c) => c.status === "fail").map((c) => c.code)).toEqual(["namespace/not-owner"]);
+    expect(run.comment).toMatch(/is done by a maintainer/);
+    await expectGolden("takedown-refused", run);
   }, 60_000);
 });

@@ -18,6 +18,7 @@ import { checkTree } from "./lib/pipeline.ts";
 import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/reverify.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { onlineDepsFromEnv } from "./verify-deps.ts";
+import { visible } from "./lib/terminal.ts";
 
 const command = defineCommand({
   name: "reverify",
@@ -64,8 +65,8 @@ runCommand(command, async ({ values }) => {
   fs.writeFileSync(path.join(out, "health.md"), markdown);
   if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, `## Re-verification\n\n${markdown}`);
   for (const s of report.servers) {
-    process.stdout.write(`${s.status.padEnd(6)} ${s.name} ${s.version}\n`);
-    for (const c of s.checks) if (c.status !== "pass") process.stdout.write(`       ${c.status} [${c.code}] ${c.message}\n`);
+    process.stdout.write(`${s.status.padEnd(6)} ${visible(`${s.name} ${s.version}`)}\n`);
+    for (const c of s.checks) if (c.status !== "pass") process.stdout.write(`       ${c.status} ${visible(`[${c.code}] ${c.message}`)}\n`);
   }
   process.stdout.write(`${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} could not be checked\n`);
 

@@ -3,11 +3,12 @@
 // official query semantics at http://localhost:8080 (PORT or --port to change).
 
 import path from "node:path";
-import { registryBuildInputs } from "./build-inputs.ts";
+import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
 import { defineCommand, ExitError, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
 import { createRegistryServer } from "./lib/serve.ts";
-import { writeTree } from "./lib/write.ts";
+import { visible } from "./lib/terminal.ts";
+import { checkOutDir, writeTree } from "./lib/write.ts";
 
 const command = defineCommand({
   name: "start",
@@ -27,7 +28,12 @@ runCommand(command, async ({ values }) => {
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
 
   const started = performance.now();
-  const outcome = await buildRegistry(await registryBuildInputs(values.servers));
+  const inputs = await registryBuildInputs(values.servers);
+  // The same --out rules as npm run build, checked before the build (the write comes after it).
+  const guarded = outputGuards(values.servers);
+  const verdict = checkOutDir(values.out, guarded);
+  if (verdict.kind === "refused") throw new ExitError(visible(verdict.reason));
+  const outcome = await buildRegistry(inputs);
   if (outcome.kind === "invalid") {
     printDiagnostics(outcome.diagnostics, 0);
     process.stderr.write("not serving: fix the errors above (npm run validate shows them too).\n");
@@ -36,7 +42,7 @@ runCommand(command, async ({ values }) => {
   for (const note of outcome.notes) process.stderr.write(`note: ${note}\n`);
   const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length > 0) printDiagnostics(warnings, outcome.model.versions.length);
-  writeTree(outcome.tree, path.resolve(values.out));
+  writeTree(outcome.tree, path.resolve(values.out), { guarded });
   const ms = Math.round(performance.now() - started);
 
   const server = createRegistryServer({ model: outcome.model, tree: outcome.tree });

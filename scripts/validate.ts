@@ -35,7 +35,7 @@ runCommand(command, async ({ values, positionals }) => {
     return hasErrors(diagnostics) ? 1 : 0;
   }
   const { loaded, diagnostics } = checkTree(servers, cwd);
-  const shown = only.size === 0 ? diagnostics : diagnostics.filter(shownFor(only));
+  const shown = only.size === 0 ? diagnostics : diagnostics.filter(shownFor(only, displayPath(servers, cwd)));
   printDiagnostics(shown, only.size === 0 ? loaded.fileCount : only.size);
   return hasErrors(shown) ? 1 : 0;
 });

@@ -1,15 +1,17 @@
 // npm run verify -- --base <ref> [--head <ref>] --author <github-login> [--json FILE] [--offline]
-// Verifies a pull request (change rules, validation, namespace ownership, package back-references).
+// Verifies a pull request (change rules, validation, namespace ownership, package back-references, and the
+// maintainer rules for a PR opened by a login in scripts/policy/maintainers.yaml of this checkout).
 // Run it from the base checkout; the head is read from git objects only. Outside services are configured
 // with REGISTRY_* variables (see scripts/lib/verify/endpoints.ts); GITHUB_TOKEN, if set, is used for
 // the GitHub API (with read:org, private org members are accepted too).
 
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { createGitRunner, GitError } from "./lib/verify/git.ts";
+import { MAINTAINERS_FILE, parseMaintainers } from "./lib/verify/maintainers.ts";
 import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
-import { verifyPullRequest } from "./lib/verify/verify-pr.ts";
+import { nothingToVerify, verifyPullRequest } from "./lib/verify/verify-pr.ts";
 import { onlineDepsFromEnv } from "./verify-deps.ts";
 
 const BLOCKLIST = "scripts/policy/blocklist.yaml";
@@ -35,14 +37,21 @@ runCommand(command, async ({ values }) => {
   const blocklist = parseBlocklist(readFileSync(BLOCKLIST, "utf8"));
   if (blocklist.kind === "invalid") throw new ExitError(`${BLOCKLIST}: ${blocklist.reason}`);
 
+  // The maintainers, also from the base checkout: a PR cannot name its own author a maintainer. No file, no maintainers.
+  const maintainers = existsSync(MAINTAINERS_FILE) ? parseMaintainers(readFileSync(MAINTAINERS_FILE, "utf8")) : ({ kind: "ok", maintainers: { logins: [] } } as const);
+  if (maintainers.kind === "invalid") throw new ExitError(`${MAINTAINERS_FILE}: ${maintainers.reason}`);
+
   const deps = onlineDepsFromEnv(process.env, blocklist.blocklist);
   const online = values.offline ? undefined : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
 
+  const git = createGitRunner(process.cwd());
   let report;
   try {
+    const nothing = nothingToVerify(git, { base: values.base, head: values.head, checkWorktree: values.head === "HEAD" });
+    if (nothing !== undefined) throw new ExitError(nothing, 1);
     report = await verifyPullRequest(
       { base: values.base, head: values.head, author: values.author, offline: values.offline },
-      { git: createGitRunner(process.cwd()), blocklist: blocklist.blocklist, ...(online ? { online } : {}) },
+      { git, blocklist: blocklist.blocklist, maintainers: maintainers.maintainers, ...(online ? { online } : {}) },
     );
   } catch (error) {
     if (error instanceof GitError) throw new ExitError(error.message, 2);

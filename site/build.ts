@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
 import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { stringifyJson } from "../scripts/lib/safe-json.ts";
 import { PAGE_SIZE, render404, renderHome, renderServerPage, type Assets } from "./render.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { serverPageDir } from "./src/paths.ts";
@@ -48,7 +49,7 @@ function shortHash(content: string): string {
 export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
   const groups = groupServers(model);
   const index = buildSearchIndex(model, groups);
-  const indexJson = JSON.stringify(index);
+  const indexJson = stringifyJson(index);
   const [js, css] = await Promise.all([bundleApp(), readFile(CSS_FILE, "utf8")]);
   // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
   const assets: Assets = {

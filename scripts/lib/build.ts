@@ -16,6 +16,7 @@ import type { LoadedVersion } from "./load.ts";
 import { newestFirst, pickLatest } from "./versions.ts";
 import type { History } from "./git-history.ts";
 import { mergeImportedTimes } from "./provenance.ts";
+import { stringifyJson } from "./safe-json.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
@@ -62,7 +63,7 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
 
 export type ApiTree = Map<string, string | Uint8Array>;
 
-const json = (value: unknown) => JSON.stringify(value);
+const json = (value: unknown) => stringifyJson(value);
 
 /** Versions of one server as `/versions` lists them: newest publishedAt first (upstream), then version. */
 const byPublishedDesc = newestFirst((r: VersionRecord) => ({ version: r.version, publishedAt: r.official.publishedAt }));
@@ -93,7 +94,7 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
   const twin = (rel: string, body: string) => put(`${TWIN_PREFIX}/${rel}.json`, body);
 
   // Each version's response is serialised once and reused in its server's lists and as `latest`: the bytes
-  // are the same as JSON.stringify of the whole list, whose elements serialise exactly like standalone values.
+  // are the same as stringifyJson of the whole list, whose elements serialise exactly like standalone values.
   const listJson = (bodies: readonly string[]) => `{"servers":[${bodies.join(",")}],"metadata":{"count":${bodies.length}}}`;
   const listedBodies: string[] = [];
 

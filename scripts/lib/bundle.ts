@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { constants, crc32, deflateRawSync } from "node:zlib";
 import { REGISTRY_NAMESPACE, type RegistryModel } from "./model.ts";
 import { servedDocument, sha256Hex } from "./feed.ts";
+import { stringifyJson } from "./safe-json.ts";
 
 export const BUNDLE_FORMAT = "mcp-static-registry-bundle/1";
 export const BUNDLE_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/bundle/registry.ndjson.gz`;
@@ -34,7 +35,7 @@ export interface Bundle {
 export function buildBundle(model: RegistryModel, feedLastSeq: number): Bundle {
   const header: BundleHeader = { format: BUNDLE_FORMAT, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, feedLastSeq, versions: model.versions.length };
   function* lines() {
-    yield JSON.stringify({ bundle: header }) + "\n";
+    yield stringifyJson({ bundle: header }) + "\n";
     for (const r of model.versions) yield servedDocument(r) + "\n";
   }
   return gzipLines(lines());

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { formatDiagnostic, formatSummary, type Diagnostic } from "./diagnostics.ts";
 import { describeNetworkFailure, RefusalError } from "./errors.ts";
-import { visible } from "./terminal.ts";
+import { visible, visibleLines } from "./terminal.ts";
 
 export { NetworkError, RefusalError, withNetworkErrors } from "./errors.ts";
 
@@ -243,7 +243,7 @@ export function formatFailure(name: string, e: unknown): { text: string; exitCod
   const f = explainFailure(e);
   if (f?.usage) return { text: `${name}: ${visible(f.message)} (see --help)\n`, exitCode: f.exitCode };
   if (f) return { text: `error: ${visible(f.message)}\n`, exitCode: f.exitCode };
-  return { text: `internal error in ${name} (this is a bug in the registry scripts, please open an issue):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`, exitCode: 3 };
+  return { text: `internal error in ${name} (this is a bug in the registry scripts, please open an issue):\n${visibleLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`, exitCode: 3 };
 }
 
 /** Run a CLI main; expected failures become one line, anything else a "this is a bug" report (exit 3). */

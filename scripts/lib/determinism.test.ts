@@ -1,10 +1,12 @@
 // The whole build (API, site and mirror outputs, wired as scripts/build.ts wires them) of the sample tree is
-// byte-identical from one run to the next, and every API list is exactly JSON.stringify of its value (the
-// lists are assembled from once-serialised responses; this proves the bytes did not change).
+// byte-identical from one run to the next, and every API response is exactly stringifyJson of its value
+// (JSON.stringify, HTML-escaped as Go does; the lists are assembled from once-serialised responses; this
+// proves the bytes did not change).
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildRegistry, type BuildInputs } from "./pipeline.ts";
+import { stringifyJson } from "./safe-json.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
@@ -29,13 +31,13 @@ describe("build determinism", () => {
     for (const [p, body] of a) expect(Buffer.from(b.get(p)!)).toEqual(Buffer.from(body));
   }, 30_000);
 
-  it("writes every API response as JSON.stringify of its value", async () => {
+  it("writes every API response as stringifyJson of its value", async () => {
     const tree = await build();
     let lists = 0;
     for (const [p, body] of tree) {
       if (!/^v0(\.1)?\/servers/.test(p)) continue;
       const text = body.toString();
-      expect(JSON.stringify(JSON.parse(text))).toBe(text);
+      expect(stringifyJson(JSON.parse(text))).toBe(text);
       if (text.startsWith('{"servers":[')) lists++;
     }
     expect(lists).toBeGreaterThan(10);

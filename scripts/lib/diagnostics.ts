@@ -1,6 +1,8 @@
 // One shape for every problem the registry scripts report, from the JSON parser to the PR verifier.
 // Codes are stable `area/slug` strings: tests assert on them, people search for them.
 
+import { visible, visibleLines } from "./terminal.ts";
+
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
@@ -49,11 +51,17 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   );
 }
 
-/** `path:line:col: error [rule-id] message` and, on the next line, the hint. */
+/**
+ * `path:line:col: error [rule-id] message` and, on the next line, the hint. For a terminal: file names,
+ * messages and hints quote text from a PR or an upstream, so every part is rendered with control
+ * characters visible (a quoted ESC sequence must not move the cursor or hide the lines above it). A hint
+ * may span lines (an example file); its further lines are indented under it, so no text in a diagnostic
+ * can start a line of its own that looks like another diagnostic.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
-  const head = `${where}: ${d.severity} [${d.code}] ${d.message}`;
-  return d.hint ? `${head}\n    hint: ${d.hint}` : head;
+  const where = d.line === undefined ? visible(d.file) : `${visible(d.file)}:${d.line}:${d.column ?? 1}`;
+  const head = `${where}: ${d.severity} [${visible(d.code)}] ${visible(d.message)}`;
+  return d.hint ? `${head}\n    hint: ${visibleLines(d.hint).replace(/\n/g, "\n          ")}` : head;
 }
 
 export function formatSummary(diagnostics: readonly Diagnostic[], files: number): string {

@@ -25,6 +25,7 @@ import { formatTime, readHistory, runGit, type History, type RunGit } from "./gi
 import { parseStatusYaml } from "./load.ts";
 import { REGISTRY_NAMESPACE, compareCodeUnits, toServerResponse, type OfficialMeta, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "./model.ts";
 import { mergeImportedTimes, parseImportYaml, type ImportInfo } from "./provenance.ts";
+import { stringifyJson } from "./safe-json.ts";
 import { pickLatest } from "./versions.ts";
 
 export const FEED_FORMAT = "mcp-static-registry-feed/1";
@@ -240,7 +241,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       const server = docOf(d.serverBlob);
       if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = officialOf(d, d.isLatest);
-      const sha = sha256Hex(JSON.stringify({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
+      const sha = sha256Hex(stringifyJson({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
       if (sha === d.lastSha) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
       const op: FeedOp = published || d.lastSha == null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
@@ -275,10 +276,10 @@ function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMess
 }
 
 /** The served version document of a record, exactly as build.ts writes it. */
-export const servedDocument = (r: VersionRecord): string => JSON.stringify(toServerResponse(r));
+export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));
 export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
 
-export const formatEntry = (e: FeedEntry): string => JSON.stringify(e);
+export const formatEntry = (e: FeedEntry): string => stringifyJson(e);
 
 /** Split entries into segment files and the index; closed segments are byte-stable across builds. */
 export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryModel, segmentSize = DEFAULT_SEGMENT_SIZE): Map<string, string> {
@@ -298,7 +299,7 @@ export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryMod
   const index: FeedIndex = { format: FEED_FORMAT, segmentSize, lastSeq: entries.length, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, segments };
   const problem = feedIndexProblem(index);
   if (problem) throw new Error(`internal: the feed the build made is not contiguous: ${problem.message}`);
-  files.set(FEED_INDEX, JSON.stringify(index, null, 1) + "\n");
+  files.set(FEED_INDEX, stringifyJson(index, 1) + "\n");
   return files;
 }
 

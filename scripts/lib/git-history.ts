@@ -5,8 +5,10 @@
 // these times: the dates inside a PR's own commits are the author's to fake, and are never read.
 
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { ExitError } from "./cli.ts";
 import type { BuildInfo, Status } from "./model.ts";
 
 export interface VersionTimes {
@@ -41,10 +43,31 @@ export interface HistoryCommit {
 /** Runs git with arguments in a directory and returns stdout, or null when git fails. */
 export type RunGit = (cwd: string, args: readonly string[], input?: string) => Buffer | null;
 
+/** What git said on stderr the last time the default runner failed (for the error message). */
+let lastGitError = "";
+
 export const runGit: RunGit = (cwd, args, input) => {
-  const r = spawnSync("git", args, { cwd, input, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "ignore"] });
-  return r.status === 0 ? r.stdout : null;
+  const r = spawnSync("git", args, { cwd, input, maxBuffer: 1 << 30, stdio: ["pipe", "pipe", "pipe"] });
+  if (r.status === 0) return r.stdout;
+  lastGitError = r.error ? r.error.message : (r.stderr?.toString("utf8").trim().split("\n").slice(-3).join(" ") ?? "");
+  return null;
 };
+
+/**
+ * The history cannot be trusted: git failed inside a repository, or the clone is shallow. The build must
+ * stop: publishing wrong times (1970, or HEAD's time for every version) is worse than not publishing.
+ */
+export class HistoryError extends ExitError {}
+
+const FULL_HISTORY_HINT = "Build from a clone with full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`.";
+
+/** The folder holding `.git` (a folder, or a file in worktrees and submodules) at or above `dir`, if any. */
+export function findRepositoryRoot(dir: string): string | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, ".git"))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
+}
 
 /** RFC 3339 in UTC, seconds precision, as Go prints a whole-second time.Time. */
 export function formatTime(epochSeconds: number): string {
@@ -70,34 +93,57 @@ interface FileEvent {
   readonly blob: string; // new blob id, all zeros when deleted
 }
 
-/** Read the history of `serversRoot` (an absolute directory inside, or outside, a git repository). */
-export function readHistory(serversRoot: string, opts: { run?: RunGit; fallbackEpoch?: number } = {}): History {
-  const run = opts.run ?? runGit;
+export interface HistoryOptions {
+  readonly run?: RunGit;
+  /** Every time outside a git repository: SOURCE_DATE_EPOCH (fallbackEpoch()), default the Unix epoch. */
+  readonly fallbackEpoch?: number;
+  /** Where the repository around `serversRoot` starts, if there is one (default: look for `.git` upwards). */
+  readonly repositoryRoot?: (dir: string) => string | undefined;
+}
+
+/**
+ * Read the history of `serversRoot` (an absolute directory inside, or outside, a git repository).
+ * Outside a repository every time is the fallback (with a note). Inside one, git must answer: a failing
+ * git or a shallow clone throws HistoryError, because its times would be wrong.
+ */
+export function readHistory(serversRoot: string, opts: HistoryOptions = {}): History {
+  const custom = opts.run;
+  const run: RunGit = custom ?? runGit;
   const fallback = opts.fallbackEpoch ?? 0;
-  const top = run(serversRoot, ["rev-parse", "--show-toplevel"])?.toString().trim();
-  const head = top ? run(top, ["rev-parse", "--verify", "-q", "HEAD"])?.toString().trim() : undefined;
-  if (!top || !head) {
-    const t = formatTime(fallback);
-    const times = { publishedAt: t, updatedAt: t, statusChangedAt: t };
-    return {
-      info: { gitCommit: null, generatedAt: t, serial: 0 },
-      notes: [`${top ? "the repository has no commits" : "not a git repository"}: every time is ${t} (set SOURCE_DATE_EPOCH to choose another).`],
-      timesOf: () => times,
-      commits: [],
-      readBlobs: () => new Map(),
-    };
+  const repository = (opts.repositoryRoot ?? findRepositoryRoot)(serversRoot);
+  const failed = (what: string, args: readonly string[]): never => {
+    const said = custom === undefined && lastGitError !== "" ? `: ${lastGitError}` : "";
+    throw new HistoryError(`cannot read the git history of ${serversRoot} (${what}; \`git ${args.join(" ")}\` failed${said}). Times come from git and would be wrong, so nothing is built. Repair the clone (or clone again). ${FULL_HISTORY_HINT}`);
+  };
+  const must = (cwd: string, args: readonly string[], what: string): Buffer => run(cwd, args) ?? failed(what, args);
+
+  const topArgs = ["rev-parse", "--show-toplevel"];
+  const top = run(serversRoot, topArgs)?.toString().trim();
+  if (!top) {
+    if (repository !== undefined) failed(`${path.join(repository, ".git")} exists, but git cannot read it`, topArgs);
+    return fallbackHistory(fallback, "not a git repository");
+  }
+  const head = run(top, ["rev-parse", "--verify", "-q", "HEAD"])?.toString().trim();
+  if (!head) {
+    // An unborn branch (a fresh `git init`) has no history yet: like no repository. A HEAD that does not
+    // resolve while commits exist is a broken repository.
+    const any = must(top, ["rev-list", "-n", "1", "--all"], "HEAD does not resolve").toString().trim();
+    if (any !== "") failed("HEAD does not resolve to a commit", ["rev-parse", "--verify", "HEAD"]);
+    return fallbackHistory(fallback, "the repository has no commits");
+  }
+  if (must(top, ["rev-parse", "--is-shallow-repository"], "cannot tell whether the clone is shallow").toString().trim() !== "false") {
+    throw new HistoryError(`the clone at ${top} is shallow: the times of versions older than its depth would be wrong, so nothing is built. ${FULL_HISTORY_HINT}`);
   }
   const notes: string[] = [];
-  if (run(top, ["rev-parse", "--is-shallow-repository"])?.toString().trim() === "true") {
-    notes.push("the clone is shallow: times of versions older than its depth are wrong. Clone with full history (actions/checkout fetch-depth: 0).");
-  }
-  const headTime = Number(run(top, ["log", "-1", "--format=%ct", "HEAD"])?.toString().trim() ?? fallback);
-  const serial = Number(run(top, ["rev-list", "--first-parent", "--count", "HEAD"])?.toString().trim() ?? 0);
+  const headTime = Number(must(top, ["log", "-1", "--format=%ct", "HEAD"], "cannot read HEAD's time").toString().trim());
+  const serial = Number(must(top, ["rev-list", "--first-parent", "--count", "HEAD"], "cannot count the commits").toString().trim());
+  if (!Number.isSafeInteger(headTime) || !Number.isSafeInteger(serial)) failed("git printed something unexpected", ["log", "-1", "--format=%ct", "HEAD"]);
   const rel = path.relative(top, serversRoot).split(path.sep).join("/");
   const prefix = rel === "" ? "" : rel + "/";
-  const log = run(top, ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel]);
-  const commits = parseCommits(log?.toString("utf8") ?? "", prefix);
-  const readBlobs = (ids: readonly string[]) => catFileBatch(run, top, ids);
+  const logArgs = ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel];
+  const log = must(top, logArgs, "cannot read the log");
+  const commits = parseCommits(log.toString("utf8"), prefix);
+  const readBlobs = (ids: readonly string[]) => catFileBatch(run, top, ids, failed);
   const events = eventsByDir(commits);
   const statusValues = readStatusValues(readBlobs, events);
   const byDir = new Map<string, VersionTimes>();
@@ -119,6 +165,19 @@ export function readHistory(serversRoot: string, opts: { run?: RunGit; fallbackE
     },
     commits,
     readBlobs,
+  };
+}
+
+/** Outside a repository (or before its first commit): every time is the fallback, and a note says so. */
+function fallbackHistory(fallback: number, why: string): History {
+  const t = formatTime(fallback);
+  const times = { publishedAt: t, updatedAt: t, statusChangedAt: t };
+  return {
+    info: { gitCommit: null, generatedAt: t, serial: 0 },
+    notes: [`${why}: every time is ${t} (set SOURCE_DATE_EPOCH to choose another).`],
+    timesOf: () => times,
+    commits: [],
+    readBlobs: () => new Map(),
   };
 }
 
@@ -161,20 +220,18 @@ function eventsByDir(commits: readonly HistoryCommit[]): Map<string, FileEvent[]
   return byDir;
 }
 
-function catFileBatch(run: RunGit, top: string, ids: readonly string[]): Map<string, Uint8Array> {
+function catFileBatch(run: RunGit, top: string, ids: readonly string[], failed: (what: string, args: readonly string[]) => never): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (ids.length === 0) return out;
-  const buf = run(top, ["cat-file", "--batch"], ids.join("\n") + "\n");
-  if (!buf) return out;
+  const args = ["cat-file", "--batch"];
+  const buf = run(top, args, ids.join("\n") + "\n") ?? failed("cannot read objects", args);
   let pos = 0;
   for (const id of ids) {
     const nl = buf.indexOf(10, pos);
-    if (nl === -1) break;
+    if (nl === -1) failed("git stopped before every object was read", args);
     const header = buf.subarray(pos, nl).toString();
-    if (header.endsWith(" missing")) {
-      pos = nl + 1;
-      continue;
-    }
+    // An object the history names but the repository lacks: a corrupt (or partial) clone.
+    if (header.endsWith(" missing")) failed(`object ${id} is missing`, args);
     const size = Number(header.split(" ")[2]);
     out.set(id, buf.subarray(nl + 1, nl + 1 + size));
     pos = nl + 1 + size + 1;

@@ -3,17 +3,16 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeApi, type FakeApi, type FakeApiItem } from "../test/fakes/official-api.ts";
-import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl, fetchWithRetry, type Fetcher, type ImportState } from "./import.ts";
+import { createHttpClient } from "./verify/http.ts";
+import { entriesFromFile, fsServersStore, Importer, importFromApi, listUrl } from "./import.ts";
 import { CURRENT_SCHEMA_URL } from "./model.ts";
 import { checkTree } from "./pipeline.ts";
 import { parseImportYaml } from "./provenance.ts";
 
 const SEEDS = path.join(import.meta.dirname, "../test/fixtures/reference/seeds/");
-const httpGet: Fetcher = async (url) => {
-  const res = await fetch(url);
-  return { status: res.status, text: await res.text() };
-};
-const noSleep = { sleep: async () => {}, fetcher: httpGet };
+const retries: string[] = [];
+const http = createHttpClient({ backoffMs: 1, sleep: async (ms) => void retries.push(String(ms)) });
+const noSleep = { http };
 let tmp: string | undefined;
 let api: FakeApi | undefined;
 afterEach(async () => {
@@ -38,6 +37,7 @@ describe("import from the seed files", () => {
     const importer = new Importer(fsServersStore(servers), { source: "seed-2025-09-29.json" });
     const entries = seed("seed-2025-09-29.json");
     for (const e of entries) importer.apply(e);
+    importer.commit();
     expect(entries).toHaveLength(358);
     expect(importer.counts.written + importer.counts.rejected).toBe(358);
     expect(importer.counts.written).toBeGreaterThanOrEqual(200);
@@ -56,6 +56,7 @@ describe("import from the seed files", () => {
     const servers = tempServers();
     const importer = new Importer(fsServersStore(servers), { source: "seed-2025-09-29.json", repair: true });
     for (const e of seed("seed-2025-09-29.json")) importer.apply(e);
+    importer.commit();
     expect(importer.counts).toMatchObject({ written: 350, rejected: 8 });
     expect(importer.rejected.every((r) => r.code === "package/oci-invalid-reference")).toBe(true);
     expect(checkTree(servers, tmp!).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -65,9 +66,11 @@ describe("import from the seed files", () => {
     const servers = tempServers();
     const first = new Importer(fsServersStore(servers), { source: "seed.json" });
     for (const e of seed("seed.json")) first.apply(e);
+    first.commit();
     expect(first.counts).toMatchObject({ written: 4, rejected: 0 });
     const second = new Importer(fsServersStore(servers), { source: "seed.json" });
     for (const e of seed("seed.json")) second.apply(e);
+    second.commit();
     expect(second.counts).toMatchObject({ written: 0, unchanged: 4, rejected: 0 });
   });
 
@@ -75,6 +78,7 @@ describe("import from the seed files", () => {
     const servers = tempServers();
     const importer = new Importer(fsServersStore(servers), { source: "seed", namespaces: ["io.github.apache"] });
     for (const e of seed("seed-2025-09-29.json")) importer.apply(e);
+    importer.commit();
     expect(importer.counts.written).toBeGreaterThan(0);
     expect(fs.readdirSync(servers)).toEqual(["io.github.apache"]);
   });
@@ -97,10 +101,11 @@ describe("import from an official API", () => {
     api = await startFakeApi(items, (n) => n === 2); // the second request fails once
     const servers = tempServers();
     const importer = new Importer(fsServersStore(servers), { source: listUrl(api.url) });
-    const retries: string[] = [];
-    const { pages } = await importFromApi(api.url, importer, { ...noSleep, limit: 10, onRetry: (_u, _a, why) => retries.push(why) });
-    expect(pages).toBe(3);
-    expect(retries).toEqual(["HTTP 503"]);
+    retries.length = 0;
+    const result = await importFromApi(api.url, importer, { ...noSleep, limit: 10 });
+    expect(result).toMatchObject({ kind: "ok", pages: 3 });
+    expect(retries).toHaveLength(1);
+    importer.commit();
     expect(importer.counts).toMatchObject({ written: 23, rejected: 0 });
     expect(api.requests[0]).toBe("/v0.1/servers?limit=10&include_deleted=true");
     expect(api.requests.at(-1)).toContain("cursor=io.github.test%2Fserver-019%3A1.0.0");
@@ -110,34 +115,37 @@ describe("import from an official API", () => {
     expect(imported).toMatchObject({ kind: "ok", info: { publishedAt: "2025-10-06T10:00:00.123456Z", source: `${api.url}/v0.1/servers` } });
     expect(fs.existsSync(path.join(servers, "io.github.test/server-007/1.0.0/status.yaml"))).toBe(false);
     expect(checkTree(servers, tmp!).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(fs.readdirSync(tmp!)).toEqual(["servers"]); // the staging folder is gone
   });
 
-  it("resumes after an interruption from the saved cursor, and syncs a changed status on re-import", async () => {
+  it("writes nothing when a page fails, and a re-run imports everything and syncs a changed status", async () => {
     const items = Array.from({ length: 25 }, (_, i) => item(i));
     let broken = true;
     api = await startFakeApi(items, (_n, url) => broken && url.includes("server-019"));
     const servers = tempServers();
-    let saved: ImportState | undefined;
     const first = new Importer(fsServersStore(servers), { source: "x" });
-    await expect(importFromApi(api.url, first, { ...noSleep, limit: 10, retries: 2, saveState: (s) => (saved = s) })).rejects.toThrow(/503/);
-    expect(first.counts.written).toBe(20);
-    expect(saved).toMatchObject({ cursor: "io.github.test/server-019:1.0.0", pages: 2 });
+    const failed = await importFromApi(api.url, first, { http: createHttpClient({ retries: 1, sleep: async () => {} }), limit: 10 });
+    expect(failed).toMatchObject({ kind: "failed", pages: 2 });
+    expect(failed.kind === "failed" && failed.reason).toMatch(/HTTP 503/);
+    first.discard();
+    expect(fs.readdirSync(tmp!)).toEqual([]);
 
     broken = false;
-    api.requests.length = 0;
     const second = new Importer(fsServersStore(servers), { source: "x" });
-    const { pages } = await importFromApi(api.url, second, { ...noSleep, limit: 10, state: saved! });
-    expect(pages).toBe(3);
-    expect(api.requests).toEqual(["/v0.1/servers?limit=10&include_deleted=true&cursor=io.github.test%2Fserver-019%3A1.0.0"]);
-    expect(second.counts).toMatchObject({ written: 5, rejected: 0 });
+    expect(await importFromApi(api.url, second, { ...noSleep, limit: 10 })).toMatchObject({ kind: "ok", pages: 3 });
+    second.commit();
+    expect(second.counts).toMatchObject({ written: 25, rejected: 0 });
     expect(fs.readdirSync(path.join(servers, "io.github.test"))).toHaveLength(25);
 
     await api.close();
     api = await startFakeApi(items.map((it, i) => (i === 3 ? { ...it, status: "deprecated" as const, statusMessage: "use 2" } : it)));
     const third = new Importer(fsServersStore(servers), { source: "x" });
     await importFromApi(api.url, third, { ...noSleep, limit: 10 });
+    expect(fs.existsSync(path.join(servers, "io.github.test/server-003/1.0.0/status.yaml"))).toBe(false); // staged only
+    third.commit();
     expect(third.counts).toMatchObject({ written: 0, updated: 1, unchanged: 24 });
     expect(fs.readFileSync(path.join(servers, "io.github.test/server-003/1.0.0/status.yaml"), "utf8")).toContain("deprecated");
+    expect(fs.readdirSync(tmp!)).toEqual(["servers"]);
   });
 
   it("never overwrites a different server.json and never touches a version published here", async () => {
@@ -147,21 +155,48 @@ describe("import from an official API", () => {
     api = await startFakeApi([item(0), item(1, { server: { ...item(1).server, remotes: [{ type: "streamable-http", url: "https://a.example/mcp" }] } }), item(2, { server: { ...item(2).server, remotes: [{ type: "streamable-http", url: "https://a.example/mcp" }] } })]);
     const importer = new Importer(fsServersStore(servers), { source: "x" });
     await importFromApi(api.url, importer, noSleep);
+    importer.commit();
     expect(importer.rejected.map((r) => r.code)).toEqual(["import/exists-locally", "tree/remote-url-duplicate"]);
     expect(fs.readFileSync(path.join(servers, "io.github.test/server-000/1.0.0/server.json"), "utf8")).toContain("Local.");
   });
 
-  it("gives up after the retries with the reason, and refuses a cursor loop", async () => {
-    await expect(fetchWithRetry(async () => ({ status: 500, text: "" }), "http://x/", { ...noSleep, retries: 1 })).rejects.toThrow(/HTTP 500.*2 attempts/);
+  it("refuses a cursor loop, stops at a page that is not full, and checks metadata.count", async () => {
+    const page = (next: string, n = 1, count?: number) => JSON.stringify({ servers: Array.from({ length: n }, (_, i) => ({ name: `io.github.aa/b${next}${i}`, description: "d", version: "1" })), metadata: { nextCursor: next, ...(count === undefined ? {} : { count }) } });
+    const servers = tempServers();
+    const run = async (handler: (cursor: string) => string, limit = 1) => {
+      const s = await import("node:http").then(({ createServer }) => createServer((q, r) => r.writeHead(200, { "content-type": "application/json" }).end(handler(new URL(q.url ?? "/", "http://x").searchParams.get("cursor") ?? ""))));
+      await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+      const importer = new Importer(fsServersStore(servers), { source: "x" });
+      try {
+        return await importFromApi(`http://127.0.0.1:${(s.address() as { port: number }).port}`, importer, { ...noSleep, limit });
+      } finally {
+        importer.discard();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+    };
+    expect(await run(() => page("same"))).toMatchObject({ kind: "failed", reason: expect.stringMatching(/cursor "same" again/) });
+    // A cursor on a page shorter than the limit: upstream only sends one on a full page, so this is the end.
+    expect(await run(() => page("more", 2), 10)).toMatchObject({ kind: "ok", pages: 1 });
+    expect(await run(() => page("x", 2, 5), 2)).toMatchObject({ kind: "failed", reason: expect.stringMatching(/metadata.count says 5 but the page has 2/) });
+    // Always a new cursor but the same versions: a loop too.
     let n = 0;
-    await expect(fetchWithRetry(async () => (n++ === 0 ? Promise.reject(new Error("ECONNRESET")) : { status: 200, text: "ok" }), "http://x/", noSleep)).resolves.toMatchObject({ status: 200 });
-    api = await startFakeApi([]);
-    const loop = await import("node:http").then(({ createServer }) => createServer((_q, s) => s.writeHead(200).end('{"servers":[{"name":"io.github.aa/bb","description":"d","version":"1"}],"metadata":{"nextCursor":"same"}}')));
-    await new Promise<void>((r) => loop.listen(0, "127.0.0.1", r));
-    const port = (loop.address() as { port: number }).port;
-    const importer = new Importer(fsServersStore(tempServers()), { source: "x" });
-    await expect(importFromApi(`http://127.0.0.1:${port}`, importer, noSleep)).rejects.toThrow(/cursor "same" again/);
-    await new Promise<void>((r) => loop.close(() => r()));
+    expect(await run(() => JSON.stringify({ servers: [{ name: "io.github.aa/same", description: "d", version: "1" }], metadata: { nextCursor: `c${n++}` } }))).toMatchObject({ kind: "failed", reason: expect.stringMatching(/repeats versions/) });
+  });
+
+  it("never commits through a symlink in servers/: the staged version is dropped and reported", async () => {
+    const servers = tempServers();
+    const outside = path.join(tmp!, "outside");
+    fs.mkdirSync(outside);
+    fs.mkdirSync(servers);
+    fs.symlinkSync(outside, path.join(servers, "io.github.test"));
+    api = await startFakeApi([item(0), item(1, { server: { ...item(1).server, name: "io.github.other/server-001" } })]);
+    const importer = new Importer(fsServersStore(servers), { source: "x" });
+    expect(await importFromApi(api.url, importer, noSleep)).toMatchObject({ kind: "ok" });
+    expect(importer.commit()).toEqual({ skipped: ["io.github.test/server-000/1.0.0"] });
+    expect(importer.counts.written).toBe(1);
+    expect(fs.readdirSync(outside)).toEqual([]);
+    expect(fs.existsSync(path.join(servers, "io.github.other/server-001/1.0.0/server.json"))).toBe(true);
+    expect(fs.readdirSync(tmp!).sort()).toEqual(["outside", "servers"]);
   });
 
   it("accepts the base URL or the list URL", () => {

@@ -38,6 +38,30 @@ describe("parseJsonText", () => {
     expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ file: "f.json", line, column });
   });
 
+  it.each([
+    ['{"_meta": {"x": 1e400}}', "/_meta/x", "served as null"],
+    ['{"n": -1e400}', "/n", "served as null"],
+    ['{"n": 9007199254740993}', "/n", "served as 9007199254740992"],
+    ['{"n": 123456789012345678901234567890}', "/n", "served as 1.2345678901234568e+29"],
+    ['{"n": 1e-400}', "/n", "served as 0"],
+    ['{"n": 0.1000000000000000000001}', "/n", "served as 0.1"],
+    ['[1, {"a": [2, 3.00000000000000000001]}]', "/1/a/1", "served as 3"],
+  ])("refuses %s: a number that is not served as written (json/number-not-exact)", (text, pointer, served) => {
+    for (const withPositions of [false, true]) {
+      const r = parseJsonText(text, "f.json", withPositions);
+      expect(codes(r)).toEqual(["json/number-not-exact"]);
+      expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ pointer, line: 1, message: expect.stringContaining(served), hint: expect.stringContaining("as a string") });
+    }
+  });
+
+  it.each(["9007199254740992", "-9007199254740992", "1.0", "1E2", "-0", "-0.0", "0.1", "0.30000000000000004", "1.7976931348623157e308", "5e-324", "123456789012345.6", "0e999999"])(
+    "keeps %s: the same number as it is served",
+    (text) => {
+      const r = parseJsonText(`{"n": ${text}}`, "f.json");
+      expect(r.kind === "ok" ? (r.source.value as { n: number }).n : r).toBe(Number(text));
+    },
+  );
+
   it("rejects nesting deeper than 64 levels without overflowing the stack", () => {
     expect(codes(parseJsonText("[".repeat(100_000), "f.json"))).toEqual(["json/too-deep"]);
   });

@@ -1,7 +1,8 @@
 // A strict JSON reader for files that people write by hand and that a hostile pull request may craft.
 // JSON.parse forgives what a registry must not: duplicate keys (last one wins, silently), lone UTF-16
-// surrogate escapes (not representable in UTF-8, rejected by the official publisher CLI), a BOM. It also
-// cannot say where a value is. This parser does both, in one pass over the text.
+// surrogate escapes (not representable in UTF-8, rejected by the official publisher CLI), a BOM, and numbers
+// a double cannot hold (`1e400` becomes Infinity, served as null: json/number-not-exact). It also cannot
+// say where a value is. This parser does all of it, in one pass over the text.
 
 import { diag, toPointer, type Diagnostic } from "./diagnostics.ts";
 
@@ -150,6 +151,14 @@ const WS_SPACE = 0x20, WS_TAB = 0x09, WS_LF = 0x0a, WS_CR = 0x0d;
 const NOT_FAST: unique symbol = Symbol("not fast");
 
 /**
+ * Text that may hold a number the Parser refuses (json/number-not-exact): an exponent, or 16 or more digits in
+ * a row (a dot allowed between). A literal with at most 15 significant digits and no exponent lies within the
+ * normal range of a double and survives decimal → double → shortest decimal (DBL_DIG = 15), so it is served
+ * as written. Matches inside strings only send a document to the Parser, which is never wrong.
+ */
+const MAYBE_INEXACT_NUMBER = /[0-9][eE]|(?:[0-9]\.?){16}/;
+
+/**
  * The common case at native speed, with the same result as the Parser: JSON.parse, then proof that nothing
  * it forgives was there. Taken only for text without a backslash, so there is no escape at all (no lone
  * surrogate escape, and every '"' opens or closes a string); duplicate keys show as fewer keys in the value
@@ -157,7 +166,7 @@ const NOT_FAST: unique symbol = Symbol("not fast");
  * error) goes to the Parser, which gives the exact diagnostic.
  */
 function parseFast(text: string): unknown {
-  if (text.indexOf("\\") !== -1) return NOT_FAST;
+  if (text.indexOf("\\") !== -1 || MAYBE_INEXACT_NUMBER.test(text)) return NOT_FAST;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -445,9 +454,38 @@ class Parser {
     if (!match) return this.fail("json/syntax", `invalid number starting with ${this.describe()}.`);
     const next = this.text[this.i + match[0].length];
     if (next !== undefined && /[0-9.eE+\-a-zA-Z]/.test(next)) this.fail("json/syntax", "invalid number: leading zeros, a trailing '.', or stray characters.", this.i);
+    const value = Number(match[0]);
+    const problem = inexactNumberProblem(match[0], value);
+    if (problem) {
+      this.fail("json/number-not-exact", `${toPointer(this.path) || "document"}: the number ${match[0]} ${problem}.`, this.i, `the committed file is what is served, and a JSON number is served as a 64-bit float (integers exactly up to 2^53 = 9007199254740992, about 15 significant digits): write it as a string, e.g. "${match[0]}", or with fewer digits.`);
+    }
     this.i += match[0].length;
-    return Number(match[0]);
+    return value;
   }
+}
+
+/** A number literal's decimal value as `[-]digits e exponent` with no leading or trailing zeros; zero has no sign. */
+function decimalKey(literal: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal);
+  if (!m) return literal;
+  const fraction = m[3] ?? "";
+  const digits = ((m[2] ?? "") + fraction).replace(/^0+/, "");
+  if (digits === "") return "0";
+  const trimmed = digits.replace(/0+$/, "");
+  return `${m[1]}${trimmed}e${Number(m[4] ?? 0) - fraction.length + (digits.length - trimmed.length)}`;
+}
+
+/**
+ * Why a number literal would not be served as written, or undefined. The build serves JSON.stringify of the
+ * parsed double, so the literal must denote the same decimal value as that output: `1e400` would become
+ * `null`, `9007199254740993` becomes `9007199254740992`, `1e-400` becomes `0`. Other spellings of the same
+ * value are kept (`1.0`, `1E2`, and `-0`, which is served as `0`: JSON gives the sign of zero no meaning
+ * and no server.json field is a number where it could matter).
+ */
+export function inexactNumberProblem(literal: string, value: number): string | undefined {
+  if (!Number.isFinite(value)) return "is too large for a 64-bit float and would be served as null";
+  const served = JSON.stringify(value);
+  return decimalKey(literal) === decimalKey(served) ? undefined : `cannot be stored exactly and would be served as ${served}`;
 }
 
 function trailingCommaHint(c: string | undefined): string | undefined {

@@ -15,6 +15,8 @@ describe("verdict", () => {
     ["fail wins over error", [check("error"), check("fail")], [added(F)], "fail"],
     ["a file outside servers/", passing, [added(F), { path: "scripts/verify.ts", status: "modified" }], "needs-maintainer"],
     ["a skipped check is not a pass", [...passing, check("skip")], [added(F)], "error"],
+    ["a policy file a maintainer rule allowed", [...passing, { ...check("pass", "change", "scripts/policy/blocklist.yaml"), code: "maintainer/policy" }], [added(F), { path: "scripts/policy/blocklist.yaml", status: "modified" }], "pass"],
+    ["a maintainer rule on another file covers nothing", [...passing, { ...check("pass", "change", "scripts/policy/blocklist.yaml"), code: "maintainer/policy" }], [added(F), { path: "scripts/verify.ts", status: "modified" }], "needs-maintainer"],
     ["no checks at all is not a pass", [], [added(F)], "error"],
   ] as const)("%s → %s", (_name, checks, files, verdict) => {
     expect(decideVerdict(checks, files)).toBe(verdict);
@@ -28,6 +30,9 @@ describe("labels", () => {
     expect(decideLabels("fail", [added(F), added("README.md")])).toEqual(["invalid", "needs-maintainer"]);
     expect(decideLabels("needs-maintainer", [added(".github/workflows/x.yml")])).toEqual(["needs-maintainer"]);
     expect(decideLabels("error", [added(F)])).toEqual([]);
+    // A maintainer changing the maintainers: allowed (verified), and labelled so another maintainer looks.
+    const who: ReportCheck = { ...check("pass", "change", "scripts/policy/maintainers.yaml"), code: "maintainer/maintainers-file" };
+    expect(decideLabels("pass", [{ path: "scripts/policy/maintainers.yaml", status: "modified" }], [who])).toEqual(["verified", "needs-maintainer"]);
   });
   it("plans only managed labels: adds the missing, removes stale ones, leaves others", () => {
     expect(planLabels(["invalid", "good first issue"], ["verified"])).toEqual({ add: ["verified"], remove: ["invalid"] });

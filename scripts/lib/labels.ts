@@ -18,24 +18,36 @@ const VERSION_FILE = /^servers\/[^/]+\/[^/]+\/[^/]+\/(server\.json|server\.json\
 
 export const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
 
+/**
+ * Files outside servers/ that no maintainer rule allowed (a passing `maintainer/…` check on that file, which
+ * the verifier gives only to a PR a maintainer opened): they need a maintainer's review.
+ */
+export function filesNeedingReview(files: readonly ChangedFile[], checks: readonly ReportCheck[]): ChangedFile[] {
+  return files.filter((f) => isOutsideServers(f.path) && !checks.some((c) => c.file === f.path && c.status === "pass" && (c.code ?? "").startsWith("maintainer/")));
+}
+
+/** The PR changes who the maintainers are: allowed for a maintainer, but another one must see it. */
+export const changesMaintainers = (checks: readonly ReportCheck[]): boolean => checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
+
 export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
   if (checks.some((c) => c.status === "fail")) return "fail";
   if (checks.some((c) => c.status === "error")) return "error";
-  if (files.some((f) => isOutsideServers(f.path))) return "needs-maintainer";
+  if (filesNeedingReview(files, checks).length > 0) return "needs-maintainer";
   if (checks.length === 0 || checks.some((c) => c.status !== "pass")) return "error";
   return "pass";
 }
 
 /**
- * verified: every check passed and only servers/ changed. invalid: a check failed. needs-maintainer: a
- * file outside servers/ changed (alongside invalid when both hold). An `error` verdict (a service did
- * not answer) gets no label: re-running the check is the fix.
+ * verified: every check passed and only servers/ changed (or a maintainer rule allowed the rest). invalid: a
+ * check failed. needs-maintainer: a file outside servers/ changed that no maintainer rule allowed, or a
+ * maintainer changed the maintainers file (alongside the others: reviewers must see it). An `error` verdict
+ * (a service did not answer) gets no label: re-running the check is the fix.
  */
-export function decideLabels(verdict: Verdict, files: readonly ChangedFile[]): string[] {
+export function decideLabels(verdict: Verdict, files: readonly ChangedFile[], checks: readonly ReportCheck[] = []): string[] {
   const out: string[] = [];
   if (verdict === "pass") out.push(LABELS.verified);
   if (verdict === "fail") out.push(LABELS.invalid);
-  if (files.some((f) => isOutsideServers(f.path))) out.push(LABELS.needsMaintainer);
+  if (filesNeedingReview(files, checks).length > 0 || changesMaintainers(checks)) out.push(LABELS.needsMaintainer);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { diag, type Diagnostic } from "./diagnostics.ts";
 import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
 import type { ServerJson, Status } from "./model.ts";
 import { parseImportYaml, type ImportInfo } from "./provenance.ts";
+import { caseFoldKey } from "./rules.ts";
 
 export const SERVER_FILE = "server.json";
 export const STATUS_FILE = "status.yaml";
@@ -182,16 +183,22 @@ export function loadTree(reader: TreeReader): LoadResult {
     byDir.set(dir, [...(byDir.get(dir) ?? []), item]);
   }
 
-  // Version folders that differ only in case collide on case-insensitive file systems (macOS, Windows).
-  const folded = new Map<string, string>();
+  // Version folders that differ only in case (or normal form) collide on case-insensitive file systems
+  // (macOS, Windows): the same fold as the tree rules for names (rules.ts caseFoldKey).
+  // Every member of a clash is reported, naming the others: which one is new is the PR check's to say.
+  const folded = new Map<string, string[]>();
   for (const item of items) {
     const parts = item.path.split("/");
     if (item.type !== "directory" || parts.length !== 3) continue;
-    const key = `${parts[0]}/${parts[1]}/${parts[2]!.toLowerCase()}`;
-    const prior = folded.get(key);
-    if (prior !== undefined) {
-      diagnostics.push(diag("error", "layout/version-case-conflict", shown(item.path), `version folder "${item.path.split("/")[2]}" differs only in letter case from "${prior.split("/")[2]}".`, { hint: "versions of one server must differ by more than letter case; choose another version string." }));
-    } else if (prior === undefined) folded.set(key, item.path);
+    const key = `${parts[0]}/${parts[1]}/${caseFoldKey(parts[2]!)}`;
+    folded.set(key, [...(folded.get(key) ?? []), item.path]);
+  }
+  for (const group of folded.values()) {
+    if (group.length < 2) continue;
+    for (const member of group) {
+      const others = group.filter((p) => p !== member).map((p) => JSON.stringify(p.split("/")[2]));
+      diagnostics.push(diag("error", "layout/version-case-conflict", shown(member), `version folder ${JSON.stringify(member.split("/")[2])} differs only in letter case or Unicode normal form from ${others.join(", ")} (${group.filter((p) => p !== member).map(shown).join(", ")}).`, { hint: "versions of one server must differ by more than letter case; choose another version string." }));
+    }
   }
 
   for (const item of items) {

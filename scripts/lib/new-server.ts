@@ -8,6 +8,7 @@ import { parse as parseTomlText, TomlError } from "smol-toml";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { loadTree, type TreeItem, type TreeReader } from "./load.ts";
 import { CURRENT_SCHEMA_URL, type Package, type ServerJson } from "./model.ts";
+import { OCI_DEFAULT_REGISTRY, parseOciReference } from "./rules.ts";
 import { validateLoaded } from "./validate.ts";
 
 export type SourceKind = "npm" | "pypi" | "nuget" | "cargo" | "oci";
@@ -108,18 +109,17 @@ export function readCsproj(text: string, fileName: string): ManifestFacts {
   return { kind: "nuget", ...str("identifier", id), ...str("version", tag("Version") ?? tag("PackageVersion")), ...str("description", tag("Description")), ...str("repositoryUrl", tag("RepositoryUrl")), notes: [] };
 }
 
-/** `ghcr.io/owner/image:1.0.0`; a bare `owner/image:tag` is on docker.io. A tag is required (it is the version). */
+/**
+ * `ghcr.io/owner/image:1.0.0`; a bare `owner/image:tag` is on docker.io. A tag is required (it is the
+ * version). The reference is read by the core's one OCI parser (rules.ts), as validation will read it.
+ */
 export function readImageReference(ref: string): ManifestFacts {
   const trimmed = ref.trim();
-  const at = trimmed.indexOf("@");
-  const withoutDigest = at >= 0 ? trimmed.slice(0, at) : trimmed;
-  const slash = withoutDigest.indexOf("/");
-  const first = slash >= 0 ? withoutDigest.slice(0, slash) : "";
-  const hasHost = first.includes(".") || first.includes(":") || first === "localhost";
-  const full = hasHost ? trimmed : `docker.io/${trimmed.includes("/") ? trimmed : `library/${trimmed}`}`;
-  const lastColon = withoutDigest.lastIndexOf(":");
-  const tag = lastColon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(lastColon + 1) : undefined;
-  const notes = tag === undefined ? [`the image reference ${JSON.stringify(ref)} has no tag: add the tag you published, e.g. ${withoutDigest}:1.0.0`] : [];
+  const parsed = parseOciReference(trimmed);
+  if (!parsed.ok) return { kind: "oci", identifier: trimmed, notes: [`the image reference ${JSON.stringify(ref)} is not valid: ${parsed.error}`] };
+  const { registry, repository, tag, digest } = parsed.ref;
+  const full = `${registry === OCI_DEFAULT_REGISTRY ? "docker.io" : registry}/${repository}${tag === undefined ? "" : `:${tag}`}${digest === undefined ? "" : `@${digest}`}`;
+  const notes = tag === undefined ? [`the image reference ${JSON.stringify(ref)} has no tag: add the tag you published, e.g. ${full.replace(/@.*$/, "")}:1.0.0`] : [];
   return { kind: "oci", identifier: full, ...str("version", tag), notes };
 }
 

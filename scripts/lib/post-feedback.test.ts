@@ -72,6 +72,19 @@ describe("postFeedback", () => {
     expect(out.kind === "posted" && out.autoMerge.eligible).toBe(false);
   });
 
+  it("a maintainer rule covers only the policy file it names: verified for that, needs-maintainer for anything else", async () => {
+    const P = "scripts/policy/blocklist.yaml";
+    const policy = { file: P, kind: "change", status: "pass" as const, code: "maintainer/policy", message: "allowed", evidence: {} };
+    const r = report({ checks: [policy], changedFiles: [{ path: P, status: "modified" }], autoMerge: { eligible: false, reasons: ["more than versions"] } });
+    const covered = await setup({ files: [{ filename: P, status: "modified" }] });
+    await postFeedback(covered.octokit, { owner: "o", repo: "r", artifact: artifact(r), headSha: HEAD, autoMergeEnabled: true });
+    expect(covered.fake.state.pulls[0]?.labels).toEqual(["verified"]);
+    const more = await setup({ files: [{ filename: P, status: "modified" }, { filename: "scripts/verify.ts", status: "modified" }] });
+    const out = await postFeedback(more.octokit, { owner: "o", repo: "r", artifact: artifact(r), headSha: HEAD, autoMergeEnabled: true });
+    expect(out).toMatchObject({ kind: "posted", autoMerge: { eligible: false } });
+    expect(more.fake.state.pulls[0]?.labels).toEqual(["needs-maintainer"]);
+  });
+
   it("trusts the API, not the artifact: a file the artifact did not mention blocks verified and auto-merge", async () => {
     const { fake, octokit } = await setup({ files: [{ filename: F, status: "added" }, { filename: "scripts/verify.ts", status: "modified" }] });
     const out = await postFeedback(octokit, { owner: "o", repo: "r", artifact: artifact(report()), headSha: HEAD, autoMergeEnabled: true });

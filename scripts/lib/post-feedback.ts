@@ -8,7 +8,7 @@
 // Octokit comes in as a parameter (tests point it at a loopback fake).
 
 import type { Octokit } from "@octokit/rest";
-import { decideAutoMerge, decideLabels, isOutsideServers, planLabels, type AutoMergeDecision } from "./labels.ts";
+import { decideAutoMerge, decideLabels, filesNeedingReview, planLabels, type AutoMergeDecision } from "./labels.ts";
 import { COMMENT_MARKER, MAX_COMMENT_CHARS } from "./pr-comment.ts";
 import { parsePrReport, type ChangedFile, type PrReport, type Verdict } from "./pr-report.ts";
 
@@ -67,11 +67,12 @@ export async function postFeedback(octokit: Octokit, input: FeedbackInput): Prom
   const apiFiles = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: number, per_page: 100 });
   const files: ChangedFile[] = apiFiles.map((f) => ({ path: f.filename, status: API_STATUS[f.status] ?? "changed" }));
   const touchesWorkflows = files.some((f) => f.path.startsWith(".github/"));
-  const outside = files.some((f) => isOutsideServers(f.path));
+  // Files outside servers/ pass only under a maintainer rule the (base branch's) check applied to that very file.
+  const outside = filesNeedingReview(files, report.checks).length > 0;
   // The artifact's verdict can only be made worse here, never better.
   const verdict: Verdict = touchesWorkflows || (outside && report.verdict === "pass") ? "needs-maintainer" : report.verdict;
   const body = touchesWorkflows ? withheldComment(report) : input.artifact.commentMd;
-  const wanted = touchesWorkflows ? ["needs-maintainer"] : decideLabels(verdict, files);
+  const wanted = touchesWorkflows ? ["needs-maintainer"] : decideLabels(verdict, files, report.checks);
   const autoMerge = touchesWorkflows
     ? { eligible: false, reasons: ["the PR changes .github/"] }
     : decideAutoMerge({ checks: report.checks, files, enabled: input.autoMergeEnabled });

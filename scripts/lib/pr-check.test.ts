@@ -73,6 +73,27 @@ describe("runPrCheck", () => {
   });
 });
 
+describe("the verdict is the build's verdict", () => {
+  it("a head tree with an error is never verified, even when the verifier's report says every check passed", () => {
+    const file = `servers/${A}/1.1.0/server.json`;
+    const { git, baseSha, headSha } = fixtureRepo({ [file]: json({ ...serverJson(A, "1.1.0"), description: 42 }) });
+    const out = runPrCheck({ git, pr: { number: 5, baseSha, headSha, author: "alice" }, verify: { kind: "report", checks: [pass(file, "schema"), pass(file, "change")] }, autoMergeEnabled: true });
+    expect(out.report.checks.map((c) => c.code)).toContain("verify/head-does-not-build");
+    expect(out.report.verdict).toBe("error");
+    expect(out.report.labels).toEqual([]);
+    expect(out.report.autoMerge.eligible).toBe(false);
+    expect(out.comment).not.toContain("Verified");
+  });
+
+  it("without the verifier, a case-variant server fails on the PR's file, not on the existing one", () => {
+    const file = "servers/io.github.alice/Weather/2.0.0/server.json";
+    const { git, baseSha, headSha } = fixtureRepo({ [file]: json(serverJson("io.github.alice/Weather", "2.0.0")) });
+    const out = runPrCheck({ git, pr: { number: 6, baseSha, headSha, author: "alice" }, verify: { kind: "crashed", message: "no report" }, autoMergeEnabled: false });
+    expect(out.report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code])).toEqual([[file, "tree/name-case-conflict"]]);
+    expect(out.report.verdict).toBe("fail");
+  });
+});
+
 describe("pieces", () => {
   it("lists changed files with their git status", () => {
     const { git, baseSha, headSha } = fixtureRepo({ "README.md": null, [`servers/${A}/1.0.0/status.yaml`]: "status: deprecated\n" });

@@ -8,15 +8,24 @@
 import { diffApiTrees, type RouteChange } from "./api-diff.ts";
 import { buildApiTree, buildModel } from "./build.ts";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
-import { readHistory } from "./git-history.ts";
+import { attributeFindings } from "./blame.ts";
+import { readHistory, type History } from "./git-history.ts";
 import { decideAutoMerge, decideLabels, decideVerdict } from "./labels.ts";
-import { loadTree } from "./load.ts";
+import { loadTree, type TreeReader } from "./load.ts";
 import { renderApiDiff, renderComment } from "./pr-comment.ts";
 import type { ChangedFile, PrInfo, PrReport, ReportCheck } from "./pr-report.ts";
 import { validateLoaded } from "./validate.ts";
 import { diffEntries, gitTreeReader, type GitRunner } from "./verify/git.ts";
+import { validationResults } from "./verify/verify-pr.ts";
+
+/** Times for the API diff: a fixed time, never git (see checkRevision). */
+function fixedTimes(): History {
+  return readHistory("/", { run: () => null, fallbackEpoch: 0, repositoryRoot: () => undefined });
+}
 
 export interface CheckedRevision {
+  /** The revision's servers tree, read from git objects. */
+  readonly reader: TreeReader;
   readonly diagnostics: Diagnostic[];
   /** The published API of this revision, or undefined when it has errors and would not build. */
   readonly tree?: Map<string, string | Uint8Array>;
@@ -28,11 +37,11 @@ export interface CheckedRevision {
  * be published with (those are the merge commit's).
  */
 export function checkRevision(git: GitRunner, rev: string): CheckedRevision {
-  const loaded = loadTree(gitTreeReader(git, rev));
+  const reader = gitTreeReader(git, rev);
+  const loaded = loadTree(reader);
   const diagnostics = validateLoaded(loaded);
-  if (hasErrors(diagnostics)) return { diagnostics };
-  const history = readHistory("/", { run: () => null, fallbackEpoch: 0 });
-  return { diagnostics, tree: buildApiTree(buildModel(loaded.versions, history)) };
+  if (hasErrors(diagnostics)) return { reader, diagnostics };
+  return { reader, diagnostics, tree: buildApiTree(buildModel(loaded.versions, fixedTimes())) };
 }
 
 const FILE_STATUS: Record<string, ChangedFile["status"]> = { A: "added", M: "modified", D: "removed", R: "renamed", T: "changed" };
@@ -44,26 +53,21 @@ export function changedFiles(git: GitRunner, base: string, head: string): Change
 }
 
 /**
- * Validation as checks: every error of the head tree is a `schema` fail (with its line, for the
- * annotation); every changed server.json or status.yaml without an error gets one `schema` pass.
+ * Validation as checks, when the verifier could not report its own: the same attribution and the same
+ * checks as the verifier's (verify-pr.ts validationResults).
  */
-export function validationChecks(diagnostics: readonly Diagnostic[], files: readonly ChangedFile[]): ReportCheck[] {
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  const out: ReportCheck[] = errors.map((d) => ({
-    file: d.file,
-    kind: "schema",
-    status: "fail",
-    code: d.code,
-    message: d.hint ? `${d.message} (${d.hint})` : d.message,
-    evidence: d.pointer === undefined ? {} : { pointer: d.pointer },
-    ...(d.line === undefined ? {} : { line: d.line }),
+export function validationChecks(head: CheckedRevision, base: CheckedRevision, files: readonly ChangedFile[]): ReportCheck[] {
+  const attribution = attributeFindings({ reader: head.reader, diagnostics: head.diagnostics, subjects: files.map((f) => f.path), base });
+  const publications = files.filter((f) => f.status === "added" && /^servers\/[^/]+\/[^/]+\/[^/]+\/server\.json$/.test(f.path)).map((f) => ({ dir: f.path.slice(0, -"/server.json".length) }));
+  return validationResults(attribution, publications).map((c) => ({
+    file: c.file,
+    kind: c.kind,
+    status: c.status,
+    code: c.code,
+    message: c.message,
+    evidence: c.pointer === undefined ? {} : { pointer: c.pointer },
+    ...(c.line === undefined ? {} : { line: c.line }),
   }));
-  const failed = new Set(errors.map((d) => d.file));
-  for (const f of files) {
-    if (f.status === "removed" || failed.has(f.path) || !/^servers\/.+\/(server\.json|status\.yaml)$/.test(f.path)) continue;
-    out.push({ file: f.path, kind: "schema", status: "pass", code: "schema/ok", message: "valid: the server.json schema, the official registry's publish rules and the tree rules", evidence: {} });
-  }
-  return out;
 }
 
 /** The verifier's `--json` output, or why it is missing. */
@@ -97,10 +101,15 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
   const checks: ReportCheck[] =
     input.verify.kind === "report"
       ? [...input.verify.checks]
-      : [...validationChecks(head.diagnostics, files), { file: "(verifier)", kind: "change", status: "error", code: "verify/crashed", message: input.verify.message, evidence: {} }];
+      : [...validationChecks(head, base, files), { file: "(verifier)", kind: "change", status: "error", code: "verify/crashed", message: input.verify.message, evidence: {} }];
+  // The verdict is the build's verdict plus the change rules: a head tree that would not build is never
+  // verified, whatever the checks above say (they should have said it; if not, that is a bug here).
+  if (hasErrors(head.diagnostics) && !checks.some((c) => c.status === "fail" || c.status === "error")) {
+    checks.push({ file: "(head tree)", kind: "schema", status: "error", code: "verify/head-does-not-build", message: "the head tree has errors, so it would not build, but no check reported them: this is a bug in the registry scripts, please open an issue", evidence: {} });
+  }
   const apiDiff: RouteChange[] | null = head.tree && base.tree ? diffApiTrees(base.tree, head.tree) : null;
   const verdict = decideVerdict(checks, files);
-  const labels = decideLabels(verdict, files);
+  const labels = decideLabels(verdict, files, checks);
   const autoMerge = decideAutoMerge({ checks, files, enabled: input.autoMergeEnabled });
   const report: PrReport = { version: 1, pr, verdict, checks, changedFiles: files, apiDiff, labels, autoMerge };
   const options = input.runUrl === undefined ? {} : { runUrl: input.runUrl };

@@ -21,7 +21,7 @@ const HEADLINE: Record<Verdict, string> = {
 const EXPLAIN: Record<Verdict, string> = {
   pass: "Every check passed. A maintainer can merge this pull request.",
   fail: "Some checks failed. Fix what the table says, push, and the checks run again. `npm run verify` runs the same checks locally (CONTRIBUTING.md).",
-  error: "A service did not answer (or rate-limited us), so some checks could not finish. This is not a verdict on your entry: re-run the workflow later.",
+  error: "Some checks could not finish: a service did not answer (or rate-limited us), so re-run the workflow later; or the base branch itself has errors (the table says so), which a maintainer fixes first. This is not a verdict on your entry.",
   "needs-maintainer": "This pull request changes files outside `servers/`, so it cannot be verified automatically. A maintainer will review it.",
 };
 
@@ -58,12 +58,25 @@ export function renderComment(report: PrReport, options: CommentOptions = {}): s
   const counts = countStatuses(report.checks);
   lines.push(`Commit ${codeSpan(report.pr.headSha.slice(0, 7))} · ${report.checks.length} check${report.checks.length === 1 ? "" : "s"}: ${counts}`);
   lines.push("", EXPLAIN[report.verdict], "");
+  lines.push(...renderMaintainerRules(report));
   lines.push(...renderCheckTables(report.checks));
   lines.push("### API changes", "", ...renderApiDiff(report.apiDiff), "");
   if (report.labels.length > 0) lines.push(`Labels: ${report.labels.map(codeSpan).join(", ")}`, "");
   lines.push(renderAutoMerge(report.autoMerge));
   if (options.runUrl) lines.push("", `Evidence for every check is in the [job summary](${options.runUrl}).`);
   return fitComment(lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", options);
+}
+
+/** Which maintainer rules allowed what; a change of the maintainers themselves stands out. */
+function renderMaintainerRules(report: PrReport): string[] {
+  const allowed = report.checks.filter((c) => c.status === "pass" && (c.code ?? "").startsWith("maintainer/"));
+  if (allowed.length === 0) return [];
+  const byRule = new Map<string, number>();
+  for (const c of allowed) byRule.set(c.code ?? "", (byRule.get(c.code ?? "") ?? 0) + 1);
+  const out = [`Opened by a maintainer (${codeSpan(report.pr.author)}); allowed by maintainer rules: ${[...byRule].map(([rule, n]) => `${codeSpan(rule)} (${n} file${n === 1 ? "" : "s"})`).join(", ")}.`, ""];
+  const who = allowed.find((c) => c.code === "maintainer/maintainers-file");
+  if (who) out.push(`> [!WARNING]`, `> This pull request changes who the maintainers are: ${escapeMarkdown(who.message)}. Another maintainer must review it before it is merged.`, "");
+  return out;
 }
 
 function renderAutoMerge(decision: PrReport["autoMerge"]): string {

@@ -7,12 +7,13 @@
 // the request is done once in createQueryIndex. Every ServerResponse is serialized once into one contiguous
 // buffer per store (all versions; latest versions), in (name, version) order and separated by commas, so a
 // page of consecutive versions is a single zero-copy slice of it; a filtered page is a few slices. A body is
-// a list of chunks written with one writev: no JSON.stringify and no 150 KB copy per request (allocating
+// a list of chunks written with one writev: no serialising and no 150 KB copy per request (allocating
 // and filling a fresh 150 KB buffer costs more than answering the request). A cursor is a binary search;
 // search scans distinct names, not versions.
 
 import { newestFirst } from "./versions.ts";
 import { compareCodeUnits, toServerResponse, type RegistryModel, type VersionRecord } from "./model.ts";
+import { stringifyJson } from "./safe-json.ts";
 
 /** One response of the API: status, content type and the body, as chunks to write in order. */
 export interface ApiResponse {
@@ -105,7 +106,7 @@ export interface ProblemError {
 /** An RFC 9457 problem as Huma writes it: title, status, detail (and `errors` for request validation). */
 export function problem(status: number, detail: string, errors?: readonly ProblemError[], contentType = PROBLEM_JSON): ApiResponse {
   const body = { title: STATUS_TITLES[status] ?? "Error", status, detail, ...(errors ? { errors } : {}) };
-  return { status, contentType, body: [Buffer.from(JSON.stringify(body))] };
+  return { status, contentType, body: [Buffer.from(stringifyJson(body))] };
 }
 
 function buildStore(jsons: readonly string[]): Store {
@@ -136,7 +137,7 @@ function buildPool(entries: readonly Entry[], store: Store, posOf: ReadonlyMap<E
 /** Build the index once per model; every request is answered from it. */
 export function createQueryIndex(model: RegistryModel): QueryIndex {
   const records = [...model.versions].sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
-  const jsons = records.map((r) => JSON.stringify(toServerResponse(r)));
+  const jsons = records.map((r) => stringifyJson(toServerResponse(r)));
   const allStore = buildStore(jsons);
   const all: Entry[] = records.map((record, i) => ({
     record,
@@ -376,7 +377,7 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
     }
   }
   const last = page.length >= q.limit ? entries[page[page.length - 1]!] : undefined;
-  const meta = last ? `{"nextCursor":${JSON.stringify(`${last.name}:${last.version}`)},"count":${page.length}}` : `{"count":${page.length}}`;
+  const meta = last ? `{"nextCursor":${stringifyJson(`${last.name}:${last.version}`)},"count":${page.length}}` : `{"count":${page.length}}`;
   return { status: 200, contentType: JSON_TYPE, body: pageChunks(pool, page, meta) };
 }
 

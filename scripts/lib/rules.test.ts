@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkServerSemantics, goJsonLength, parseOciReference, substituteTemplateVariables, templateVariables } from "./rules.ts";
+import { caseFoldKey, checkServerSemantics, goJsonLength, parseOciReference, substituteTemplateVariables, templateVariables } from "./rules.ts";
 
 const REFERENCE = new URL("../test/fixtures/reference/", import.meta.url);
 const readJson = (rel: string): unknown => JSON.parse(readFileSync(new URL(rel, REFERENCE), "utf8"));
@@ -138,9 +138,10 @@ describe("every rule passes a good document and fails a bad one", () => {
     ["package/file-sha256-forbidden", oci("docker.io/a/b:1"), oci("docker.io/a/b:1", { fileSha256: SHA }), "/packages/0/fileSha256"],
     ["package/oci-invalid-reference", oci("a/b:1.0@sha256:" + "0".repeat(64)), oci("Owner/Image:1.0"), "/packages/0/identifier"],
     ["package/oci-invalid-reference", oci("ubuntu"), oci("a/b@sha256:abc"), "/packages/0/identifier"],
-    ["package/oci-invalid-reference", oci("a/b:v1.2.3_x"), oci("a/b:-bad"), "/packages/0/identifier"],
+    ["package/oci-invalid-reference", oci("a/b:v1.2.3_x"), oci("a/b:bad!"), "/packages/0/identifier"],
+    ["package/oci-invalid-reference", oci("ghcr.io/acme/-img:1"), oci("ghcr.io/a:1"), "/packages/0/identifier"],
     ["package/oci-unsupported-registry", oci("us-docker.pkg.dev/p/r/i:1"), oci("registry.example.com/a/b:1"), "/packages/0/identifier"],
-    ["package/oci-unsupported-registry", oci("contoso.azurecr.io/a:1"), oci("localhost:5000/a/b:1"), "/packages/0/identifier"],
+    ["package/oci-unsupported-registry", oci("contoso.azurecr.io/ab:1"), oci("localhost:5000/a/b:1"), "/packages/0/identifier"],
     ["package/oci-unsupported-registry", oci("mcr.microsoft.com/a/b:1"), oci("gcr.io/a/b:1"), "/packages/0/identifier"],
     [
       "package/mcpb-unsupported-host",
@@ -258,6 +259,28 @@ describe("every rule passes a good document and fails a bad one", () => {
       "/_meta/io.modelcontextprotocol.registry~1official",
     ],
     ["meta/publisher-provided-too-large", bigMeta(4096), bigMeta(4097), "/_meta/io.modelcontextprotocol.registry~1publisher-provided"],
+    // {host} is replaced before the port variables (upstream order): the port becomes "example.com".
+    ["remote/invalid-url", remote({ url: "https://api.example.com:{port}/mcp", variables: { port: {} } }), remote({ url: "https://api.example.com:{host}/mcp", variables: { host: {} } }), "/remotes/0/url"],
+    ["package/identifier-required", withPackage({}), withPackage({ identifier: "" }), "/packages/0/identifier"],
+    ["package/identifier-required", withPackage({ registryType: "pypi", registryBaseUrl: "https://pypi.org", identifier: "weather-mcp" }), withPackage({ registryType: "pypi", identifier: undefined }), "/packages/0"],
+    ["package/identifier-required", withPackage({ registryType: "nuget", identifier: "Alice.Weather" }), withPackage({ registryType: "nuget", identifier: "" }), "/packages/0/identifier"],
+    ["package/identifier-required", withPackage({ registryType: "cargo", identifier: "weather-mcp" }), withPackage({ registryType: "cargo", identifier: "" }), "/packages/0/identifier"],
+    ["package/identifier-required", oci("ghcr.io/a/b:1"), oci(""), "/packages/0/identifier"],
+    ["package/identifier-required", mcpb("https://github.com/a/b-mcp/releases/download/v1/x.mcpb"), mcpb(""), "/packages/0/identifier"],
+    ["env-var/invalid-name", withPackage({ environmentVariables: [{ name: "API_KEY" }, { name: "_x9" }] }), withPackage({ environmentVariables: [{ name: "OK" }, { name: "X=$(touch${IFS}pwned)" }] }), "/packages/0/environmentVariables/1/name"],
+    ["env-var/invalid-name", withPackage({ environmentVariables: [{ name: "__proto__" }] }), withPackage({ environmentVariables: [{ name: "A\nB" }] }), "/packages/0/environmentVariables/0/name"],
+    ["env-var/invalid-name", withPackage({ environmentVariables: [{ name: "ABC1" }] }), withPackage({ environmentVariables: [{ name: "1ABC" }] }), "/packages/0/environmentVariables/0/name"],
+    ["env-var/invalid-name", withPackage({ environmentVariables: [{ name: "A_B" }] }), withPackage({ environmentVariables: [{ name: "A-B" }] }), "/packages/0/environmentVariables/0/name"],
+    ["env-var/invalid-name", withPackage({ environmentVariables: [{ name: "X" }] }), withPackage({ environmentVariables: [{ name: "" }] }), "/packages/0/environmentVariables/0/name"],
+    ["name/invisible-character", withFields({ name: "io.github.alice/weather" }), withFields({ name: "io.github.alice/wea\u200bther" }), "/name"],
+    ["name/invisible-character", withFields({ name: "io.github.alice/weather" }), withFields({ name: "io.github.alice/\u202eweather" }), "/name"],
+    ["name/not-nfc", withFields({ name: "io.github.alice/weather" }), withFields({ name: "io.github.alice/cafe\u0301" }), "/name"],
+    ["version/invisible-character", withFields({ version: "1.0.0" }), withFields({ version: "1.0.0\u200d" }), "/version"],
+    ["version/invisible-character", withFields({ version: "1.0.0" }), withFields({ version: "\u202e1.0.0" }), "/version"],
+    ["version/invisible-character", withFields({ version: "1.0.0" }), withFields({ version: "1.0.0\u00ad1" }), "/version"],
+    ["version/invisible-character", withPackage({ version: "2.0.0" }), withPackage({ version: "2.0.0\ufeff" }), "/packages/0/version"],
+    ["version/not-nfc", withFields({ version: "1.0.0-caf\u00e9" }), withFields({ version: "1.0.0-cafe\u0301" }), "/version"],
+    ["version/not-nfc", withPackage({ version: "2.0.0-\u00e9" }), withPackage({ version: "2.0.0-e\u0301" }), "/packages/0/version"],
   ];
 
   it.each(cases)("%s: passing document has no finding of that code", (code, good) => {
@@ -295,6 +318,12 @@ describe("official wording", () => {
     [withPackage({ fileSha256: SHA }), "package/file-sha256-forbidden", "NPM packages must not have 'fileSha256' field"],
     [oci("quay.io/a/b", { version: "1" }), "package/version-forbidden", "OCI packages must not have 'version' field - include version in 'identifier' instead (e.g., 'docker.io/owner/image:1.0.0')"],
     [oci("registry.gitlab.com/a/b:1"), "package/oci-unsupported-registry", "unsupported OCI registry: registry.gitlab.com"],
+    [withPackage({ identifier: "" }), "package/identifier-required", "package identifier is required for NPM packages"],
+    [withPackage({ registryType: "pypi", identifier: "" }), "package/identifier-required", "package identifier is required for PyPI packages"],
+    [withPackage({ registryType: "nuget", identifier: "" }), "package/identifier-required", "package identifier is required for NuGet packages"],
+    [withPackage({ registryType: "cargo", identifier: "" }), "package/identifier-required", "package identifier is required for Cargo packages"],
+    [oci(""), "package/identifier-required", "package identifier is required for OCI packages"],
+    [mcpb(""), "package/identifier-required", "package identifier is required for MCPB packages"],
     [remote({ url: "http://localhost" }), "remote/invalid-url", "invalid remote URL: http://localhost"],
     [remote({ type: "stdio" }), "remote/unsupported-type", "unsupported transport type for remotes: stdio (only streamable-http and sse are supported)"],
     [withPackage({ transport: { type: "websocket" } }), "transport/unsupported-type", "unsupported transport type: websocket"],
@@ -401,11 +430,43 @@ describe("helpers", () => {
     const digest = "sha256:" + "a".repeat(64);
     expect(parseOciReference(`mcp/filesystem:1.0.2@${digest}`)).toEqual({
       ok: true,
-      ref: { registry: "docker.io", repository: "mcp/filesystem", tag: "1.0.2", digest },
+      ref: { registry: "index.docker.io", repository: "mcp/filesystem", tag: "1.0.2", digest },
     });
     expect(parseOciReference("ghcr.io/o/i")).toEqual({ ok: true, ref: { registry: "ghcr.io", repository: "o/i" } });
-    expect(parseOciReference("localhost:5000/i:1")).toMatchObject({ ok: true, ref: { registry: "localhost:5000", repository: "i", tag: "1" } });
+    expect(parseOciReference("localhost:5000/img:1")).toMatchObject({ ok: true, ref: { registry: "localhost:5000", repository: "img", tag: "1" } });
     expect(parseOciReference("").ok).toBe(false);
+  });
+
+  // go-containerregistry name.ParseReference (non-strict), which the official registry calls.
+  it.each([
+    ["weather", { registry: "index.docker.io", repository: "library/weather" }],
+    ["docker.io/example/weather:1.0.0", { registry: "index.docker.io", repository: "example/weather", tag: "1.0.0" }],
+    ["ghcr.io/example/weather@sha256:" + "b".repeat(64), { registry: "ghcr.io", repository: "example/weather", digest: "sha256:" + "b".repeat(64) }],
+    ["us-docker.pkg.dev/p/r/img:2", { registry: "us-docker.pkg.dev", repository: "p/r/img", tag: "2" }],
+    ["ghcr.io/acme/-img:1", { registry: "ghcr.io", repository: "acme/-img", tag: "1" }],
+    ["ghcr.io/acme/img:-1", { registry: "ghcr.io", repository: "acme/img", tag: "-1" }],
+    ["localhost/img:1", { registry: "index.docker.io", repository: "localhost/img", tag: "1" }],
+  ])("parseOciReference(%s)", (id, ref) => {
+    expect(parseOciReference(id)).toEqual({ ok: true, ref });
+  });
+
+  it.each(["ghcr.io/Example/x", "ghcr.io/e/x@sha256:abc", "ghcr.io/a:1", "ghcr.io/a/b:t!", "ghcr.io/a/b@md5:" + "0".repeat(32), "a@b@sha256:" + "0".repeat(64)])(
+    "parseOciReference refuses %s",
+    (id) => {
+      expect(parseOciReference(id).ok).toBe(false);
+    },
+  );
+
+  it("caseFoldKey folds like full case folding for Latin, and ı like NTFS", () => {
+    expect(caseFoldKey("io.github.HP")).toBe(caseFoldKey("io.github.hp"));
+    expect(caseFoldKey("straße")).toBe(caseFoldKey("STRASSE"));
+    expect(caseFoldKey("\u212a")).toBe("k"); // Kelvin sign
+    expect(caseFoldKey("\u017f")).toBe("s"); // long s
+    expect(caseFoldKey("\u03c2")).toBe(caseFoldKey("\u03c3")); // final sigma
+    expect(caseFoldKey("\u0131")).toBe("i"); // dotless ı: upper-cased to I by NTFS
+    expect(caseFoldKey("\u0130")).not.toBe(caseFoldKey("i")); // dotted İ folds to i + U+0307
+    expect(caseFoldKey("e\u0301")).toBe(caseFoldKey("\u00e9")); // NFD = NFC
+    expect(caseFoldKey("1.0.0")).not.toBe(caseFoldKey("1.0.1"));
   });
 
   it("goJsonLength counts Go's HTML escaping and UTF-8 bytes", () => {

@@ -12,8 +12,13 @@
 //   name/empty-part                  namespace or name part is empty
 //   name/invalid-namespace           namespace must start/end alphanumeric, may contain `.` and `-`
 //   name/invalid-name                name must start/end alphanumeric, may contain `.`, `_` and `-`
+//   name/invisible-character         name contains a zero-width, bidi control or other default-ignorable code point
+//   name/not-nfc                     name is not in Unicode normalization form C
 //   version/reserved                 server or package version is `latest`
 //   version/range                    server or package version looks like a range (`^1.2.3`, `1.x`, ...)
+//   version/invisible-character      server or package version contains a zero-width, bidi control or other
+//                                    default-ignorable code point (`1.0.0` + U+200D displays as `1.0.0`)
+//   version/not-nfc                  server or package version is not in Unicode normalization form C
 //   repository/invalid-url           source is not github/gitlab, or the URL is not a repository URL of it
 //   repository/invalid-subfolder     subfolder is not a clean relative path
 //   website-url/invalid              websiteUrl does not parse as a URL
@@ -24,6 +29,7 @@
 //   icon/invalid-src                 icons[].src does not parse as a URL
 //   icon/not-absolute                icons[].src has no scheme
 //   icon/not-https                   icons[].src scheme is not https
+//   package/identifier-required      package identifier missing or empty (npm, pypi, nuget, cargo, oci, mcpb)
 //   package/identifier-spaces        package identifier contains a space
 //   package/unsupported-registry-type  registryType not one of npm, pypi, nuget, oci, mcpb, cargo
 //   package/registry-base-url-mismatch registryBaseUrl is not the one allowed base URL of the type
@@ -38,6 +44,7 @@
 //   package/mcpb-not-release-asset   mcpb URL path is not a GitHub/GitLab release-asset path
 //   package/mcpb-not-https           mcpb URL scheme is not https
 //   package/mcpb-missing-mcp         mcpb URL does not contain `mcp`
+//   env-var/invalid-name             packages[].environmentVariables[].name outside [A-Za-z_][A-Za-z0-9_]*
 //   argument/name-required           named argument without a name
 //   argument/invalid-name            named argument name contains `<`, `>`, space or `$`
 //   argument/value-starts-with-name  named argument value starts with its own name
@@ -53,6 +60,11 @@
 //   remote/undefined-variable        remote url uses a {var} that is not a key of `variables`
 //   meta/unknown-key                 `_meta` key other than io.modelcontextprotocol.registry/publisher-provided
 //   meta/publisher-provided-too-large publisher-provided `_meta` is over 4096 bytes as JSON
+//
+// Rules decided by the parser (json-source.ts), the loader (load.ts) and the tree (validate.ts) have their
+// own catalogs there; `json/number-not-exact`, `tree/namespace-case-conflict` and `tree/name-case-conflict`
+// are among them. This file and those are the only home of an offline rule: the verifier, the importer,
+// `npm run new` and the build call them and never restate one.
 
 import { toPointer } from "./diagnostics.ts";
 import { PUBLISHER_META_KEY } from "./model.ts";
@@ -232,10 +244,66 @@ const NAMESPACE_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$/;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/;
 const NAME_HINT = "Use `<reverse-dns-namespace>/<server-name>`, e.g. `io.github.alice/weather`.";
 
+// ---------------------------------------------------------------------------------------------------
+// unambiguous text: names and versions are identities (folders, URLs, what people compare by eye)
+
+/**
+ * Zero-width characters, bidi controls and the other default-ignorable code points: they render as nothing
+ * (or reorder what follows), so `1.0.0` + U+200D looks like `1.0.0` and U+202E can make a version read as
+ * another. Bidi_Control is listed too: U+200E/F and U+202A–U+202E are default-ignorable, U+061C is not in
+ * every Unicode version.
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/u;
+
+const codePoint = (ch: string): string => `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+
+/** Why `value` is ambiguous as an identity, or undefined: an invisible code point first, then normal form. */
+function ambiguity(area: "name" | "version", label: string, value: string, path: Path): Finding | undefined {
+  const bad = INVISIBLE.exec(value);
+  if (bad) {
+    return error(
+      `${area}/invisible-character`,
+      path,
+      `${label} contains the invisible or direction-changing character ${codePoint(bad[0])} at position ${bad.index}: ${JSON.stringify(value)}`,
+      `Remove the character; two ${area}s that look the same must be the same. Retype the ${area} in a plain-text editor if you cannot see it.`,
+    );
+  }
+  if (value.normalize("NFC") !== value) {
+    return error(
+      `${area}/not-nfc`,
+      path,
+      `${label} is not in Unicode normalization form C: ${JSON.stringify(value)} (NFC: ${JSON.stringify(value.normalize("NFC"))})`,
+      `Write the composed form (NFC); the decomposed form looks the same and shares a folder with it on macOS.`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The key under which two names (or versions) are the same folder on a case-insensitive checkout.
+ * JavaScript has no Unicode case folding; this approximates full case folding (CaseFolding.txt C+F) and
+ * leans towards "the same" where file systems disagree, because a false clash only asks for another name
+ * while a missed one breaks a checkout:
+ *   - NFC first and last: macOS compares names normalization-insensitively.
+ *   - toUpperCase then toLowerCase: `ß` → `SS` → `ss` and `ﬁ` → `fi` (full folding), the Kelvin sign
+ *     U+212A → `k`, `ſ` → `s`, final `ς` → `σ`, as folding does. Turkish dotless `ı` → `I` → `i`: folding
+ *     keeps `ı`, but NTFS's upcase table maps it to `I`, so it is treated as `i`. Dotted `İ` → `i̇` (i plus
+ *     U+0307), as full folding does, which is not `i`.
+ * Names are ASCII by the name rules, so for them this is plain ASCII lower-casing.
+ */
+export function caseFoldKey(s: string): string {
+  // ASCII (every valid name, most versions) folds to its lower case; the Unicode path costs ~10x more.
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  return s.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+}
+
 function checkServerName(doc: Obj): Finding[] {
   const name = str(doc, "name");
   if (name === undefined) return [];
   const at = ["name"];
+  const ambiguous = ambiguity("name", "server name", name, at);
+  if (ambiguous) return [ambiguous];
   if (!name.includes("/")) {
     return [error("name/missing-slash", at, "server name must be in format 'dns-namespace/name' (e.g., 'com.example.api/server')", NAME_HINT)];
   }
@@ -275,6 +343,8 @@ function checkServerName(doc: Obj): Finding[] {
 
 function versionFinding(value: unknown, path: Path): Finding[] {
   if (typeof value !== "string") return [];
+  const ambiguous = ambiguity("version", "version", value, path);
+  if (ambiguous) return [ambiguous];
   const problem = checkVersionString(value);
   if (!problem) return [];
   const hint =
@@ -286,8 +356,7 @@ function versionFinding(value: unknown, path: Path): Finding[] {
 
 const checkServerVersion: Rule = (doc) => versionFinding(doc["version"], ["version"]);
 
-const checkPackageVersions: Rule = (doc) =>
-  objectsIn(doc, "packages").flatMap(({ item, index }) => versionFinding(item["version"], ["packages", index, "version"]));
+const checkPackageVersion = perPackage((pkg, at) => versionFinding(pkg["version"], [...at, "version"]));
 
 // ---------------------------------------------------------------------------------------------------
 // repository
@@ -407,11 +476,19 @@ interface RegistryTypeInfo {
   readonly versionForbiddenMessage?: string;
 }
 
+/** The exact registryBaseUrl strings the official registry accepts (UPSTREAM §1.5, §4.6); also the verifier's default endpoints. */
+export const OFFICIAL_BASE_URLS = {
+  npm: "https://registry.npmjs.org",
+  pypi: "https://pypi.org",
+  nuget: "https://api.nuget.org/v3/index.json",
+  cargo: "https://crates.io",
+} as const;
+
 const REGISTRY_TYPES: Readonly<Record<string, RegistryTypeInfo>> = {
-  npm: { display: "NPM", baseUrl: "https://registry.npmjs.org", version: "required", fileSha256: "forbidden" },
-  pypi: { display: "PyPI", baseUrl: "https://pypi.org", version: "required", fileSha256: "forbidden" },
-  nuget: { display: "NuGet", baseUrl: "https://api.nuget.org/v3/index.json", version: "required", fileSha256: "forbidden" },
-  cargo: { display: "Cargo", baseUrl: "https://crates.io", version: "required", fileSha256: "forbidden" },
+  npm: { display: "NPM", baseUrl: OFFICIAL_BASE_URLS.npm, version: "required", fileSha256: "forbidden" },
+  pypi: { display: "PyPI", baseUrl: OFFICIAL_BASE_URLS.pypi, version: "required", fileSha256: "forbidden" },
+  nuget: { display: "NuGet", baseUrl: OFFICIAL_BASE_URLS.nuget, version: "required", fileSha256: "forbidden" },
+  cargo: { display: "Cargo", baseUrl: OFFICIAL_BASE_URLS.cargo, version: "required", fileSha256: "forbidden" },
   oci: {
     display: "OCI",
     baseUrl: null,
@@ -436,10 +513,28 @@ const registryTypeOf = (pkg: Obj): RegistryTypeInfo | undefined => {
   return t !== undefined && Object.hasOwn(REGISTRY_TYPES, t) ? REGISTRY_TYPES[t] : undefined;
 };
 
-/** One rule per package: the rule sees the package, its index and its type info (when known). */
-function perPackage(check: (pkg: Obj, at: Path, type: RegistryTypeInfo | undefined) => Finding[]): Rule {
-  return (doc) => objectsIn(doc, "packages").flatMap(({ item, index }) => check(item, ["packages", index], registryTypeOf(item)));
+/** A rule about one package: it sees the package, where it is and its type info (when known). */
+type PackageRule = (pkg: Obj, at: Path, type: RegistryTypeInfo | undefined) => Finding[];
+/** Marks a package rule (typing its parameters); PACKAGE_RULES runs each over every package. */
+function perPackage(check: PackageRule): PackageRule {
+  return check;
 }
+
+const checkIdentifierRequired = perPackage((pkg, at, type) => {
+  if (!type || nonEmpty(pkg, "identifier") !== undefined) return [];
+  return [
+    error(
+      "package/identifier-required",
+      typeof pkg["identifier"] === "string" ? [...at, "identifier"] : at,
+      `package identifier is required for ${type.display} packages`,
+      type.display === "MCPB"
+        ? "Set `identifier` to the https download URL of the .mcpb release asset."
+        : type.display === "OCI"
+          ? "Set `identifier` to the image reference, e.g. `ghcr.io/owner/image:1.0.0`."
+          : `Set \`identifier\` to the exact ${type.display} package name.`,
+    ),
+  ];
+});
 
 const checkIdentifierSpaces = perPackage((pkg, at) =>
   str(pkg, "identifier")?.includes(" ")
@@ -516,48 +611,86 @@ const checkFileSha256Presence = perPackage((pkg, at, type) => {
   return [];
 });
 
-// OCI image references, as go-containerregistry's name.ParseReference reads them (non-strict).
+// OCI image references, as go-containerregistry's name.ParseReference reads them (non-strict), which is
+// what the official registry calls (UPSTREAM §4.5). It checks character sets and lengths, not the
+// distribution grammar: `ghcr.io/acme/-img:1` and a tag `-1` parse (the registry will not have such an
+// image, which the back-reference check then reports), `ghcr.io/a:1` does not (a repository has at least
+// two characters). The one parser of image references: the verifier, `npm run new` and the rules use it.
 const OCI_ALLOWED_REGISTRIES = new Set(["docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io", "mcr.microsoft.com"]);
 const OCI_ALLOWED_SUFFIXES = [".pkg.dev", ".azurecr.io"];
+/** go-containerregistry's DefaultRegistry: what `docker.io` and no registry at all both mean. */
+export const OCI_DEFAULT_REGISTRY = "index.docker.io";
+const OCI_REPOSITORY = /^[a-z0-9_\-./]{2,255}$/;
+const OCI_TAG = /^[A-Za-z0-9_\-.]{1,128}$/;
+const OCI_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 export interface OciReference {
+  /** As go-containerregistry's RegistryStr() names it: Docker Hub is `index.docker.io`. */
   readonly registry: string;
+  /** RepositoryStr(): a one-part Docker Hub repository gets its implicit `library/`. */
   readonly repository: string;
+  /** The tag as written; absent when none is (go-containerregistry then assumes `latest`). */
   readonly tag?: string;
   readonly digest?: string;
 }
 
-/** Parse `[registry/]namespace/image[:tag][@sha256:digest]`; no registry means Docker Hub (`docker.io`). */
-export function parseOciReference(ref: string): { ok: true; ref: OciReference } | { ok: false; error: string } {
-  let base = ref;
-  let digest: string | undefined;
-  const at = ref.indexOf("@");
-  if (at >= 0) {
-    digest = ref.slice(at + 1);
-    base = ref.slice(0, at);
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) return { ok: false, error: `digest must be sha256:<64 lower-case hex digits>, got ${JSON.stringify(digest)}` };
+type OciParse = { ok: true; ref: OciReference } | { ok: false; error: string };
+
+/** NewRepository: `[registry/]repository`, the registry being the first part iff it has a `.` or `:`. */
+function parseOciRepository(name: string): { ok: true; registry: string; repository: string } | { ok: false; error: string } {
+  if (name === "") return { ok: false, error: "a repository name must be specified" };
+  const slash = name.indexOf("/");
+  const first = slash < 0 ? "" : name.slice(0, slash);
+  const hasRegistry = slash >= 0 && (first.includes(".") || first.includes(":"));
+  const registry = hasRegistry ? first : "";
+  const repo = hasRegistry ? name.slice(slash + 1) : name;
+  if (!OCI_REPOSITORY.test(repo)) {
+    return { ok: false, error: `repository must be 2 to 255 characters of [a-z0-9_-./], got ${JSON.stringify(repo)}` };
   }
-  let tag: string | undefined;
-  const colon = base.lastIndexOf(":");
-  if (colon > base.lastIndexOf("/")) {
-    tag = base.slice(colon + 1);
-    base = base.slice(0, colon);
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return { ok: false, error: `invalid tag ${JSON.stringify(tag)}` };
+  // checkRegistry: url.Parse("//" + registry).Host must be the registry itself.
+  const parsed = parseUrlLikeGo(`//${registry}`);
+  if (!parsed.ok || parsed.url.host !== registry || registry.includes("@")) {
+    return { ok: false, error: `registries must be valid RFC 3986 URI authorities: ${registry}` };
   }
-  const parts = base.split("/");
-  let registry = "docker.io";
-  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0] ?? "")) {
-    registry = parts.shift() ?? "";
-    if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(registry)) return { ok: false, error: `invalid registry ${JSON.stringify(registry)}` };
-  }
-  const repository = parts.join("/");
-  if (!/^[a-z0-9_.-]+(\/[a-z0-9_.-]+)*$/.test(repository)) {
-    return { ok: false, error: `repository must be lower-case [a-z0-9_.-] path segments, got ${JSON.stringify(repository)}` };
-  }
-  return { ok: true, ref: { registry, repository, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) } };
+  const reg = registry === "" || registry === "docker.io" ? OCI_DEFAULT_REGISTRY : registry;
+  const implicitLibrary = reg === OCI_DEFAULT_REGISTRY && !repo.includes("/");
+  return { ok: true, registry: reg, repository: implicitLibrary ? `library/${repo}` : repo };
 }
 
-const isAllowedOciRegistry = (r: string): boolean => OCI_ALLOWED_REGISTRIES.has(r) || OCI_ALLOWED_SUFFIXES.some((s) => r.endsWith(s));
+/** NewTag: a last `:` part without `/` is the tag (an empty one is no tag). */
+function parseOciTag(name: string): OciParse {
+  const colon = name.lastIndexOf(":");
+  const hasTag = colon >= 0 && !name.slice(colon + 1).includes("/");
+  const tag = hasTag ? name.slice(colon + 1) : "";
+  if (tag !== "" && !OCI_TAG.test(tag)) return { ok: false, error: `tag must be 1 to 128 characters of [A-Za-z0-9_-.], got ${JSON.stringify(tag)}` };
+  const repo = parseOciRepository(hasTag ? name.slice(0, colon) : name);
+  if (!repo.ok) return repo;
+  return { ok: true, ref: { registry: repo.registry, repository: repo.repository, ...(tag === "" ? {} : { tag }) } };
+}
+
+/** NewDigest: exactly one `@`, a sha256 digest, and before it a repository with or without a tag. */
+function parseOciDigest(name: string): OciParse {
+  const parts = name.split("@");
+  if (parts.length !== 2) return { ok: false, error: `a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: ${name}` };
+  const [base = "", digest = ""] = parts;
+  if (!digest.startsWith("sha256:")) return { ok: false, error: `unsupported digest algorithm: ${digest}` };
+  if (!OCI_DIGEST.test(digest)) return { ok: false, error: `digest must be sha256:<64 lower-case hex digits>, got ${JSON.stringify(digest)}` };
+  const tagged = parseOciTag(base);
+  if (tagged.ok) return { ok: true, ref: { ...tagged.ref, digest } };
+  const repo = parseOciRepository(base);
+  return repo.ok ? { ok: true, ref: { registry: repo.registry, repository: repo.repository, digest } } : repo;
+}
+
+/** name.ParseReference: a tag reference, else a digest reference. The error names what was wrong. */
+export function parseOciReference(ref: string): OciParse {
+  const tagged = parseOciTag(ref);
+  if (tagged.ok) return tagged;
+  const digested = parseOciDigest(ref);
+  if (digested.ok) return digested;
+  return { ok: false, error: `could not parse reference: ${ref} (${ref.includes("@") ? digested.error : tagged.error})` };
+}
+
+export const isAllowedOciRegistry = (r: string): boolean => OCI_ALLOWED_REGISTRIES.has(r) || OCI_ALLOWED_SUFFIXES.some((s) => r.endsWith(s));
 
 const checkOciIdentifier = perPackage((pkg, at) => {
   const id = str(pkg, "registryType") === "oci" ? nonEmpty(pkg, "identifier") : undefined;
@@ -674,12 +807,34 @@ function namedArgumentFindings(arg: Obj, at: Path): Finding[] {
   return out;
 }
 
-const argumentRule =
-  (field: "runtimeArguments" | "packageArguments"): Rule =>
-  (doc) =>
-    objectsIn(doc, "packages").flatMap(({ item: pkg, index: p }) =>
-      objectsIn(pkg, field).flatMap(({ item, index }) => namedArgumentFindings(item, ["packages", p, field, index])),
-    );
+const argumentRule = (field: "runtimeArguments" | "packageArguments"): PackageRule =>
+  perPackage((pkg, at) => objectsIn(pkg, field).flatMap(({ item, index }) => namedArgumentFindings(item, [...at, field, index])));
+
+// ---------------------------------------------------------------------------------------------------
+// environment variables
+
+/**
+ * A POSIX shell variable name. Env var names go into the command lines the site offers to copy
+ * (`NAME=value npx …`) and into client configs; anything else (`X=$(touch${IFS}pwned)`, a newline) would
+ * run as shell code when pasted. `__proto__` matches and is an ordinary name here: nothing in the core
+ * keeps env vars in a plain object keyed by name.
+ */
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const checkEnvVarNames = perPackage((pkg, at) =>
+  objectsIn(pkg, "environmentVariables").flatMap(({ item, index }) => {
+    const name = item["name"];
+    if (typeof name !== "string" || ENV_VAR_NAME.test(name)) return [];
+    return [
+      error(
+        "env-var/invalid-name",
+        [...at, "environmentVariables", index, "name"],
+        `environment variable name ${JSON.stringify(name)} is invalid: expected letters, digits and underscores, not starting with a digit ([A-Za-z_][A-Za-z0-9_]*)`,
+        "Use a shell-safe name such as `API_KEY`: it is written unquoted into the install command lines users copy.",
+      ),
+    ];
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------------
 // package transport
@@ -831,6 +986,34 @@ function checkPublisherMetaSize(doc: Obj): Finding[] {
 
 // ---------------------------------------------------------------------------------------------------
 
+/** The package rules about what names the published artifact: type, identifier, version, base URL, hash. */
+const PACKAGE_IDENTITY_RULES: readonly PackageRule[] = [
+  checkIdentifierSpaces,
+  checkRegistryType,
+  checkIdentifierRequired,
+  checkRegistryBaseUrl,
+  checkPackageVersionPresence,
+  checkFileSha256Presence,
+  checkOciIdentifier,
+  checkMcpbIdentifier,
+];
+
+/** The rules about one package, in the order upstream applies them. */
+const PACKAGE_RULES: readonly PackageRule[] = [
+  checkIdentifierSpaces,
+  checkPackageVersion,
+  argumentRule("runtimeArguments"),
+  argumentRule("packageArguments"),
+  checkEnvVarNames,
+  checkPackageTransport,
+  ...PACKAGE_IDENTITY_RULES.slice(1),
+];
+
+const everyPackage =
+  (rule: PackageRule): Rule =>
+  (doc) =>
+    objectsIn(doc, "packages").flatMap(({ item, index }) => rule(item, ["packages", index], registryTypeOf(item)));
+
 /** Every rule, in the order upstream applies them (so findings read top to bottom like its errors). */
 export const RULES: readonly Rule[] = [
   checkServerName,
@@ -840,21 +1023,21 @@ export const RULES: readonly Rule[] = [
   checkWebsiteUrl,
   checkTitle,
   checkIconSources,
-  checkIdentifierSpaces,
-  checkPackageVersions,
-  argumentRule("runtimeArguments"),
-  argumentRule("packageArguments"),
-  checkPackageTransport,
-  checkRegistryType,
-  checkRegistryBaseUrl,
-  checkPackageVersionPresence,
-  checkFileSha256Presence,
-  checkOciIdentifier,
-  checkMcpbIdentifier,
+  ...PACKAGE_RULES.map(everyPackage),
   checkRemotes,
   checkMetaKeys,
   checkPublisherMetaSize,
 ];
+
+/**
+ * The findings of the identity rules for one package (pointers as if it were `packages[index]`). The
+ * back-reference checks ask this before going to the network: a package whose identity the offline rules
+ * refuse is not looked up, and the reason given is the core's own finding (never a restatement of it).
+ */
+export function checkPackageIdentity(pkg: unknown, index = 0): Finding[] {
+  if (!isObj(pkg)) return [];
+  return PACKAGE_IDENTITY_RULES.flatMap((rule) => rule(pkg, ["packages", index], registryTypeOf(pkg)));
+}
 
 /** All semantic findings for one (possibly schema-invalid) server.json document. Never throws. */
 export function checkServerSemantics(doc: unknown): Finding[] {

@@ -2,12 +2,13 @@
 // single-server endpoints, errors, CORS and transport rules (§2.4, §2.5, §2.10), and the static files.
 // Every 200 body of the API is checked against the official OpenAPI response schemas.
 
+import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareCodeUnits, OFFICIAL_META_KEY, type ServerResponse, type VersionRecord } from "./model.ts";
 import { DETAIL } from "./query.ts";
-import { createRegistryServer, measureServeThroughput } from "./serve.ts";
+import { API_CSP, createRegistryServer, measureServeThroughput, SITE_CSP, siteCspFor } from "./serve.ts";
 import { buildFixtureRegistry, GONE_SERVER, MANY_SERVER, officialValidators, PLUS_SERVER, PLUS_VERSION, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
 
 interface ServerList {
@@ -17,7 +18,7 @@ interface ServerList {
 
 const SITE = new Map([
   ["index.html", "<!doctype html><title>home</title>"],
-  ["404.html", "<!doctype html><title>not found</title>"],
+  ["404.html", "<!doctype html><title>not found</title><style>p{}</style><script>document.title='x'</script>"],
   ["docs/index.html", "<!doctype html><title>docs</title>"],
   ["app.js", "console.log(1)"],
 ]);
@@ -406,5 +407,39 @@ describe("measureServeThroughput", () => {
     expect(result.p50Ms).toBeLessThanOrEqual(result.p99Ms);
     expect(result.p99Ms).toBeLessThanOrEqual(result.maxMs);
     expect(result.bytes).toBeGreaterThan(result.requests * 100);
+  });
+});
+
+describe("security headers", () => {
+  const sha = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+  it.each(["/v0.1/servers", "/v0.1/servers.html", "/v0/servers/index.html", `/v0.1/servers/${encodeURIComponent(PLUS_SERVER)}/versions`, "/v0.1/servers.json", "/v0.1/nope", "/v0.1/servers/"])(
+    "API %s: nothing runs, loads, frames or sniffs",
+    async (p) => {
+      const r = await get(p);
+      expect(r.headers.get("content-security-policy")).toBe(API_CSP);
+      expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(r.headers.get("x-frame-options")).toBe("DENY");
+      expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+    },
+  );
+
+  it("the site: its own files only; the 404 page's inline script and style allowed by their hash", async () => {
+    const home = await get("/");
+    expect(home.headers.get("content-security-policy")).toBe(SITE_CSP);
+    expect(home.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(home.headers.get("x-frame-options")).toBe("DENY");
+    expect(home.headers.get("referrer-policy")).toBe("same-origin");
+    const missing = await get("/no/such/page");
+    expect(missing.status).toBe(404);
+    const csp = missing.headers.get("content-security-policy")!;
+    expect(csp).toContain(`script-src 'self' ${sha("document.title='x'")};`);
+    expect(csp).toContain(`style-src 'self' ${sha("p{}")};`);
+    expect(csp).toContain("default-src 'none'");
+  });
+
+  it("siteCspFor hashes inline blocks only, not scripts loaded by src", () => {
+    expect(siteCspFor('<script type="module" src="app.js"></script>')).toBe(SITE_CSP);
+    expect(siteCspFor("<script>a()</script><script>b()</script>")).toContain(`script-src 'self' ${sha("a()")} ${sha("b()")};`);
   });
 });

@@ -14,10 +14,12 @@
 // form (`io.github.a/b`) is accepted too, as every static host answers it. Paths that are not routes
 // (`servers.json`, `…/latest.json`, `x/<ns>/meta.json`) are the static files of the build.
 
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import type { RegistryModel } from "./model.ts";
+import { stringifyJson } from "./safe-json.ts";
 import {
   JSON_TYPE,
   createQueryIndex,
@@ -30,6 +32,7 @@ import {
   serverVersions,
   DETAIL,
   type ApiResponse,
+  bodyBytes,
 } from "./query.ts";
 
 export interface RegistryServerInput {
@@ -73,6 +76,28 @@ export function contentTypeFor(path: string): string {
   const dot = base.lastIndexOf(".");
   if (dot <= 0) return "application/octet-stream";
   return MIME[base.slice(dot + 1).toLowerCase()] ?? "application/octet-stream";
+}
+
+// Security headers. API responses are data: nothing in them may run, load, be framed or sniffed as HTML (a
+// `.html` twin is JSON; `sandbox` gives it an opaque origin even if a browser renders it). The site runs its
+// own script and style only: app.js, site.css and search-index.json from this origin, plus the 404 page's
+// inline script and style, allowed by hash (computed from the page served, so a changed page cannot run
+// anything else).
+const COMMON_SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY" } as const;
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
+export const SITE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const API_SECURITY_HEADERS = { ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": API_CSP, "Referrer-Policy": "no-referrer" } as const;
+const SITE_SECURITY_HEADERS = { ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": SITE_CSP, "Referrer-Policy": "same-origin" } as const;
+
+const INLINE_SCRIPT = /<script\b(?![^>]*\bsrc\s*=)[^>]*>([\s\S]*?)<\/script>/gi;
+const INLINE_STYLE = /<style\b[^>]*>([\s\S]*?)<\/style>/gi;
+
+/** The site CSP for one HTML page: its inline scripts and styles allowed by sha256, nothing else inline. */
+export function siteCspFor(html: string): string {
+  const hashes = (re: RegExp) => [...html.matchAll(re)].map((m) => ` 'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`).join("");
+  const scripts = hashes(INLINE_SCRIPT);
+  const styles = hashes(INLINE_STYLE);
+  return SITE_CSP.replace("script-src 'self'", `script-src 'self'${scripts}`).replace("style-src 'self'", `style-src 'self'${styles}`);
 }
 
 // rs/cors as configured upstream (internal/api/server.go; PATCH since #1436).
@@ -126,13 +151,14 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
   const hasFile = (urlPath: string) => tree.has(urlPath.slice(1));
   const info = input.model.info;
   const statusBodies: Record<string, Buffer> = {
-    health: Buffer.from(JSON.stringify({ status: "ok" })),
-    ping: Buffer.from(JSON.stringify({ pong: true })),
-    version: Buffer.from(JSON.stringify({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt })),
+    health: Buffer.from(stringifyJson({ status: "ok" })),
+    ping: Buffer.from(stringifyJson({ pong: true })),
+    version: Buffer.from(stringifyJson({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt })),
   };
 
   const send = (req: http.IncomingMessage, res: http.ServerResponse, r: ApiResponse) => {
     res.statusCode = r.status;
+    if (res.getHeader("Content-Security-Policy") === SITE_CSP && r.contentType.startsWith("text/html")) res.setHeader("Content-Security-Policy", siteCspFor(bodyBytes(r).toString("utf8")));
     res.setHeader("Content-Type", r.contentType);
     res.setHeader("Content-Length", bodyLength(r));
     for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
@@ -189,6 +215,7 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? "" : url.slice(q + 1);
     const path = rawPath.startsWith("/") ? percentDecode(rawPath) : null;
+    for (const [k, v] of Object.entries(path != null && !isApiPath(path) ? SITE_SECURITY_HEADERS : API_SECURITY_HEADERS)) res.setHeader(k, v);
     if (path == null) return send(req, res, problem(400, "Invalid request: malformed URL path"));
     if (path.includes("\0") || path.includes("%00")) return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
     if (rawQuery.includes("\0") || rawQuery.includes("%00")) return send(req, res, problem(400, "Invalid request: query parameters contain null bytes", undefined, JSON_TYPE));
@@ -214,7 +241,6 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
       return res.end();
     }
     res.setHeader("Access-Control-Expose-Headers", "Content-Type, Content-Length");
-    res.setHeader("X-Content-Type-Options", "nosniff");
     if (method !== "GET" && method !== "HEAD") {
       res.setHeader("Allow", "GET, HEAD, OPTIONS");
       return send(req, res, problem(405, "This registry is read-only: publish by pull request to its servers/ tree."));

@@ -33,6 +33,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { RefusalError } from "./errors.ts";
 import { REGISTRY_NAMESPACE, compareCodeUnits, type RegistryModel } from "./model.ts";
 import { sha256Hex } from "./feed.ts";
+import { stringifyJson } from "./safe-json.ts";
 
 export const INDEX_FORMAT = "mcp-static-registry-index/2";
 export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
@@ -192,16 +193,16 @@ export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
 
 /** index.json (and keys.json when signed). */
 export function indexFiles(payload: IndexPayload, key: SigningKey | undefined): Map<string, string> {
-  const body = b64url(JSON.stringify(payload));
+  const body = b64url(stringifyJson(payload));
   const files = new Map<string, string>();
   if (!key) {
-    files.set(INDEX_PATH, JSON.stringify({ payload: body }) + "\n");
+    files.set(INDEX_PATH, stringifyJson({ payload: body }) + "\n");
     return files;
   }
-  const protectedHeader = b64url(JSON.stringify({ alg: "EdDSA", kid: key.kid, typ: INDEX_TYP }));
+  const protectedHeader = b64url(stringifyJson({ alg: "EdDSA", kid: key.kid, typ: INDEX_TYP }));
   const signature = b64url(sign(null, Buffer.from(`${protectedHeader}.${body}`), key.privateKey));
-  files.set(INDEX_PATH, JSON.stringify({ protected: protectedHeader, payload: body, signature }) + "\n");
-  files.set(KEYS_PATH, JSON.stringify({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, null, 1) + "\n");
+  files.set(INDEX_PATH, stringifyJson({ protected: protectedHeader, payload: body, signature }) + "\n");
+  files.set(KEYS_PATH, stringifyJson({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, 1) + "\n");
   return files;
 }
 

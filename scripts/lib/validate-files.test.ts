@@ -1,9 +1,12 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTree, serverJson, versionFile } from "../test/temp-tree.ts";
+import { attributeFindings } from "./blame.ts";
+import { fsTreeReader } from "./load.ts";
 import { checkTree } from "./pipeline.ts";
-import { checkFiles, shownFor } from "./validate-files.ts";
+import { checkFiles } from "./validate-files.ts";
 
 const remote = (url: string) => ({ remotes: [{ type: "streamable-http", url }] });
 
@@ -22,8 +25,15 @@ function tree(): string {
     ...versionFile("io.github.d/taker", "2.0.0", remote("https://three.example.com/mcp")),
     // Names and versions that differ only in case.
     ...versionFile("io.github.A/srv", "3.0.0"),
+    ...versionFile("io.github.a/Srv", "4.0.0"),
     ...versionFile("io.github.e/xx", "1.0.0-beta"),
     ...versionFile("io.github.e/xx", "1.0.0-Beta"),
+    // Namespaces that differ only in case (one folder on a case-insensitive checkout).
+    ...versionFile("io.github.HP/a", "1.0.0"),
+    ...versionFile("io.github.hp/b", "1.0.0"),
+    // A version folder named latest; a document whose name and version disagree with its path.
+    ...versionFile("io.github.g/srv", "latest"),
+    "servers/io.github.g/srv/2.0.0/server.json": JSON.stringify(serverJson("io.github.g/other", "2.0.1")),
     // Local problems.
     ...versionFile("io.github.f/bad", "1.0.0", { description: 5 }),
     "servers/io.github.f/bad/1.0.0/notes.txt": "stray",
@@ -55,21 +65,61 @@ describe("validate FILE... (cost follows the change)", () => {
     const root = path.join(dir, "servers");
     const full = checkTree(root, dir).diagnostics;
     const codes = new Set(full.map((d) => d.code));
-    for (const c of ["tree/remote-url-duplicate", "tree/name-case-conflict", "layout/version-case-conflict", "layout/unexpected-file", "file/executable", "json/duplicate-key", "layout/missing-server-json", "file/too-large", "schema/type"]) expect(codes).toContain(c);
+    for (const c of [
+      "tree/remote-url-duplicate",
+      "tree/namespace-case-conflict",
+      "tree/name-case-conflict",
+      "layout/version-case-conflict",
+      "layout/bad-version-folder",
+      "layout/name-mismatch",
+      "layout/version-mismatch",
+      "layout/unexpected-file",
+      "file/executable",
+      "json/duplicate-key",
+      "layout/missing-server-json",
+      "file/too-large",
+      "schema/type",
+    ])
+      expect(codes).toContain(c);
+    const whole = fsTreeReader(root, "servers");
     const singles = allPaths(root).map((p) => [p]);
-    const combos = [["io.github.a/srv/1.0.0/server.json", "io.github.c"], ["io.github.e/xx/1.0.0-Beta", "io.github.d/taker/2.0.0/server.json"], ["io.github.nope/x/1.0.0/server.json"]];
+    const combos = [["io.github.a/srv/1.0.0/server.json", "io.github.c"], ["io.github.e/xx/1.0.0-Beta", "io.github.d/taker/2.0.0/server.json"], ["io.github.A/srv/3.0.0/server.json", "io.github.hp/b"]];
     for (const rels of [...singles, ...combos]) {
       const named = new Set(rels.map((r) => `servers/${r}`));
-      const want = full.filter(shownFor(named));
+      const want = attributeFindings({ reader: whole, diagnostics: full, subjects: [...named] }).findings;
       expect({ rels, got: checkFiles(root, "servers", rels, named).diagnostics }).toEqual({ rels, got: want });
     }
+  });
+
+  it("a file in a version folder named latest, a path/content disagreement and a case variant are errors of the named file", () => {
+    const dir = tree();
+    const root = path.join(dir, "servers");
+    const errorsOf = (rel: string) => checkFiles(root, "servers", [rel], new Set([`servers/${rel}`])).diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.code]);
+    expect(errorsOf("io.github.g/srv/latest/server.json")).toEqual([["servers/io.github.g/srv/latest", "layout/bad-version-folder"]]);
+    expect(errorsOf("io.github.g/srv/2.0.0/server.json")).toEqual([
+      ["servers/io.github.g/srv/2.0.0/server.json", "layout/name-mismatch"],
+      ["servers/io.github.g/srv/2.0.0/server.json", "layout/version-mismatch"],
+    ]);
+    // io.github.A/srv sorts before io.github.a/srv, so the rule reports the other server's files: moved here.
+    const moved = checkFiles(root, "servers", ["io.github.A/srv/3.0.0/server.json"], new Set(["servers/io.github.A/srv/3.0.0/server.json"])).diagnostics;
+    expect(moved.map((d) => [d.file, d.code])).toContainEqual(["servers/io.github.A/srv/3.0.0/server.json", "tree/name-case-conflict"]);
+    expect(moved.find((d) => d.code === "tree/name-case-conflict")?.message).toMatch(/^clashes with servers\/io\.github\.a\/srv\/1\.0\.\d\/server\.json, for which the rule reports: /);
+  });
+
+  it("a path that does not exist is an error of its own, beside the findings of the others", () => {
+    const dir = tree();
+    const root = path.join(dir, "servers");
+    const rels = ["io.github.nope/x/1.0.0/server.json", "io.github.f/bad/1.0.0/server.json"];
+    const r = checkFiles(root, "servers", rels, new Set(rels.map((x) => `servers/${x}`)));
+    expect(r.diagnostics.filter((d) => d.file === "servers/io.github.nope/x/1.0.0/server.json").map((d) => d.code)).toEqual(["file/not-found"]);
+    expect(r.diagnostics.some((d) => d.file === "servers/io.github.f/bad/1.0.0/server.json" && d.code === "schema/type")).toBe(true);
   });
 
   it("finds a remote URL written with escapes, and ignores the deleted owner", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
     const esc = checkFiles(root, "servers", ["io.github.c/new/1.0.0/server.json"], new Set(["servers/io.github.c/new/1.0.0/server.json"]));
-    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc"]]);
+    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)"]]);
     const taker = checkFiles(root, "servers", ["io.github.d/taker/2.0.0/server.json"], new Set(["servers/io.github.d/taker/2.0.0/server.json"]));
     expect(taker.diagnostics).toEqual([]);
   });
@@ -81,4 +131,28 @@ describe("validate FILE... (cost follows the change)", () => {
     expect(r.scanned).toBe(0);
     expect(r.loadedFolders).toBe(2); // the version and its case variant
   });
+});
+
+describe("npm run validate -- FILE (the command publishers run)", () => {
+  const REPO = path.resolve(import.meta.dirname, "../..");
+  const validate = (cwd: string, args: string[]) => spawnSync(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "scripts/validate.ts"), ...args], { cwd, encoding: "utf8" });
+
+  it("refuses the new file of a case-variant server, a file in a folder named latest and a missing path, as the whole-tree run does", () => {
+    const dir = makeTree({
+      ...versionFile("io.github.someone/weather-mcp", "1.0.0"),
+      ...versionFile("io.github.someone/Weather-MCP", "1.0.0"),
+      ...versionFile("io.github.someone/other", "latest"),
+    });
+    const caseVariant = validate(dir, ["servers/io.github.someone/Weather-MCP/1.0.0/server.json"]);
+    expect(caseVariant.status).toBe(1);
+    expect(caseVariant.stderr).toContain("servers/io.github.someone/Weather-MCP/1.0.0/server.json: error [tree/name-case-conflict] clashes with servers/io.github.someone/weather-mcp/1.0.0/server.json");
+    const latest = validate(dir, ["servers/io.github.someone/other/latest/server.json"]);
+    expect(latest.status).toBe(1);
+    expect(latest.stderr).toContain("servers/io.github.someone/other/latest: error [layout/bad-version-folder]");
+    const missing = validate(dir, ["servers/io.github.someone/nope/1.0.0/server.json"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("servers/io.github.someone/nope/1.0.0/server.json: error [file/not-found] no such file or folder");
+    const outside = validate(dir, ["README.md"]);
+    expect([outside.status, outside.stderr.trim().split("\n").length]).toEqual([2, 1]);
+  }, 60_000);
 });

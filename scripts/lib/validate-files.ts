@@ -3,28 +3,39 @@
 // `npm run validate -- FILE...` reports what a whole-tree validation reports for those files (and folders),
 // exactly, without loading the whole tree. Every rule is local to a version folder except three, and each
 // needs only a small, exactly chosen part of the tree:
-//   - version folders that differ only in case (layout/version-case-conflict) and server names that differ
-//     only in case (tree/name-case-conflict): the case variants of the named servers' folders, found with
-//     a few folder listings;
+//   - version folders that differ only in case (layout/version-case-conflict), namespaces and server names
+//     that differ only in case (tree/namespace-case-conflict, tree/name-case-conflict): the case variants of
+//     the named servers' folders and of their namespace folders, found with a few folder listings;
 //   - a remote URL used by another live server (tree/remote-url-duplicate): every server.json whose bytes
 //     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
 //     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
 //     and for '\' over every server.json (one open/read/close each, no parsing) finds a superset; files over
 //     the size cap are kept too. Only those few are loaded and parsed.
-// The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and the
-// result is filtered the same way: a diagnostic is shown when its file is a named path or lies under one.
+//   - namespaces that differ only in case (a tree rule across namespaces): every server of those namespace
+//     folders, found with the same listings.
+// The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and
+// the findings are given to the named paths exactly as for the whole tree (blame.ts attributeFindings): a
+// finding of a named path, of a file under it or of a folder holding it, and a tree rule's finding on another
+// file that the named path causes (moved onto it, naming the other file). A named path that does not exist
+// is an error of its own (file/not-found).
 
 import fs from "node:fs";
 import path from "node:path";
-import type { Diagnostic } from "./diagnostics.ts";
+import { attributeFindings, decidingFolder, isFindingOf } from "./blame.ts";
+import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
 import type { ServerJson } from "./model.ts";
+import { caseFoldKey } from "./rules.ts";
 import { validateLoaded } from "./validate.ts";
 
-/** The filter of `npm run validate -- FILE...`: a diagnostic belongs to a named file or to a named folder. */
-export function shownFor(named: ReadonlySet<string>): (d: Diagnostic) => boolean {
-  const folders = [...named].map((f) => (f.endsWith("/") ? f : f + "/"));
-  return (d) => named.has(d.file) || folders.some((f) => d.file.startsWith(f));
+/**
+ * The findings about the named paths themselves: a named file, anything under a named folder, and the folders
+ * (inside `displayRoot`) that hold a named path. Tree rules that a named path causes on other files come on
+ * top (attributeFindings).
+ */
+export function shownFor(named: ReadonlySet<string>, displayRoot: string): (d: Diagnostic) => boolean {
+  const subjects = [...named].map((f) => f.replace(/\/+$/, ""));
+  return (d) => subjects.some((s) => isFindingOf(d.file, s, displayRoot));
 }
 
 export interface FilesCheck {
@@ -101,13 +112,27 @@ const listNames = (abs: string): string[] => {
   }
 };
 
-/** Server folders whose `<namespace>/<server>` equals one of `keys` when lower-cased. */
+/**
+ * Folders that can clash with the named servers `keys` (exact `<namespace>/<server>` spellings) under the
+ * tree rules' case fold (rules.ts caseFoldKey): a namespace folder spelled otherwise but equal after folding
+ * clashes as a whole, and in a named namespace, the case variants of the named servers.
+ */
 function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
-  const namespaces = new Set([...keys].map((k) => k.split("/")[0]!));
+  const namespaces = new Map<string, Set<string>>(); // folded namespace → named spellings
+  for (const k of keys) {
+    const ns = k.split("/")[0]!;
+    namespaces.set(caseFoldKey(ns), (namespaces.get(caseFoldKey(ns)) ?? new Set()).add(ns));
+  }
+  const folded = new Set([...keys].map(caseFoldKey));
   const out: string[] = [];
   for (const ns of listNames(root)) {
-    if (!namespaces.has(ns.toLowerCase())) continue;
-    for (const s of listNames(path.join(root, ns))) if (keys.has(`${ns}/${s}`.toLowerCase())) out.push(`${ns}/${s}`);
+    const named = namespaces.get(caseFoldKey(ns));
+    if (!named) continue;
+    if (!named.has(ns)) {
+      out.push(ns);
+      continue;
+    }
+    for (const s of listNames(path.join(root, ns))) if (folded.has(caseFoldKey(`${ns}/${s}`))) out.push(`${ns}/${s}`);
   }
   return out;
 }
@@ -146,11 +171,6 @@ function remoteUrlCandidates(root: string, urls: readonly string[], skip: Readon
   return { folders, scanned };
 }
 
-/** The folder (at most `<namespace>/<server>/<version>`) whose whole subtree decides a named path's rules. */
-function decidingFolder(rel: string): string {
-  return rel.split("/").slice(0, 3).join("/");
-}
-
 function remoteUrls(doc: unknown): string[] {
   const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
   if (!Array.isArray(remotes)) return [];
@@ -162,14 +182,24 @@ function remoteUrls(doc: unknown): string[] {
  * `displayRoot` is how the root is shown in messages, `named` are the paths as shown (`servers/…`).
  */
 export function checkFiles(root: string, displayRoot: string, relPaths: readonly string[], named: ReadonlySet<string>): FilesCheck {
-  const shown = shownFor(named);
-  const base = new Set(relPaths.map(decidingFolder));
+  const shown = shownFor(named, displayRoot);
+  const missing: Diagnostic[] = [];
+  const present = relPaths.filter((r) => {
+    if (fs.lstatSync(path.join(root, r), { throwIfNoEntry: false })) return true;
+    missing.push(
+      diag("error", "file/not-found", `${displayRoot}/${r}`, "no such file or folder: nothing to validate.", {
+        hint: `check the path; name files or folders under ${displayRoot}/, e.g. ${displayRoot}/<namespace>/<server>/<version>/server.json.`,
+      }),
+    );
+    return false;
+  });
+  const base = new Set(present.map(decidingFolder));
   // Case variants of every server a named path reaches (a named namespace folder reaches all of its servers).
   const serverKeys = new Set<string>();
   for (const r of base) {
     const parts = r.split("/");
-    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`.toLowerCase());
-    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`.toLowerCase());
+    if (parts.length >= 2) serverKeys.add(`${parts[0]}/${parts[1]}`);
+    else for (const s of listNames(path.join(root, r))) serverKeys.add(`${r}/${s}`);
   }
   for (const variant of caseVariants(root, serverKeys)) base.add(variant);
 
@@ -178,12 +208,15 @@ export function checkFiles(root: string, displayRoot: string, relPaths: readonly
   const urls = new Set<string>();
   for (const v of first.versions) if (v.status.status !== "deleted" && shown({ file: v.file } as Diagnostic)) for (const u of remoteUrls(v.doc)) urls.add(u);
   let scanned = 0;
-  let loaded = first;
+  let folders = [...base];
   if (urls.size > 0) {
     const versionFolders = new Set(first.versions.map((v) => `${v.namespace}/${v.serverPart}/${v.version}`));
     const found = remoteUrlCandidates(root, [...urls], versionFolders);
     scanned = found.scanned;
-    if (found.folders.length > 0) loaded = loadTree(subsetTreeReader(root, displayRoot, [...base, ...found.folders]));
+    folders = [...base, ...found.folders];
   }
-  return { diagnostics: validateLoaded(loaded).filter(shown), loadedFolders: loaded.versions.length, scanned };
+  const reader = subsetTreeReader(root, displayRoot, folders);
+  const loaded = folders.length === base.size ? first : loadTree(reader);
+  const { findings } = attributeFindings({ reader, diagnostics: validateLoaded(loaded), subjects: [...named] });
+  return { diagnostics: sortDiagnostics([...missing, ...findings]), loadedFolders: loaded.versions.length, scanned };
 }

@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { fsTreeReader, loadTree } from "./load.ts";
 import { checkTree } from "./pipeline.ts";
+import { validateLoaded, type TreeDiagnostic } from "./validate.ts";
 import { REFERENCE, makeTree, serverJson, tempDir, versionFile } from "../test/temp-tree.ts";
 
 function validateDir(dir: string): Diagnostic[] {
@@ -177,9 +179,54 @@ describe("status.yaml", () => {
 describe("rules across the tree", () => {
   const remote = (url: string) => ({ remotes: [{ type: "streamable-http", url }] });
 
-  it("rejects names that differ only in case", () => {
+  it("rejects names that differ only in case, on every member, naming the other file", () => {
     const ds = validateDir(makeTree({ ...versionFile("io.github.user/Weather", "1.0.0"), ...versionFile("io.github.user/weather", "1.0.0") }));
-    expect(errorCodes(ds)).toEqual(["tree/name-case-conflict"]);
+    expect(errorCodes(ds)).toEqual(["tree/name-case-conflict", "tree/name-case-conflict"]);
+    expect(ds.map((d) => [d.file, (d as TreeDiagnostic).otherFiles])).toEqual([
+      ["servers/io.github.user/Weather/1.0.0/server.json", ["servers/io.github.user/weather/1.0.0/server.json"]],
+      ["servers/io.github.user/weather/1.0.0/server.json", ["servers/io.github.user/Weather/1.0.0/server.json"]],
+    ]);
+    expect(ds[0]!.message).toContain("servers/io.github.user/weather/1.0.0/server.json");
+  });
+  it("rejects namespaces that differ only in case, whatever the server names", () => {
+    const ds = validateDir(makeTree({ ...versionFile("io.github.HP/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }));
+    expect(ds.map((d) => [d.code, d.file])).toEqual([
+      ["tree/namespace-case-conflict", "servers/io.github.HP/aa/1.0.0/server.json"],
+      ["tree/namespace-case-conflict", "servers/io.github.hp/bb/1.0.0/server.json"],
+    ]);
+    expect(ds[0]!.message).toContain('"io.github.hp" (servers/io.github.hp/bb/1.0.0/server.json)');
+  });
+  it("accepts servers of one namespace spelled one way", () => {
+    expect(validateDir(makeTree({ ...versionFile("io.github.hp/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }))).toEqual([]);
+  });
+  it("blames only the new file of a clash when the caller knows which files are new", () => {
+    const loaded = loadTree(fsTreeReader(path.join(makeTree({ ...versionFile("io.github.someone/weather-mcp", "1.0.0"), ...versionFile("io.github.someone/Weather-MCP", "1.0.0") }), "servers"), "servers"));
+    const added = "servers/io.github.someone/Weather-MCP/1.0.0/server.json";
+    const ds = validateLoaded(loaded, { isNew: (f) => f === added });
+    expect(ds.map((d) => [d.code, d.file, (d as TreeDiagnostic).otherFiles])).toEqual([["tree/name-case-conflict", added, ["servers/io.github.someone/weather-mcp/1.0.0/server.json"]]]);
+    expect(ds[0]!.hint).toContain('use "io.github.someone/weather-mcp"');
+    // Both new (or neither known): every member.
+    expect(validateLoaded(loaded, { isNew: () => true })).toHaveLength(2);
+  });
+  it.each([
+    ["ß and ss", "1.0.0-straße", "1.0.0-strasse"],
+    ["the Kelvin sign and k", "1.0.0-\u212a", "1.0.0-k"],
+    ["dotless ı and i (NTFS upper-cases ı to I)", "1.0.0-\u0131", "1.0.0-i"],
+    ["NFD and NFC", "1.0.0-e\u0301", "1.0.0-\u00e9"],
+  ])("treats version folders that differ by %s as one", (_what, a, b) => {
+    expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", a), ...versionFile("io.github.user/alpha", b) })))).toContain("layout/version-case-conflict");
+  });
+  it("reports every version folder of a case clash, naming the other", () => {
+    const ds = validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-RC1"), ...versionFile("io.github.user/alpha", "1.0.0-rc1") }));
+    expect(ds.map((d) => [d.code, d.file])).toEqual([
+      ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-RC1"],
+      ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-rc1"],
+    ]);
+    expect(ds[0]!.message).toContain("servers/io.github.user/alpha/1.0.0-rc1");
+    expect(ds[1]!.message).toContain("servers/io.github.user/alpha/1.0.0-RC1");
+  });
+  it("keeps dotted İ apart from i (full case folding maps İ to i + U+0307)", () => {
+    expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-\u0130"), ...versionFile("io.github.user/alpha", "1.0.0-i") })))).toEqual([]);
   });
   it("accepts two different names", () => {
     expect(validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), ...versionFile("io.github.user/beta", "1.0.0") }))).toEqual([]);

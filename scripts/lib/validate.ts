@@ -1,11 +1,11 @@
 // Validation of a loaded tree: per document (JSON Schema, the official semantic rules, status.yaml) and
-// across the tree (names that differ only in case, remote URLs shared by two servers).
+// across the tree (namespaces and names equal after case folding, remote URLs shared by two servers).
 
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { parseJsonBytes } from "./json-source.ts";
 import { parseStatusYaml, type LoadResult, type LoadedVersion } from "./load.ts";
 import type { ServerJson } from "./model.ts";
-import { checkServerSemantics } from "./rules.ts";
+import { caseFoldKey, checkServerSemantics } from "./rules.ts";
 import { checkServerSchema, checkStatusSchema, type Finding } from "./schema.ts";
 
 /** Everything wrong with one version: its server.json and its status.yaml. */
@@ -50,72 +50,136 @@ function nearestPosition(positions: ReadonlyMap<string, { line: number; column: 
   }
 }
 
-/** Rules that need the whole tree. */
-export function validateTreeRules(versions: readonly LoadedVersion[]): Diagnostic[] {
-  return [...checkNameCase(versions), ...checkRemoteUrls(versions)];
+// ---------------------------------------------------------------------------------------------------
+// Tree rules (stable codes):
+//   tree/namespace-case-conflict  two namespaces equal after case folding (io.github.HP, io.github.hp)
+//   tree/name-case-conflict       two server names of one namespace equal after case folding
+//   tree/remote-url-duplicate     a remote URL used by two servers (non-deleted versions)
+// One index serves every entry point: validateLoaded (validate, build, PR check, verify, new) and the
+// importer (which adds candidates one at a time). Each finding names the other party's files, in the
+// message and in `otherFiles`, so a caller that knows which files are new can blame those.
+
+/** A tree rule's finding: the files of the versions it clashes with are in `otherFiles`. */
+export interface TreeDiagnostic extends Diagnostic {
+  readonly otherFiles: readonly string[];
 }
 
-/** Two names that differ only in letter case would be one folder on macOS and Windows, and confuse people. */
-function checkNameCase(versions: readonly LoadedVersion[]): Diagnostic[] {
-  const firstByFolded = new Map<string, string>();
-  const out: Diagnostic[] = [];
-  const reported = new Set<string>();
-  const names = [...new Set(versions.map((v) => v.name))].sort();
-  for (const name of names) {
-    const key = name.toLowerCase();
-    const other = firstByFolded.get(key);
-    if (other === undefined) {
-      firstByFolded.set(key, name);
-      continue;
-    }
-    for (const v of versions) {
-      if (v.name !== name || reported.has(v.file)) continue;
-      reported.add(v.file);
-      out.push(diag("error", "tree/name-case-conflict", v.file, `server name "${name}" differs only in letter case from the existing server "${other}".`, { pointer: "/name", hint: `use "${other}" (the same server) or a clearly different name.` }));
-    }
-  }
-  return out;
+export interface TreeRuleOptions {
+  /**
+   * Which files are new (added by the change being judged). A clash between new and existing files is then
+   * reported on the new files only, naming the existing ones; without it every member is reported.
+   */
+  readonly isNew?: (file: string) => boolean;
 }
 
-/** A remote URL belongs to one server: upstream refuses a publish whose remote another live server uses. */
-function checkRemoteUrls(versions: readonly LoadedVersion[]): Diagnostic[] {
-  const owners = new Map<string, Set<string>>();
-  for (const v of versions) {
-    if (v.status.status === "deleted") continue;
-    for (const url of remoteUrls(v.doc)) {
-      const set = owners.get(url) ?? new Set<string>();
-      set.add(v.name);
-      owners.set(url, set);
-    }
-  }
-  const out: Diagnostic[] = [];
-  for (const v of versions) {
-    if (v.status.status === "deleted") continue;
-    remoteUrls(v.doc).forEach((url, i) => {
-      const others = [...(owners.get(url) ?? [])].filter((n) => n !== v.name).sort();
-      if (others.length === 0) return;
-      out.push(
-        diag("error", "tree/remote-url-duplicate", v.file, `remote URL ${url} is already used by server ${others.join(", ")}`, {
-          pointer: `/remotes/${i}/url`,
-          hint: "each remote endpoint belongs to one server; publish new versions of that server instead, or use your own URL.",
-        }),
-      );
-    });
-  }
-  return out;
+/** What the tree rules need of a version. */
+export interface IndexedVersion {
+  readonly namespace: string;
+  readonly name: string;
+  readonly file: string;
+  readonly doc: unknown;
+  readonly status: { readonly status: string };
 }
 
-function remoteUrls(doc: unknown): string[] {
+/** The remote URLs a document claims: every non-empty `remotes[].url` string. */
+export function remoteUrlsOf(doc: unknown): string[] {
   const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
   if (!Array.isArray(remotes)) return [];
   return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
 }
 
+/** Upstream: remote URLs are unique among non-deleted versions of different servers. */
+const claimsRemotes = (v: IndexedVersion): boolean => v.status.status !== "deleted";
+
+type Spellings = Map<string, string[]>; // spelling → files
+
+function addTo(index: Map<string, Spellings>, key: string, spelling: string, file: string): void {
+  const spellings = index.get(key) ?? new Map<string, string[]>();
+  const files = spellings.get(spelling) ?? [];
+  if (!files.includes(file)) files.push(file);
+  spellings.set(spelling, files);
+  index.set(key, spellings);
+}
+
+/** The other spellings under `key`, sorted, with their files. */
+function othersIn(index: Map<string, Spellings>, key: string, spelling: string): { spelling: string; files: string[] }[] {
+  return [...(index.get(key) ?? [])]
+    .filter(([s]) => s !== spelling)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([s, files]) => ({ spelling: s, files: [...files].sort() }));
+}
+
+const listFiles = (files: readonly string[]): string => (files.length <= 2 ? files.join(", ") : `${files.slice(0, 2).join(", ")} and ${files.length - 2} more`);
+
+/** The tree-wide claims of a set of versions: namespaces and names by case fold, remote URLs by server. */
+export class TreeIndex {
+  private readonly namespaces = new Map<string, Spellings>();
+  private readonly names = new Map<string, Spellings>();
+  private readonly remotes = new Map<string, Spellings>();
+
+  add(v: IndexedVersion): void {
+    addTo(this.namespaces, caseFoldKey(v.namespace), v.namespace, v.file);
+    addTo(this.names, caseFoldKey(v.name), v.name, v.file);
+    if (!claimsRemotes(v)) return;
+    for (const url of remoteUrlsOf(v.doc)) addTo(this.remotes, url, v.name, v.file);
+  }
+
+  /** Everything `v` clashes with in this index (v itself may or may not have been added). */
+  conflictsOf(v: IndexedVersion): TreeDiagnostic[] {
+    const out: TreeDiagnostic[] = [];
+    const namespaceClash = othersIn(this.namespaces, caseFoldKey(v.namespace), v.namespace);
+    for (const other of namespaceClash) {
+      out.push({
+        ...diag("error", "tree/namespace-case-conflict", v.file, `namespace "${v.namespace}" differs only in letter case from namespace "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`, {
+          pointer: "/name",
+          hint: `spell the namespace one way across the registry: use "${other.spelling}" if it is yours, or another namespace.`,
+        }),
+        otherFiles: other.files,
+      });
+    }
+    // A name clash is within one namespace spelling; across spellings the namespace clash says it.
+    const sameNamespace = (o: { spelling: string }) => o.spelling.startsWith(`${v.namespace}/`);
+    for (const other of othersIn(this.names, caseFoldKey(v.name), v.name).filter(sameNamespace)) {
+      out.push({
+        ...diag("error", "tree/name-case-conflict", v.file, `server name "${v.name}" differs only in letter case from the server "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`, {
+          pointer: "/name",
+          hint: `use "${other.spelling}" (publish a new version of that server) or a clearly different name.`,
+        }),
+        otherFiles: other.files,
+      });
+    }
+    if (claimsRemotes(v)) {
+      remoteUrlsOf(v.doc).forEach((url, i) => {
+        const others = othersIn(this.remotes, url, v.name);
+        if (others.length === 0) return;
+        out.push({
+          ...diag("error", "tree/remote-url-duplicate", v.file, `remote URL ${url} is already used by server ${others.map((o) => o.spelling).join(", ")} (${listFiles(others.flatMap((o) => o.files))})`, {
+            pointer: `/remotes/${i}/url`,
+            hint: "each remote endpoint belongs to one server; publish new versions of that server instead, or use your own URL.",
+          }),
+          otherFiles: others.flatMap((o) => o.files),
+        });
+      });
+    }
+    return out;
+  }
+}
+
+/** Rules that need the whole tree. */
+export function validateTreeRules(versions: readonly IndexedVersion[], options: TreeRuleOptions = {}): TreeDiagnostic[] {
+  const index = new TreeIndex();
+  for (const v of versions) index.add(v);
+  const { isNew } = options;
+  // With new files known, an existing file is only ever the other party of a clash with a new one.
+  const reportHere = (d: TreeDiagnostic) => isNew === undefined || isNew(d.file) || !d.otherFiles.some(isNew);
+  return versions.flatMap((v) => index.conflictsOf(v).filter(reportHere));
+}
+
 /** Loader problems, every document's problems and the tree rules, in a stable order. */
-export function validateLoaded(result: LoadResult): Diagnostic[] {
+export function validateLoaded(result: LoadResult, options: TreeRuleOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [...result.diagnostics];
   for (const v of result.versions) out.push(...validateVersion(v));
-  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions)));
+  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions, options)));
   return sortDiagnostics(out);
 }
 

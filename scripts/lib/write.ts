@@ -1,9 +1,24 @@
-// The only code that writes the built tree to disk. It writes into a fresh sibling folder and swaps it in,
-// so a failed or interrupted build never leaves a half-written dist/ behind: the old one stays until the
-// new one is complete.
+// The only code that writes the built tree to disk. It writes into a fresh build folder beside `outDir` and
+// swaps it in at the end, so a failed or interrupted build never leaves a half-written dist/ behind, and it
+// replaces only what a build made: `outDir` must be missing, empty, or a previous build.
+//
+// Layout, for `--out <parent>/dist`:
+//   <parent>/dist -> .dist-builds/<pid>-<time>/tree     a relative symlink: the live tree
+//   <parent>/.dist-builds/<pid>-<time>/build-stamp.json  {"format","pid","host","startedAt","completedAt"?}: marks a build folder
+//   <parent>/.dist-builds/<pid>-<time>/tree/…            the files
+// The swap is one rename(2) of a new symlink over the old one: atomic, so a reader of dist/ (nginx, a static
+// host's sync) sees the old tree or the new one, never none. (Linux's renameat2(RENAME_EXCHANGE) would swap
+// two real folders, but Node cannot call it without native code; two renames leave a moment with no dist/.)
+// The tree it replaced is kept until the next build (a reader that resolved dist/ just before the swap may
+// still be opening files in it); older completed builds are deleted after the swap. The stamp lives beside
+// the tree, not in it, so it is not published. Incomplete build folders whose stamp names a process that no
+// longer runs on this host (killed or failed builds) are deleted on the next run; nothing without a stamp is
+// ever deleted.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { stringifyJson } from "./safe-json.ts";
 
 export type OutputTree = ReadonlyMap<string, string | Uint8Array>;
 
@@ -19,19 +34,203 @@ export interface TreeWriter extends TreeSink {
   abort(): void;
   readonly files: number;
   readonly bytes: number;
+  /** What the writer cleaned up or left alone (folders of killed builds), for the CLI to print. */
+  readonly notes: readonly string[];
+}
+
+/** A folder the build must never replace, nor any folder that contains it. */
+export interface GuardedPath {
+  readonly path: string;
+  /** How to name it in the refusal, e.g. "the repository root". */
+  readonly what: string;
+  /** Refuse an --out inside it too (the servers folder: a build there would pollute the data). */
+  readonly andInside?: boolean;
+}
+
+export interface WriterOptions {
+  readonly guarded?: readonly GuardedPath[];
+  /** Whether a process id is running on this host (tests can pretend). */
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+export const BUILD_STAMP = "build-stamp.json";
+const STAMP_FORMAT = "mcp-static-registry-build/1";
+
+/** The build refused to replace `outDir`; the message is one line, for the CLI. */
+export class OutDirRefusedError extends Error {}
+
+export type OutDirState = "missing" | "empty" | "build" | "legacy-build";
+export type OutDirVerdict = { readonly kind: "ok"; readonly state: OutDirState } | { readonly kind: "refused"; readonly reason: string };
+
+interface Stamp {
+  readonly format: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+  /** Set when the tree was complete and swapped in. */
+  readonly completedAt?: string;
+}
+
+const buildsDirOf = (abs: string) => path.join(path.dirname(abs), `.${path.basename(abs)}-builds`);
+
+function isAliveDefault(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by someone else
+  }
+}
+
+function readStamp(buildDir: string): Stamp | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(buildDir, BUILD_STAMP), "utf8")) as Partial<Stamp>;
+    if (s.format !== STAMP_FORMAT || !Number.isSafeInteger(s.pid) || typeof s.host !== "string" || typeof s.startedAt !== "string") return undefined;
+    if (s.completedAt !== undefined && typeof s.completedAt !== "string") return undefined;
+    return s as Stamp;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The build folder a symlink at `abs` points to, when it is one of ours (…-builds/<id>/tree with a stamp). */
+function ourBuildBehind(abs: string): string | undefined {
+  let target: string;
+  try {
+    target = fs.readlinkSync(abs);
+  } catch {
+    return undefined;
+  }
+  const tree = path.resolve(path.dirname(abs), target);
+  const buildDir = path.dirname(tree);
+  if (path.basename(tree) !== "tree" || path.dirname(buildDir) !== buildsDirOf(abs)) return undefined;
+  return readStamp(buildDir) ? buildDir : undefined;
+}
+
+/** Names a build writes at the top of its tree; a folder made of these with our meta.json is a pre-stamp build. */
+const BUILD_TOP_NAMES = new Set(["404.html", "assets", "index.html", "s", "v0", "v0.1"]);
+const LEGACY_MARK = "v0.1/x/io.github.mcp-static-registry/meta.json";
+
+function isLegacyBuild(abs: string, entries: readonly string[]): boolean {
+  return entries.every((e) => BUILD_TOP_NAMES.has(e)) && fs.existsSync(path.join(abs, LEGACY_MARK));
+}
+
+/** The path with every symlink in its existing part resolved (the rest appended), to compare locations. */
+function realLocation(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realLocation(parent), path.basename(abs));
+  }
+}
+
+const isSameOrAncestor = (a: string, b: string) => {
+  const rel = path.relative(a, b);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+};
+
+/**
+ * May the build replace `outDir`? Only when it is missing, empty or a previous build, and is neither a
+ * guarded folder nor one of its parents. Decided before any work, and again just before the swap.
+ */
+export function checkOutDir(outDir: string, guarded: readonly GuardedPath[] = []): OutDirVerdict {
+  const abs = path.resolve(outDir);
+  const refused = (why: string): OutDirVerdict => ({ kind: "refused", reason: `refusing --out ${outDir}: ${why}` });
+  const fix = "The build replaces its --out folder, so it must be missing, empty or a previous build: choose another, e.g. --out dist. Nothing was deleted.";
+  const real = realLocation(abs);
+  const where = guarded.map((g) => ({ ...g, abs: path.resolve(g.path), real: realLocation(g.path) }));
+  const same = where.find((g) => abs === g.abs || real === g.real);
+  if (same) return refused(`it is ${same.what}. ${fix}`);
+  for (const g of where) {
+    const [gAbs, gReal] = [g.abs, g.real];
+    if (isSameOrAncestor(abs, gAbs) || isSameOrAncestor(real, gReal)) return refused(`it contains ${g.what} (${gAbs}). ${fix}`);
+    if (g.andInside === true && (isSameOrAncestor(gAbs, abs) || isSameOrAncestor(gReal, real))) return refused(`it is inside ${g.what}, where build output does not belong. Nothing was deleted.`);
+  }
+  const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
+  if (stat === undefined) return { kind: "ok", state: "missing" };
+  if (stat.isSymbolicLink()) return ourBuildBehind(abs) ? { kind: "ok", state: "build" } : refused(`it is a symbolic link the build did not make. ${fix}`);
+  if (!stat.isDirectory()) return refused(`it is a file. ${fix}`);
+  const entries = fs.readdirSync(abs);
+  if (entries.length === 0) return { kind: "ok", state: "empty" };
+  if (isLegacyBuild(abs, entries)) return { kind: "ok", state: "legacy-build" };
+  return refused(`the folder is not empty and is not a previous build (${entries.length} entries, no build stamp). ${fix}`);
+}
+
+const writeStamp = (buildDir: string, stamp: Stamp) => fs.writeFileSync(path.join(buildDir, BUILD_STAMP), stringifyJson(stamp) + "\n");
+
+/**
+ * Delete what killed builds left beside `abs`: incomplete build folders whose stamp names a process of this
+ * host that no longer runs (never the live one), empty folders without a stamp, and temporary symlinks of
+ * dead processes.
+ */
+function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: string[]): void {
+  const parent = path.dirname(abs);
+  const base = path.basename(abs);
+  const builds = buildsDirOf(abs);
+  const live = ourBuildBehind(abs);
+  const host = os.hostname();
+  let removed = 0;
+  for (const id of fs.readdirSync(builds)) {
+    const dir = path.join(builds, id);
+    if (dir === live || !fs.lstatSync(dir).isDirectory()) continue;
+    const stamp = readStamp(dir);
+    if (stamp === undefined) {
+      if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir); // killed between mkdir and the stamp
+      else notes.push(`left ${dir} alone: it has no build stamp, so no build made it.`);
+      continue;
+    }
+    if (stamp.completedAt !== undefined) continue; // the tree before the live one; the next swap deletes it
+    if (stamp.host !== host || stamp.pid === process.pid || isAlive(stamp.pid)) continue; // another build may be running
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed++;
+  }
+  if (removed > 0) notes.push(`removed ${removed} folder(s) left by killed or failed builds in ${path.basename(builds)}/.`);
+  const linkPrefix = `.${base}-link-`;
+  const isLegacyLeftover = (name: string) => [`.${base}-new-`, `.${base}-old-`].some((p) => name.startsWith(p) && /^[0-9]+$/.test(name.slice(p.length)));
+  for (const name of fs.readdirSync(parent)) {
+    if (name.startsWith(linkPrefix)) {
+      const pid = Number(name.slice(linkPrefix.length));
+      const p = path.join(parent, name);
+      if (Number.isSafeInteger(pid) && pid !== process.pid && !isAlive(pid) && fs.lstatSync(p).isSymbolicLink()) fs.unlinkSync(p); // a link, nothing behind it is touched
+    } else if (isLegacyLeftover(name)) {
+      notes.push(`${name} beside ${base}/ was left by a build from before build stamps; remove it by hand (rm -rf ${path.join(parent, name)}) when no build is running.`);
+    }
+  }
+}
+
+/** After a swap: delete completed builds of ours other than the live one and the one it replaced. */
+function deleteOlderBuilds(builds: string, keep: ReadonlySet<string | undefined>): void {
+  for (const id of fs.readdirSync(builds)) {
+    const dir = path.join(builds, id);
+    if (!keep.has(dir) && readStamp(dir)?.completedAt !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
- * Write files into a fresh sibling of `outDir` as they come, so the build never holds the whole output in
- * memory, and swap it in at the end. A build that fails before commit() leaves `outDir` untouched.
+ * Write files into a fresh build folder beside `outDir` as they come, so the build never holds the whole
+ * output in memory, and swap it in at the end. A build that fails before commit() leaves `outDir` untouched.
+ * Throws OutDirRefusedError (nothing touched) when `outDir` may not be replaced.
  */
-export function createTreeWriter(outDir: string): TreeWriter {
+export function createTreeWriter(outDir: string, options: WriterOptions = {}): TreeWriter {
   const abs = path.resolve(outDir);
+  const guarded = options.guarded ?? [];
+  const isAlive = options.isAlive ?? isAliveDefault;
+  const first = checkOutDir(outDir, guarded);
+  if (first.kind === "refused") throw new OutDirRefusedError(first.reason);
   const parent = path.dirname(abs);
-  const tmp = path.join(parent, `.${path.basename(abs)}-new-${process.pid}`);
-  const old = path.join(parent, `.${path.basename(abs)}-old-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
+  const builds = buildsDirOf(abs);
+  const notes: string[] = [];
+  fs.mkdirSync(builds, { recursive: true });
+  cleanLeftovers(abs, isAlive, notes);
+  const startedAt = new Date();
+  const buildDir = path.join(builds, `${process.pid}-${startedAt.getTime().toString(36)}`);
+  fs.mkdirSync(buildDir);
+  const stamp: Stamp = { format: STAMP_FORMAT, pid: process.pid, host: os.hostname(), startedAt: startedAt.toISOString() };
+  writeStamp(buildDir, stamp);
+  const tmp = path.join(buildDir, "tree");
+  fs.mkdirSync(tmp);
   const made = new Set<string>(["."]);
   const mkdirs = (d: string): void => {
     if (made.has(d)) return;
@@ -49,13 +248,33 @@ export function createTreeWriter(outDir: string): TreeWriter {
       bytes += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     },
     commit() {
-      const hadOld = fs.existsSync(abs);
-      if (hadOld) fs.renameSync(abs, old);
-      fs.renameSync(tmp, abs);
-      if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+      // Again, just before the swap: the folder may have changed during a long build.
+      const now = checkOutDir(outDir, guarded);
+      if (now.kind === "refused") {
+        fs.rmSync(buildDir, { recursive: true, force: true });
+        throw new OutDirRefusedError(now.reason);
+      }
+      const previous = now.state === "build" ? ourBuildBehind(abs) : undefined;
+      const link = path.join(parent, `.${path.basename(abs)}-link-${process.pid}`);
+      fs.rmSync(link, { force: true });
+      if (process.platform === "win32") fs.symlinkSync(tmp, link, "junction");
+      else fs.symlinkSync(path.relative(parent, tmp), link);
+      if (now.state === "empty") fs.rmdirSync(abs); // nothing was served from it
+      let legacy: string | undefined;
+      if (now.state === "legacy-build") {
+        // A real folder cannot be swapped for a symlink in one step: this one-time move leaves a moment
+        // without dist/. The old tree goes into a stamped folder of ours, so a kill here is cleaned up later.
+        legacy = `${buildDir}-legacy`;
+        fs.mkdirSync(legacy);
+        writeStamp(legacy, { ...stamp, completedAt: new Date().toISOString() });
+        fs.renameSync(abs, path.join(legacy, "tree"));
+      }
+      writeStamp(buildDir, { ...stamp, completedAt: new Date().toISOString() });
+      fs.renameSync(link, abs); // atomic: the old symlink (or nothing) is replaced by the new one
+      deleteOlderBuilds(builds, new Set([buildDir, previous ?? legacy]));
     },
     abort() {
-      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(buildDir, { recursive: true, force: true });
     },
     get files() {
       return files;
@@ -63,12 +282,13 @@ export function createTreeWriter(outDir: string): TreeWriter {
     get bytes() {
       return bytes;
     },
+    notes,
   };
 }
 
 /** Write `tree` as `outDir`, replacing what was there only once every file is written. */
-export function writeTree(tree: OutputTree, outDir: string): void {
-  const writer = createTreeWriter(outDir);
+export function writeTree(tree: OutputTree, outDir: string, options: WriterOptions = {}): void {
+  const writer = createTreeWriter(outDir, options);
   try {
     for (const [rel, body] of tree) writer.put(rel, body);
   } catch (e) {

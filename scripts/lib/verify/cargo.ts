@@ -30,7 +30,7 @@ function readmeUrlAllowed(readme: URL, baseUrl: string): boolean {
 export async function verifyCargoPackage(input: PackageCheckInput, deps: CargoDeps): Promise<CheckResult> {
   const result = resultFor("cargo", input);
   const { pkg, serverName } = input;
-  const pre = packagePrecondition("cargo", pkg);
+  const pre = packagePrecondition(pkg);
   if (pre) return result("fail", "cargo/precondition", pre);
   const id = pkg.identifier;
   const version = pkg.version as string;

@@ -4,10 +4,13 @@
 // - a version string once used is never used again for that server, even after deletion (compared
 //   case-insensitively, like the loader's folder rule);
 // - symlinks, submodules, executable bits and anything not a regular file are rejected;
-// - anything outside servers/ needs a maintainer's review: never a pass.
+// - anything outside servers/ needs a maintainer's review: never a pass;
+// - maintainers' work (scripts/policy/, import.yaml) is allowed only in a pull request a maintainer opened,
+//   and each such file gets a pass naming the maintainer rule that allowed it.
 
 import { check, type CheckResult } from "./check.ts";
 import type { DiffEntry } from "./git.ts";
+import { MAINTAINERS_FILE, POLICY_DIR } from "./maintainers.ts";
 
 export const SERVER_FILE = "server.json";
 export const SERVER_SIG_FILE = "server.json.sig";
@@ -21,6 +24,10 @@ export interface ChangeInput {
   readonly historicalServerFiles: readonly string[];
   /** Version folders (`servers/<ns>/<name>/<version>`) present in the base tree. */
   readonly baseVersionDirs: ReadonlySet<string>;
+  /** The PR was opened by a maintainer (scripts/policy/maintainers.yaml of the base). */
+  readonly maintainer?: boolean;
+  /** What a change to the maintainers file does (`adds x; removes y`), for the reviewers. */
+  readonly maintainersChange?: string;
 }
 
 export interface Publication {
@@ -42,8 +49,10 @@ export interface ChangePlan {
   readonly results: CheckResult[];
   readonly publications: Publication[];
   readonly statusChanges: StatusChange[];
-  /** Files outside servers/ (or maintainer-only files) changed: a maintainer must review. */
+  /** Files outside servers/ changed that no maintainer rule allows: a maintainer must review. */
   readonly needsReview: boolean;
+  /** Version folders whose import.yaml a maintainer's PR adds or changes (an import). */
+  readonly imports: ReadonlySet<string>;
 }
 
 const MODE_REGULAR = "100644";
@@ -77,6 +86,8 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
   const publications: Publication[] = [];
   const statusByDir = new Map<string, StatusChange>();
   let needsReview = false;
+  const imports = new Set<string>();
+  const maintainer = input.maintainer === true;
   const usedVersions = new Map(input.historicalServerFiles.map((p) => [versionKey(p), p]));
   const addedServerDirs = new Set(
     input.entries.filter((e) => e.status === "A" && e.path.startsWith("servers/") && e.path.endsWith(`/${SERVER_FILE}`)).map((e) => e.path.slice(0, -SERVER_FILE.length - 1)),
@@ -93,6 +104,21 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
       continue;
     }
     const mode = modeProblem(e.dstMode);
+    if (e.path.startsWith(POLICY_DIR)) {
+      if (mode) fail(mode.code, mode.message);
+      if (!maintainer) {
+        fail("maintainer/required", `${POLICY_DIR} is the maintainers' policy: only a maintainer (${MAINTAINERS_FILE}) may change it. A maintainer must make this change; to propose one, open an issue`);
+      } else if (e.path === MAINTAINERS_FILE) {
+        results.push(
+          check("change", e.path, "pass", "maintainer/maintainers-file", `a maintainer changes who the maintainers are (${input.maintainersChange ?? "see the diff"}): allowed by maintainer rule maintainer/maintainers-file, and another maintainer must review it`, {
+            status: e.status,
+          }),
+        );
+      } else {
+        results.push(check("change", e.path, "pass", "maintainer/policy", `a maintainer edits the policy: allowed by maintainer rule maintainer/policy`, { status: e.status }));
+      }
+      continue;
+    }
     if (!e.path.startsWith("servers/")) {
       needsReview = true;
       results.push(
@@ -169,13 +195,17 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
       continue;
     }
     if (file === "import.yaml") {
-      needsReview = true;
-      results.push(check("change", e.path, "fail", "change/maintainer-file", "import.yaml is written by the maintainers' import tool only: a maintainer must review this pull request", { status: e.status }));
+      if (!maintainer) {
+        fail("change/maintainer-file", "import.yaml is written only by a maintainer's import (npm run import): a maintainer must open this pull request. Remove import.yaml from your pull request");
+        continue;
+      }
+      if (e.status !== "D") imports.add(dir);
+      results.push(check("change", e.path, "pass", "maintainer/import", `${e.status === "D" ? "removes" : "writes"} the import record of ${name} ${version}: allowed by maintainer rule maintainer/import`, { status: e.status }));
       continue;
     }
     fail("change/unexpected-file", `unexpected file "${file}": a version folder holds server.json, server.json.sig, status.yaml and status.yaml.sig`);
   }
   // A status change of a version published in the same PR is part of that publication.
   const statusChanges = [...statusByDir.values()].filter((s) => !addedServerDirs.has(s.dir));
-  return { results, publications, statusChanges, needsReview };
+  return { results, publications, statusChanges, needsReview, imports };
 }

@@ -92,6 +92,21 @@ describe("npm run sign and npm run verify", () => {
     expect((await run("verify.ts", ["--base", "main", "--author", "a"], { REGISTRY_OCI_ENDPOINTS: "garbage" })).status).toBe(2);
   });
 
+  it("before committing, says there is nothing to verify and exits 1 (never '0 passed, 0 failed')", async () => {
+    const env = { REGISTRY_GITHUB_API_URL: github.url, REGISTRY_NPM_URL: npm.url };
+    const same = await run("verify.ts", ["--base", "pr", "--author", "Alice-Dev", "--offline"], env);
+    expect(same.status).toBe(1);
+    expect(same.stderr).toMatch(/^error: nothing to verify: HEAD is the base pr \([0-9a-f]{12}\)\. Commit your change/m);
+    expect(same.stdout).not.toMatch(/passed/);
+    repo.write("servers/io.github.Alice-Dev/weather/1.2.0/server.json", doc("io.github.Alice-Dev/weather", "1.2.0"));
+    const dirty = await run("verify.ts", ["--base", "main", "--author", "Alice-Dev", "--offline"], env);
+    expect(dirty.status).toBe(1);
+    expect(dirty.stderr).toContain("error: 1 uncommitted change(s) under servers/ (first: servers/io.github.Alice-Dev/weather/1.2.0/server.json): verify checks commits");
+    // An explicit --head is a commit: the working tree does not matter.
+    expect((await run("verify.ts", ["--base", "main", "--head", "pr", "--author", "Alice-Dev", "--offline"], env)).stderr).not.toContain("uncommitted");
+    repo.git("stash", "-q", "--include-untracked");
+  });
+
   it("prints keys and records with keygen", () => {
     const out = execFileSync(TSX, [join(ROOT, "scripts/keygen.ts"), "--domain", "example.org"], { encoding: "utf8" });
     expect(out).toMatch(/example\.org\. IN TXT "v=MCPv1; k=ed25519; p=[A-Za-z0-9+/=]{44}"/);

@@ -2,6 +2,8 @@
 // point them at 127.0.0.1). The lib never reads the environment itself: the CLI passes `process.env`
 // to `endpointsFromEnv` and hands the result down.
 
+import { OFFICIAL_BASE_URLS } from "../rules.ts";
+
 export interface Endpoints {
   readonly githubApi: string;
   readonly npm: string;
@@ -18,13 +20,8 @@ export interface Endpoints {
   readonly downloads: Readonly<Record<string, string>>;
 }
 
-/** The exact registryBaseUrl strings the official registry accepts (UPSTREAM §1.5, §4.6). */
-export const OFFICIAL_BASE_URLS = {
-  npm: "https://registry.npmjs.org",
-  pypi: "https://pypi.org",
-  nuget: "https://api.nuget.org/v3/index.json",
-  cargo: "https://crates.io",
-} as const;
+/** The exact registryBaseUrl strings the official registry accepts: one list, the rules' (rules.ts). */
+export { OFFICIAL_BASE_URLS };
 
 export const DEFAULT_ENDPOINTS: Endpoints = {
   githubApi: "https://api.github.com",

@@ -24,6 +24,8 @@ export interface HttpOptions {
   /** Requests in flight at once, across every client sharing this helper. */
   readonly concurrency?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock for `deadline` (epoch milliseconds). */
+  readonly now?: () => number;
 }
 
 export interface RequestOptions {
@@ -32,7 +34,19 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   readonly maxBodyBytes?: number;
   readonly retries?: number;
-  readonly redirect?: "follow" | "manual";
+  /**
+   * `follow` (default) follows every redirect; `manual` returns the 3xx; `same-origin` follows up to 5
+   * redirects that stay on the origin of the URL asked for and refuses one to another origin (an
+   * upstream must not send us, or the credentials of a later request, somewhere else silently).
+   */
+  readonly redirect?: "follow" | "manual" | "same-origin";
+  /**
+   * A 2xx response whose Content-Type does not match is refused before its body is read (an importer
+   * asking for JSON must not take an HTML error page or a captive portal as data).
+   */
+  readonly contentType?: RegExp;
+  /** Epoch milliseconds (HttpOptions.now) after which no attempt starts and a running one times out. */
+  readonly deadline?: number;
   /**
    * Receive the body chunk by chunk instead of buffering it (large downloads). The outcome's body is
    * then empty; the size cap still applies.
@@ -52,7 +66,9 @@ export type HttpOutcome =
   /** The body grew past the cap; the transfer was aborted there. */
   | { readonly kind: "too-large"; readonly url: string; readonly status: number; readonly limit: number; readonly attempts: number }
   | { readonly kind: "timeout"; readonly url: string; readonly timeoutMs: number; readonly attempts: number }
-  | { readonly kind: "network"; readonly url: string; readonly message: string; readonly attempts: number };
+  | { readonly kind: "network"; readonly url: string; readonly message: string; readonly attempts: number }
+  /** A redirect or content type the request's options do not allow; never retried. */
+  | { readonly kind: "refused"; readonly url: string; readonly reason: string; readonly attempts: number };
 
 export interface HttpClient {
   request(url: string, options?: RequestOptions): Promise<HttpOutcome>;
@@ -107,9 +123,33 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const defaultMaxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const sleep = options.sleep ?? realSleep;
   const limit = createLimiter(options.concurrency ?? 4);
+  const now = options.now ?? Date.now;
+  const MAX_SAME_ORIGIN_REDIRECTS = 5;
+
+  /** fetch, following only redirects that stay on the origin asked for when `same-origin` is set. */
+  async function fetchFollowing(url: string, o: RequestOptions, init: RequestInit): Promise<Response | { refused: string }> {
+    if (o.redirect !== "same-origin") return baseFetch(url, { ...init, redirect: o.redirect ?? "follow" });
+    const origin = new URL(url).origin;
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      const response = await baseFetch(at, { ...init, redirect: "manual" });
+      const location = response.headers.get("location");
+      if (response.status < 300 || response.status > 399 || location == null) return response;
+      await response.body?.cancel().catch(() => undefined);
+      let next: URL;
+      try {
+        next = new URL(location, at);
+      } catch {
+        return { refused: `redirected to an invalid URL ${JSON.stringify(location)}` };
+      }
+      if (next.origin !== origin) return { refused: `redirected to another origin (${next.origin}); only redirects within ${origin} are followed` };
+      if (hop >= MAX_SAME_ORIGIN_REDIRECTS) return { refused: `more than ${MAX_SAME_ORIGIN_REDIRECTS} redirects` };
+      at = next.toString();
+    }
+  }
 
   async function attempt(url: string, o: RequestOptions, attempts: number, streamed: { value: boolean }): Promise<HttpOutcome> {
-    const timeoutMs = o.timeoutMs ?? defaultTimeout;
+    const timeoutMs = o.deadline === undefined ? (o.timeoutMs ?? defaultTimeout) : Math.max(0, Math.min(o.timeoutMs ?? defaultTimeout, o.deadline - now()));
     const maxBytes = o.maxBodyBytes ?? defaultMaxBody;
     const controller = new AbortController();
     let timedOut = false;
@@ -120,12 +160,17 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       controller.abort();
     }, timeoutMs);
     try {
-      const response = await baseFetch(url, {
+      const fetched = await fetchFollowing(url, o, {
         method: o.method ?? "GET",
         headers: { "User-Agent": userAgent, ...o.headers },
-        redirect: o.redirect ?? "follow",
         signal: controller.signal,
       });
+      if ("refused" in fetched) return { kind: "refused", url, reason: fetched.refused, attempts };
+      const response = fetched;
+      if (o.contentType && response.ok && !o.contentType.test(response.headers.get("content-type") ?? "")) {
+        controller.abort();
+        return { kind: "refused", url, reason: `content type ${JSON.stringify(response.headers.get("content-type") ?? "")} is not the one asked for`, attempts };
+      }
       const declared = Number(response.headers.get("content-length") ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
         controller.abort();
@@ -171,6 +216,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     let outcome: HttpOutcome | undefined;
     const streamed = { value: false };
     for (let n = 0; n <= retries; n++) {
+      if (o.deadline !== undefined && now() >= o.deadline && outcome !== undefined) return outcome;
       outcome = await limit(() => attempt(url, o, n + 1, streamed));
       const retryable =
         outcome.kind === "network" || outcome.kind === "timeout" || (outcome.kind === "response" && isRetryableStatus(outcome.status));
@@ -184,6 +230,8 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           wait = Math.max(wait, retryAfter);
         }
       }
+      // A retry that could not start before the deadline is not worth the wait.
+      if (o.deadline !== undefined && now() + wait >= o.deadline) return outcome;
       await sleep(wait);
     }
     return outcome as HttpOutcome;
@@ -231,5 +279,7 @@ export function describeOutcome(outcome: HttpOutcome): string {
       return `no answer from ${outcome.url} within ${outcome.timeoutMs} ms (${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"})`;
     case "network":
       return `could not reach ${outcome.url}: ${outcome.message} (${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"})`;
+    case "refused":
+      return `refused the response from ${outcome.url}: ${outcome.reason}`;
   }
 }

@@ -3,8 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startFakeServer, streamBytes, type FakeServer } from "../../test/fakes/http-server.ts";
 import type { Package } from "../model.ts";
 import { createHttpClient } from "./http.ts";
-import { mcpbUrlProblem, verifyMcpbPackage } from "./mcpb.ts";
-import { verifyRemotes } from "./remote.ts";
+import { verifyMcpbPackage } from "./mcpb.ts";
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -22,16 +21,17 @@ const input = (identifier: string, fileSha256?: string) => ({
 });
 
 describe("MCPB", () => {
+  // The URL rules themselves are the core's (rules.ts, rules.test.ts, one-rule-set.test.ts); the verifier
+  // refuses to download what they refuse, with the core's message.
   it.each([
-    ["https://github.com/example/weather-mcp/releases/download/v1/w.mcpb", undefined],
-    ["https://gitlab.com/group/sub/mcp-proj/-/releases/v1/downloads/w.mcpb", undefined],
-    ["https://gitlab.com/group/mcp/-/package_files/123/download", undefined],
     ["https://example.com/mcp/w.mcpb", "MCPB packages must be hosted on allowlisted providers (GitHub or GitLab). Host 'example.com' is not allowed"],
     ["https://github.com/example/weather-mcp/archive/main.zip", "GitHub MCPB packages must be release assets following the pattern '/owner/repo/releases/download/tag/filename'"],
     ["http://github.com/example/weather-mcp/releases/download/v1/w.mcpb", "invalid MCPB package URL, must use HTTPS: http://github.com/example/weather-mcp/releases/download/v1/w.mcpb"],
     ["https://github.com/example/weather/releases/download/v1/w.zip", "MCPB package URL must contain 'mcp': https://github.com/example/weather/releases/download/v1/w.zip"],
-  ])("%s", (url, problem) => {
-    expect(mcpbUrlProblem(url)).toBe(problem);
+    ["", "package identifier is required for MCPB packages"],
+  ])("does not download %s", async (url, problem) => {
+    const r = await verifyMcpbPackage(input(url, bundleSha), { http, endpoints: {} });
+    expect([r.status, r.code, r.message]).toEqual(["fail", "mcpb/precondition", problem]);
   });
 
   it("downloads the file (through a redirect) and matches fileSha256", async () => {
@@ -70,27 +70,5 @@ describe("MCPB", () => {
     expect(sent.bytes).toBeLessThan(40 * 1024 * 1024);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
     expect(Date.now() - started).toBeLessThan(5000);
-  });
-});
-
-describe("remotes", () => {
-  const owners = new Map([["https://taken.example.com/mcp", ["io.github.other/server"]]]);
-  const check = (remotes: Parameters<typeof verifyRemotes>[0]["remotes"], serverName = "io.github.me/s") =>
-    verifyRemotes({ file: "f", serverName, remotes, remoteOwners: owners }).map((r) => r.code);
-  it("passes an https remote with defined variables", () => {
-    expect(check([{ type: "streamable-http", url: "https://{tenant}.api.example.com/mcp", variables: { tenant: { description: "t" } } }])).toEqual(["remote/ok"]);
-  });
-  it.each([
-    [{ type: "streamable-http", url: "http://api.example.com/mcp" }, "remote/invalid-url"],
-    [{ type: "sse", url: "https://localhost/mcp" }, "remote/invalid-url"],
-    [{ type: "sse", url: "https://x.localhost/mcp" }, "remote/invalid-url"],
-    [{ type: "streamable-http", url: "https://{tenant}.example.com/mcp" }, "remote/undefined-variables"],
-    [{ type: "stdio", url: "https://a.example.com" }, "remote/type"],
-    [{ type: "sse", url: "https://taken.example.com/mcp" }, "remote/duplicate-url"],
-  ])("%j → %s", (remote, code) => {
-    expect(check([remote])).toEqual([code]);
-  });
-  it("lets the same server reuse its own URL", () => {
-    expect(check([{ type: "sse", url: "https://taken.example.com/mcp" }], "io.github.other/server")).toEqual(["remote/ok"]);
   });
 });

@@ -1,12 +1,13 @@
-// MCPB: the official allowlist of hosts and release-asset paths (UPSTREAM §4.5,
-// internal/validators/registries/mcpb.go), then — unlike the official registry, which only sends a
-// HEAD — the file is downloaded (streamed, with a size cap) and its sha256 compared with `fileSha256`.
+// MCPB: once the core's offline rules accept the package (the official allowlist of hosts and
+// release-asset paths, UPSTREAM §4.5, live in rules.ts), the file is downloaded — unlike the official
+// registry, which only sends a HEAD — (streamed, with a size cap) and its sha256 compared with `fileSha256`.
 // A registry entry whose hash does not match the file would send every client a broken install.
 
 import { createHash } from "node:crypto";
 import { resultFor, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { rewriteForEndpoint } from "./endpoints.ts";
 import { describeOutcome, type HttpClient } from "./http.ts";
+import { packagePrecondition } from "./preconditions.ts";
 
 export interface McpbDeps {
   readonly http: HttpClient;
@@ -20,46 +21,22 @@ export interface McpbDeps {
 
 export const DEFAULT_MCPB_MAX_BYTES = 64 * 1024 * 1024;
 
-const GITHUB_RELEASE = /^\/([a-zA-Z0-9]([a-zA-Z0-9-]{0,37}[a-zA-Z0-9])?)\/([a-zA-Z0-9._-]+)\/releases\/download\/([^/]+)\/([^/]+)$/;
-const GITLAB_RELEASE = /^\/([a-zA-Z0-9._-]+(?:\/[a-zA-Z0-9._-]+)*)\/-\/releases\/([^/]+)\/downloads\/([^/]+)$/;
-const GITLAB_PACKAGE = /^\/([a-zA-Z0-9._-]+(?:\/[a-zA-Z0-9._-]+)*)\/-\/package_files\/([0-9]+)\/download$/;
-
-/** The official URL rules; the first broken one's message, or undefined. */
-export function mcpbUrlProblem(identifier: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(identifier);
-  } catch {
-    return `invalid MCPB package URL: ${identifier}`;
-  }
-  const host = url.host.toLowerCase();
-  if (!["github.com", "www.github.com", "gitlab.com", "www.gitlab.com"].includes(host)) {
-    return `MCPB packages must be hosted on allowlisted providers (GitHub or GitLab). Host '${host}' is not allowed`;
-  }
-  if (host.endsWith("github.com") && !GITHUB_RELEASE.test(url.pathname)) {
-    return "GitHub MCPB packages must be release assets following the pattern '/owner/repo/releases/download/tag/filename'";
-  }
-  if (host.endsWith("gitlab.com") && !GITLAB_RELEASE.test(url.pathname) && !GITLAB_PACKAGE.test(url.pathname)) {
-    return "GitLab MCPB packages must be release assets following patterns '/owner/repo/-/releases/tag/downloads/filename' or '/owner/repo/-/package_files/id/download'";
-  }
-  if (url.protocol !== "https:") return `invalid MCPB package URL, must use HTTPS: ${identifier}`;
-  if (!identifier.toLowerCase().includes("mcp")) return `MCPB package URL must contain 'mcp': ${identifier}`;
-  return undefined;
-}
-
 export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps): Promise<CheckResult> {
   const result = resultFor("mcpb", input);
   const { pkg } = input;
-  if (!pkg.fileSha256) return result("fail", "mcpb/precondition", "must include a fileSha256 hash for integrity verification");
-  if (!pkg.identifier) return result("fail", "mcpb/precondition", "package identifier is required for MCPB packages");
-  if (pkg.registryBaseUrl) {
-    return result("fail", "mcpb/precondition", "MCPB packages must not have 'registryBaseUrl' field - use the full download URL in 'identifier' instead");
-  }
-  const problem = mcpbUrlProblem(pkg.identifier);
-  if (problem) return result("fail", "mcpb/url", problem, { identifier: pkg.identifier });
+  // The offline rules (fileSha256, identifier, the host and release-asset path) are the core's.
+  const pre = packagePrecondition(pkg);
+  if (pre || !pkg.fileSha256) return result("fail", "mcpb/precondition", pre ?? "must include a fileSha256 hash for integrity verification", { identifier: pkg.identifier });
 
   const expected = pkg.fileSha256.toLowerCase();
-  const fetchUrl = rewriteForEndpoint(new URL(pkg.identifier), deps.endpoints);
+  let url: URL;
+  try {
+    url = new URL(pkg.identifier);
+  } catch {
+    // The core reads URLs as Go does; WHATWG may still refuse one it accepted.
+    return result("fail", "mcpb/precondition", `invalid MCPB package URL: ${pkg.identifier}`, { identifier: pkg.identifier });
+  }
+  const fetchUrl = rewriteForEndpoint(url, deps.endpoints);
   const limit = deps.maxBytes ?? DEFAULT_MCPB_MAX_BYTES;
   const hash = createHash("sha256");
   let size = 0;

@@ -15,7 +15,7 @@ export interface NpmDeps {
 export async function verifyNpmPackage(input: PackageCheckInput, deps: NpmDeps): Promise<CheckResult> {
   const result = resultFor("npm", input);
   const { pkg, serverName } = input;
-  const pre = packagePrecondition("npm", pkg);
+  const pre = packagePrecondition(pkg);
   if (pre) return result("fail", "npm/precondition", pre);
   const id = pkg.identifier;
   const version = pkg.version as string;

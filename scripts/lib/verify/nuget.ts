@@ -38,7 +38,7 @@ const transient = (o: HttpOutcome) => o.kind !== "response" || o.status === 429 
 export async function verifyNugetPackage(input: PackageCheckInput, deps: NugetDeps): Promise<CheckResult> {
   const result = resultFor("nuget", input);
   const { pkg, serverName } = input;
-  const pre = packagePrecondition("nuget", pkg);
+  const pre = packagePrecondition(pkg);
   if (pre) return result("fail", "nuget/precondition", pre);
   const id = pkg.identifier;
   const version = pkg.version as string;

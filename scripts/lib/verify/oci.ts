@@ -8,7 +8,9 @@
 
 import { createHash } from "node:crypto";
 import { resultFor, type CheckResult, type PackageCheckInput } from "./check.ts";
+import { parseOciReference } from "../rules.ts";
 import { bodyJson, describeOutcome, type HttpClient, type HttpOutcome } from "./http.ts";
+import { packagePrecondition } from "./preconditions.ts";
 
 export const OCI_LABEL = "io.modelcontextprotocol.server.name";
 
@@ -20,66 +22,8 @@ export interface OciDeps {
   readonly timeoutMs?: number;
 }
 
-export interface ImageReference {
-  /** As go-containerregistry names it: Docker Hub is `index.docker.io`. */
-  readonly registry: string;
-  readonly repository: string;
-  readonly tag?: string;
-  readonly digest?: string;
-}
-
 const DOCKER_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
-const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-export type ParsedReference = { readonly kind: "ok"; readonly ref: ImageReference } | { readonly kind: "invalid"; readonly reason: string };
-
-/** `[registry/]repository[:tag][@digest]`, with go-containerregistry's defaults (Docker Hub, `library/`, `latest`). */
-export function parseImageReference(identifier: string): ParsedReference {
-  let rest = identifier;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return { kind: "invalid", reason: `invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>` };
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return { kind: "invalid", reason: `invalid tag ${JSON.stringify(tag)}` };
-  }
-  const slash = rest.indexOf("/");
-  const first = slash >= 0 ? rest.slice(0, slash) : "";
-  let registry = "index.docker.io";
-  let repository = rest;
-  if (slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    registry = first.toLowerCase();
-    repository = rest.slice(slash + 1);
-  }
-  if (DOCKER_HOSTS.has(registry)) {
-    registry = "index.docker.io";
-    if (!repository.includes("/")) repository = `library/${repository}`;
-  }
-  if (!REPOSITORY.test(repository)) return { kind: "invalid", reason: `invalid repository ${JSON.stringify(repository)}: lower-case letters, digits and separators only` };
-  return { kind: "ok", ref: { registry, repository, ...(tag !== undefined ? { tag } : digest ? {} : { tag: "latest" }), ...(digest ? { digest } : {}) } };
-}
-
-/** The official allowlist (UPSTREAM §4.5). */
-export function isAllowedOciRegistry(registry: string): boolean {
-  return (
-    DOCKER_HOSTS.has(registry) ||
-    registry === "ghcr.io" ||
-    registry === "quay.io" ||
-    registry === "mcr.microsoft.com" ||
-    registry.endsWith(".pkg.dev") ||
-    registry.endsWith(".azurecr.io")
-  );
-}
 
 function registryBase(registry: string, endpoints: Readonly<Record<string, string>>): string {
   if (DOCKER_HOSTS.has(registry)) {
@@ -117,18 +61,12 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   const result = resultFor("oci", input);
   const { pkg, serverName } = input;
   const id = pkg.identifier;
-  if (!id) return result("fail", "oci/precondition", "package identifier is required for OCI packages");
-  if (pkg.registryBaseUrl) {
-    return result("fail", "oci/precondition", "OCI packages must not have 'registryBaseUrl' field - use canonical reference in 'identifier' instead (e.g., 'docker.io/owner/image:1.0.0')");
-  }
-  if (pkg.version) {
-    return result("fail", "oci/precondition", "OCI packages must not have 'version' field - include version in 'identifier' instead (e.g., 'docker.io/owner/image:1.0.0')");
-  }
-  if (pkg.fileSha256) return result("fail", "oci/precondition", "OCI packages must not have 'fileSha256' field");
-  const parsed = parseImageReference(id);
-  if (parsed.kind === "invalid") return result("fail", "oci/invalid-reference", `invalid OCI reference: ${parsed.reason}`, { identifier: id });
+  // The offline rules (identifier, forbidden fields, the reference, the allowlist) are the core's.
+  const pre = packagePrecondition(pkg);
+  if (pre) return result("fail", "oci/precondition", pre, { identifier: id });
+  const parsed = parseOciReference(id);
+  if (!parsed.ok) return result("fail", "oci/precondition", `invalid OCI reference: ${parsed.error}`, { identifier: id });
   const ref = parsed.ref;
-  if (!isAllowedOciRegistry(ref.registry)) return result("fail", "oci/unsupported-registry", `unsupported OCI registry: ${ref.registry}`, { identifier: id, registry: ref.registry });
 
   const base = registryBase(ref.registry, deps.endpoints);
   const evidence: Record<string, unknown> = { identifier: id, registry: ref.registry, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}) };
@@ -177,7 +115,8 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   }
 
   const manifestUrl = (reference: string) => `${base}/v2/${ref.repository}/manifests/${reference}`;
-  const first = await get(manifestUrl(ref.digest ?? (ref.tag as string)), MANIFEST_ACCEPT);
+  // go-containerregistry's default tag when neither a tag nor a digest is written.
+  const first = await get(manifestUrl(ref.digest ?? ref.tag ?? "latest"), MANIFEST_ACCEPT);
   if (first.kind === "stop") return first.result;
   let manifestBytes = first.outcome.body;
   let manifestDigest = sha256(manifestBytes);

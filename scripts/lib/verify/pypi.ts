@@ -16,7 +16,7 @@ export interface PypiDeps {
 export async function verifyPypiPackage(input: PackageCheckInput, deps: PypiDeps): Promise<CheckResult> {
   const result = resultFor("pypi", input);
   const { pkg, serverName } = input;
-  const pre = packagePrecondition("pypi", pkg);
+  const pre = packagePrecondition(pkg);
   if (pre) return result("fail", "pypi/precondition", pre);
   const id = pkg.identifier;
   const version = pkg.version as string;

@@ -1,6 +1,7 @@
 // Rendering a verification report at the edge: readable text, GitHub annotations, job-summary Markdown and
 // the `--json` receipt. All pure; the CLI writes them.
 
+import { visible } from "../terminal.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import type { VerifyReport } from "./verify-pr.ts";
 
@@ -14,11 +15,12 @@ const VERDICT_TEXT: Record<VerifyReport["verdict"], string> = {
   incomplete: "some checks were skipped (--offline): not a pass",
 };
 
+/** The terminal text: file names, messages and the author come from the PR or a registry, so control characters show as escapes. */
 export function formatReport(report: VerifyReport): string {
-  const lines = [`verify ${report.base.slice(0, 12)}...${report.head.slice(0, 12)} (author ${report.author})`];
+  const lines = [visible(`verify ${report.base.slice(0, 12)}...${report.head.slice(0, 12)} (author ${report.author})`)];
   for (const c of sortChecks(report.checks)) {
     const where = c.line === undefined ? c.file : `${c.file}:${c.line}`;
-    lines.push(`${ICON[c.status]} ${c.status.padEnd(5)} ${where} [${c.code}] ${c.message}`);
+    lines.push(`${ICON[c.status]} ${c.status.padEnd(5)} ${visible(`${where} [${c.code}] ${c.message}`)}`);
   }
   const counts = countByStatus(report.checks);
   lines.push(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} could not finish, ${counts.skip} skipped: ${VERDICT_TEXT[report.verdict]}`);

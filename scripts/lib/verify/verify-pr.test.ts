@@ -37,6 +37,7 @@ beforeAll(async () => {
   deps = (repo) => ({
     git: createGitRunner(repo.dir),
     blocklist: { namespaces: ["com.blocked"] },
+    maintainers: { logins: ["maint-ana"] },
     online: {
       http,
       endpoints: { ...DEFAULT_ENDPOINTS, githubApi: github.url, npm: npm.url, dnsServer: dns.server, httpProofTemplate: `${npm.url}/{domain}/proof` },
@@ -200,6 +201,55 @@ describe("file types and paths", () => {
   });
 });
 
+describe("the build's verdict: the whole head tree, with the blame on the PR's files", () => {
+  const failures = (report: Awaited<ReturnType<typeof run>>) => report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code]);
+
+  it("a new server whose name differs only in case from an existing one fails on the NEW file, naming the existing one as the other party", async () => {
+    const r = baseRepo();
+    const file = `servers/${NS}/Weather/2.0.0/server.json`;
+    r.write(file, doc(`${NS}/Weather`, "2.0.0"));
+    r.commit("case variant");
+    const report = await run(r, "alice-dev", true);
+    expect(failures(report)).toEqual([[file, "tree/name-case-conflict"]]);
+    const message = report.checks.find((c) => c.code === "tree/name-case-conflict")?.message ?? "";
+    expect(message).toContain(`the existing servers/${NS}/weather/1.0.0/server.json`);
+    expect(report.checks.some((c) => c.file === `servers/${NS}/weather/1.0.0/server.json`)).toBe(false);
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("a version folder that differs only in case from an existing one fails on the new file", async () => {
+    const r = baseRepo();
+    r.git("checkout", "-q", "main");
+    r.write(`servers/${NS}/weather/1.0.0-rc/server.json`, doc(`${NS}/weather`, "1.0.0-rc"));
+    r.commit("rc");
+    r.git("checkout", "-q", "-B", "pr");
+    const file = `servers/${NS}/weather/1.0.0-RC/server.json`;
+    r.write(file, doc(`${NS}/weather`, "1.0.0-RC"));
+    r.commit("RC");
+    const report = await run(r, "alice-dev", true);
+    // The change rules refuse the reused version string; the tree rule's finding is moved onto the PR's file.
+    expect(failures(report)).toEqual(expect.arrayContaining([[file, "change/version-reused"], [file, "layout/version-case-conflict"]]));
+    expect(failures(report).every(([f]) => f === file)).toBe(true);
+  });
+
+  it("an error the base branch already has is not the PR's fault, but the verdict is never pass", async () => {
+    const r = baseRepo();
+    r.git("checkout", "-q", "main");
+    const broken = `servers/${NS}/broken/1.0.0/server.json`;
+    r.write(broken, doc(`${NS}/broken`, "1.0.0", { websiteUrl: "http://x.example.com" }));
+    r.commit("broken main");
+    r.git("checkout", "-q", "-B", "pr");
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
+    r.commit("1.1.0");
+    const report = await run(r, "alice-dev", true);
+    expect(failures(report)).toEqual([]);
+    const inherited = report.checks.filter((c) => c.file === broken);
+    expect(inherited.length).toBeGreaterThan(0);
+    expect(inherited.every((c) => c.status === "error" && c.message.startsWith("already wrong on the base branch"))).toBe(true);
+    expect(report.verdict).toBe("error");
+  });
+});
+
 describe("status changes", () => {
   it("lets the namespace owner deprecate a version, and nobody else", async () => {
     const r = baseRepo();
@@ -216,6 +266,68 @@ describe("status changes", () => {
     r.write(`servers/${NS}/weather/7.0.0/status.yaml`, "status: deleted\n");
     r.commit("ghost");
     expect(codes(await run(r), "fail")).toContain("change/status-without-version");
+  });
+});
+
+describe("the maintainer route (maintainers from the base checkout)", () => {
+  const IMPORT_YAML = "source: https://registry.modelcontextprotocol.io\npublishedAt: 2025-10-01T00:00:00Z\nupdatedAt: 2025-10-01T00:00:00Z\nstatusChangedAt: 2025-10-01T00:00:00Z\n";
+  const byCode = (report: Awaited<ReturnType<typeof run>>) => Object.fromEntries(report.checks.map((c) => [c.code, c.status]));
+
+  it("a maintainer takes down a version of any namespace (with a reason); anyone else is told a maintainer must", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n');
+    r.commit("takedown");
+    const maintainer = await run(r, "Maint-Ana");
+    expect(byCode(maintainer)).toMatchObject({ "change/status": "pass", "maintainer/status": "pass" });
+    expect(maintainer.checks.find((c) => c.code === "maintainer/status")?.message).toContain("allowed by maintainer rule maintainer/status");
+    expect(maintainer.verdict).toBe("pass");
+    const other = await run(r, "mallory");
+    expect(codes(other, "fail")).toEqual(["namespace/not-owner"]);
+    expect(other.checks.find((c) => c.code === "namespace/not-owner")?.message).toMatch(/is done by a maintainer/);
+  });
+
+  it("a maintainer's takedown without a reason fails; a restore passes", async () => {
+    const r = baseRepo();
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, "status: deleted\n");
+    r.commit("takedown");
+    expect(codes(await run(r, "maint-ana"), "fail")).toEqual(["maintainer/takedown-reason"]);
+    r.git("checkout", "-q", "main");
+    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, "status: deleted\nstatusMessage: withdrawn\n");
+    r.commit("deleted on main");
+    r.git("checkout", "-q", "-B", "pr");
+    r.remove(`servers/${NS}/weather/1.0.0/status.yaml`);
+    r.commit("restore");
+    const restore = await run(r, "maint-ana");
+    expect([codes(restore, "fail"), restore.verdict]).toEqual([[], "pass"]);
+    expect(restore.checks.find((c) => c.code === "maintainer/status")?.message).toMatch(/restores/);
+  });
+
+  it("a maintainer's import (server.json + import.yaml) passes without a namespace proof; anyone else's fails", async () => {
+    const r = baseRepo();
+    r.write("servers/io.github.someone/tool/1.0.0/server.json", doc("io.github.someone/tool", "1.0.0"));
+    r.write("servers/io.github.someone/tool/1.0.0/import.yaml", IMPORT_YAML);
+    r.commit("import");
+    const maintainer = await run(r, "maint-ana");
+    expect(byCode(maintainer)).toMatchObject({ "maintainer/import": "pass", "change/new-version": "pass" });
+    expect([codes(maintainer, "fail"), maintainer.verdict]).toEqual([[], "pass"]);
+    const other = await run(r, "alice-dev");
+    expect(codes(other, "fail")).toContain("change/maintainer-file");
+    expect(other.verdict).toBe("fail");
+    expect(other.checks.find((c) => c.code === "change/maintainer-file")?.message).toMatch(/a maintainer must open this pull request/);
+  });
+
+  it("scripts/policy/ is a maintainer's to edit; the maintainers file too, and the check says who changes", async () => {
+    const r = baseRepo();
+    r.write("scripts/policy/blocklist.yaml", "namespaces: [com.spam]\n");
+    r.write("scripts/policy/maintainers.yaml", "maintainers: [maint-ana, new-one]\n");
+    r.commit("policy");
+    const maintainer = await run(r, "maint-ana");
+    expect(byCode(maintainer)).toMatchObject({ "maintainer/policy": "pass", "maintainer/maintainers-file": "pass" });
+    expect(maintainer.checks.find((c) => c.code === "maintainer/maintainers-file")?.message).toContain("adds maint-ana, new-one");
+    expect(maintainer.verdict).toBe("pass");
+    const other = await run(r, "alice-dev");
+    expect(codes(other, "fail")).toEqual(["maintainer/required", "maintainer/required"]);
+    expect(other.verdict).toBe("fail");
   });
 });
 

@@ -1,9 +1,10 @@
 // A fake official registry list API on 127.0.0.1: GET /v0.1/servers?limit=&cursor=&include_deleted=, ordered
 // by (name, version), nextCursor "<name>:<version>" only on a full page, like upstream (UPSTREAM.md §2.2).
-// `fail(n)` decides per request number whether to answer 503 instead.
+// `fail(n)` decides per request number whether to answer 503 instead; `stall(n)` whether to send the headers
+// and half the body and then hang (an upstream that stops mid-response).
 
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { OFFICIAL_META_KEY } from "../../lib/model.ts";
 
 export interface FakeApiItem {
@@ -19,7 +20,11 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-export async function startFakeApi(items: readonly FakeApiItem[], fail: (requestNumber: number, url: string) => boolean = () => false): Promise<FakeApi> {
+export async function startFakeApi(
+  items: readonly FakeApiItem[],
+  fail: (requestNumber: number, url: string) => boolean = () => false,
+  stall: (requestNumber: number, url: string) => boolean = () => false,
+): Promise<FakeApi> {
   const sorted = [...items].sort((a, b) => (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : a.server.version < b.server.version ? -1 : a.server.version > b.server.version ? 1 : 0));
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -47,13 +52,28 @@ export async function startFakeApi(items: readonly FakeApiItem[], fail: (request
       })),
       metadata: { count: page.length, ...(page.length >= limit && last ? { nextCursor: `${last.server.name}:${last.server.version}` } : {}) },
     };
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    if (stall(requests.length, req.url ?? "")) {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, text.length >> 1));
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(text);
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy(); // stalled responses never end on their own
+        server.close(() => r());
+      }),
   };
 }
