@@ -16,9 +16,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as SearchModule from "../site/src/search.ts";
 import type * as ServeModule from "./lib/serve.ts";
-import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { runCli } from "./lib/cli.ts";
+import { checks, defineCommand, runCommand, UsageError } from "./lib/cli.ts";
 import { measureReadFloor, measureWriteFloor } from "./lib/io-floor.ts";
 import type { RegistryModel } from "./lib/model.ts";
 import { registryBuildInputs } from "./build-inputs.ts";
@@ -380,23 +379,30 @@ function report(results: CaseResult[]): number {
   return 0;
 }
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      "serve-seconds": { type: "string", default: "5" },
-      dir: { type: "string", default: os.tmpdir() },
-      child: { type: "boolean", default: false },
-      servers: { type: "string" },
-      out: { type: "string" },
-      floor: { type: "string" },
-      serve: { type: "boolean", default: false },
-    },
-  });
+const command = defineCommand({
+  name: "bench",
+  usage: "npm run bench -- [--quick] [--keep] [--serve-seconds N] [--dir DIR]",
+  description: "Speed and size at the official registry's scale: generates a synthetic tree of 20,000 versions (and, without --quick,\n100,000), builds it, measures the I/O floor, the local server, the search index and a pull request's validation, and\nprints a table, the targets with PASS/MISS, and every figure as one JSON object. Not a test: figures depend on the machine.",
+  options: {
+    quick: { type: "boolean", help: "only the 20k case" },
+    keep: { type: "boolean", help: "keep the temporary trees (their folder is printed)" },
+    "serve-seconds": { type: "string", value: "N", default: "5", help: "how long the local server is measured", check: checks.positive },
+    dir: { type: "string", value: "DIR", default: os.tmpdir(), help: "where the temporary trees go (e.g. /dev/shm)" },
+    // The build child's plumbing (runChild).
+    child: { type: "boolean", hidden: true, help: "run as the build child" },
+    servers: { type: "string", value: "DIR", hidden: true, help: "the child's servers tree" },
+    out: { type: "string", value: "DIR", hidden: true, help: "the child's output folder" },
+    floor: { type: "string", value: "DIR", hidden: true, help: "the child's I/O floor folder prefix" },
+    serve: { type: "boolean", hidden: true, help: "the child also measures the server" },
+  },
+  example: "npm run bench -- --quick --dir /dev/shm",
+});
+
+runCommand(command, async ({ values }) => {
   const serveSeconds = Number(values["serve-seconds"]);
   if (values.child) {
-    const result = await child({ servers: values.servers!, out: values.out!, floor: values.floor!, serve: values.serve, serveSeconds });
+    if (!values.servers || !values.out || !values.floor) throw new UsageError("--child needs --servers, --out and --floor");
+    const result = await child({ servers: values.servers, out: values.out, floor: values.floor, serve: values.serve, serveSeconds });
     process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
     return 0;
   }

@@ -4,18 +4,27 @@
 // never the repository or servers/; see lib/write.ts). --check compares with DIR instead of writing.
 
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
-import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, printDiagnostics, runCommand } from "./lib/cli.ts";
 import type { Diagnostic } from "./lib/diagnostics.ts";
 import { buildRegistry, buildRegistryInto } from "./lib/pipeline.ts";
 import { visible } from "./lib/terminal.ts";
 import { createTreeWriter, diffTree, OutDirRefusedError, type TreeWriter } from "./lib/write.ts";
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: { servers: { type: "string", default: "servers" }, out: { type: "string", default: "dist" }, check: { type: "boolean", default: false } },
-  });
+const command = defineCommand({
+  name: "build",
+  usage: "npm run build -- [--servers DIR] [--out DIR] [--check]",
+  description: "Builds the static API, the browse site and the mirror files from the servers tree into a fresh folder that\nreplaces the output folder at the end. With --check, compares with the output folder instead of writing.",
+  options: {
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to build" },
+    out: { type: "string", value: "DIR", default: "dist", help: "the folder the build replaces" },
+    check: { type: "boolean", help: "write nothing; exit 1 when DIR differs from what this commit builds" },
+  },
+  example: "npm run build -- --out /tmp/registry-site",
+  notes: "Environment: SOURCE_DATE_EPOCH (the build time), REGISTRY_INDEX_SIGNING_KEY (signs the index), REGISTRY_INDEX_TTL_DAYS.",
+});
+
+runCommand(command, async ({ values }) => {
   const started = performance.now();
   const inputs = await registryBuildInputs(values.servers);
   const out = path.resolve(values.out);

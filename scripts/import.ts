@@ -8,30 +8,37 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { cleanImportLeftovers, DEFAULT_IMPORT_LIMITS, entriesFromFile, formatCounts, formatImportJson, formatRejected, fsServersStore, Importer, importFromApi, listUrl, type ImportLimits } from "./lib/import.ts";
 import { visible } from "./lib/terminal.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
 
 const USER_AGENT = "mcp-static-registry-import/0.1 (+https://github.com/mcp-static-registry)";
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      from: { type: "string" },
-      servers: { type: "string", default: "servers" },
-      namespace: { type: "string", multiple: true },
-      repair: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      "max-pages": { type: "string" },
-      "max-response-bytes": { type: "string" },
-      "max-total-bytes": { type: "string" },
-      timeout: { type: "string" },
-      "total-timeout": { type: "string" },
-    },
-  });
-  if (!values.from) throw new ExitError("--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.", 2);
+const command = defineCommand({
+  name: "import",
+  usage: [
+    "npm run import -- --from <URL|FILE> [--servers DIR] [--namespace NS ...] [--repair] [--json]",
+    "                  [--max-pages N] [--max-response-bytes N] [--max-total-bytes N] [--timeout SECONDS] [--total-timeout SECONDS]",
+  ],
+  description: "Imports from a registry speaking the official API, or from a JSON array of server.json documents (the official seed\nformat), into the servers tree. A run is one transaction: a failure or Ctrl+C writes nothing. Entries that cannot be\nimported are listed with the reason. Exit 0 when everything was imported, 1 when some entries were rejected or the\nimport failed, 2 on bad usage.",
+  options: {
+    from: { type: "string", value: "URL|FILE", help: "a registry base URL or a JSON file of server.json documents (required)" },
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to write" },
+    namespace: { type: "string", value: "NS", multiple: true, help: "import only this namespace" },
+    repair: { type: "boolean", help: "shorten over-long descriptions and fill empty ones (recorded in import.yaml)" },
+    json: { type: "boolean", help: "print the counts and rejections as JSON" },
+    "max-pages": { type: "string", value: "N", help: `stop after N pages (default: ${DEFAULT_IMPORT_LIMITS.maxPages})` },
+    "max-response-bytes": { type: "string", value: "N", help: "the largest response accepted, e.g. 16M" },
+    "max-total-bytes": { type: "string", value: "N", help: "the most bytes read in all, e.g. 512M" },
+    timeout: { type: "string", value: "SECONDS", help: "the time one request may take" },
+    "total-timeout": { type: "string", value: "SECONDS", help: "the time the whole import may take" },
+  },
+  example: "npm run import -- --from https://registry.modelcontextprotocol.io --namespace io.github.alice",
+});
+
+runCommand(command, async ({ values }) => {
+  if (!values.from) throw new UsageError("--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.");
   const limits: ImportLimits = {
     maxPages: count("--max-pages", values["max-pages"], DEFAULT_IMPORT_LIMITS.maxPages),
     maxResponseBytes: byteCount("--max-response-bytes", values["max-response-bytes"], DEFAULT_IMPORT_LIMITS.maxResponseBytes),
@@ -41,6 +48,7 @@ runCli(async () => {
   };
   const serversDir = path.resolve(values.servers);
   const isUrl = /^https?:\/\//i.test(values.from);
+  if (isUrl && checks.httpUrl(values.from) !== undefined) throw new UsageError(`--from: not a valid URL: ${JSON.stringify(values.from)}`);
   const source = isUrl ? listUrl(values.from) : path.basename(values.from);
   const progress = createProgress(process.stderr);
 
@@ -115,7 +123,7 @@ function readSourceFile(file: string, maxBytes: number): Buffer {
 
 function count(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^[1-9]\d*$/.test(value)) throw new ExitError(`${option} ${JSON.stringify(value)}: expected a whole number of at least 1`, 2);
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a whole number of at least 1`);
   return Number(value);
 }
 
@@ -123,13 +131,13 @@ function count(option: string, value: string | undefined, fallback: number): num
 function byteCount(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const m = /^([1-9]\d*)([KMG]?)$/i.exec(value);
-  if (!m) throw new ExitError(`${option} ${JSON.stringify(value)}: expected a byte count such as 16M (K, M, G are powers of 1024)`, 2);
+  if (!m) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a byte count such as 16M (K, M, G are powers of 1024)`);
   return Number(m[1]) * 1024 ** " KMG".indexOf((m[2] || " ").toUpperCase());
 }
 
 function seconds(option: string, value: string | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw new ExitError(`${option} ${JSON.stringify(value)}: expected a number of seconds greater than 0`, 2);
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a number of seconds greater than 0`);
   return Math.round(Number(value) * 1000);
 }
 

@@ -1,14 +1,22 @@
 // npm run keygen -- [--algorithm ed25519|ecdsap384] --domain example.com
 // Prints a new private key (in mcp-publisher's format), the DNS TXT record and the well-known file body.
 
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { checks, defineCommand, runCommand } from "./lib/cli.ts";
 import { generateKey } from "./lib/verify/keys.ts";
 
-runCli(async () => {
-  const { values } = parseArgs({ options: { algorithm: { type: "string", default: "ed25519" }, domain: { type: "string", default: "example.com" } } });
-  if (values.algorithm !== "ed25519" && values.algorithm !== "ecdsap384") throw new ExitError(`--algorithm must be ed25519 or ecdsap384, got ${values.algorithm}`, 2);
-  const { privateKeyHex, record } = generateKey(values.algorithm);
+const command = defineCommand({
+  name: "keygen",
+  usage: "npm run keygen -- [--algorithm ed25519|ecdsap384] [--domain DOMAIN]",
+  description: "Prints a new private key (in mcp-publisher's format), the DNS TXT record and the well-known file body that prove\na domain namespace.",
+  options: {
+    algorithm: { type: "string", value: "NAME", default: "ed25519", choices: ["ed25519", "ecdsap384"], help: "the key algorithm" },
+    domain: { type: "string", value: "DOMAIN", default: "example.com", help: "the domain the record is for", check: checks.nonEmpty },
+  },
+  example: "npm run keygen -- --domain example.org",
+});
+
+runCommand(command, async ({ values }) => {
+  const { privateKeyHex, record } = generateKey(values.algorithm as "ed25519" | "ecdsap384");
   const domain = values.domain;
   process.stdout.write(
     [

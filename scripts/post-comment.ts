@@ -9,26 +9,31 @@
 import { Octokit } from "@octokit/rest";
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { mergeVerified, postFeedback, type Repo } from "./lib/post-feedback.ts";
 import { visible } from "./lib/terminal.ts";
 
 const MAX_ARTIFACT_FILE = 2 * 1024 * 1024;
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      dir: { type: "string" },
-      "head-sha": { type: "string" },
-      "auto-merge-setting": { type: "string", default: "" },
-      merge: { type: "boolean", default: false },
-      pr: { type: "string" },
-    },
-  });
+const command = defineCommand({
+  name: "post-comment",
+  usage: ["npm run post-comment -- --dir ARTIFACT_DIR --head-sha SHA [--auto-merge-setting VALUE]", "npm run post-comment -- --merge --pr N --head-sha SHA"],
+  description: "Used by pr-comment.yml. The first form posts or updates the PR comment from the PR check's artifact, sets the\nlabels and writes merge=true|false and pr=N to $GITHUB_OUTPUT. The second squash-merges the PR at exactly that\ncommit and starts deploy.yml.",
+  options: {
+    dir: { type: "string", value: "DIR", help: "the PR check's artifact folder (report.json, comment.md)" },
+    "head-sha": { type: "string", value: "SHA", help: "the 40-hex head commit the artifact is for (required)" },
+    "auto-merge-setting": { type: "string", value: "VALUE", default: "", help: "the repository's auto-merge setting; true enables it" },
+    merge: { type: "boolean", help: "merge instead of commenting (with --pr)" },
+    pr: { type: "string", value: "N", help: "the pull request number to merge" },
+  },
+  example: "npm run post-comment -- --dir pr-check-out --head-sha 0123456789abcdef0123456789abcdef01234567",
+  notes: "Environment: GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), REGISTRY_GITHUB_API_URL (default https://api.github.com).",
+});
+
+runCommand(command, async ({ values }) => {
   const env = process.env;
   const headSha = values["head-sha"] ?? "";
-  if (!/^[0-9a-f]{40}$/.test(headSha)) throw new ExitError(`--head-sha must be a 40-hex commit SHA, got ${JSON.stringify(headSha)}`, 2);
+  if (!/^[0-9a-f]{40}$/.test(headSha)) throw new UsageError(`--head-sha must be a 40-hex commit SHA, got ${JSON.stringify(headSha)}`);
   const repoEnv = env.GITHUB_REPOSITORY ?? "";
   const [owner, repo] = repoEnv.split("/");
   if (!owner || !repo) throw new ExitError(`GITHUB_REPOSITORY must be owner/name, got ${JSON.stringify(repoEnv)}`, 2);
@@ -38,7 +43,7 @@ runCli(async () => {
 
   if (values.merge) {
     const pr = Number(values.pr);
-    if (!Number.isSafeInteger(pr) || pr < 1) throw new ExitError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`, 2);
+    if (!Number.isSafeInteger(pr) || pr < 1) throw new UsageError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`);
     const outcome = await mergeVerified(octokit, { ...where, pr, headSha, deployWorkflow: "deploy.yml" });
     if (outcome.kind === "merged") {
       process.stdout.write(`merged #${pr} as ${outcome.sha}${outcome.deployStarted ? "; deploy started" : ""}\n`);
@@ -48,7 +53,7 @@ runCli(async () => {
     return 1;
   }
 
-  if (!values.dir) throw new ExitError("--dir ARTIFACT_DIR is required (or --merge)", 2);
+  if (!values.dir) throw new UsageError("--dir ARTIFACT_DIR is required (or --merge)");
   const read = (name: string) => {
     const file = path.join(values.dir as string, name);
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });

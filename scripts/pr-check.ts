@@ -13,35 +13,39 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { defineCommand, runCommand, UsageError } from "./lib/cli.ts";
 import { runPrCheck, type VerifyOutcome } from "./lib/pr-check.ts";
 import { CHECK_STATUSES, type CheckStatus, type ReportCheck } from "./lib/pr-report.ts";
 import { createGitRunner, resolveCommit, type GitRunner } from "./lib/verify/git.ts";
 
 const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      data: { type: "string" },
-      repo: { type: "string" },
-      base: { type: "string" },
-      head: { type: "string" },
-      author: { type: "string" },
-      pr: { type: "string" },
-      out: { type: "string", default: "pr-check-out" },
-      offline: { type: "boolean", default: false },
-    },
-  });
+const command = defineCommand({
+  name: "pr-check",
+  usage: "npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--repo DIR] [--out DIR] [--offline]",
+  description: "The PR check's one step, run from the base checkout with the PR head only as data: verifies, builds the API of both\nrevisions and diffs it, and writes the artifact for pr-comment.yml (report.json, comment.md, labels.json).\nExit 0 only when the verdict is pass.",
+  options: {
+    data: { type: "string", value: "DIR", help: "a git repository holding the head commit (required)" },
+    repo: { type: "string", value: "DIR", help: "the base checkout with full history (default: the checkout these scripts are in)" },
+    base: { type: "string", value: "SHA", help: "the base commit (required)" },
+    head: { type: "string", value: "SHA", help: "the full 40-hex head commit (required)" },
+    author: { type: "string", value: "LOGIN", help: "the pull request author (required)" },
+    pr: { type: "string", value: "N", help: "the pull request number (required)" },
+    out: { type: "string", value: "DIR", default: "pr-check-out", help: "the artifact folder" },
+    offline: { type: "boolean", help: "skip the checks that need the network" },
+  },
+  example: "npm run pr-check -- --data pr --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --author alice --pr 42",
+});
+
+runCommand(command, async ({ values }) => {
   const need = (name: keyof typeof values) => {
     const v = values[name];
-    if (typeof v !== "string" || v === "") throw new ExitError(`--${name} is required. Usage: npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--out DIR]`, 2);
+    if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
     return v;
   };
   const dataDir = path.resolve(need("data"));
   const number = Number(need("pr"));
-  if (!Number.isSafeInteger(number) || number < 1) throw new ExitError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`, 2);
+  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`);
   const author = need("author");
   const repoDir = path.resolve(values.repo ?? TOOLS);
   const git = createGitRunner(repoDir);
@@ -77,7 +81,7 @@ runCli(async () => {
  * objects; nothing of the PR is checked out or run) under refs/pr-check/head, and return its id.
  */
 function fetchHead(git: GitRunner, repoDir: string, dataDir: string, head: string): string {
-  if (!/^[0-9a-f]{40}$/.test(head)) throw new ExitError(`--head must be a full 40-hex commit SHA, got ${JSON.stringify(head)}`, 2);
+  if (!/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`--head must be a full 40-hex commit SHA, got ${JSON.stringify(head)}`);
   if (fs.realpathSync(repoDir) !== fs.realpathSync(dataDir)) git(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", dataDir, `+${head}:refs/pr-check/head`]);
   return resolveCommit(git, head);
 }

@@ -10,8 +10,7 @@
 import { Octokit } from "@octokit/rest";
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, runCommand } from "./lib/cli.ts";
 import { buildModel } from "./lib/build.ts";
 import { hasErrors } from "./lib/diagnostics.ts";
 import { readHistory } from "./lib/git-history.ts";
@@ -21,17 +20,23 @@ import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { onlineDepsFromEnv } from "./verify-deps.ts";
 import { visible } from "./lib/terminal.ts";
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      server: { type: "string" },
-      servers: { type: "string", default: "servers" },
-      out: { type: "string", default: "reverify-out" },
-      issue: { type: "boolean", default: false },
-      publish: { type: "boolean", default: false },
-      branch: { type: "string", default: "main" },
-    },
-  });
+const command = defineCommand({
+  name: "reverify",
+  usage: "npm run reverify -- [--server NAME] [--servers DIR] [--out DIR] [--issue] [--publish] [--branch NAME]",
+  description: "Re-runs the back-reference and domain-key checks for the latest version of every server (or one), writes\nDIR/health.json and DIR/health.md. Never deletes anything. Exit 1 with --server when that server is broken.",
+  options: {
+    server: { type: "string", value: "NAME", help: "check only this server (report only: --issue and --publish are ignored)" },
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" },
+    out: { type: "string", value: "DIR", default: "reverify-out", help: "where health.json and health.md are written" },
+    issue: { type: "boolean", help: "open, update or close the one `reverify` issue (GITHUB_TOKEN, GITHUB_REPOSITORY)" },
+    publish: { type: "boolean", help: "commit site/data/health.json when the findings changed (GITHUB_TOKEN, GITHUB_REPOSITORY)" },
+    branch: { type: "string", value: "NAME", default: "main", help: "the branch --publish commits to" },
+  },
+  example: "npm run reverify -- --server io.github.alice/weather",
+  notes: "Environment: the REGISTRY_* variables of the verifier; GITHUB_STEP_SUMMARY gets the Markdown when set.",
+});
+
+runCommand(command, async ({ values }) => {
   const env = process.env;
   const cwd = process.cwd();
   const { loaded, diagnostics } = checkTree(values.servers, cwd);

@@ -3,25 +3,29 @@
 // official query semantics at http://localhost:8080 (PORT or --port to change).
 
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
-import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
 import { createRegistryServer } from "./lib/serve.ts";
 import { visible } from "./lib/terminal.ts";
 import { checkOutDir, writeTree } from "./lib/write.ts";
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      servers: { type: "string", default: "servers" },
-      out: { type: "string", default: "dist" },
-      port: { type: "string", default: process.env["PORT"] ?? "8080" },
-      host: { type: "string", default: process.env["HOST"] ?? "0.0.0.0" },
-    },
-  });
+const command = defineCommand({
+  name: "start",
+  usage: "npm start -- [--servers DIR] [--out DIR] [--port N] [--host ADDR]",
+  description: "Builds the servers tree exactly like `npm run build` (writing the output folder), then serves the result with the\nofficial query semantics until Ctrl+C.",
+  options: {
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to build" },
+    out: { type: "string", value: "DIR", default: "dist", help: "the folder the build writes" },
+    port: { type: "string", value: "N", default: process.env["PORT"] ?? "8080", help: "the port to listen on, 0 for any free one (or PORT)" },
+    host: { type: "string", value: "ADDR", default: process.env["HOST"] ?? "0.0.0.0", help: "the address to listen on (or HOST)" },
+  },
+  example: "PORT=8081 npm start -- --host 127.0.0.1",
+});
+
+runCommand(command, async ({ values }) => {
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`, 2);
+  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
 
   const started = performance.now();
   const inputs = await registryBuildInputs(values.servers);

@@ -5,18 +5,27 @@
 // stays out of shell history.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { keyLabel, parsePrivateKeyHex, signBytes, type KeyAlgorithm } from "./lib/verify/keys.ts";
 
-runCli(async () => {
-  const { values, positionals } = parseArgs({ options: { key: { type: "string" }, algorithm: { type: "string" } }, allowPositionals: true });
+const command = defineCommand({
+  name: "sign",
+  usage: "npm run sign -- --key <private-key-hex> [--algorithm ed25519|ecdsap384] FILE...",
+  description: "Writes FILE.sig: the signature of FILE's exact bytes with the key whose public half is published as an official\n`v=MCPv1; k=…; p=…` record (DNS TXT or /.well-known/mcp-registry-auth).",
+  options: {
+    key: { type: "string", value: "HEX", help: "the private key in mcp-publisher's hex format (or MCP_PRIVATE_KEY, kept out of shell history)" },
+    algorithm: { type: "string", value: "NAME", choices: ["ed25519", "ecdsap384"], help: "the key algorithm when the key alone does not say" },
+  },
+  positionals: { name: "FILE...", min: 1 },
+  example: "MCP_PRIVATE_KEY=<hex> npm run sign -- servers/com.example/tool/1.0.0/server.json",
+});
+
+runCommand(command, async ({ values, positionals }) => {
   const hex = values.key ?? process.env.MCP_PRIVATE_KEY;
-  if (!hex || positionals.length === 0) throw new ExitError("usage: npm run sign -- --key <private-key-hex> [--algorithm ed25519|ecdsap384] FILE...", 2);
+  if (!hex) throw new UsageError("--key HEX (or MCP_PRIVATE_KEY) is required");
   const algorithm = values.algorithm;
-  if (algorithm !== undefined && algorithm !== "ed25519" && algorithm !== "ecdsap384") throw new ExitError(`--algorithm must be ed25519 or ecdsap384, got ${algorithm}`, 2);
   const parsed = parsePrivateKeyHex(hex, algorithm as KeyAlgorithm | undefined);
-  if (parsed.kind === "invalid") throw new ExitError(`--key: ${parsed.reason}`, 2);
+  if (parsed.kind === "invalid") throw new UsageError(`--key: ${parsed.reason}`);
   for (const file of positionals) {
     let bytes: Buffer;
     try {

@@ -3,22 +3,25 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { planStatusChange, type PresentVersion } from "./lib/status-edit.ts";
 
-runCli(async () => {
-  const { values, positionals } = parseArgs({
-    options: {
-      status: { type: "string" },
-      message: { type: "string" },
-      "all-versions": { type: "boolean", default: false },
-      servers: { type: "string", default: "servers" },
-    },
-    allowPositionals: true,
-  });
-  const usage = "usage: npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions]";
-  if (values.status === undefined || positionals.length < 1 || positionals.length > 2) throw new ExitError(usage, 2);
+const command = defineCommand({
+  name: "status",
+  usage: "npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions] [--servers DIR]",
+  description: "Writes (or, for active, removes) the status.yaml files of a status-change pull request. server.json files are\nnever touched: a deletion is a status, and the data stays.",
+  options: {
+    status: { type: "string", value: "STATUS", help: "the new status: deprecated, deleted or active (required)" },
+    message: { type: "string", value: "TEXT", help: "the status message users see (1 to 500 characters; not with active)" },
+    "all-versions": { type: "boolean", help: "change every version of the server instead of one" },
+    servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" },
+  },
+  positionals: { name: "<name> [<version>]", min: 1, max: 2 },
+  example: 'npm run status -- --status deprecated --message "Use io.github.alice/weather2" io.github.alice/weather 1.0.0',
+});
+
+runCommand(command, async ({ values, positionals }) => {
+  if (values.status === undefined) throw new UsageError("--status deprecated|deleted|active is required");
   const [name, version] = positionals as [string, string | undefined];
   const root = path.resolve(values.servers);
   const plan = planStatusChange(
@@ -26,7 +29,7 @@ runCli(async () => {
     readVersions(root, name),
     values.servers.replace(/\/+$/, ""),
   );
-  if (plan.kind === "invalid") throw new ExitError(plan.reason, 2);
+  if (plan.kind === "invalid") throw plan.usage ? new UsageError(plan.reason) : new ExitError(plan.reason);
   const base = path.dirname(root);
   for (const edit of plan.edits) {
     const abs = path.join(base, edit.file);

@@ -4,14 +4,21 @@
 // the change costs, not what the registry weighs.
 
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { hasErrors } from "./lib/diagnostics.ts";
-import { ExitError, printDiagnostics, runCli } from "./lib/cli.ts";
+import { defineCommand, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
 import { checkTree, displayPath } from "./lib/pipeline.ts";
 import { checkFiles, shownFor } from "./lib/validate-files.ts";
 
-runCli(async () => {
-  const { values, positionals } = parseArgs({ options: { servers: { type: "string", default: "servers" } }, allowPositionals: true });
+const command = defineCommand({
+  name: "validate",
+  usage: "npm run validate -- [--servers DIR] [FILE...]",
+  description: "Validates the whole servers tree (schema, names, versions, status files, signatures' shape). With FILEs or folders,\nreports only those, exactly as the whole-tree run would, reading only what their rules need.",
+  options: { servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" } },
+  positionals: { name: "FILE..." },
+  example: "npm run validate -- servers/io.github.alice/weather/1.0.0/server.json",
+});
+
+runCommand(command, async ({ values, positionals }) => {
   const cwd = process.cwd();
   const servers = values.servers;
   const only = new Set(positionals.map((f) => displayPath(f, cwd)));
@@ -19,7 +26,7 @@ runCli(async () => {
   const rels: string[] = [];
   for (const f of positionals) {
     const rel = path.relative(root, path.resolve(cwd, f));
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new ExitError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`, 2);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new UsageError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`);
     rels.push(rel.split(path.sep).join("/"));
   }
   if (rels.length > 0 && !rels.includes("")) {

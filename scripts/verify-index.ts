@@ -7,8 +7,7 @@
 // own sha256. Exit code 0 when valid, 1 when rejected or unreachable, 2 on bad usage.
 
 import fs from "node:fs";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { checkPublishedFiles, httpGetter, MirrorRefusal } from "./lib/mirror.ts";
 import { INDEX_PATH, KEYS_PATH, verifyIndex, type VerifierState } from "./lib/signed-index.ts";
 import { visible } from "./lib/terminal.ts";
@@ -16,9 +15,21 @@ import { createHttpClient } from "./lib/verify/http.ts";
 
 const encodePath = (rel: string) => rel.split("/").map(encodeURIComponent).join("/");
 
-runCli(async () => {
-  const { values } = parseArgs({ options: { url: { type: "string" }, "public-key": { type: "string", multiple: true }, state: { type: "string" }, deep: { type: "boolean", default: false } } });
-  if (!values.url) throw new ExitError("usage: npm run verify-index -- --url <base URL> [--public-key HEX] [--state FILE] [--deep]", 2);
+const command = defineCommand({
+  name: "verify-index",
+  usage: "npm run verify-index -- --url <base URL> [--public-key HEX ...] [--state FILE] [--deep]",
+  description: "Verifies the signed index of a static registry: signature by a trusted key, not expired, serial not older than\nthe one recorded in the state file (rollback) and the same commit for the same serial (fork). Exit 0 when valid,\n1 when rejected or unreachable, 2 on bad usage.",
+  options: {
+    url: { type: "string", value: "URL", help: "the base URL of the static registry (required)", check: checks.httpUrl },
+    "public-key": { type: "string", value: "HEX", multiple: true, help: "a trusted index key; without one, the published key is trusted and pinned" },
+    state: { type: "string", value: "FILE", help: "where the last serial, commit and key are recorded between runs" },
+    deep: { type: "boolean", help: "also fetch every published file and check it against the index" },
+  },
+  example: "npm run verify-index -- --url https://registry.example.org --public-key <hex> --state .index-state.json --deep",
+});
+
+runCommand(command, async ({ values }) => {
+  if (!values.url) throw new UsageError("--url URL is required");
   const base = values.url.replace(/\/+$/, "");
   const getter = httpGetter(createHttpClient({ userAgent: "mcp-static-registry-verify-index/0.1", concurrency: 8 }), 60_000);
   /** A published file, or undefined on 404; other failures are one-line refusals. */
@@ -59,7 +70,7 @@ async function check(values: { state?: string | undefined; "public-key"?: string
     keys = (Array.isArray(published?.keys) ? published.keys : []).map((k) => (typeof k?.publicKey === "string" ? k.publicKey : "")).filter((k) => /^[0-9a-fA-F]{64}$/.test(k));
     process.stderr.write(`warning: no --public-key given: trusting the key published at ${KEYS_PATH} (${keys.length} key(s))${values.state ? " and pinning it in the state file" : ""}. Pin the key from the README instead.\n`);
   }
-  if (keys.some((k) => !/^[0-9a-fA-F]{64}$/.test(k))) throw new ExitError("--public-key: expected 64 hex characters (an Ed25519 public key)", 2);
+  if (keys.some((k) => !/^[0-9a-fA-F]{64}$/.test(k))) throw new UsageError("--public-key: expected 64 hex characters (an Ed25519 public key)");
   const verdict = verifyIndex(await get(INDEX_PATH), { publicKeys: keys, now: new Date(), ...(state ? { state } : {}) });
   if (verdict.kind === "rejected") throw new MirrorRefusal(verdict.code, verdict.reason);
   const p = verdict.payload;

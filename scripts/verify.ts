@@ -6,8 +6,7 @@
 // the GitHub API (with read:org, private org members are accepted too).
 
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { ExitError, runCli } from "./lib/cli.ts";
+import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { createGitRunner, GitError } from "./lib/verify/git.ts";
 import { MAINTAINERS_FILE, parseMaintainers } from "./lib/verify/maintainers.ts";
@@ -17,17 +16,23 @@ import { onlineDepsFromEnv } from "./verify-deps.ts";
 
 const BLOCKLIST = "scripts/policy/blocklist.yaml";
 
-runCli(async () => {
-  const { values } = parseArgs({
-    options: {
-      base: { type: "string" },
-      head: { type: "string", default: "HEAD" },
-      author: { type: "string" },
-      json: { type: "string" },
-      offline: { type: "boolean", default: false },
-    },
-  });
-  if (!values.base || !values.author) throw new ExitError("usage: npm run verify -- --base <git-ref> [--head <git-ref>] --author <github-login> [--json FILE] [--offline]", 2);
+const command = defineCommand({
+  name: "verify",
+  usage: "npm run verify -- --base <git-ref> [--head <git-ref>] --author <github-login> [--json FILE] [--offline]",
+  description: "Verifies a pull request: change rules, validation, namespace ownership, package back-references. Run it from the\nbase checkout; the head is read from git objects only.",
+  options: {
+    base: { type: "string", value: "REF", help: "the base revision, e.g. origin/main (required)", check: checks.nonEmpty },
+    head: { type: "string", value: "REF", default: "HEAD", help: "the head revision" },
+    author: { type: "string", value: "LOGIN", help: "the pull request author's GitHub login (required)", check: checks.nonEmpty },
+    json: { type: "string", value: "FILE", help: "also write the report as JSON" },
+    offline: { type: "boolean", help: "skip the checks that need the network" },
+  },
+  example: "npm run verify -- --base origin/main --author alice",
+  notes: "Environment: REGISTRY_* addresses of the outside services (scripts/lib/verify/endpoints.ts), GITHUB_TOKEN (optional,\nwith read:org private org members are accepted too), REGISTRY_HTTP_TIMEOUT_MS.",
+});
+
+runCommand(command, async ({ values }) => {
+  if (!values.base || !values.author) throw new UsageError(`${values.base ? "--author LOGIN" : "--base REF"} is required`);
   // The blocklist is the maintainers' file in the base checkout (the PR cannot change what judges it).
   const blocklist = parseBlocklist(readFileSync(BLOCKLIST, "utf8"));
   if (blocklist.kind === "invalid") throw new ExitError(`${BLOCKLIST}: ${blocklist.reason}`);

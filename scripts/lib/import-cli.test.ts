@@ -329,7 +329,7 @@ describe("import CLI: a hostile upstream is bounded", () => {
     const dir = tempDir();
     const r = await runCli(dir, ["--from", "http://127.0.0.1:9", "--max-pages", "0"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: --max-pages "0": expected a whole number of at least 1\n');
+    expect(r.stderr).toBe('import: --max-pages "0": expected a whole number of at least 1 (see --help)\n');
   }, 30_000);
 });
 

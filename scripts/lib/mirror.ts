@@ -26,6 +26,7 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { emitApiTree } from "./build.ts";
 import { BUNDLE_FORMAT, BUNDLE_PATH, type BundleHeader } from "./bundle.ts";
+import { RefusalError } from "./errors.ts";
 import { FEED_FORMAT, FEED_INDEX, feedIndexProblem, parseSegment, sha256Hex, type FeedEntry, type FeedIndex } from "./feed.ts";
 import { versionFolderProblem } from "./load.ts";
 import { compareCodeUnits, OFFICIAL_META_KEY, REGISTRY_NAMESPACE, type OfficialMeta, type RegistryModel, type ServerJson, type VersionRecord } from "./model.ts";
@@ -49,11 +50,10 @@ export function httpGetter(client: HttpClient, timeoutMs = 120_000): Getter {
 }
 
 /** An expected refusal (bad or inconsistent input from the registry): one line for the user, no stack. */
-export class MirrorRefusal extends Error {
-  readonly code: string;
+export class MirrorRefusal extends RefusalError {
+  declare readonly code: string;
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    super(message, { code });
   }
 }
 

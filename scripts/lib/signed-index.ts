@@ -30,6 +30,7 @@
 // kid = sha256 (hex) of the 32-byte raw public key.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { RefusalError } from "./errors.ts";
 import { REGISTRY_NAMESPACE, compareCodeUnits, type RegistryModel } from "./model.ts";
 import { sha256Hex } from "./feed.ts";
 import { stringifyJson } from "./safe-json.ts";
@@ -67,14 +68,14 @@ const b64url = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
 /** A signing key from a 32-byte hex seed (the format of REGISTRY_INDEX_SIGNING_KEY). */
 export function signingKeyFromSeed(hexSeed: string): SigningKey {
   const seed = hexSeed.trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new Error("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
+  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new RefusalError("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seed, "hex")]), format: "der", type: "pkcs8" });
   const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
   return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
 }
 
 export function publicKeyFromHex(hex: string): KeyObject {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error("a public key is 64 hex characters (32 bytes, Ed25519)");
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RefusalError("a public key is 64 hex characters (32 bytes, Ed25519)");
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(hex, "hex")]), format: "der", type: "spki" });
 }
 

@@ -26,7 +26,8 @@ export type FileEdit = { readonly kind: "write"; readonly file: string; readonly
 
 export type StatusPlan =
   | { readonly kind: "ok"; readonly edits: FileEdit[]; readonly unchanged: string[]; readonly advice: string[] }
-  | { readonly kind: "invalid"; readonly reason: string };
+  /** usage: the request itself is wrong (exit 2); otherwise the tree has nothing to change (exit 1). */
+  | { readonly kind: "invalid"; readonly reason: string; readonly usage: boolean };
 
 const NAME = /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/;
 const isGitHubNamespace = (name: string) => /^io\.github\./i.test(name);
@@ -37,7 +38,7 @@ export function statusYaml(status: Status, message?: string): string {
 }
 
 export function planStatusChange(request: StatusRequest, present: readonly PresentVersion[], serversRoot = "servers"): StatusPlan {
-  const bad = (reason: string): StatusPlan => ({ kind: "invalid", reason });
+  const bad = (reason: string, usage = true): StatusPlan => ({ kind: "invalid", reason, usage });
   if (!STATUSES.includes(request.status as Status)) return bad(`--status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(request.status)}`);
   const status = request.status as Status;
   if (!NAME.test(request.name)) return bad(`${JSON.stringify(request.name)} is not a server name: expected <namespace>/<server>, e.g. io.github.alice/weather`);
@@ -47,10 +48,10 @@ export function planStatusChange(request: StatusRequest, present: readonly Prese
     const findings = checkStatusSchema({ status, statusMessage: request.message });
     if (findings.length > 0) return bad(`--message: ${findings[0]?.message ?? "invalid"} (1 to 500 characters)`);
   }
-  if (present.length === 0) return bad(`no versions of ${request.name} under ${serversRoot}/${request.name}/: check the name (letter case counts)`);
+  if (present.length === 0) return bad(`no versions of ${request.name} under ${serversRoot}/${request.name}/: check the name (letter case counts)`, false);
   const targets = request.allVersions ? present : present.filter((v) => v.version === request.version);
   if (targets.length === 0) {
-    return bad(`${request.name} has no version ${JSON.stringify(request.version)}; it has ${present.map((v) => v.version).join(", ")}`);
+    return bad(`${request.name} has no version ${JSON.stringify(request.version)}; it has ${present.map((v) => v.version).join(", ")}`, false);
   }
   const github = isGitHubNamespace(request.name);
   const edits: FileEdit[] = [];

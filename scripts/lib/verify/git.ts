@@ -2,12 +2,14 @@
 // or executes the head: files of the head are read with `git cat-file` only.
 
 import { execFileSync } from "node:child_process";
+import { RefusalError } from "../errors.ts";
 import type { TreeItem, TreeReader } from "../load.ts";
 
 /** Runs git with arguments (never a shell) and returns stdout. Throws GitError on failure. */
 export type GitRunner = (args: readonly string[], input?: Uint8Array) => Buffer;
 
-export class GitError extends Error {}
+/** A git command that failed (an unknown ref, a missing object): an expected failure, printed in one line. */
+export class GitError extends RefusalError {}
 
 export function createGitRunner(cwd: string): GitRunner {
   return (args, input) => {
