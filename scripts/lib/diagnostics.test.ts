@@ -51,7 +51,7 @@ describe("validate CLI", () => {
     const dir = makeTree({ "servers/.keep": "" });
     const r = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "scripts/validate.ts"), `/elsewhere\u001b]52;c;AAAA\u0007\nerror: forged`], { cwd: dir, encoding: "latin1" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("error: /elsewhere\\e]52;c;AAAA\\x07\\nerror: forged is outside the servers folder servers; pass --servers DIR.\n");
+    expect(r.stderr).toBe("validate: /elsewhere\\e]52;c;AAAA\\x07\\nerror: forged is outside the servers folder servers; pass --servers DIR. (see --help)\n");
   }, 30_000);
 
   it("prints hostile folder names and values from a PR without raw control characters", () => {
