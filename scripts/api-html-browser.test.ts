@@ -7,19 +7,15 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "./test/chromium.ts";
 import { startPagesEmulator, type PagesEmulator } from "./test/static-hosts/pages-emulator.ts";
 import { HOSTILE_MARKUP, HOSTILE_SERVER, writeHostileTree } from "./test/hostile-tree.ts";
 import { createTempRepo, type TempRepo } from "./test/temp-git.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const TSX = path.join(REPO, "node_modules/.bin/tsx");
-const CHROMIUM = "/usr/bin/chromium";
-const IS_CI = process.env.CI === "true" || process.env.CI === "1";
-const HAS_CHROMIUM = fs.existsSync(CHROMIUM);
-const SKIP_MESSAGE = `skipped: Chromium not found at ${CHROMIUM}; install it with apt-get install chromium`;
-if (!HAS_CHROMIUM && !IS_CI) console.warn(`scripts/api-html-browser.test.ts ${SKIP_MESSAGE}`);
 
 /** Every `.html` file the build wrote under the API folders, relative to dist/. */
 function htmlApiFiles(dist: string): string[] {
@@ -35,9 +31,9 @@ function routesOf(rel: string): string[] {
   return [rel, rel.slice(0, -".html".length)];
 }
 
-const SUITE = HAS_CHROMIUM || IS_CI ? "the .html API routes of a hostile tree in Chromium" : SKIP_MESSAGE;
+const SUITE = browserSuiteTitle("scripts/api-html-browser.test.ts", "the .html API routes of a hostile tree in Chromium");
 
-describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
+describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   let repo: TempRepo;
   let dist: string;
   let pages: PagesEmulator;
@@ -47,7 +43,6 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}, and CI requires the browser tests`);
     repo = createTempRepo("api-html-browser-");
     writeHostileTree(repo.dir);
     repo.commit("hostile publisher", 1_750_000_000);
@@ -74,7 +69,7 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
       serve.stderr!.on("data", (d: Buffer) => (out += d.toString()));
       serve.once("exit", (code) => reject(new Error(`npm start exited ${code}: ${out}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

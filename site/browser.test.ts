@@ -2,29 +2,23 @@
 // on 127.0.0.1 under a sub-path (/repo/, like project Pages). Skipped with a clear message when Chromium is
 // missing, except in CI (CI=true), where a missing Chromium fails.
 
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "../scripts/test/chromium.ts";
 import { buildInstallOptions } from "../scripts/lib/snippets.ts";
 import { buildSite } from "./build.ts";
 import { sampleModel } from "./test/sample-model.ts";
 import { serveStatic, type StaticServer } from "./test/static-server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const IS_CI = process.env.CI === "true" || process.env.CI === "1";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SKIP_MESSAGE = `skipped: Chromium not found at ${CHROMIUM}; install it with apt-get install chromium`;
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/site/", import.meta.url));
 
-if (!HAS_CHROMIUM && !IS_CI) console.warn(`site/browser.test.ts ${SKIP_MESSAGE}`);
+const SUITE = browserSuiteTitle("site/browser.test.ts", "browse site in Chromium");
 
-const SUITE = HAS_CHROMIUM || IS_CI ? "browse site in Chromium" : SKIP_MESSAGE;
-
-describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
+describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   let dir: string;
   let server: StaticServer;
   let browser: Browser;
@@ -54,7 +48,6 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
   }
 
   beforeAll(async () => {
-    if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}, and CI requires the browser tests (.ci/run installs it: apt-get install -y chromium)`);
     dir = await mkdtemp(join(tmpdir(), "site-browser-"));
     for (const [path, content] of await buildSite(sampleModel())) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -64,19 +57,7 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
     server = await serveStatic(dir, "/repo/");
     origin = new URL(server.url).origin;
     // playwright gives every launch a fresh, empty profile (its own user-data-dir)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
     context.on("request", (request) => requests.push(request.url()));

@@ -3,12 +3,12 @@
 // programs on PATH, runs only its stub. Skipped with a clear message when Chromium is missing, except in CI
 // (CI=true).
 
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { type Browser, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "../scripts/test/chromium.ts";
 import { compareCodeUnits } from "../scripts/lib/model.ts";
 import { buildInstallOptions } from "../scripts/lib/snippets.ts";
 import { HOSTILE_RUNTIME_HINTS, hostileServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
@@ -18,16 +18,10 @@ import { serverPageDir } from "./src/paths.ts";
 import { makeRecord } from "./test/sample-model.ts";
 import { serveStatic, type StaticServer } from "./test/static-server.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const IS_CI = process.env.CI === "true" || process.env.CI === "1";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const SKIP_MESSAGE = `skipped: Chromium not found at ${CHROMIUM}; install it with apt-get install chromium`;
-if (!HAS_CHROMIUM && !IS_CI) console.warn(`site/snippets-browser.test.ts ${SKIP_MESSAGE}`);
-
-const SUITE = HAS_CHROMIUM || IS_CI ? "copy buttons of hostile servers in Chromium" : SKIP_MESSAGE;
+const SUITE = browserSuiteTitle("site/snippets-browser.test.ts", "copy buttons of hostile servers in Chromium");
 const SERVERS = [...hostileServers(), validHostileServer()].sort((a, b) => compareCodeUnits(a.name, b.name));
 
-describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
+describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   let dir: string;
   let server: StaticServer;
   let browser: Browser;
@@ -35,7 +29,6 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
   const stubs = makeStubShell(HOSTILE_RUNTIME_HINTS);
 
   beforeAll(async () => {
-    if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}, and CI requires the browser tests`);
     dir = await mkdtemp(join(tmpdir(), "site-snippets-"));
     const versions = SERVERS.map((s) => makeRecord(s));
     for (const [path, content] of await buildSite({ versions, info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 } })) {
@@ -43,7 +36,7 @@ describe.skipIf(!HAS_CHROMIUM && !IS_CI)(SUITE, () => {
       await writeFile(join(dir, path), content);
     }
     server = await serveStatic(dir, "/repo/");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+    browser = await launchChromium();
     context = await browser.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(server.url).origin });
   });
