@@ -30,7 +30,7 @@ export default defineConfig(
     },
   },
   {
-    // Node everywhere (scripts, site build, tests, this file, the plain-JS scripts/lib/serve-load-worker.mjs) ...
+    // Node everywhere (scripts, site build, tests, this file, the plain-JS scripts/lib/bench/load-worker.mjs) ...
     files: ["**/*.{ts,js,mjs}"],
     ignores: BROWSER,
     languageOptions: { globals: globals.node },

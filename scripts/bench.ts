@@ -15,14 +15,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as SearchModule from "../site/src/search.ts";
-import type * as ServeModule from "./lib/serve.ts";
+import type * as ServeModule from "./lib/serve/server.ts";
 import { gzipSync } from "node:zlib";
 import { checks, defineCommand, runCommand, UsageError } from "./lib/cli.ts";
-import { measureReadFloor, measureWriteFloor } from "./lib/io-floor.ts";
+import { measureReadFloor, measureWriteFloor } from "./lib/bench/io-floor.ts";
 import type { RegistryModel } from "./lib/model.ts";
-import { registryBuildInputs } from "./build-inputs.ts";
+import { registryBuildInputs } from "./wiring/build-inputs.ts";
 import { buildRegistry, buildRegistryInto, type BuildStage } from "./lib/pipeline.ts";
-import { prng, writeSyntheticTree } from "./lib/synthetic.ts";
+import { prng, writeSyntheticTree } from "./lib/bench/synthetic.ts";
 import { createTreeWriter } from "./lib/write.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -160,7 +160,7 @@ async function child(args: { servers: string; out: string; floor: string; serve:
 
 async function measureServe(model: RegistryModel, tree: Map<string, string | Uint8Array>, seconds: number): Promise<unknown> {
   type Serve = typeof ServeModule;
-  const serve = await optionalImport<Serve>("scripts/lib/serve.ts");
+  const serve = await optionalImport<Serve>("scripts/lib/serve/server.ts");
   if (!serve) return { status: "n/a (not built yet)" };
   // The first page and pages after cursors spread over the whole list (the official cursor is name:version).
   const r = prng(42);

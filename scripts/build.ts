@@ -4,7 +4,7 @@
 // never the repository or servers/; see lib/write.ts). --check compares with DIR instead of writing.
 
 import path from "node:path";
-import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
+import { outputGuards, registryBuildInputs } from "./wiring/build-inputs.ts";
 import { defineCommand, ExitError, printDiagnostics, runCommand } from "./lib/cli.ts";
 import type { Diagnostic } from "./lib/diagnostics.ts";
 import { buildRegistry, buildRegistryInto } from "./lib/pipeline.ts";

@@ -10,7 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSigningSeed, INDEX_FORMAT, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./lib/signed-index.ts";
+import { generateSigningSeed, INDEX_FORMAT, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./lib/mirror/signed-index.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const LOADER = path.join(REPO, "node_modules/tsx/dist/loader.mjs");

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { cleanImportLeftovers, DEFAULT_IMPORT_LIMITS, entriesFromFile, formatCounts, formatImportJson, formatRejected, fsServersStore, Importer, importFromApi, listUrl, type ImportLimits } from "./lib/import.ts";
+import { cleanImportLeftovers, DEFAULT_IMPORT_LIMITS, entriesFromFile, formatCounts, formatImportJson, formatRejected, fsServersStore, Importer, importFromApi, listUrl, type ImportLimits } from "./lib/tools/import.ts";
 import { visible } from "./lib/terminal.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
 

@@ -5,7 +5,7 @@
 // With --public-key (repeatable) the signed index must verify; without, its pins are checked unsigned.
 
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { httpGetter, MirrorRefusal, syncMirror } from "./lib/mirror.ts";
+import { httpGetter, MirrorRefusal, syncMirror } from "./lib/mirror/client.ts";
 import { visible } from "./lib/terminal.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
 

@@ -23,7 +23,7 @@ import {
   validateDraft,
   type DraftOptions,
   type ManifestFacts,
-} from "./lib/new-server.ts";
+} from "./lib/tools/new-server.ts";
 import { visible } from "./lib/terminal.ts";
 
 const command = defineCommand({

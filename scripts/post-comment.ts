@@ -10,7 +10,7 @@ import { Octokit } from "@octokit/rest";
 import fs from "node:fs";
 import path from "node:path";
 import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { mergeVerified, postFeedback, type Repo } from "./lib/post-feedback.ts";
+import { mergeVerified, postFeedback, type Repo } from "./lib/pr/post-feedback.ts";
 import { visible } from "./lib/terminal.ts";
 
 const MAX_ARTIFACT_FILE = 2 * 1024 * 1024;

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parsePrReport } from "./lib/pr-report.ts";
+import { parsePrReport } from "./lib/pr/report.ts";
 import { startFakeGitHub } from "./test/fakes/github-api.ts";
 import { startFakeServer, type FakeServer } from "./test/fakes/http-server.ts";
 import { createTempRepo, type TempRepo } from "./test/temp-git.ts";

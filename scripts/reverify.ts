@@ -15,9 +15,9 @@ import { buildModel } from "./lib/build.ts";
 import { hasErrors } from "./lib/diagnostics.ts";
 import { readHistory } from "./lib/git-history.ts";
 import { checkTree } from "./lib/pipeline.ts";
-import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/reverify.ts";
+import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/verify/reverify.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
-import { onlineDepsFromEnv } from "./verify-deps.ts";
+import { onlineDepsFromEnv } from "./wiring/verify-deps.ts";
 import { visible } from "./lib/terminal.ts";
 
 const command = defineCommand({

@@ -3,10 +3,10 @@
 // official query semantics at http://localhost:8080 (PORT or --port to change).
 
 import path from "node:path";
-import { outputGuards, registryBuildInputs } from "./build-inputs.ts";
+import { outputGuards, registryBuildInputs } from "./wiring/build-inputs.ts";
 import { defineCommand, ExitError, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
-import { createRegistryServer } from "./lib/serve.ts";
+import { createRegistryServer } from "./lib/serve/server.ts";
 import { visible } from "./lib/terminal.ts";
 import { checkOutDir, writeTree } from "./lib/write.ts";
 

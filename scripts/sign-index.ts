@@ -4,7 +4,7 @@
 // Never commit the seed.
 
 import { defineCommand, runCommand, UsageError } from "./lib/cli.ts";
-import { generateSigningSeed } from "./lib/signed-index.ts";
+import { generateSigningSeed } from "./lib/mirror/signed-index.ts";
 
 const command = defineCommand({
   name: "sign-index",

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { planStatusChange, type PresentVersion } from "./lib/status-edit.ts";
+import { planStatusChange, type PresentVersion } from "./lib/tools/status-edit.ts";
 
 const command = defineCommand({
   name: "status",

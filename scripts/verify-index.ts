@@ -8,8 +8,8 @@
 
 import fs from "node:fs";
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { checkPublishedFiles, httpGetter, MirrorRefusal } from "./lib/mirror.ts";
-import { INDEX_PATH, KEYS_PATH, verifyIndex, type VerifierState } from "./lib/signed-index.ts";
+import { checkPublishedFiles, httpGetter, MirrorRefusal } from "./lib/mirror/client.ts";
+import { INDEX_PATH, KEYS_PATH, verifyIndex, type VerifierState } from "./lib/mirror/signed-index.ts";
 import { visible } from "./lib/terminal.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
 

@@ -12,7 +12,7 @@ import { createGitRunner, GitError } from "./lib/verify/git.ts";
 import { MAINTAINERS_FILE, parseMaintainers } from "./lib/verify/maintainers.ts";
 import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./lib/verify/report.ts";
 import { nothingToVerify, verifyPullRequest } from "./lib/verify/verify-pr.ts";
-import { onlineDepsFromEnv } from "./verify-deps.ts";
+import { onlineDepsFromEnv } from "./wiring/verify-deps.ts";
 
 const BLOCKLIST = "scripts/policy/blocklist.yaml";
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "../scripts/test/chromium.ts";
-import { buildInstallOptions } from "../scripts/lib/snippets.ts";
+import { buildInstallOptions } from "./snippets.ts";
 import { buildSite } from "./build.ts";
 import { sampleModel } from "./test/sample-model.ts";
 import { serveStatic, type StaticServer } from "./test/static-server.ts";

@@ -2,7 +2,7 @@
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
 import { REGISTRY_META_KEY, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
-import { buildInstallOptions, type InstallOption, type Setting, type Snippet } from "../scripts/lib/snippets.ts";
+import { buildInstallOptions, type InstallOption, type Setting, type Snippet } from "./snippets.ts";
 import { escapeHtml, externalLink } from "./html.ts";
 import { serverPageDir, splitName } from "./src/paths.ts";
 import { STATUS_CODES, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";

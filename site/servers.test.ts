@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { buildApiTree } from "../scripts/lib/build.ts";
 import type { RegistryModel, ServerJson, VersionRecord } from "../scripts/lib/model.ts";
-import { createQueryIndex, bodyBytes, serverVersions } from "../scripts/lib/query.ts";
+import { createQueryIndex, bodyBytes, serverVersions } from "../scripts/lib/serve/query.ts";
 import { groupServers } from "./servers.ts";
 import { makeRecord } from "./test/sample-model.ts";
 

@@ -10,7 +10,7 @@ import { type Browser, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "../scripts/test/chromium.ts";
 import { compareCodeUnits } from "../scripts/lib/model.ts";
-import { buildInstallOptions } from "../scripts/lib/snippets.ts";
+import { buildInstallOptions } from "./snippets.ts";
 import { HOSTILE_RUNTIME_HINTS, hostileServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
 import { isStubbable, makeStubShell, TEST_SHELLS } from "../scripts/test/shell-stubs.ts";
 import { buildSite } from "./build.ts";

@@ -1,7 +1,7 @@
 // A synthetic registry for benchmarks and scale tests: realistic-looking names, titles and descriptions drawn from
 // a fixed vocabulary with a seeded generator, so every run measures the same data.
 
-import { prng } from "../scripts/lib/synthetic.ts";
+import { prng } from "../scripts/lib/bench/synthetic.ts";
 import { compareCodeUnits, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "../scripts/lib/model.ts";
 
 const WORDS = (

@@ -15,7 +15,7 @@
 import type { LoadedVersion } from "./load.ts";
 import { newestFirst, pickLatest } from "./versions.ts";
 import type { History } from "./git-history.ts";
-import { mergeImportedTimes } from "./provenance.ts";
+import { mergeImportedTimes } from "./import-record.ts";
 import { stringifyJson } from "./safe-json.ts";
 import {
   REGISTRY_NAMESPACE,

@@ -12,7 +12,7 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 
 async function build(): Promise<Map<string, string | Uint8Array>> {
   const site = fs.existsSync(path.join(REPO, "site/build.ts")) ? ((await import("../../site/build.ts")) as { buildSite: NonNullable<BuildInputs["extra"]> }) : undefined;
-  const sync = fs.existsSync(path.join(REPO, "scripts/lib/sync-files.ts")) ? ((await import("./sync-files.ts")) as { syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]> }) : undefined;
+  const sync = fs.existsSync(path.join(REPO, "scripts/lib/mirror/sync-files.ts")) ? ((await import("./mirror/sync-files.ts")) as { syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]> }) : undefined;
   const outcome = await buildRegistry({
     serversDir: "servers",
     cwd: REPO,

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJsonBytes, parseJsonText } from "./json-source.ts";
-import { planSyntheticTree } from "./synthetic.ts";
+import { planSyntheticTree } from "./bench/synthetic.ts";
 import { REFERENCE } from "../test/temp-tree.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
 import type { ServerJson, Status } from "./model.ts";
-import { parseImportYaml, type ImportInfo } from "./provenance.ts";
+import { parseImportYaml, type ImportInfo } from "./import-record.ts";
 import { caseFoldKey } from "./rules.ts";
 
 export const SERVER_FILE = "server.json";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTempRepo } from "../test/fakes/git-repo.ts";
 import { makeTree, serverJson } from "../test/temp-tree.ts";
 import type { Diagnostic } from "./diagnostics.ts";
-import { entriesFromFile, fsServersStore, Importer, prepareEntry } from "./import.ts";
+import { entriesFromFile, fsServersStore, Importer, prepareEntry } from "./tools/import.ts";
 import { buildRegistryInto, checkTree } from "./pipeline.ts";
 import { createGitRunner } from "./verify/git.ts";
 import { verifyPullRequest } from "./verify/verify-pr.ts";

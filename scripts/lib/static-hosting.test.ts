@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFICIAL_META_KEY, type ServerResponse } from "./model.ts";
-import { bodyBytes, createQueryIndex, listServers, serverVersion, serverVersions, type QueryIndex } from "./query.ts";
+import { bodyBytes, createQueryIndex, listServers, serverVersion, serverVersions, type QueryIndex } from "./serve/query.ts";
 import { writeTree } from "./write.ts";
 import { buildFixtureRegistry, officialValidators, PLUS_SERVER, PLUS_VERSION, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
 import { startPagesEmulator } from "../test/static-hosts/pages-emulator.ts";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTree, serverJson, versionFile } from "../test/temp-tree.ts";
-import { attributeFindings } from "./blame.ts";
+import { attributeFindings } from "./pr/blame.ts";
 import { fsTreeReader } from "./load.ts";
 import { checkTree } from "./pipeline.ts";
 import { checkFiles } from "./validate-files.ts";

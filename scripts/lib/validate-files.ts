@@ -22,7 +22,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { attributeFindings, decidingFolder, isFindingOf } from "./blame.ts";
+import { attributeFindings, decidingFolder, isFindingOf } from "./pr/blame.ts";
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
 import type { ServerJson } from "./model.ts";

@@ -1,6 +1,6 @@
 import semver from "semver";
 import { describe, expect, it } from "vitest";
-import { prng } from "./synthetic.ts";
+import { prng } from "./bench/synthetic.ts";
 import { checkVersionString, compareTimestamps, compareVersions, isSemanticVersion, newestFirst, pickLatest } from "./versions.ts";
 
 describe("isSemanticVersion", () => {

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CURRENT_SCHEMA_URL } from "../lib/model.ts";
-import { HEALTH_REPORT_PATH } from "../lib/reverify.ts";
+import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
 
 /** Markup that runs script if a host renders it as HTML (each ≤ 100 characters, the description limit). */
 export const HOSTILE_MARKUP = {

@@ -7,7 +7,7 @@
 
 import { loadTree } from "../load.ts";
 import type { Package, ServerJson } from "../model.ts";
-import { attributeFindings, validateReader, type Attribution } from "../blame.ts";
+import { attributeFindings, validateReader, type Attribution } from "../pr/blame.ts";
 import type { Diagnostic } from "../diagnostics.ts";
 import { validateLoaded } from "../validate.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";

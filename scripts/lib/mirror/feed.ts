@@ -1,0 +1,370 @@
+// The change feed: an append-only log of every change to a served version document, derived from git.
+//
+// Replays the first-parent history of the servers tree commit by commit (the same line and committer times
+// the build uses for publishedAt/updatedAt) and emits one entry each time the bytes of a version's served
+// document (`/v0.1/servers/<name>/versions/<version>.json`) change:
+//   publish       the version's server.json appeared
+//   status        its status or statusMessage changed (deprecate, delete, restore)
+//   latest-moved  only its isLatest flag flipped, because another version of the server was published or
+//                 changed status (the official API's updated_since misses this, UPSTREAM.md §6.2)
+//   update        anything else that changes the served document (an edited server.json, a signature or
+//                 a re-import changing updatedAt)
+//   removed       the folder left the tree (not a normal operation; sha256 is null)
+// `sha256` is the sha256 of the served version document bytes after the change, so the newest entry of a
+// version always matches the file served now; `seq` counts entries from 1 along the history, so the same
+// commits always give the same entries and a new build only appends.
+//
+// Files (under v0.1 only, the extension convention's prefix; the feed is additive and v0 is not frozen):
+//   v0.1/x/<ns>/feed/index.json          {format, segmentSize, lastSeq, serial, gitCommit, generatedAt,
+//                                         segments: [{path, firstSeq, lastSeq, entries, bytes, sha256}]}
+//   v0.1/x/<ns>/feed/<000000>.ndjson     entries seq k·N+1 … (k+1)·N, one JSON object per line; every
+//                                         segment but the last is full and never changes again.
+
+import { createHash } from "node:crypto";
+import { formatTime, readHistory, runGit, type History, type RunGit } from "../git-history.ts";
+import { parseStatusYaml } from "../load.ts";
+import { REGISTRY_NAMESPACE, compareCodeUnits, toServerResponse, type OfficialMeta, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "../model.ts";
+import { mergeImportedTimes, parseImportYaml, type ImportInfo } from "../import-record.ts";
+import { stringifyJson } from "../safe-json.ts";
+import { pickLatest } from "../versions.ts";
+
+export const FEED_FORMAT = "mcp-static-registry-feed/1";
+export const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
+export const FEED_INDEX = `${FEED_DIR}/index.json`;
+export const DEFAULT_SEGMENT_SIZE = 1000;
+
+export type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
+
+export interface FeedEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly commit: string;
+  readonly name: string;
+  readonly version: string;
+  readonly op: FeedOp;
+  /** sha256 (hex) of the served version document after the change; null for `removed`. */
+  readonly sha256: string | null;
+  readonly status: Status | null;
+  readonly isLatest: boolean;
+}
+
+export interface FeedSegment {
+  readonly path: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface FeedIndex {
+  readonly format: string;
+  readonly segmentSize: number;
+  readonly lastSeq: number;
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly generatedAt: string;
+  readonly segments: FeedSegment[];
+}
+
+/** What the feed replays: the first-parent commits and a blob reader (git-history.ts's History has both). */
+export type FeedHistory = Pick<History, "commits" | "readBlobs">;
+
+const ZERO = /^0+$/;
+export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+/** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
+export const gitBlobId = (bytes: Uint8Array): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+
+/** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
+export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {
+  return readHistory(serversRoot, { run });
+}
+
+interface DirState {
+  readonly name: string;
+  readonly version: string;
+  serverBlob: string | null;
+  statusBlob: string | null;
+  importBlob: string | null;
+  publishedAt: number | null;
+  firstEvent: number;
+  updatedAt: number;
+  statusChangedAt: number;
+  status: Status;
+  importedAt: number | null;
+  lastSha: string | null;
+  lastStatus: string;
+  isLatest: boolean;
+  /** What the latest pick reads, cached until the folder changes again. */
+  facts: { version: string; publishedAt: string; status: Status } | undefined;
+}
+
+export interface FeedResult {
+  readonly entries: FeedEntry[];
+  /** Versions of the model whose newest entry does not match the served document (uncommitted changes). */
+  readonly mismatches: string[];
+}
+
+/**
+ * Replay the history into feed entries. `model` supplies the parsed documents of current blobs (the common
+ * case: a server.json never changes), so only older blobs are read from git.
+ */
+export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+  const currentDocs = new Map<string, ServerJson>();
+  for (const r of model.versions) currentDocs.set(gitBlobId(r.bytes), r.server);
+
+  // Read every blob the replay needs, once.
+  const needed = new Set<string>();
+  for (const c of history.commits) for (const ch of c.changes) if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file)) needed.add(ch.blob);
+  const blobs = history.readBlobs([...needed].sort());
+  const docOf = (blob: string): ServerJson | undefined => {
+    const cur = currentDocs.get(blob);
+    if (cur) return cur;
+    const bytes = blobs.get(blob);
+    if (!bytes) return undefined;
+    try {
+      const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
+      currentDocs.set(blob, doc);
+      return doc;
+    } catch {
+      return undefined;
+    }
+  };
+  const statusCache = new Map<string, { status: Status; statusMessage?: string }>();
+  const statusOf = (blob: string | null) => {
+    if (blob == null) return { status: "active" as Status };
+    let s = statusCache.get(blob);
+    if (!s) {
+      s = readStatus(blobs.get(blob));
+      statusCache.set(blob, s);
+    }
+    return s;
+  };
+  const importCache = new Map<string, ImportInfo | undefined>();
+  const importOf = (blob: string | null): ImportInfo | undefined => {
+    if (blob == null) return undefined;
+    if (!importCache.has(blob)) {
+      const bytes = blobs.get(blob);
+      const parsed = bytes ? parseImportYaml(Buffer.from(bytes).toString("utf8"), "import.yaml") : undefined;
+      importCache.set(blob, parsed?.kind === "ok" ? parsed.info : undefined);
+    }
+    return importCache.get(blob);
+  };
+
+  const dirs = new Map<string, DirState>();
+  const byServer = new Map<string, DirState[]>();
+  const entries: FeedEntry[] = [];
+
+  const officialOf = (d: DirState, isLatest: boolean): OfficialMeta => {
+    const { status, statusMessage } = statusOf(d.statusBlob);
+    const times = mergeImportedTimes(
+      {
+        publishedAt: formatTime(d.publishedAt ?? d.firstEvent),
+        updatedAt: formatTime(d.updatedAt),
+        statusChangedAt: formatTime(d.statusChangedAt),
+        ...(d.importedAt == null ? {} : { importedAt: formatTime(d.importedAt) }),
+      },
+      importOf(d.importBlob),
+    );
+    return { status, ...(statusMessage === undefined ? {} : { statusMessage }), statusChangedAt: times.statusChangedAt, publishedAt: times.publishedAt, updatedAt: times.updatedAt, isLatest };
+  };
+
+  for (const commit of history.commits) {
+    const touched = new Map<string, { published: boolean; removed: boolean }>();
+    const servers = new Set<string>();
+    for (const ch of commit.changes) {
+      if (!isTracked(ch.file)) {
+        // Other files (a signature) still change updatedAt, as in git-history.ts.
+      }
+      let d = dirs.get(ch.dir);
+      if (!d) {
+        const [ns, server, version] = ch.dir.split("/") as [string, string, string];
+        d = { name: `${ns}/${server}`, version, serverBlob: null, statusBlob: null, importBlob: null, publishedAt: null, firstEvent: commit.time, updatedAt: commit.time, statusChangedAt: commit.time, status: "active", importedAt: null, lastSha: null, lastStatus: "", isLatest: false, facts: undefined };
+        dirs.set(ch.dir, d);
+        const list = byServer.get(d.name);
+        if (list) list.push(d);
+        else byServer.set(d.name, [d]);
+      }
+      const blob = ZERO.test(ch.blob) ? null : ch.blob;
+      const t = touched.get(ch.dir) ?? { published: false, removed: false };
+      d.facts = undefined;
+      if (commit.time > d.updatedAt) d.updatedAt = commit.time;
+      if (ch.file === "server.json") {
+        if (blob != null && d.serverBlob == null) t.published = true;
+        if (blob == null && d.serverBlob != null) t.removed = true;
+        if (blob != null && d.publishedAt == null) {
+          d.publishedAt = commit.time;
+          if (d.statusChangedAt < commit.time && d.status === "active") d.statusChangedAt = commit.time;
+        }
+        d.serverBlob = blob;
+      } else if (ch.file === "status.yaml") {
+        d.statusBlob = blob;
+        const next = blob == null ? "active" : statusOf(blob).status;
+        if (next !== d.status) {
+          d.status = next;
+          d.statusChangedAt = commit.time;
+        }
+      } else if (ch.file === "import.yaml") {
+        d.importBlob = blob;
+        d.importedAt = commit.time;
+      }
+      touched.set(ch.dir, t);
+      servers.add(d.name);
+    }
+
+    const changed: { dir: DirState; published: boolean; removed: boolean }[] = [];
+    for (const name of servers) {
+      const list = byServer.get(name)!;
+      const live = list.filter((d) => d.serverBlob != null);
+      const latest = pickLatest(live, (d) => {
+        if (d.facts === undefined) {
+          const o = officialOf(d, false);
+          d.facts = { version: d.version, publishedAt: o.publishedAt, status: o.status };
+        }
+        return d.facts;
+      });
+      for (const d of list) {
+        const key = `${d.name}/${d.version}`;
+        const t = touched.get(key);
+        const nextLatest = d === latest;
+        if (t || nextLatest !== d.isLatest) changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false });
+        d.isLatest = nextLatest;
+      }
+    }
+    changed.sort((a, b) => compareCodeUnits(a.dir.name, b.dir.name) || compareCodeUnits(a.dir.version, b.dir.version));
+    for (const { dir: d, published, removed } of changed) {
+      if (d.serverBlob == null) {
+        if (removed || d.lastSha != null) emit(d, "removed", null, null);
+        d.lastSha = null;
+        continue;
+      }
+      const server = docOf(d.serverBlob);
+      if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
+      const official = officialOf(d, d.isLatest);
+      const sha = sha256Hex(stringifyJson({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
+      if (sha === d.lastSha) continue;
+      const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
+      const op: FeedOp = published || d.lastSha == null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
+      d.lastStatus = statusKey;
+      d.lastSha = sha;
+      emit(d, op, sha, official.status);
+    }
+
+    function emit(d: DirState, op: FeedOp, sha: string | null, status: Status | null) {
+      entries.push({ seq: entries.length + 1, time: formatTime(commit.time), commit: commit.id, name: d.name, version: d.version, op, sha256: sha, status, isLatest: sha != null && d.isLatest });
+    }
+  }
+
+  const mismatches: string[] = [];
+  for (const r of model.versions) {
+    const d = dirs.get(`${r.name}/${r.version}`);
+    if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
+  }
+  return { entries, mismatches };
+}
+
+const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
+
+function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMessage?: string } {
+  if (!bytes) return { status: "active" };
+  const parsed = parseStatusYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
+  if (parsed.kind !== "ok") return { status: "active" };
+  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
+  const s = doc?.status;
+  if (s !== "active" && s !== "deprecated" && s !== "deleted") return { status: "active" };
+  return typeof doc?.statusMessage === "string" ? { status: s, statusMessage: doc.statusMessage } : { status: s };
+}
+
+/** The served version document of a record, exactly as build.ts writes it. */
+export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));
+export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
+
+export const formatEntry = (e: FeedEntry): string => stringifyJson(e);
+
+/** Split entries into segment files and the index; closed segments are byte-stable across builds. */
+export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryModel, segmentSize = DEFAULT_SEGMENT_SIZE): Map<string, string> {
+  // Contiguous by construction: seq is the position in the list, and segment k holds seq k·N+1 … (k+1)·N.
+  entries.forEach((e, i) => {
+    if (e.seq !== i + 1) throw new Error(`internal: feed entry ${i + 1} has seq ${e.seq}`);
+  });
+  const files = new Map<string, string>();
+  const segments: FeedSegment[] = [];
+  for (let start = 0; start < entries.length; start += segmentSize) {
+    const slice = entries.slice(start, start + segmentSize);
+    const body = slice.map((e) => formatEntry(e) + "\n").join("");
+    const p = segmentPath(start / segmentSize);
+    files.set(p, body);
+    segments.push({ path: p, firstSeq: slice[0]!.seq, lastSeq: slice[slice.length - 1]!.seq, entries: slice.length, bytes: Buffer.byteLength(body), sha256: sha256Hex(body) });
+  }
+  const index: FeedIndex = { format: FEED_FORMAT, segmentSize, lastSeq: entries.length, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, segments };
+  const problem = feedIndexProblem(index);
+  if (problem) throw new Error(`internal: the feed the build made is not contiguous: ${problem.message}`);
+  files.set(FEED_INDEX, stringifyJson(index, 1) + "\n");
+  return files;
+}
+
+export const segmentPath = (k: number): string => `${FEED_DIR}/${String(k).padStart(6, "0")}.ndjson`;
+
+export interface FeedProblem {
+  /** feed/malformed, feed/gap, feed/overlap, feed/short-segment, feed/range */
+  readonly code: string;
+  readonly message: string;
+}
+
+const SHA_RE = /^[0-9a-f]{64}$/;
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+
+/**
+ * The feed index must describe one contiguous run of seq 1 … lastSeq: segment k is `segmentPath(k)`, starts
+ * at k·N+1, every segment but the last is full, and the last ends at lastSeq (which must equal the range the
+ * signed index states, when given). Anything else is a gap or an overlap, and a mirror that applied it would
+ * skip entries for good.
+ */
+export function feedIndexProblem(index: FeedIndex, statedLastSeq?: number): FeedProblem | undefined {
+  const bad = (code: string, message: string): FeedProblem => ({ code, message: `${FEED_INDEX}: ${message}` });
+  if (typeof index !== "object" || index == null || !Array.isArray(index.segments)) return bad("feed/malformed", "no segments list");
+  if (index.format !== FEED_FORMAT) return bad("feed/malformed", `unknown feed format ${JSON.stringify(index.format)} (expected ${FEED_FORMAT})`);
+  const n = index.segmentSize;
+  if (!isInt(n) || n < 1 || !isInt(index.lastSeq) || index.lastSeq < 0) return bad("feed/malformed", "segmentSize or lastSeq is not a whole number");
+  if (statedLastSeq !== undefined && index.lastSeq !== statedLastSeq) return bad("feed/range", `lastSeq is ${index.lastSeq} but the signed index says the feed ends at seq ${statedLastSeq}`);
+  let next = 1;
+  for (const [k, seg] of index.segments.entries()) {
+    const at = `segment ${k} (${typeof seg?.path === "string" ? seg.path : "?"})`;
+    if (typeof seg !== "object" || seg == null || !isInt(seg.firstSeq) || !isInt(seg.lastSeq) || !isInt(seg.entries) || typeof seg.sha256 !== "string" || !SHA_RE.test(seg.sha256)) return bad("feed/malformed", `${at} lacks firstSeq, lastSeq, entries or sha256`);
+    if (seg.path !== segmentPath(k)) return bad("feed/malformed", `${at} should be ${segmentPath(k)}`);
+    if (seg.firstSeq > next) return bad("feed/gap", `${at} starts at seq ${seg.firstSeq}, but the previous segment ended at ${next - 1}: seq ${next}–${seg.firstSeq - 1} are missing`);
+    if (seg.firstSeq < next) return bad("feed/overlap", `${at} starts at seq ${seg.firstSeq}, but seq ${seg.firstSeq}–${next - 1} are already in the previous segment`);
+    if (seg.lastSeq < seg.firstSeq || seg.entries !== seg.lastSeq - seg.firstSeq + 1) return bad("feed/malformed", `${at} says seq ${seg.firstSeq}–${seg.lastSeq} but ${seg.entries} entries`);
+    const isLast = k === index.segments.length - 1;
+    if (seg.entries > n || (!isLast && seg.entries !== n)) return bad("feed/short-segment", `${at} holds ${seg.entries} entries; every segment but the last holds exactly ${n}`);
+    next = seg.lastSeq + 1;
+  }
+  if (next - 1 !== index.lastSeq) return bad(next - 1 < index.lastSeq ? "feed/gap" : "feed/overlap", `the segments end at seq ${next - 1} but lastSeq is ${index.lastSeq}`);
+  return undefined;
+}
+
+/** The entries of one fetched segment: exactly seq firstSeq … lastSeq, in order, each well-formed. */
+export function parseSegment(body: string, seg: FeedSegment): { readonly kind: "ok"; readonly entries: FeedEntry[] } | { readonly kind: "bad"; readonly problem: FeedProblem } {
+  const bad = (code: string, message: string) => ({ kind: "bad" as const, problem: { code, message: `${seg.path}: ${message}` } });
+  const lines = body.split("\n");
+  if (lines.at(-1) !== "") return bad("feed/malformed", "does not end with a newline");
+  lines.pop();
+  const entries: FeedEntry[] = [];
+  for (const [i, line] of lines.entries()) {
+    const expected = seg.firstSeq + i;
+    let e: FeedEntry;
+    try {
+      e = JSON.parse(line) as FeedEntry;
+    } catch {
+      return bad("feed/malformed", `line ${i + 1} is not JSON`);
+    }
+    if (typeof e !== "object" || e == null || !isInt(e.seq)) return bad("feed/malformed", `line ${i + 1} has no seq`);
+    if (e.seq > expected) return bad("feed/gap", `line ${i + 1} has seq ${e.seq} where seq ${expected} belongs: seq ${expected}–${e.seq - 1} are missing`);
+    if (e.seq < expected) return bad("feed/overlap", `line ${i + 1} has seq ${e.seq}, already seen (expected ${expected})`);
+    // eslint-disable-next-line eqeqeq -- null (a removal) is the only value besides a sha256
+    if (typeof e.name !== "string" || typeof e.version !== "string" || !(e.sha256 === null || (typeof e.sha256 === "string" && SHA_RE.test(e.sha256)))) return bad("feed/malformed", `line ${i + 1} (seq ${e.seq}) lacks name, version or sha256`);
+    entries.push(e);
+  }
+  if (entries.length !== seg.entries) return bad(entries.length < seg.entries ? "feed/short-segment" : "feed/overlap", `holds seq ${seg.firstSeq}–${seg.firstSeq + entries.length - 1}, but the feed index says ${seg.firstSeq}–${seg.lastSeq}`);
+  return { kind: "ok", entries };
+}

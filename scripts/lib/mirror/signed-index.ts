@@ -1,0 +1,294 @@
+// The signed index: one small document that pins every published file, signed with Ed25519.
+//
+//   v0.1/x/<ns>/index.json  a JWS (RFC 7515, flattened JSON serialization):
+//     {"protected": b64url({"alg":"EdDSA","kid":<kid>,"typ":"mcp-static-registry-index+json"}),
+//      "payload": b64url(<payload JSON>), "signature": b64url(Ed25519(protected + "." + payload))}
+//     Unsigned builds (no key) write the same without "protected"/"signature"; verifiers reject those.
+//   payload: {format, serial, gitCommit, generatedAt, expires,
+//             list:    {path: "v0.1/servers.json", sha256},
+//             bundle:  {path, sha256, ndjsonSha256, bytes},
+//             feed:    {path, sha256, lastSeq},
+//             servers: {"<name>": "<sha256 of the server's file manifest>"},
+//             files:   {"<path>": "<sha256>"}}
+//   v0.1/x/<ns>/keys.json   {"keys":[{kid, alg:"EdDSA", crv:"Ed25519", publicKey:<hex>}]}
+//
+// Every file the build publishes is pinned, except index.json and keys.json themselves:
+//   - the files of one server (everything under v0/servers/<name>/ and v0.1/servers/<name>/: each version in
+//     both prefixes and its .json twin, versions.json, versions/index.html, latest) are pinned together by
+//     `servers[name]` = sha256 of their manifest, the lines "<sha256>  <path>\n" sorted by path (the format of
+//     sha256sum). Deleted-only servers have an entry too (their tombstones are files).
+//   - every other file (the lists, health/ping/version, meta.json, the site, the feed, the bundle) is in
+//     `files` with its own sha256.
+// A flat list of every file would be ~370,000 entries (~45 MB) at 100,000 versions; grouping by server keeps
+// the index at one entry per server plus the site's pages (measured in README "Mirroring"). A verifier gets
+// a server's paths by rebuilding its files from the bundle (whose sha256 is pinned) with the build's own
+// writer, and checks the rebuild against `servers` before trusting it (see mirror.ts, verify-index.ts).
+//
+// serial is BuildInfo.serial (first-parent commit count: grows with every merge), generatedAt is HEAD's
+// commit time and expires = generatedAt + ttlDays, so the tree stays reproducible: Ed25519 signatures are
+// deterministic. An idle registry needs a commit (a scheduled heartbeat) before `expires` to stay fresh.
+// kid = sha256 (hex) of the 32-byte raw public key.
+
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { RefusalError } from "../errors.ts";
+import { REGISTRY_NAMESPACE, compareCodeUnits, type RegistryModel } from "../model.ts";
+import { sha256Hex } from "./feed.ts";
+import { stringifyJson } from "../safe-json.ts";
+
+export const INDEX_FORMAT = "mcp-static-registry-index/2";
+export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
+export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
+export const INDEX_TYP = "mcp-static-registry-index+json";
+export const DEFAULT_TTL_DAYS = 14;
+
+const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+export interface IndexPayload {
+  readonly format: string;
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly generatedAt: string;
+  readonly expires: string;
+  readonly list: { readonly path: string; readonly sha256: string };
+  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
+  readonly feed: { readonly path: string; readonly sha256: string; readonly lastSeq: number };
+  readonly servers: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface SigningKey {
+  readonly privateKey: KeyObject;
+  readonly publicKeyHex: string;
+  readonly kid: string;
+}
+
+const b64url = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
+
+/** A signing key from a 32-byte hex seed (the format of REGISTRY_INDEX_SIGNING_KEY). */
+export function signingKeyFromSeed(hexSeed: string): SigningKey {
+  const seed = hexSeed.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new RefusalError("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seed, "hex")]), format: "der", type: "pkcs8" });
+  const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
+  return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
+}
+
+export function publicKeyFromHex(hex: string): KeyObject {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RefusalError("a public key is 64 hex characters (32 bytes, Ed25519)");
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(hex, "hex")]), format: "der", type: "spki" });
+}
+
+export const keyId = (publicKeyHex: string): string => sha256Hex(Buffer.from(publicKeyHex.toLowerCase(), "hex"));
+
+/** A fresh key pair (for `npm run sign-index -- --keygen` and tests); never commit the seed. */
+export function generateSigningSeed(): { seed: string; publicKeyHex: string; kid: string } {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length).toString("hex");
+  const key = signingKeyFromSeed(seed);
+  return { seed, publicKeyHex: key.publicKeyHex, kid: key.kid };
+}
+
+export function addDays(rfc3339: string, days: number): string {
+  return new Date(Date.parse(rfc3339) + days * 86_400_000).toISOString().replace(".000Z", "Z");
+}
+
+export interface IndexInputs {
+  readonly model: RegistryModel;
+  /** What the pin recorder saw: every published file but index.json and keys.json. */
+  readonly pins: Pins;
+  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
+  readonly feed: { readonly path: string; readonly lastSeq: number };
+  readonly ttlDays?: number;
+}
+
+const LIST_PATH = "v0.1/servers.json";
+
+/** The server whose group pins `p` (`v0/servers/<ns>/<srv>/…`, `v0.1/servers/<ns>/<srv>/…`), if any. */
+export function pinGroupOf(p: string): string | undefined {
+  return /^v0(?:\.1)?\/servers\/([^/]+\/[^/]+)\//.exec(p)?.[1];
+}
+
+/** sha256 of a group's manifest: "<sha256>  <path>\n" per file, sorted by path. */
+export function groupDigest(files: Iterable<readonly [path: string, sha256: string]>): string {
+  const lines = [...files].sort((a, b) => compareCodeUnits(a[0], b[0])).map(([p, sha]) => `${sha}  ${p}\n`);
+  return sha256Hex(lines.join(""));
+}
+
+export interface Pins {
+  readonly servers: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface PinRecorder {
+  /** Every published file, as it is made. index.json and keys.json are ignored (they cannot pin themselves). */
+  record(path: string, body: string | Uint8Array): void;
+  /** The pins so far (closes the current server's group). */
+  pins(): Pins;
+}
+
+/**
+ * Hash files as they are made. A server's files arrive together (the build and the mirror emit one server at
+ * a time), so only one group is open at a time and memory stays at one digest per server; a server whose
+ * files come back after another server's is a bug, and says so.
+ */
+export function createPinRecorder(): PinRecorder {
+  const servers = new Map<string, string>();
+  const files = new Map<string, string>();
+  let open: { name: string; files: [string, string][] } | undefined;
+  const close = () => {
+    if (open) servers.set(open.name, groupDigest(open.files));
+    open = undefined;
+  };
+  return {
+    record(p, body) {
+      if (p === INDEX_PATH || p === KEYS_PATH) return;
+      const sha = sha256Hex(body);
+      const group = pinGroupOf(p);
+      if (group === undefined) {
+        if (files.has(p)) throw new Error(`internal: ${p} was published twice`);
+        files.set(p, sha);
+        return;
+      }
+      if (open?.name !== group) {
+        close();
+        if (servers.has(group)) throw new Error(`internal: the files of ${group} were not emitted together (${p} came after another server's)`);
+        open = { name: group, files: [] };
+      }
+      open.files.push([p, sha]);
+    },
+    pins() {
+      close();
+      return { servers: sortedRecord(servers), files: sortedRecord(files) };
+    },
+  };
+}
+
+function sortedRecord(m: ReadonlyMap<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of [...m.keys()].sort(compareCodeUnits)) out[k] = m.get(k)!;
+  return out;
+}
+
+export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
+  const { model, pins } = inputs;
+  const hashOf = (p: string) => {
+    const hash = pins.files[p];
+    if (hash === undefined) throw new Error(`internal: the index pins ${p}, which the build did not write`);
+    return hash;
+  };
+  return {
+    format: INDEX_FORMAT,
+    serial: model.info.serial,
+    gitCommit: model.info.gitCommit,
+    generatedAt: model.info.generatedAt,
+    expires: addDays(model.info.generatedAt, inputs.ttlDays ?? DEFAULT_TTL_DAYS),
+    list: { path: LIST_PATH, sha256: hashOf(LIST_PATH) },
+    bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: inputs.bundle.bytes },
+    feed: { path: inputs.feed.path, sha256: hashOf(inputs.feed.path), lastSeq: inputs.feed.lastSeq },
+    servers: pins.servers,
+    files: pins.files,
+  };
+}
+
+/** index.json (and keys.json when signed). */
+export function indexFiles(payload: IndexPayload, key: SigningKey | undefined): Map<string, string> {
+  const body = b64url(stringifyJson(payload));
+  const files = new Map<string, string>();
+  if (!key) {
+    files.set(INDEX_PATH, stringifyJson({ payload: body }) + "\n");
+    return files;
+  }
+  const protectedHeader = b64url(stringifyJson({ alg: "EdDSA", kid: key.kid, typ: INDEX_TYP }));
+  const signature = b64url(sign(null, Buffer.from(`${protectedHeader}.${body}`), key.privateKey));
+  files.set(INDEX_PATH, stringifyJson({ protected: protectedHeader, payload: body, signature }) + "\n");
+  files.set(KEYS_PATH, stringifyJson({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, 1) + "\n");
+  return files;
+}
+
+/** What a consumer remembers between checks: the newest serial it accepted, and the key it trusts. */
+export interface VerifierState {
+  readonly serial: number;
+  readonly gitCommit: string | null;
+  readonly kid?: string;
+  readonly publicKey?: string;
+}
+
+export type IndexVerdict =
+  | { readonly kind: "ok"; readonly payload: IndexPayload; readonly kid: string; readonly state: VerifierState }
+  | { readonly kind: "rejected"; readonly code: string; readonly reason: string };
+
+/**
+ * Check index.json: a good Ed25519 signature by one of `publicKeys` (hex), not expired at `now`, and a serial
+ * not older than the state's (equal serial must name the same commit). Codes: index/malformed,
+ * index/unsigned, index/unknown-key, index/bad-signature, index/expired, index/rollback, index/fork.
+ */
+export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly string[]; now: Date; state?: VerifierState }): IndexVerdict {
+  const reject = (code: string, reason: string): IndexVerdict => ({ kind: "rejected", code, reason });
+  let jws: { protected?: unknown; payload?: unknown; signature?: unknown };
+  try {
+    jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as typeof jws;
+  } catch {
+    return reject("index/malformed", "index.json is not JSON");
+  }
+  if (typeof jws !== "object" || jws == null || typeof jws.payload !== "string") return reject("index/malformed", "index.json has no payload");
+  if (typeof jws.protected !== "string" || typeof jws.signature !== "string") return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
+  let header: { alg?: unknown; kid?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(jws.protected, "base64url").toString("utf8")) as typeof header;
+  } catch {
+    return reject("index/malformed", "the protected header is not base64url JSON");
+  }
+  if (header.alg !== "EdDSA" || typeof header.kid !== "string") return reject("index/malformed", `unsupported alg ${JSON.stringify(header.alg)}: only EdDSA (Ed25519) is accepted`);
+  const keyHex = opts.publicKeys.find((k) => keyId(k) === header.kid);
+  if (keyHex === undefined) return reject("index/unknown-key", `signed by key ${String(header.kid)}, which is not a trusted key (${opts.publicKeys.map(keyId).join(", ") || "none given"})`);
+  const ok = verify(null, Buffer.from(`${jws.protected}.${jws.payload}`), publicKeyFromHex(keyHex), Buffer.from(jws.signature, "base64url"));
+  if (!ok) return reject("index/bad-signature", "the signature does not match the payload");
+  let payload: IndexPayload;
+  try {
+    payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as IndexPayload;
+  } catch {
+    return reject("index/malformed", "the payload is not base64url JSON");
+  }
+  const problem = payloadProblem(payload);
+  if (problem) return reject("index/malformed", problem);
+  const expires = Date.parse(payload.expires);
+  if (!Number.isFinite(expires) || expires <= opts.now.getTime()) return reject("index/expired", `the index expired at ${payload.expires} (serial ${payload.serial}); the mirror may be frozen or stale`);
+  const seen = opts.state;
+  if (seen && payload.serial < seen.serial) return reject("index/rollback", `serial ${payload.serial} is older than serial ${seen.serial} seen before: refusing a rollback`);
+  if (seen && payload.serial === seen.serial && payload.gitCommit !== seen.gitCommit) return reject("index/fork", `serial ${payload.serial} names commit ${payload.gitCommit}, but ${seen.gitCommit} was seen with the same serial`);
+  return { kind: "ok", payload, kid: header.kid, state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex } };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v != null && !Array.isArray(v);
+const isHashMap = (v: unknown) => isObject(v) && Object.values(v).every((h) => typeof h === "string" && HEX64.test(h));
+
+/** What is wrong with a decoded payload, or undefined: the shape every consumer relies on. */
+function payloadProblem(payload: unknown): string | undefined {
+  if (!isObject(payload)) return "the payload is not an object";
+  if (payload["format"] !== INDEX_FORMAT) return `unknown index format ${JSON.stringify(payload["format"])} (expected ${INDEX_FORMAT})`;
+  if (!Number.isSafeInteger(payload["serial"]) || typeof payload["expires"] !== "string" || typeof payload["generatedAt"] !== "string") return "serial, generatedAt or expires is missing";
+  const bundle = payload["bundle"];
+  const feed = payload["feed"];
+  if (!isObject(bundle) || typeof bundle["sha256"] !== "string" || !HEX64.test(bundle["sha256"])) return "bundle.sha256 is missing";
+  if (!isObject(feed) || typeof feed["sha256"] !== "string" || !HEX64.test(feed["sha256"]) || !Number.isSafeInteger(feed["lastSeq"])) return "feed.sha256 or feed.lastSeq is missing";
+  if (!isHashMap(payload["servers"]) || !isHashMap(payload["files"])) return "servers or files is not a map of sha256 hashes";
+  return undefined;
+}
+
+/**
+ * The payload of index.json without checking the signature: for a mirror run without --public-key, which
+ * still holds the tree to the index's pins and stated feed range (a consistency check, not a trust one).
+ */
+export function decodeIndexPayload(bytes: Uint8Array): { readonly kind: "ok"; readonly payload: IndexPayload } | { readonly kind: "rejected"; readonly code: string; readonly reason: string } {
+  try {
+    const jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as { payload?: unknown };
+    if (!isObject(jws) || typeof jws.payload !== "string") return { kind: "rejected", code: "index/malformed", reason: "index.json has no payload" };
+    const payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as unknown;
+    const problem = payloadProblem(payload);
+    return problem ? { kind: "rejected", code: "index/malformed", reason: problem } : { kind: "ok", payload: payload as IndexPayload };
+  } catch {
+    return { kind: "rejected", code: "index/malformed", reason: "index.json is not a JWS with a base64url JSON payload" };
+  }
+}

@@ -1,0 +1,81 @@
+// What `npm run build` and `npm start` build, wired from the environment: the browse site when site/build.ts
+// exists, the mirror files, signed when REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) is set.
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ExitError } from "../lib/cli.ts";
+import { REGISTRY_NAMESPACE } from "../lib/model.ts";
+import type { BuildInputs, OutputStage } from "../lib/pipeline.ts";
+import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
+import { escapeJsonText } from "../lib/safe-json.ts";
+import { syncFilesFor } from "../lib/mirror/sync-files.ts";
+import { visible } from "../lib/terminal.ts";
+import type { GuardedPath } from "../lib/write.ts";
+
+export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
+  requireServersFolder(serversDir, cwd);
+  const extra = await loadSiteBuilder();
+  const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
+  return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+}
+
+/**
+ * What `--out` may never replace: the servers folder (nor a folder inside it), the repository it lives in, the
+ * repository the working directory is in, and this code's own checkout; nor any parent of these.
+ */
+export function outputGuards(serversDir: string, cwd = process.cwd()): GuardedPath[] {
+  const servers = path.resolve(cwd, serversDir);
+  const guards: GuardedPath[] = [{ path: servers, what: "the servers folder", andInside: true }];
+  for (const from of [servers, cwd, fileURLToPath(new URL("..", import.meta.url))]) {
+    const root = repositoryRoot(from);
+    if (root !== undefined && !guards.some((g) => g.path === root)) guards.push({ path: root, what: "a repository root" });
+  }
+  return guards;
+}
+
+/** The nearest folder at or above `from` that holds `.git` (a folder, or a file in a worktree). */
+function repositoryRoot(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * A missing servers folder is a mistake (a typo in --servers, the wrong working directory), not an empty
+ * registry: building 0 versions from it would publish an empty API over the real one.
+ */
+function requireServersFolder(serversDir: string, cwd: string): void {
+  const stat = fs.statSync(path.resolve(cwd, serversDir), { throwIfNoEntry: false });
+  const shown = visible(serversDir);
+  if (stat === undefined) throw new ExitError(`--servers ${shown}: no such folder. Run from a registry checkout, or pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
+  if (!stat.isDirectory()) throw new ExitError(`--servers ${shown}: not a folder. Pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
+}
+
+/** The nightly re-verification's committed report, published beside the other extension files when present. */
+function withHealthReport(stage: OutputStage, file: string): OutputStage {
+  return {
+    ...stage,
+    build(model, history) {
+      const out = stage.build(model, history);
+      // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
+      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
+      return out;
+    },
+  };
+}
+
+/** The browse site is built into the same tree when site/build.ts exists (the API alone otherwise). */
+async function loadSiteBuilder(): Promise<BuildInputs["extra"]> {
+  const file = new URL("../../site/build.ts", import.meta.url);
+  if (!fs.existsSync(file)) return undefined;
+  const mod = (await import(file.href)) as { buildSite: NonNullable<BuildInputs["extra"]> };
+  return mod.buildSite;
+}
+
+function syncOutputs(serversRoot: string) {
+  const key = process.env["REGISTRY_INDEX_SIGNING_KEY"];
+  const ttl = Number(process.env["REGISTRY_INDEX_TTL_DAYS"]);
+  return syncFilesFor(serversRoot, { ...(key ? { signingKey: key } : {}), ...(Number.isFinite(ttl) && ttl > 0 ? { ttlDays: ttl } : {}) });
+}
