@@ -31,7 +31,10 @@ function routesOf(rel: string): string[] {
   return [rel, rel.slice(0, -".html".length)];
 }
 
-const SUITE = browserSuiteTitle("scripts/api-html-browser.test.ts", "the .html API routes of a hostile tree in Chromium");
+const SUITE = browserSuiteTitle(
+  "scripts/api-html-browser.test.ts",
+  "the .html API routes of a hostile tree in Chromium",
+);
 
 describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   let repo: TempRepo;
@@ -58,7 +61,10 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     fs.writeFileSync(path.join(raw, "v0.1/servers.html"), JSON.stringify(list));
     control = await startPagesEmulator({ root: raw, basePath: "/repo" });
 
-    serve = spawn(TSX, [path.join(REPO, "scripts/serve.ts"), "--port", "0", "--host", "127.0.0.1", "--out", "served"], { cwd: repo.dir, stdio: ["ignore", "pipe", "pipe"] });
+    serve = spawn(TSX, [path.join(REPO, "scripts/serve.ts"), "--port", "0", "--host", "127.0.0.1", "--out", "served"], {
+      cwd: repo.dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     serveUrl = await new Promise<string>((resolve, reject) => {
       let out = "";
       serve.stdout!.on("data", (d: Buffer) => {
@@ -81,7 +87,9 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   });
 
   /** Open each URL in one tab; report whether any hostile script ran or any /pwned/ request left it, and its text. */
-  async function openAll(urls: readonly string[]): Promise<{ url: string; pwned: unknown; requests: string[]; text: string }[]> {
+  async function openAll(
+    urls: readonly string[],
+  ): Promise<{ url: string; pwned: unknown; requests: string[]; text: string }[]> {
     const page: Page = await browser.newPage();
     let requests: string[] = [];
     page.on("request", (r) => {
@@ -108,16 +116,35 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
 
   it("on a Pages-like host, no .html API route runs anything (file and pretty URL)", async () => {
     const files = htmlApiFiles(dist);
-    expect(files).toEqual(expect.arrayContaining(["v0/servers.html", "v0.1/servers.html", "v0.1/servers/index.html", `v0.1/servers/${HOSTILE_SERVER}/versions/index.html`]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "v0/servers.html",
+        "v0.1/servers.html",
+        "v0.1/servers/index.html",
+        `v0.1/servers/${HOSTILE_SERVER}/versions/index.html`,
+      ]),
+    );
     for (const r of await openAll(files.flatMap(routesOf).map((u) => `${pages.url}${u}`))) {
-      expect({ url: r.url, pwned: r.pwned, requests: r.requests }).toEqual({ url: r.url, pwned: undefined, requests: [] });
+      expect({ url: r.url, pwned: r.pwned, requests: r.requests }).toEqual({
+        url: r.url,
+        pwned: undefined,
+        requests: [],
+      });
       expect(r.text, r.url).toContain("\\u003cscript\\u003e"); // the JSON is there, as text
     }
   }, 120_000);
 
   it("on npm start, no .html API route runs anything", async () => {
-    for (const r of await openAll(htmlApiFiles(dist).flatMap(routesOf).map((u) => `${serveUrl}/${u}`))) {
-      expect({ url: r.url, pwned: r.pwned, requests: r.requests }).toEqual({ url: r.url, pwned: undefined, requests: [] });
+    for (const r of await openAll(
+      htmlApiFiles(dist)
+        .flatMap(routesOf)
+        .map((u) => `${serveUrl}/${u}`),
+    )) {
+      expect({ url: r.url, pwned: r.pwned, requests: r.requests }).toEqual({
+        url: r.url,
+        pwned: undefined,
+        requests: [],
+      });
       expect(r.text, r.url).toContain("\\u003cscript\\u003e");
     }
   }, 120_000);

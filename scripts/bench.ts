@@ -35,7 +35,15 @@ const CASES = [
   { label: "100k", versions: 100_000, servers: 10_000, commits: 5, serve: false },
 ] as const;
 
-const TARGETS = { buildMs20k: 10_000, ratio: 2, peakRss: GIB, serveRps: 3_000, serveP99Ms: 20, searchIndexGz: 1_000_000, prValidateMs: 3_000 };
+const TARGETS = {
+  buildMs20k: 10_000,
+  ratio: 2,
+  peakRss: GIB,
+  serveRps: 3_000,
+  serveP99Ms: 20,
+  searchIndexGz: 1_000_000,
+  prValidateMs: 3_000,
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // The child: one build, its stages, its memory, the I/O floor, and (20k) the server and the search index.
@@ -69,10 +77,19 @@ async function optionalImport<T>(rel: string): Promise<T | undefined> {
 
 const byteLength = (b: string | Uint8Array) => (typeof b === "string" ? Buffer.byteLength(b) : b.byteLength);
 
-async function child(args: { servers: string; out: string; floor: string; serve: boolean; serveSeconds: number }): Promise<ChildResult> {
+async function child(args: {
+  servers: string;
+  out: string;
+  floor: string;
+  serve: boolean;
+  serveSeconds: number;
+}): Promise<ChildResult> {
   // Built exactly as `npm run build` builds: same inputs, files written as they are made.
   const inputs = await registryBuildInputs(args.servers, REPO);
-  const extras: Record<string, string> = { site: inputs.extra ? "built" : "n/a (not built yet)", "feed+bundle+index": inputs.outputs ? "built" : "n/a (not built yet)" };
+  const extras: Record<string, string> = {
+    site: inputs.extra ? "built" : "n/a (not built yet)",
+    "feed+bundle+index": inputs.outputs ? "built" : "n/a (not built yet)",
+  };
 
   const stagesMs: Record<string, number> = {};
   const t0 = performance.now();
@@ -109,7 +126,13 @@ async function child(args: { servers: string; out: string; floor: string; serve:
     },
   };
   const result = await buildRegistryInto({ ...inputs, trace }, sink);
-  if (result.kind !== "built") throw new Error(`the synthetic tree did not validate:\n${result.diagnostics.slice(0, 10).map((d) => `${d.file}: ${d.code} ${d.message}`).join("\n")}`);
+  if (result.kind !== "built")
+    throw new Error(
+      `the synthetic tree did not validate:\n${result.diagnostics
+        .slice(0, 10)
+        .map((d) => `${d.file}: ${d.code} ${d.message}`)
+        .join("\n")}`,
+    );
   const tc = performance.now();
   writer.commit();
   stagesMs["commit"] = performance.now() - tc;
@@ -158,7 +181,11 @@ async function child(args: { servers: string; out: string; floor: string; serve:
   return out;
 }
 
-async function measureServe(model: RegistryModel, tree: Map<string, string | Uint8Array>, seconds: number): Promise<unknown> {
+async function measureServe(
+  model: RegistryModel,
+  tree: Map<string, string | Uint8Array>,
+  seconds: number,
+): Promise<unknown> {
   type Serve = typeof ServeModule;
   const serve = await optionalImport<Serve>("scripts/lib/serve/server.ts");
   if (!serve) return { status: "n/a (not built yet)" };
@@ -178,10 +205,15 @@ async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<un
   const body = tree.get("assets/search-index.json");
   if (body === undefined) return { status: "n/a (not built yet)" };
   const raw = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
-  const out: Record<string, unknown> = { status: "measured", bytes: raw.length, gzipBytes: gzipSync(raw, { level: 9 }).length };
+  const out: Record<string, unknown> = {
+    status: "measured",
+    bytes: raw.length,
+    gzipBytes: gzipSync(raw, { level: 9 }).length,
+  };
   type Search = typeof SearchModule;
   const s = await optionalImport<Search>("site/src/search.ts");
-  if (!s || typeof s.prepareIndex !== "function" || typeof s.search !== "function") return { ...out, keystroke: "n/a (not exported)" };
+  if (!s || typeof s.prepareIndex !== "function" || typeof s.search !== "function")
+    return { ...out, keystroke: "n/a (not exported)" };
   const t0 = performance.now();
   const index = s.prepareIndex(JSON.parse(raw.toString("utf8")) as Parameters<Search["prepareIndex"]>[0]);
   const prepareMs = performance.now() - t0;
@@ -194,7 +226,13 @@ async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<un
     }
   }
   times.sort((a, b) => a - b);
-  return { ...out, prepareMs, keystrokes: times.length, keystrokeP50Ms: times[Math.floor(times.length / 2)]!, keystrokeMaxMs: times[times.length - 1]! };
+  return {
+    ...out,
+    prepareMs,
+    keystrokes: times.length,
+    keystrokeP50Ms: times[Math.floor(times.length / 2)]!,
+    keystrokeMaxMs: times[times.length - 1]!,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -202,7 +240,10 @@ async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<un
 
 function runChild(args: string[]): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", SELF, "--child", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--import", "tsx", SELF, "--child", ...args], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     p.stdout.on("data", (c: Buffer) => (out += c.toString()));
     p.on("error", reject);
@@ -215,13 +256,20 @@ function runChild(args: string[]): Promise<ChildResult> {
 }
 
 /** `npm run validate -- --servers DIR FILE` for a version a PR adds, timed as a user would see it. */
-function timePrValidate(serversDir: string, extra: { rel: string; body: string }): { ms: number; exitCode: number | null; output: string } {
+function timePrValidate(
+  serversDir: string,
+  extra: { rel: string; body: string },
+): { ms: number; exitCode: number | null; output: string } {
   const file = path.join(serversDir, extra.rel);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, extra.body);
   try {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts/validate.ts"), "--servers", serversDir, file], { cwd: REPO, encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(REPO, "scripts/validate.ts"), "--servers", serversDir, file],
+      { cwd: REPO, encoding: "utf8" },
+    );
     const ms = performance.now() - t0;
     return { ms, exitCode: r.status, output: `${r.stdout}${r.stderr}`.trim().split("\n").slice(-3).join("\n") };
   } finally {
@@ -252,11 +300,20 @@ function printCase(c: CaseResult): void {
     ["input", `${c.inputFiles} files, ${mb(c.inputBytes)} (generated in ${sec(c.generateMs)}, not counted)`],
     ["full build (load → write)", sec(r.buildMs)],
     ...Object.entries(r.stagesMs).map(([k, v]): [string, string] => [`  ${k}`, sec(v)]),
-    ["I/O floor (read + write)", `${sec(floorMs)} (read ${sec(r.readFloor.ms)}, write ${sec(r.writeFloor.ms)}: mean of ${r.writeFloor.runsMs.map(sec).join(" before, ")} after)`],
+    [
+      "I/O floor (read + write)",
+      `${sec(floorMs)} (read ${sec(r.readFloor.ms)}, write ${sec(r.writeFloor.ms)}: mean of ${r.writeFloor.runsMs.map(sec).join(" before, ")} after)`,
+    ],
     ["build / floor", c.ratio.toFixed(2)],
     ["peak memory (RSS)", `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
-    ["files published", `${r.files} (${(r.files / r.versions).toFixed(2)} per version; API ${r.apiFiles}, site ${r.siteFiles})`],
-    ["bytes published", `${mb(r.bytes)} (${(r.bytes / r.versions / 1024).toFixed(1)} KiB per version; API ${mb(r.apiBytes)}, site ${mb(r.siteBytes)})`],
+    [
+      "files published",
+      `${r.files} (${(r.files / r.versions).toFixed(2)} per version; API ${r.apiFiles}, site ${r.siteFiles})`,
+    ],
+    [
+      "bytes published",
+      `${mb(r.bytes)} (${(r.bytes / r.versions / 1024).toFixed(1)} KiB per version; API ${mb(r.apiBytes)}, site ${mb(r.siteBytes)})`,
+    ],
     ["vs GitHub Pages 1 GB", `${((r.bytes / PAGES_LIMIT) * 100).toFixed(1)} %`],
     ["largest file", `${r.largestFile.path} ${mb(r.largestFile.bytes)}`],
     ["PR adds one version: validate", `${sec(c.prValidate.ms)} (exit ${c.prValidate.exitCode})`],
@@ -268,28 +325,44 @@ function printCase(c: CaseResult): void {
 
 async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: number; dir: string }): Promise<number> {
   const base = fs.mkdtempSync(path.join(opts.dir, "registry-bench-"));
-  process.stdout.write(`bench: ${os.cpus().length} cores, ${(os.totalmem() / GIB).toFixed(0)} GiB, node ${process.version}; work folder ${base}\n`);
+  process.stdout.write(
+    `bench: ${os.cpus().length} cores, ${(os.totalmem() / GIB).toFixed(0)} GiB, node ${process.version}; work folder ${base}\n`,
+  );
   const results: CaseResult[] = [];
   try {
     for (const spec of CASES) {
       if (opts.quick && spec.label !== "20k") continue;
       const dir = path.join(base, spec.label);
-      process.stdout.write(`[${spec.label}] generating ${spec.versions} versions over ${spec.servers} servers in ${spec.commits} commits…\n`);
+      process.stdout.write(
+        `[${spec.label}] generating ${spec.versions} versions over ${spec.servers} servers in ${spec.commits} commits…\n`,
+      );
       const g0 = performance.now();
       const stats = writeSyntheticTree(dir, { versions: spec.versions, servers: spec.servers, commits: spec.commits });
       const generateMs = performance.now() - g0;
       process.stdout.write(`[${spec.label}] building…\n`);
       spawnSync("sync");
       const childResult = await runChild([
-        "--servers", stats.serversDir,
-        "--out", path.join(dir, "dist"),
-        "--floor", path.join(dir, "floor"),
-        "--serve-seconds", String(opts.serveSeconds),
+        "--servers",
+        stats.serversDir,
+        "--out",
+        path.join(dir, "dist"),
+        "--floor",
+        path.join(dir, "floor"),
+        "--serve-seconds",
+        String(opts.serveSeconds),
         ...(spec.serve ? ["--serve"] : []),
       ]);
       process.stdout.write(`[${spec.label}] validating the version a pull request adds…\n`);
       const prValidate = timePrValidate(stats.serversDir, stats.extra);
-      const c: CaseResult = { label: spec.label, generateMs, inputFiles: stats.files, inputBytes: stats.bytes, child: childResult, ratio: childResult.buildMs / (childResult.readFloor.ms + childResult.writeFloor.ms), prValidate };
+      const c: CaseResult = {
+        label: spec.label,
+        generateMs,
+        inputFiles: stats.files,
+        inputBytes: stats.bytes,
+        child: childResult,
+        ratio: childResult.buildMs / (childResult.readFloor.ms + childResult.writeFloor.ms),
+        prValidate,
+      };
       results.push(c);
       printCase(c);
     }
@@ -311,40 +384,90 @@ function report(results: CaseResult[]): number {
   if (k20) {
     const c = k20.child;
     targets.push({ name: "20k build < 10 s (2 cores)", value: sec(c.buildMs), ok: c.buildMs < TARGETS.buildMs20k });
-    targets.push({ name: "20k tree ≤ half of Pages' 1 GB (room to double)", value: mb(c.bytes), ok: c.bytes <= PAGES_LIMIT / 2 });
+    targets.push({
+      name: "20k tree ≤ half of Pages' 1 GB (room to double)",
+      value: mb(c.bytes),
+      ok: c.bytes <= PAGES_LIMIT / 2,
+    });
   }
   for (const r of results) {
     targets.push({ name: `${r.label} build / I/O floor ≤ 2`, value: r.ratio.toFixed(2), ok: r.ratio <= TARGETS.ratio });
-    targets.push({ name: `${r.label} peak memory ≤ 1 GiB`, value: `${(r.child.peakRssBytes / 2 ** 20).toFixed(0)} MiB`, ok: r.child.peakRssBytes <= TARGETS.peakRss });
+    targets.push({
+      name: `${r.label} peak memory ≤ 1 GiB`,
+      value: `${(r.child.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      ok: r.child.peakRssBytes <= TARGETS.peakRss,
+    });
   }
-  const serve = k20?.child.serve as { status: string; requestsPerSecond?: number; p99Ms?: number; p50Ms?: number; errors?: number; requests?: number } | undefined;
+  const serve = k20?.child.serve as
+    | { status: string; requestsPerSecond?: number; p99Ms?: number; p50Ms?: number; errors?: number; requests?: number }
+    | undefined;
   if (serve) {
     if (serve.status === "measured") {
-      process.stdout.write(`\n== serve: GET /v0.1/servers?limit=100 with varying cursors, 20k versions, loopback, 8 connections\n`);
-      process.stdout.write(`requests/s ${serve.requestsPerSecond!.toFixed(0)}   p50 ${serve.p50Ms!.toFixed(2)} ms   p99 ${serve.p99Ms!.toFixed(2)} ms   errors ${serve.errors} of ${serve.requests}\n`);
-      targets.push({ name: "serve ≥ 3,000 req/s", value: serve.requestsPerSecond!.toFixed(0), ok: serve.requestsPerSecond! >= TARGETS.serveRps && serve.errors === 0 });
-      targets.push({ name: "serve p99 < 20 ms", value: `${serve.p99Ms!.toFixed(2)} ms`, ok: serve.p99Ms! < TARGETS.serveP99Ms });
+      process.stdout.write(
+        `\n== serve: GET /v0.1/servers?limit=100 with varying cursors, 20k versions, loopback, 8 connections\n`,
+      );
+      process.stdout.write(
+        `requests/s ${serve.requestsPerSecond!.toFixed(0)}   p50 ${serve.p50Ms!.toFixed(2)} ms   p99 ${serve.p99Ms!.toFixed(2)} ms   errors ${serve.errors} of ${serve.requests}\n`,
+      );
+      targets.push({
+        name: "serve ≥ 3,000 req/s",
+        value: serve.requestsPerSecond!.toFixed(0),
+        ok: serve.requestsPerSecond! >= TARGETS.serveRps && serve.errors === 0,
+      });
+      targets.push({
+        name: "serve p99 < 20 ms",
+        value: `${serve.p99Ms!.toFixed(2)} ms`,
+        ok: serve.p99Ms! < TARGETS.serveP99Ms,
+      });
     } else process.stdout.write(`\n== serve: ${serve.status}\n`);
   }
-  const search = k20?.child.search as { status: string; bytes?: number; gzipBytes?: number; prepareMs?: number; keystrokeP50Ms?: number; keystrokeMaxMs?: number; keystroke?: string } | undefined;
+  const search = k20?.child.search as
+    | {
+        status: string;
+        bytes?: number;
+        gzipBytes?: number;
+        prepareMs?: number;
+        keystrokeP50Ms?: number;
+        keystrokeMaxMs?: number;
+        keystroke?: string;
+      }
+    | undefined;
   if (search) {
     if (search.status === "measured") {
       process.stdout.write(`\n== site search index at 20k\n`);
       process.stdout.write(`index ${mb(search.bytes!)}, gzipped ${(search.gzipBytes! / 1e3).toFixed(0)} kB`);
-      process.stdout.write(search.keystrokeP50Ms === undefined ? `; per keystroke ${search.keystroke}\n` : `; prepare ${search.prepareMs!.toFixed(0)} ms; per keystroke p50 ${search.keystrokeP50Ms.toFixed(2)} ms, max ${search.keystrokeMaxMs!.toFixed(2)} ms\n`);
-      targets.push({ name: "search index ≤ 1 MB gzipped", value: `${(search.gzipBytes! / 1e3).toFixed(0)} kB`, ok: search.gzipBytes! <= TARGETS.searchIndexGz });
+      process.stdout.write(
+        search.keystrokeP50Ms === undefined
+          ? `; per keystroke ${search.keystroke}\n`
+          : `; prepare ${search.prepareMs!.toFixed(0)} ms; per keystroke p50 ${search.keystrokeP50Ms.toFixed(2)} ms, max ${search.keystrokeMaxMs!.toFixed(2)} ms\n`,
+      );
+      targets.push({
+        name: "search index ≤ 1 MB gzipped",
+        value: `${(search.gzipBytes! / 1e3).toFixed(0)} kB`,
+        ok: search.gzipBytes! <= TARGETS.searchIndexGz,
+      });
     } else process.stdout.write(`\n== site search index: ${search.status}\n`);
   }
   const k100 = at("100k");
   if (k100) {
     targets.push({ name: "100k tree < 1 GB (Pages)", value: mb(k100.child.bytes), ok: k100.child.bytes < PAGES_LIMIT });
     const pr = k100.prValidate;
-    targets.push({ name: "100k: PR of one version validates < 3 s", value: sec(pr.ms), ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0 });
+    targets.push({
+      name: "100k: PR of one version validates < 3 s",
+      value: sec(pr.ms),
+      ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0,
+    });
   } else if (k20) {
     const pr = k20.prValidate;
-    targets.push({ name: "20k: PR of one version validates < 3 s", value: sec(pr.ms), ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0 });
+    targets.push({
+      name: "20k: PR of one version validates < 3 s",
+      value: sec(pr.ms),
+      ok: pr.ms < TARGETS.prValidateMs && pr.exitCode === 0,
+    });
   }
-  for (const r of results) if (r.prValidate.exitCode !== 0) process.stdout.write(`\n${r.label}: validate of the added version failed:\n${r.prValidate.output}\n`);
+  for (const r of results)
+    if (r.prValidate.exitCode !== 0)
+      process.stdout.write(`\n${r.label}: validate of the added version failed:\n${r.prValidate.output}\n`);
 
   process.stdout.write(`\n== targets\n`);
   for (const t of targets) process.stdout.write(`${verdict(t.ok)}  ${t.name.padEnd(42)} ${t.value}\n`);
@@ -382,11 +505,18 @@ function report(results: CaseResult[]): number {
 const command = defineCommand({
   name: "bench",
   usage: "npm run bench -- [--quick] [--keep] [--serve-seconds N] [--dir DIR]",
-  description: "Speed and size at the official registry's scale: generates a synthetic tree of 20,000 versions (and, without --quick,\n100,000), builds it, measures the I/O floor, the local server, the search index and a pull request's validation, and\nprints a table, the targets with PASS/MISS, and every figure as one JSON object. Not a test: figures depend on the machine.",
+  description:
+    "Speed and size at the official registry's scale: generates a synthetic tree of 20,000 versions (and, without --quick,\n100,000), builds it, measures the I/O floor, the local server, the search index and a pull request's validation, and\nprints a table, the targets with PASS/MISS, and every figure as one JSON object. Not a test: figures depend on the machine.",
   options: {
     quick: { type: "boolean", help: "only the 20k case" },
     keep: { type: "boolean", help: "keep the temporary trees (their folder is printed)" },
-    "serve-seconds": { type: "string", value: "N", default: "5", help: "how long the local server is measured", check: checks.positive },
+    "serve-seconds": {
+      type: "string",
+      value: "N",
+      default: "5",
+      help: "how long the local server is measured",
+      check: checks.positive,
+    },
     dir: { type: "string", value: "DIR", default: os.tmpdir(), help: "where the temporary trees go (e.g. /dev/shm)" },
     // The build child's plumbing (runChild).
     child: { type: "boolean", hidden: true, help: "run as the build child" },
@@ -401,8 +531,15 @@ const command = defineCommand({
 runCommand(command, async ({ values }) => {
   const serveSeconds = Number(values["serve-seconds"]);
   if (values.child) {
-    if (!values.servers || !values.out || !values.floor) throw new UsageError("--child needs --servers, --out and --floor");
-    const result = await child({ servers: values.servers, out: values.out, floor: values.floor, serve: values.serve, serveSeconds });
+    if (!values.servers || !values.out || !values.floor)
+      throw new UsageError("--child needs --servers, --out and --floor");
+    const result = await child({
+      servers: values.servers,
+      out: values.out,
+      floor: values.floor,
+      serve: values.serve,
+      serveSeconds,
+    });
     process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
     return 0;
   }

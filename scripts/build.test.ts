@@ -15,7 +15,11 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const TSX = path.join(REPO, "node_modules/.bin/tsx");
 
 function build(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(TSX, [path.join(REPO, "scripts/build.ts"), ...args], { cwd, encoding: "utf8", env: { ...process.env, GITHUB_ACTIONS: "", ...env } });
+  const r = spawnSync(TSX, [path.join(REPO, "scripts/build.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GITHUB_ACTIONS: "", ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -84,7 +88,9 @@ describe("npm run build of a hostile tree", () => {
       // The hostile texts are all there, unchanged, once parsed: escaping changed bytes, not values.
       const seen = JSON.stringify(values);
       for (const markup of Object.values(HOSTILE_MARKUP)) expect(seen).toContain(JSON.stringify(markup).slice(1, -1));
-      const list = JSON.parse(fs.readFileSync(path.join(dist, "v0.1/servers.json"), "utf8")) as { servers: { server: { description: string } }[] };
+      const list = JSON.parse(fs.readFileSync(path.join(dist, "v0.1/servers.json"), "utf8")) as {
+        servers: { server: { description: string } }[];
+      };
       expect(Object.values<string>(HOSTILE_MARKUP)).toContain(list.servers[0]?.server.description);
     } finally {
       repo.remove();
@@ -152,7 +158,9 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
       const r = build(["--out", out], dir);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).toMatch(out === "photos" ? /not empty and is not a previous build/ : /symbolic link the build did not make/);
+      expect(r.stderr).toMatch(
+        out === "photos" ? /not empty and is not a previous build/ : /symbolic link the build did not make/,
+      );
     }
     expect(snapshot(path.join(dir, "photos"))).toEqual(["2024", "2024/dog.jpg", "cat.jpg"]);
     expect(fs.readlinkSync(path.join(dir, "pics"))).toBe("photos");
@@ -179,7 +187,14 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
 
   it("replaces a dist/ folder written before build stamps (a real folder holding only build output)", () => {
     const dir = checkout();
-    makeTree({ "dist/index.html": "<!doctype html>", "dist/v0.1/x/io.github.mcp-static-registry/meta.json": "{}", "dist/v0/servers.html": "{}" }, dir);
+    makeTree(
+      {
+        "dist/index.html": "<!doctype html>",
+        "dist/v0.1/x/io.github.mcp-static-registry/meta.json": "{}",
+        "dist/v0/servers.html": "{}",
+      },
+      dir,
+    );
     expect(build([], dir).code).toBe(0);
     expect(fs.lstatSync(path.join(dir, "dist")).isSymbolicLink()).toBe(true);
     expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toHaveLength(2); // the live tree, and the old one until the next build
@@ -194,7 +209,8 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     const builds = path.join(dir, ".dist-builds");
     const live = path.basename(path.dirname(fs.readlinkSync(path.join(dir, "dist"))));
     const dead = spawnSync("true").pid!; // has exited: no process has this id now (barring reuse)
-    const stamp = (pid: number, host = os.hostname()) => JSON.stringify({ format: "mcp-static-registry-build/1", pid, host, startedAt: "2025-01-01T00:00:00.000Z" });
+    const stamp = (pid: number, host = os.hostname()) =>
+      JSON.stringify({ format: "mcp-static-registry-build/1", pid, host, startedAt: "2025-01-01T00:00:00.000Z" });
     makeTree(
       {
         [`.dist-builds/${dead}-a/build-stamp.json`]: stamp(dead),
@@ -211,7 +227,9 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     const r = build([], dir);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/removed 1 folder\(s\) left by killed or failed builds/);
-    expect(r.stderr).toMatch(new RegExp(`\\.dist-new-${dead} beside dist/ was left by a build from before build stamps`));
+    expect(r.stderr).toMatch(
+      new RegExp(`\\.dist-new-${dead} beside dist/ was left by a build from before build stamps`),
+    );
     const now = path.basename(path.dirname(fs.readlinkSync(path.join(dir, "dist"))));
     expect(fs.readdirSync(builds).sort()).toEqual([`${dead}-c`, `${process.pid}-b`, "mine", now, live].sort());
     expect(now).not.toBe(live);
@@ -228,10 +246,17 @@ describe("npm run build --out: replaces only a missing or empty folder or a prev
     // node with tsx's loader rather than the tsx wrapper: the wrapper runs the build in a child process,
     // and a SIGKILL of the wrapper would not reach the build.
     const loader = pathToFileURL(path.join(REPO, "node_modules/tsx/dist/loader.mjs")).href;
-    const child = spawn(process.execPath, ["--import", loader, path.join(REPO, "scripts/build.ts")], { cwd: dir, stdio: "ignore", env: { ...process.env, GITHUB_ACTIONS: "" } });
+    const child = spawn(process.execPath, ["--import", loader, path.join(REPO, "scripts/build.ts")], {
+      cwd: dir,
+      stdio: "ignore",
+      env: { ...process.env, GITHUB_ACTIONS: "" },
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_, signal) => resolve(signal)));
     // Kill once the new build folder has API files in it: the build is writing.
-    const writing = () => fs.readdirSync(builds).some((id) => id.startsWith(`${child.pid}-`) && fs.existsSync(path.join(builds, id, "tree/v0.1/servers")));
+    const writing = () =>
+      fs
+        .readdirSync(builds)
+        .some((id) => id.startsWith(`${child.pid}-`) && fs.existsSync(path.join(builds, id, "tree/v0.1/servers")));
     for (let t = 0; !writing(); t++) {
       if (t > 3000 || child.exitCode != null) throw new Error("the build finished before it could be killed");
       await new Promise((r) => setTimeout(r, 5));

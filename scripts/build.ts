@@ -14,14 +14,16 @@ import { createTreeWriter, diffTree, OutDirRefusedError, type TreeWriter } from 
 const command = defineCommand({
   name: "build",
   usage: "npm run build -- [--servers DIR] [--out DIR] [--check]",
-  description: "Builds the static API, the browse site and the mirror files from the servers tree into a fresh folder that\nreplaces the output folder at the end. With --check, compares with the output folder instead of writing.",
+  description:
+    "Builds the static API, the browse site and the mirror files from the servers tree into a fresh folder that\nreplaces the output folder at the end. With --check, compares with the output folder instead of writing.",
   options: {
     servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to build" },
     out: { type: "string", value: "DIR", default: "dist", help: "the folder the build replaces" },
     check: { type: "boolean", help: "write nothing; exit 1 when DIR differs from what this commit builds" },
   },
   example: "npm run build -- --out /tmp/registry-site",
-  notes: "Environment: SOURCE_DATE_EPOCH (the build time), REGISTRY_INDEX_SIGNING_KEY (signs the index), REGISTRY_INDEX_TTL_DAYS.",
+  notes:
+    "Environment: SOURCE_DATE_EPOCH (the build time), REGISTRY_INDEX_SIGNING_KEY (signs the index), REGISTRY_INDEX_TTL_DAYS.",
 });
 
 runCommand(command, async ({ values }) => {
@@ -35,7 +37,9 @@ runCommand(command, async ({ values }) => {
     const diff = diffTree(outcome.tree, out);
     for (const d of diff.slice(0, 50)) process.stderr.write(`${d.kind}: ${values.out}/${d.path}\n`);
     if (diff.length > 0) {
-      process.stderr.write(`${values.out}/ differs from what this commit builds (${diff.length} file(s)). Run npm run build.\n`);
+      process.stderr.write(
+        `${values.out}/ differs from what this commit builds (${diff.length} file(s)). Run npm run build.\n`,
+      );
       return 1;
     }
     process.stdout.write(`${values.out}/ is up to date (${outcome.tree.size} files).\n`);
@@ -60,13 +64,17 @@ runCommand(command, async ({ values }) => {
   const warnings = result.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length > 0) printDiagnostics(warnings, result.model.versions.length);
   const ms = Math.round(performance.now() - started);
-  process.stdout.write(`built ${result.model.versions.length} versions into ${values.out}/: ${writer.files} files, ${(writer.bytes / 1e6).toFixed(1)} MB in ${ms} ms\n`);
+  process.stdout.write(
+    `built ${result.model.versions.length} versions into ${values.out}/: ${writer.files} files, ${(writer.bytes / 1e6).toFixed(1)} MB in ${ms} ms\n`,
+  );
   return 0;
 });
 
 function stopped(diagnostics: Diagnostic[], out: string): number {
   printDiagnostics(diagnostics, 0);
-  process.stderr.write(`build stopped: fix the errors above (npm run validate shows them too). ${out}/ was not touched.\n`);
+  process.stderr.write(
+    `build stopped: fix the errors above (npm run validate shows them too). ${out}/ was not touched.\n`,
+  );
   return 1;
 }
 

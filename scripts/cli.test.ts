@@ -10,7 +10,11 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const TSX = path.join(REPO, "node_modules/.bin/tsx");
 
 function run(script: string, args: string[], cwd: string) {
-  const r = spawnSync(TSX, [path.join(REPO, "scripts", script), ...args], { cwd, encoding: "utf8", env: { ...process.env, GITHUB_ACTIONS: "", SOURCE_DATE_EPOCH: "1700000000" } });
+  const r = spawnSync(TSX, [path.join(REPO, "scripts", script), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GITHUB_ACTIONS: "", SOURCE_DATE_EPOCH: "1700000000" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,15 +27,22 @@ describe("npm run validate", () => {
   });
 
   it("exits 1 and prints path:line:col: error [rule] message with a hint", () => {
-    const dir = makeTree({ "servers/io.github.user/alpha/1.0.0/server.json": '{\n  "name": "io.github.user/alpha",\n  "name": "x"\n}\n' });
+    const dir = makeTree({
+      "servers/io.github.user/alpha/1.0.0/server.json": '{\n  "name": "io.github.user/alpha",\n  "name": "x"\n}\n',
+    });
     const r = run("validate.ts", [], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('servers/io.github.user/alpha/1.0.0/server.json:3:3: error [json/duplicate-key] duplicate key "name"');
+    expect(r.stderr).toContain(
+      'servers/io.github.user/alpha/1.0.0/server.json:3:3: error [json/duplicate-key] duplicate key "name"',
+    );
     expect(r.stderr).toMatch(/\n {4}hint: /);
   });
 
   it("with FILE arguments reports only those files", () => {
-    const dir = makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), "servers/io.github.user/beta/1.0.0/server.json": "{" });
+    const dir = makeTree({
+      ...versionFile("io.github.user/alpha", "1.0.0"),
+      "servers/io.github.user/beta/1.0.0/server.json": "{",
+    });
     expect(run("validate.ts", ["servers/io.github.user/alpha/1.0.0/server.json"], dir).code).toBe(0);
     expect(run("validate.ts", ["servers/io.github.user/beta/1.0.0/server.json"], dir).code).toBe(1);
   });
@@ -80,10 +91,14 @@ describe("npm run build", () => {
   });
 
   it("builds the same bytes twice", () => {
-    const dir = makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), ...versionFile("io.github.user/beta", "2.0.0") });
+    const dir = makeTree({
+      ...versionFile("io.github.user/alpha", "1.0.0"),
+      ...versionFile("io.github.user/beta", "2.0.0"),
+    });
     expect(run("build.ts", ["--out", "a"], dir).code).toBe(0);
     expect(run("build.ts", ["--out", "b"], dir).code).toBe(0);
-    const list = (d: string): string[] => fs.readdirSync(d, { recursive: true, withFileTypes: false }).map(String).sort();
+    const list = (d: string): string[] =>
+      fs.readdirSync(d, { recursive: true, withFileTypes: false }).map(String).sort();
     const a = list(path.join(dir, "a"));
     expect(a).toEqual(list(path.join(dir, "b")));
     for (const f of a.filter((f) => fs.statSync(path.join(dir, "a", f)).isFile())) {

@@ -46,7 +46,10 @@ function productionSources(dir: string): string[] {
 
 describe("engines", () => {
   it("flags a locked package that needs a newer Node than promised, and accepts one that covers the range", () => {
-    const packages = { "node_modules/a": { version: "3.1.1", engines: { node: ">=22" } }, "node_modules/b": { version: "1.0.0", engines: { node: ">=18" } } };
+    const packages = {
+      "node_modules/a": { version: "3.1.1", engines: { node: ">=22" } },
+      "node_modules/b": { version: "1.0.0", engines: { node: ">=18" } },
+    };
     expect(unsupportedBy(">=20.19", packages)).toEqual(["a@3.1.1: engines.node >=22"]);
     expect(unsupportedBy("^22.13.0 || >=24", packages)).toEqual([]);
   });
@@ -62,7 +65,8 @@ describe("engines", () => {
 
 describe("dependencies", () => {
   it("finds the packages a source file imports", () => {
-    const text = 'import fs from "node:fs";\nimport { a,\n  b } from "@octokit/rest";\nimport { x } from "./x.ts";\nexport { y } from "yaml/util";\nconst s = `from "github"`;\n';
+    const text =
+      'import fs from "node:fs";\nimport { a,\n  b } from "@octokit/rest";\nimport { x } from "./x.ts";\nexport { y } from "yaml/util";\nconst s = `from "github"`;\n';
     expect(importedPackages(text)).toEqual(["@octokit/rest", "yaml"]);
   });
 

@@ -9,7 +9,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
-import { cleanImportLeftovers, DEFAULT_IMPORT_LIMITS, entriesFromFile, formatCounts, formatImportJson, formatRejected, fsServersStore, Importer, importFromApi, listUrl, type ImportLimits } from "./lib/tools/import.ts";
+import {
+  cleanImportLeftovers,
+  DEFAULT_IMPORT_LIMITS,
+  entriesFromFile,
+  formatCounts,
+  formatImportJson,
+  formatRejected,
+  fsServersStore,
+  Importer,
+  importFromApi,
+  listUrl,
+  type ImportLimits,
+} from "./lib/tools/import.ts";
 import { visible } from "./lib/terminal.ts";
 import { createHttpClient } from "./lib/verify/http.ts";
 
@@ -21,14 +33,23 @@ const command = defineCommand({
     "npm run import -- --from <URL|FILE> [--servers DIR] [--namespace NS ...] [--repair] [--json]",
     "                  [--max-pages N] [--max-response-bytes N] [--max-total-bytes N] [--timeout SECONDS] [--total-timeout SECONDS]",
   ],
-  description: "Imports from a registry speaking the official API, or from a JSON array of server.json documents (the official seed\nformat), into the servers tree. A run is one transaction: a failure or Ctrl+C writes nothing. Entries that cannot be\nimported are listed with the reason. Exit 0 when everything was imported, 1 when some entries were rejected or the\nimport failed, 2 on bad usage.",
+  description:
+    "Imports from a registry speaking the official API, or from a JSON array of server.json documents (the official seed\nformat), into the servers tree. A run is one transaction: a failure or Ctrl+C writes nothing. Entries that cannot be\nimported are listed with the reason. Exit 0 when everything was imported, 1 when some entries were rejected or the\nimport failed, 2 on bad usage.",
   options: {
-    from: { type: "string", value: "URL|FILE", help: "a registry base URL or a JSON file of server.json documents (required)" },
+    from: {
+      type: "string",
+      value: "URL|FILE",
+      help: "a registry base URL or a JSON file of server.json documents (required)",
+    },
     servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to write" },
     namespace: { type: "string", value: "NS", multiple: true, help: "import only this namespace" },
     repair: { type: "boolean", help: "shorten over-long descriptions and fill empty ones (recorded in import.yaml)" },
     json: { type: "boolean", help: "print the counts and rejections as JSON" },
-    "max-pages": { type: "string", value: "N", help: `stop after N pages (default: ${DEFAULT_IMPORT_LIMITS.maxPages})` },
+    "max-pages": {
+      type: "string",
+      value: "N",
+      help: `stop after N pages (default: ${DEFAULT_IMPORT_LIMITS.maxPages})`,
+    },
     "max-response-bytes": { type: "string", value: "N", help: "the largest response accepted, e.g. 16M" },
     "max-total-bytes": { type: "string", value: "N", help: "the most bytes read in all, e.g. 512M" },
     timeout: { type: "string", value: "SECONDS", help: "the time one request may take" },
@@ -38,17 +59,25 @@ const command = defineCommand({
 });
 
 runCommand(command, async ({ values }) => {
-  if (!values.from) throw new UsageError("--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.");
+  if (!values.from)
+    throw new UsageError(
+      "--from <URL|FILE> is required: a registry base URL (https://registry.modelcontextprotocol.io) or a JSON file of server.json documents.",
+    );
   const limits: ImportLimits = {
     maxPages: count("--max-pages", values["max-pages"], DEFAULT_IMPORT_LIMITS.maxPages),
-    maxResponseBytes: byteCount("--max-response-bytes", values["max-response-bytes"], DEFAULT_IMPORT_LIMITS.maxResponseBytes),
+    maxResponseBytes: byteCount(
+      "--max-response-bytes",
+      values["max-response-bytes"],
+      DEFAULT_IMPORT_LIMITS.maxResponseBytes,
+    ),
     maxTotalBytes: byteCount("--max-total-bytes", values["max-total-bytes"], DEFAULT_IMPORT_LIMITS.maxTotalBytes),
     requestTimeoutMs: seconds("--timeout", values.timeout, DEFAULT_IMPORT_LIMITS.requestTimeoutMs),
     totalTimeoutMs: seconds("--total-timeout", values["total-timeout"], DEFAULT_IMPORT_LIMITS.totalTimeoutMs),
   };
   const serversDir = path.resolve(values.servers);
   const isUrl = /^https?:\/\//i.test(values.from);
-  if (isUrl && checks.httpUrl(values.from) !== undefined) throw new UsageError(`--from: not a valid URL: ${JSON.stringify(values.from)}`);
+  if (isUrl && checks.httpUrl(values.from) !== undefined)
+    throw new UsageError(`--from: not a valid URL: ${JSON.stringify(values.from)}`);
   const source = isUrl ? listUrl(values.from) : path.basename(values.from);
   const progress = createProgress(process.stderr);
 
@@ -56,7 +85,12 @@ runCommand(command, async ({ values }) => {
   for (const dir of leftovers.removed) progress.line(`removed ${visible(dir)} (left by an import that was stopped)`);
   for (const k of leftovers.kept) progress.line(`left alone: ${visible(k.path)}: ${k.why}`);
   const store = fsServersStore(serversDir, { pid: process.pid });
-  const importer = new Importer(store, { source, repair: values.repair, adopt: new Set(leftovers.repaired), ...(values.namespace ? { namespaces: values.namespace } : {}) });
+  const importer = new Importer(store, {
+    source,
+    repair: values.repair,
+    adopt: new Set(leftovers.repaired),
+    ...(values.namespace ? { namespaces: values.namespace } : {}),
+  });
   // Ctrl+C while reading the source: drop what was staged, so the tree is exactly as before.
   const onSigint = () => {
     importer.discard();
@@ -66,7 +100,13 @@ runCommand(command, async ({ values }) => {
   process.once("SIGINT", onSigint);
   try {
     if (isUrl) {
-      const http = createHttpClient({ userAgent: USER_AGENT, retries: 3, backoffMs: 1000, maxRetryAfterMs: 60_000, concurrency: 1 });
+      const http = createHttpClient({
+        userAgent: USER_AGENT,
+        retries: 3,
+        backoffMs: 1000,
+        maxRetryAfterMs: 60_000,
+        concurrency: 1,
+      });
       const result = await importFromApi(values.from, importer, {
         http,
         limits,
@@ -78,7 +118,8 @@ runCommand(command, async ({ values }) => {
       if (read.kind === "invalid") throw new ExitError(visible(read.reason));
       read.entries.forEach((entry, i) => {
         importer.apply(entry);
-        if (i % 10 === 9 || i === read.entries.length - 1) progress.bar(i + 1, read.entries.length, formatCounts(importer.counts));
+        if (i % 10 === 9 || i === read.entries.length - 1)
+          progress.bar(i + 1, read.entries.length, formatCounts(importer.counts));
       });
     }
   } catch (e) {
@@ -92,11 +133,20 @@ runCommand(command, async ({ values }) => {
   progress.done();
 
   for (const r of importer.rejected) process.stderr.write(formatRejected(r) + "\n");
-  for (const dir of committed.skipped) process.stderr.write(`not imported: ${visible(dir)} appeared in ${values.servers}/ during the import; left as it is\n`);
+  for (const dir of committed.skipped)
+    process.stderr.write(
+      `not imported: ${visible(dir)} appeared in ${values.servers}/ during the import; left as it is\n`,
+    );
   if (values.json) process.stdout.write(formatImportJson(importer.counts, importer.rejected) + "\n");
   else process.stdout.write(`import into ${visible(values.servers)}/: ${formatCounts(importer.counts)}\n`);
-  if (importer.counts.rejected > 0 && !values.repair && importer.rejected.some((r) => r.reason.includes("description"))) {
-    process.stderr.write("hint: --repair shortens over-long descriptions and fills empty ones (recorded in import.yaml when the source has times).\n");
+  if (
+    importer.counts.rejected > 0 &&
+    !values.repair &&
+    importer.rejected.some((r) => r.reason.includes("description"))
+  ) {
+    process.stderr.write(
+      "hint: --repair shortens over-long descriptions and fills empty ones (recorded in import.yaml when the source has times).\n",
+    );
   }
   return importer.counts.rejected > 0 ? 1 : 0;
 });
@@ -113,7 +163,8 @@ function isAlive(pid: number): boolean {
 function readSourceFile(file: string, maxBytes: number): Buffer {
   try {
     const size = fs.statSync(file).size;
-    if (size > maxBytes) throw new ExitError(`${visible(file)} is ${size} bytes, more than --max-total-bytes ${maxBytes}`);
+    if (size > maxBytes)
+      throw new ExitError(`${visible(file)} is ${size} bytes, more than --max-total-bytes ${maxBytes}`);
     return fs.readFileSync(file);
   } catch (e) {
     if (e instanceof ExitError) throw e;
@@ -123,7 +174,8 @@ function readSourceFile(file: string, maxBytes: number): Buffer {
 
 function count(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a whole number of at least 1`);
+  if (!/^[1-9]\d*$/.test(value))
+    throw new UsageError(`${option} ${JSON.stringify(value)}: expected a whole number of at least 1`);
   return Number(value);
 }
 
@@ -131,13 +183,17 @@ function count(option: string, value: string | undefined, fallback: number): num
 function byteCount(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const m = /^([1-9]\d*)([KMG]?)$/i.exec(value);
-  if (!m) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a byte count such as 16M (K, M, G are powers of 1024)`);
+  if (!m)
+    throw new UsageError(
+      `${option} ${JSON.stringify(value)}: expected a byte count such as 16M (K, M, G are powers of 1024)`,
+    );
   return Number(m[1]) * 1024 ** " KMG".indexOf((m[2] || " ").toUpperCase());
 }
 
 function seconds(option: string, value: string | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw new UsageError(`${option} ${JSON.stringify(value)}: expected a number of seconds greater than 0`);
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0)
+    throw new UsageError(`${option} ${JSON.stringify(value)}: expected a number of seconds greater than 0`);
   return Math.round(Number(value) * 1000);
 }
 

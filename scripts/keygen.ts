@@ -7,10 +7,23 @@ import { generateKey } from "./lib/verify/keys.ts";
 const command = defineCommand({
   name: "keygen",
   usage: "npm run keygen -- [--algorithm ed25519|ecdsap384] [--domain DOMAIN]",
-  description: "Prints a new private key (in mcp-publisher's format), the DNS TXT record and the well-known file body that prove\na domain namespace.",
+  description:
+    "Prints a new private key (in mcp-publisher's format), the DNS TXT record and the well-known file body that prove\na domain namespace.",
   options: {
-    algorithm: { type: "string", value: "NAME", default: "ed25519", choices: ["ed25519", "ecdsap384"], help: "the key algorithm" },
-    domain: { type: "string", value: "DOMAIN", default: "example.com", help: "the domain the record is for", check: checks.nonEmpty },
+    algorithm: {
+      type: "string",
+      value: "NAME",
+      default: "ed25519",
+      choices: ["ed25519", "ecdsap384"],
+      help: "the key algorithm",
+    },
+    domain: {
+      type: "string",
+      value: "DOMAIN",
+      default: "example.com",
+      help: "the domain the record is for",
+      check: checks.nonEmpty,
+    },
   },
   example: "npm run keygen -- --domain example.org",
 });

@@ -32,10 +32,19 @@ const command = defineCommand({
     "npm run new -- [--from FILE | --image REF | --interactive] [--name NAME] [--version V] [--description TEXT]",
     "               [--title TEXT] [--transport stdio|streamable-http|sse] [--url URL] [--servers DIR] [--dry]",
   ],
-  description: "Writes servers/<namespace>/<server>/<version>/server.json from a package.json, pyproject.toml, .csproj, Cargo.toml\nor an image reference (or from answers on a terminal), after validating it with the validator CI runs; then says\nwhich back-reference the package needs.",
+  description:
+    "Writes servers/<namespace>/<server>/<version>/server.json from a package.json, pyproject.toml, .csproj, Cargo.toml\nor an image reference (or from answers on a terminal), after validating it with the validator CI runs; then says\nwhich back-reference the package needs.",
   options: {
-    from: { type: "string", value: "FILE", help: "a package.json, pyproject.toml, <name>.csproj or Cargo.toml to start from" },
-    image: { type: "string", value: "REF", help: "an OCI image reference to start from, e.g. ghcr.io/alice/weather:1.0.0" },
+    from: {
+      type: "string",
+      value: "FILE",
+      help: "a package.json, pyproject.toml, <name>.csproj or Cargo.toml to start from",
+    },
+    image: {
+      type: "string",
+      value: "REF",
+      help: "an OCI image reference to start from, e.g. ghcr.io/alice/weather:1.0.0",
+    },
     interactive: { type: "boolean", help: "ask the questions even when the input is not a terminal" },
     name: { type: "string", value: "NAME", help: "the server name, <namespace>/<server>" },
     version: { type: "string", value: "V", help: "the version" },
@@ -56,7 +65,10 @@ runCommand(command, async ({ values }) => {
     if (values.image) facts = readImageReference(values.image);
     else if (values.from) facts = readManifest(values.from);
     else if (values.interactive || process.stdin.isTTY) ({ facts, options: asked } = await askOnTerminal());
-    else throw new UsageError("nothing to start from: pass --from package.json|pyproject.toml|<name>.csproj|Cargo.toml, --image REF, or run on a terminal to answer questions");
+    else
+      throw new UsageError(
+        "nothing to start from: pass --from package.json|pyproject.toml|<name>.csproj|Cargo.toml, --image REF, or run on a terminal to answer questions",
+      );
   } catch (e) {
     if (e instanceof ManifestError) throw new ExitError(e.message);
     throw e;
@@ -73,24 +85,34 @@ runCommand(command, async ({ values }) => {
   const draft = draftServer(facts, options);
   if (draft.kind === "invalid") {
     for (const problem of draft.problems) process.stderr.write(`  - ${visible(problem)}\n`);
-    throw new ExitError(`cannot write a server.json yet: fix the ${draft.problems.length === 1 ? "problem" : `${draft.problems.length} problems`} above`);
+    throw new ExitError(
+      `cannot write a server.json yet: fix the ${draft.problems.length === 1 ? "problem" : `${draft.problems.length} problems`} above`,
+    );
   }
 
   const root = path.resolve(values.servers);
   const { file, diagnostics } = validateDraft(draft.doc, fsTreeReader(root, values.servers.replace(/\/+$/, "")));
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + "\n");
-  if (hasErrors(diagnostics)) throw new ExitError(`${file} was not written: fix the problems above (change the manifest or pass the right --name/--version/--description)`);
+  if (hasErrors(diagnostics))
+    throw new ExitError(
+      `${file} was not written: fix the problems above (change the manifest or pass the right --name/--version/--description)`,
+    );
   const abs = path.join(path.dirname(root), file);
   const bytes = serverJsonBytes(draft.doc);
   if (values.dry) process.stdout.write(Buffer.from(bytes).toString("utf8"));
   else {
-    if (fs.existsSync(abs)) throw new ExitError(`${file} already exists: a published version is never changed. Publish a new version instead.`);
+    if (fs.existsSync(abs))
+      throw new ExitError(
+        `${file} already exists: a published version is never changed. Publish a new version instead.`,
+      );
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     fs.writeFileSync(abs, bytes);
     process.stdout.write(`wrote ${file}\n`);
   }
   process.stdout.write(`\nBack-reference (verification checks it):\n${draft.advice.join("\n")}\n`);
-  process.stdout.write(`\nNext: npm run validate -- ${file} && npm run verify -- --base origin/main --author <your-github-login>, then open a pull request.\n`);
+  process.stdout.write(
+    `\nNext: npm run validate -- ${file} && npm run verify -- --base origin/main --author <your-github-login>, then open a pull request.\n`,
+  );
   return 0;
 });
 
@@ -102,7 +124,9 @@ function readManifest(file: string): ManifestFacts {
   if (base === "pyproject.toml") return readPyproject(text, file);
   if (base === "Cargo.toml") return readCargoToml(text, file);
   if (/\.csproj$/i.test(base)) return readCsproj(text, base);
-  throw new UsageError(`--from ${file}: expected package.json, pyproject.toml, Cargo.toml or a .csproj file (or use --image REF)`);
+  throw new UsageError(
+    `--from ${file}: expected package.json, pyproject.toml, Cargo.toml or a .csproj file (or use --image REF)`,
+  );
 }
 
 /** The questions on the terminal; Ctrl+C ends with "interrupted", Ctrl+D with "no answer (end of input)" (exit 1). */

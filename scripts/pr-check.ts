@@ -22,11 +22,17 @@ const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const command = defineCommand({
   name: "pr-check",
-  usage: "npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--repo DIR] [--out DIR] [--offline]",
-  description: "The PR check's one step, run from the base checkout with the PR head only as data: verifies, builds the API of both\nrevisions and diffs it, and writes the artifact for pr-comment.yml (report.json, comment.md, labels.json).\nExit 0 only when the verdict is pass.",
+  usage:
+    "npm run pr-check -- --data DIR --base SHA --head SHA --author LOGIN --pr N [--repo DIR] [--out DIR] [--offline]",
+  description:
+    "The PR check's one step, run from the base checkout with the PR head only as data: verifies, builds the API of both\nrevisions and diffs it, and writes the artifact for pr-comment.yml (report.json, comment.md, labels.json).\nExit 0 only when the verdict is pass.",
   options: {
     data: { type: "string", value: "DIR", help: "a git repository holding the head commit (required)" },
-    repo: { type: "string", value: "DIR", help: "the base checkout with full history (default: the checkout these scripts are in)" },
+    repo: {
+      type: "string",
+      value: "DIR",
+      help: "the base checkout with full history (default: the checkout these scripts are in)",
+    },
     base: { type: "string", value: "SHA", help: "the base commit (required)" },
     head: { type: "string", value: "SHA", help: "the full 40-hex head commit (required)" },
     author: { type: "string", value: "LOGIN", help: "the pull request author (required)" },
@@ -34,7 +40,7 @@ const command = defineCommand({
     out: { type: "string", value: "DIR", default: "pr-check-out", help: "the artifact folder" },
     offline: { type: "boolean", help: "skip the checks that need the network" },
   },
-  example: "npm run pr-check -- --data pr --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --author alice --pr 42",
+  example: 'npm run pr-check -- --data pr --base "$BASE_SHA" --head "$HEAD_SHA" --author alice --pr 42',
 });
 
 runCommand(command, async ({ values }) => {
@@ -45,7 +51,8 @@ runCommand(command, async ({ values }) => {
   };
   const dataDir = path.resolve(need("data"));
   const number = Number(need("pr"));
-  if (!Number.isSafeInteger(number) || number < 1) throw new UsageError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`);
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new UsageError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`);
   const author = need("author");
   const repoDir = path.resolve(values.repo ?? TOOLS);
   const git = createGitRunner(repoDir);
@@ -54,9 +61,19 @@ runCommand(command, async ({ values }) => {
   const out = path.resolve(values.out);
   fs.mkdirSync(out, { recursive: true });
 
-  const verify = runVerifier({ repoDir, baseSha, headSha, author, offline: values.offline, jsonFile: path.join(out, "verify.json") });
+  const verify = runVerifier({
+    repoDir,
+    baseSha,
+    headSha,
+    author,
+    offline: values.offline,
+    jsonFile: path.join(out, "verify.json"),
+  });
   const env = process.env;
-  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
   const result = runPrCheck({
     git,
     pr: { number, baseSha, headSha, author },
@@ -72,7 +89,9 @@ runCommand(command, async ({ values }) => {
   fs.writeFileSync(path.join(out, "labels.json"), JSON.stringify({ labels: result.report.labels }, null, 2) + "\n");
 
   const { report } = result;
-  process.stderr.write(`pr-check: verdict ${report.verdict} (${report.checks.length} checks; labels: ${report.labels.join(", ") || "none"}); artifact in ${path.relative(process.cwd(), out) || "."}/\n`);
+  process.stderr.write(
+    `pr-check: verdict ${report.verdict} (${report.checks.length} checks; labels: ${report.labels.join(", ") || "none"}); artifact in ${path.relative(process.cwd(), out) || "."}/\n`,
+  );
   return report.verdict === "pass" ? 0 : 1;
 });
 
@@ -81,8 +100,10 @@ runCommand(command, async ({ values }) => {
  * objects; nothing of the PR is checked out or run) under refs/pr-check/head, and return its id.
  */
 function fetchHead(git: GitRunner, repoDir: string, dataDir: string, head: string): string {
-  if (!/^[0-9a-f]{40}$/.test(head)) throw new UsageError(`--head must be a full 40-hex commit SHA, got ${JSON.stringify(head)}`);
-  if (fs.realpathSync(repoDir) !== fs.realpathSync(dataDir)) git(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", dataDir, `+${head}:refs/pr-check/head`]);
+  if (!/^[0-9a-f]{40}$/.test(head))
+    throw new UsageError(`--head must be a full 40-hex commit SHA, got ${JSON.stringify(head)}`);
+  if (fs.realpathSync(repoDir) !== fs.realpathSync(dataDir))
+    git(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", dataDir, `+${head}:refs/pr-check/head`]);
   return resolveCommit(git, head);
 }
 
@@ -90,15 +111,44 @@ function fetchHead(git: GitRunner, repoDir: string, dataDir: string, head: strin
  * Run this checkout's verifier in the base repository. Node loads tsx by absolute path from the tools'
  * own node_modules, so nothing is resolved from the PR's files.
  */
-function runVerifier(o: { repoDir: string; baseSha: string; headSha: string; author: string; offline: boolean; jsonFile: string }): VerifyOutcome {
+function runVerifier(o: {
+  repoDir: string;
+  baseSha: string;
+  headSha: string;
+  author: string;
+  offline: boolean;
+  jsonFile: string;
+}): VerifyOutcome {
   const script = path.join(TOOLS, "scripts/verify.ts");
-  if (!fs.existsSync(script)) return { kind: "crashed", message: "scripts/verify.ts is missing from the base branch: the PR cannot be verified" };
+  if (!fs.existsSync(script))
+    return { kind: "crashed", message: "scripts/verify.ts is missing from the base branch: the PR cannot be verified" };
   fs.rmSync(o.jsonFile, { force: true });
   const loader = import.meta.resolve("tsx/esm");
-  const args = ["--import", loader, script, "--base", o.baseSha, "--head", o.headSha, "--author", o.author, "--json", o.jsonFile, ...(o.offline ? ["--offline"] : [])];
-  const run = spawnSync(process.execPath, args, { cwd: o.repoDir, stdio: ["ignore", "inherit", "inherit"], env: process.env, timeout: 15 * 60_000 });
+  const args = [
+    "--import",
+    loader,
+    script,
+    "--base",
+    o.baseSha,
+    "--head",
+    o.headSha,
+    "--author",
+    o.author,
+    "--json",
+    o.jsonFile,
+    ...(o.offline ? ["--offline"] : []),
+  ];
+  const run = spawnSync(process.execPath, args, {
+    cwd: o.repoDir,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: process.env,
+    timeout: 15 * 60_000,
+  });
   if (!fs.existsSync(o.jsonFile)) {
-    return { kind: "crashed", message: `the verifier stopped without a report (exit ${run.status ?? run.signal ?? "unknown"}); see the job log` };
+    return {
+      kind: "crashed",
+      message: `the verifier stopped without a report (exit ${run.status ?? run.signal ?? "unknown"}); see the job log`,
+    };
   }
   try {
     const parsed = JSON.parse(fs.readFileSync(o.jsonFile, "utf8")) as { checks?: unknown };
@@ -117,7 +167,10 @@ function toReportCheck(raw: unknown): ReportCheck {
     kind: String(c.kind ?? "change"),
     status,
     message: String(c.message ?? ""),
-    evidence: typeof c.evidence === "object" && c.evidence != null && !Array.isArray(c.evidence) ? (c.evidence as Record<string, unknown>) : {},
+    evidence:
+      typeof c.evidence === "object" && c.evidence != null && !Array.isArray(c.evidence)
+        ? (c.evidence as Record<string, unknown>)
+        : {},
     ...(typeof c.code === "string" ? { code: c.code } : {}),
     ...(Number.isSafeInteger(c.line) ? { line: c.line as number } : {}),
   };

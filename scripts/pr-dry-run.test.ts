@@ -86,7 +86,12 @@ async function dryRun(prFiles: Record<string, string | null>, options: DryRunOpt
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "dry-workspace-"));
   cleanup.push(() => fs.rmSync(work, { recursive: true, force: true }));
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: work, stdio: "pipe", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" } });
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: work,
+      stdio: "pipe",
+      env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+    });
   git("clone", "-q", "--single-branch", "-b", "main", origin.dir, "base"); // actions/checkout base.sha, fetch-depth 0
   git("clone", "-q", "--no-checkout", origin.dir, "pr"); // actions/checkout head.sha into pr/
   git("-C", "pr", "checkout", "-q", "--detach", head);
@@ -108,7 +113,25 @@ async function dryRun(prFiles: Record<string, string | null>, options: DryRunOpt
     REGISTRY_NPM_URL: npm.url,
     REGISTRY_HTTP_TIMEOUT_MS: "5000",
   };
-  const args = ["--import", "tsx", "scripts/pr-check.ts", "--repo", path.join(work, "base"), "--data", path.join(work, "pr"), "--base", base, "--head", head, "--author", options.author ?? "alice-dev", "--pr", "12", "--out", out];
+  const args = [
+    "--import",
+    "tsx",
+    "scripts/pr-check.ts",
+    "--repo",
+    path.join(work, "base"),
+    "--data",
+    path.join(work, "pr"),
+    "--base",
+    base,
+    "--head",
+    head,
+    "--author",
+    options.author ?? "alice-dev",
+    "--pr",
+    "12",
+    "--out",
+    out,
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env });
   let stdout = "";
   let stderr = "";
@@ -139,7 +162,11 @@ function scrub(text: string, shas: { base: string; head: string }): string {
     .replace(/http:\/\/127\.0\.0\.1:\d+/g, "http://fake");
 }
 
-const annotations = (stdout: string) => stdout.split("\n").filter((l) => l.startsWith("::")).join("\n") + "\n";
+const annotations = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((l) => l.startsWith("::"))
+    .join("\n") + "\n";
 
 async function expectGolden(name: string, run: DryRun) {
   const dir = path.join(GOLDEN, name);
@@ -151,7 +178,9 @@ async function expectGolden(name: string, run: DryRun) {
 
 describe("PR check dry run", () => {
   it("a PR adding a version whose package points back: verified", async () => {
-    const run = await dryRun({ [`servers/${NS}/weather/1.1.0/server.json`]: serverJson(`${NS}/weather`, "1.1.0", "@alice-dev/weather") });
+    const run = await dryRun({
+      [`servers/${NS}/weather/1.1.0/server.json`]: serverJson(`${NS}/weather`, "1.1.0", "@alice-dev/weather"),
+    });
     expect(run.stderr).toContain("pr-check: verdict pass");
     expect(run.exitCode).toBe(0);
     const parsed = parsePrReport(run.report);
@@ -162,7 +191,9 @@ describe("PR check dry run", () => {
 
   it("a PR with a schema error, a package that points elsewhere and a file outside servers/: invalid", async () => {
     const run = await dryRun({
-      [`servers/${NS}/tides/2.0.0/server.json`]: serverJson(`${NS}/tides`, "2.0.0", "@alice-dev/tides", { websiteUrl: "not a url" }),
+      [`servers/${NS}/tides/2.0.0/server.json`]: serverJson(`${NS}/tides`, "2.0.0", "@alice-dev/tides", {
+        websiteUrl: "not a url",
+      }),
       "README.md": "# registry\n\n<img src=x onerror=alert(1)> @everyone\n",
     });
     expect(run.exitCode).toBe(1);
@@ -186,7 +217,10 @@ describe("PR check dry run", () => {
   }, 60_000);
 
   const MAINTAINERS = { "scripts/policy/maintainers.yaml": "maintainers:\n  - login: maint-ana\n" };
-  const TAKEDOWN = { [`servers/${NS}/weather/1.0.0/status.yaml`]: 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n' };
+  const TAKEDOWN = {
+    [`servers/${NS}/weather/1.0.0/status.yaml`]:
+      'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n',
+  };
 
   it("a maintainer's takedown of someone else's version: verified, saying which maintainer rule allowed it", async () => {
     const run = await dryRun(TAKEDOWN, { author: "maint-ana", baseFiles: MAINTAINERS });

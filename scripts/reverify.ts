@@ -15,7 +15,13 @@ import { buildModel } from "./lib/build.ts";
 import { hasErrors } from "./lib/diagnostics.ts";
 import { readHistory } from "./lib/git-history.ts";
 import { checkTree } from "./lib/pipeline.ts";
-import { publishHealthReport, renderHealthMarkdown, reverifyAll, reverifyTargets, updateHealthIssue } from "./lib/verify/reverify.ts";
+import {
+  publishHealthReport,
+  renderHealthMarkdown,
+  reverifyAll,
+  reverifyTargets,
+  updateHealthIssue,
+} from "./lib/verify/reverify.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
 import { onlineDepsFromEnv } from "./wiring/verify-deps.ts";
 import { visible } from "./lib/terminal.ts";
@@ -23,13 +29,24 @@ import { visible } from "./lib/terminal.ts";
 const command = defineCommand({
   name: "reverify",
   usage: "npm run reverify -- [--server NAME] [--servers DIR] [--out DIR] [--issue] [--publish] [--branch NAME]",
-  description: "Re-runs the back-reference and domain-key checks for the latest version of every server (or one), writes\nDIR/health.json and DIR/health.md. Never deletes anything. Exit 1 with --server when that server is broken.",
+  description:
+    "Re-runs the back-reference and domain-key checks for the latest version of every server (or one), writes\nDIR/health.json and DIR/health.md. Never deletes anything. Exit 1 with --server when that server is broken.",
   options: {
-    server: { type: "string", value: "NAME", help: "check only this server (report only: --issue and --publish are ignored)" },
+    server: {
+      type: "string",
+      value: "NAME",
+      help: "check only this server (report only: --issue and --publish are ignored)",
+    },
     servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" },
     out: { type: "string", value: "DIR", default: "reverify-out", help: "where health.json and health.md are written" },
-    issue: { type: "boolean", help: "open, update or close the one `reverify` issue (GITHUB_TOKEN, GITHUB_REPOSITORY)" },
-    publish: { type: "boolean", help: "commit site/data/health.json when the findings changed (GITHUB_TOKEN, GITHUB_REPOSITORY)" },
+    issue: {
+      type: "boolean",
+      help: "open, update or close the one `reverify` issue (GITHUB_TOKEN, GITHUB_REPOSITORY)",
+    },
+    publish: {
+      type: "boolean",
+      help: "commit site/data/health.json when the findings changed (GITHUB_TOKEN, GITHUB_REPOSITORY)",
+    },
     branch: { type: "string", value: "NAME", default: "main", help: "the branch --publish commits to" },
   },
   example: "npm run reverify -- --server io.github.alice/weather",
@@ -40,7 +57,8 @@ runCommand(command, async ({ values }) => {
   const env = process.env;
   const cwd = process.cwd();
   const { loaded, diagnostics } = checkTree(values.servers, cwd);
-  if (hasErrors(diagnostics)) throw new ExitError(`${values.servers}/ has validation errors; run npm run validate first`);
+  if (hasErrors(diagnostics))
+    throw new ExitError(`${values.servers}/ has validation errors; run npm run validate first`);
   const serversRoot = path.resolve(cwd, values.servers);
   const model = buildModel(loaded.versions, readHistory(serversRoot));
   const base = path.dirname(serversRoot);
@@ -49,15 +67,24 @@ runCommand(command, async ({ values }) => {
     return fs.lstatSync(abs, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(abs, "utf8") : undefined;
   };
   const targets = reverifyTargets(model, readSignature, values.server);
-  if (values.server !== undefined && targets.length === 0) throw new ExitError(`${values.server}: no live version of that server under ${values.servers}/ (check the name; letter case counts)`, 2);
+  if (values.server !== undefined && targets.length === 0)
+    throw new ExitError(
+      `${values.server}: no live version of that server under ${values.servers}/ (check the name; letter case counts)`,
+      2,
+    );
 
   const blocklistFile = path.join(cwd, "scripts/policy/blocklist.yaml");
-  const blocklist = fs.existsSync(blocklistFile) ? parseBlocklist(fs.readFileSync(blocklistFile, "utf8")) : ({ kind: "ok", blocklist: { namespaces: [] } } as const);
+  const blocklist = fs.existsSync(blocklistFile)
+    ? parseBlocklist(fs.readFileSync(blocklistFile, "utf8"))
+    : ({ kind: "ok", blocklist: { namespaces: [] } } as const);
   if (blocklist.kind === "invalid") throw new ExitError(`scripts/policy/blocklist.yaml: ${blocklist.reason}`);
   const { http, endpoints, namespace } = onlineDepsFromEnv(env, blocklist.blocklist);
   const report = await reverifyAll(targets, { http, endpoints, now: () => new Date(), namespace });
 
-  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
   const markdown = renderHealthMarkdown(report, runUrl);
   const out = path.resolve(values.out);
   fs.mkdirSync(out, { recursive: true });
@@ -66,22 +93,36 @@ runCommand(command, async ({ values }) => {
   if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, `## Re-verification\n\n${markdown}`);
   for (const s of report.servers) {
     process.stdout.write(`${s.status.padEnd(6)} ${visible(`${s.name} ${s.version}`)}\n`);
-    for (const c of s.checks) if (c.status !== "pass") process.stdout.write(`       ${c.status} ${visible(`[${c.code}] ${c.message}`)}\n`);
+    for (const c of s.checks)
+      if (c.status !== "pass") process.stdout.write(`       ${c.status} ${visible(`[${c.code}] ${c.message}`)}\n`);
   }
-  process.stdout.write(`${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} could not be checked\n`);
+  process.stdout.write(
+    `${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} could not be checked\n`,
+  );
 
   if (values.server !== undefined) return report.counts.ok === report.servers.length ? 0 : 1;
   if (values.issue || values.publish) {
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
-    if (!owner || !repo || !env.GITHUB_TOKEN) throw new ExitError("--issue and --publish need GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)", 2);
-    const octokit = new Octokit({ auth: env.GITHUB_TOKEN, baseUrl: endpoints.githubApi, userAgent: "mcp-static-registry-reverify" });
+    if (!owner || !repo || !env.GITHUB_TOKEN)
+      throw new ExitError("--issue and --publish need GITHUB_TOKEN and GITHUB_REPOSITORY (owner/name)", 2);
+    const octokit = new Octokit({
+      auth: env.GITHUB_TOKEN,
+      baseUrl: endpoints.githubApi,
+      userAgent: "mcp-static-registry-reverify",
+    });
     if (values.issue) {
       const outcome = await updateHealthIssue(octokit, { owner, repo }, report, runUrl);
-      process.stdout.write(outcome.kind === "none" ? "issue: nothing broken, none open\n" : `issue #${outcome.number} ${outcome.kind}\n`);
+      process.stdout.write(
+        outcome.kind === "none" ? "issue: nothing broken, none open\n" : `issue #${outcome.number} ${outcome.kind}\n`,
+      );
     }
     if (values.publish) {
       const outcome = await publishHealthReport(octokit, { owner, repo }, report, values.branch);
-      process.stdout.write(outcome.kind === "unchanged" ? "site/data/health.json: unchanged\n" : `site/data/health.json committed (${outcome.sha})\n`);
+      process.stdout.write(
+        outcome.kind === "unchanged"
+          ? "site/data/health.json: unchanged\n"
+          : `site/data/health.json committed (${outcome.sha})\n`,
+      );
     }
   }
   return 0;

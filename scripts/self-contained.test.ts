@@ -49,7 +49,8 @@ function outsideReferences(rel: string, text: string): string[] {
   for (const re of FROM_FILE) {
     for (const m of text.matchAll(re)) {
       const target = path.posix.normalize(path.posix.join(dir, m[1]!));
-      if (target === ".." || target.startsWith("../")) found.push(`${rel}:${lineOf(m.index)}: "${m[1]}" leaves the repository`);
+      if (target === ".." || target.startsWith("../"))
+        found.push(`${rel}:${lineOf(m.index)}: "${m[1]}" leaves the repository`);
     }
   }
   for (const m of text.matchAll(FROM_ROOT)) found.push(`${rel}:${lineOf(m.index)}: "${m[1]}" leaves the repository`);
@@ -106,7 +107,14 @@ describe("the repository", () => {
 
   it("holds every reference file the tests read", () => {
     const reference = path.join(ROOT, "scripts/test/fixtures/reference");
-    for (const rel of ["README.md", "examples/valid", "examples/invalid", "examples/generic-server-json", "seeds/seed.json", "seeds/seed-2025-09-29.json"]) {
+    for (const rel of [
+      "README.md",
+      "examples/valid",
+      "examples/invalid",
+      "examples/generic-server-json",
+      "seeds/seed.json",
+      "seeds/seed-2025-09-29.json",
+    ]) {
       expect(fs.existsSync(path.join(reference, rel)), rel).toBe(true);
     }
     expect(fs.readdirSync(path.join(reference, "examples/generic-server-json"))).toHaveLength(17);

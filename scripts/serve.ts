@@ -13,19 +13,31 @@ import { checkOutDir, writeTree } from "./lib/write.ts";
 const command = defineCommand({
   name: "start",
   usage: "npm start -- [--servers DIR] [--out DIR] [--port N] [--host ADDR]",
-  description: "Builds the servers tree exactly like `npm run build` (writing the output folder), then serves the result with the\nofficial query semantics until Ctrl+C.",
+  description:
+    "Builds the servers tree exactly like `npm run build` (writing the output folder), then serves the result with the\nofficial query semantics until Ctrl+C.",
   options: {
     servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree to build" },
     out: { type: "string", value: "DIR", default: "dist", help: "the folder the build writes" },
-    port: { type: "string", value: "N", default: process.env["PORT"] ?? "8080", help: "the port to listen on, 0 for any free one (or PORT)" },
-    host: { type: "string", value: "ADDR", default: process.env["HOST"] ?? "0.0.0.0", help: "the address to listen on (or HOST)" },
+    port: {
+      type: "string",
+      value: "N",
+      default: process.env["PORT"] ?? "8080",
+      help: "the port to listen on, 0 for any free one (or PORT)",
+    },
+    host: {
+      type: "string",
+      value: "ADDR",
+      default: process.env["HOST"] ?? "0.0.0.0",
+      help: "the address to listen on (or HOST)",
+    },
   },
   example: "PORT=8081 npm start -- --host 127.0.0.1",
 });
 
 runCommand(command, async ({ values }) => {
   const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UsageError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
 
   const started = performance.now();
   const inputs = await registryBuildInputs(values.servers);
@@ -48,7 +60,11 @@ runCommand(command, async ({ values }) => {
   const server = createRegistryServer({ model: outcome.model, tree: outcome.tree });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
-      reject(e.code === "EADDRINUSE" ? new ExitError(`port ${port} is in use: stop the other server or set PORT (e.g. PORT=8081 npm start)`) : e),
+      reject(
+        e.code === "EADDRINUSE"
+          ? new ExitError(`port ${port} is in use: stop the other server or set PORT (e.g. PORT=8081 npm start)`)
+          : e,
+      ),
     );
     server.listen(port, values.host, () => resolve());
   });

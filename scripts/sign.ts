@@ -11,10 +11,20 @@ import { keyLabel, parsePrivateKeyHex, signBytes, type KeyAlgorithm } from "./li
 const command = defineCommand({
   name: "sign",
   usage: "npm run sign -- --key <private-key-hex> [--algorithm ed25519|ecdsap384] FILE...",
-  description: "Writes FILE.sig: the signature of FILE's exact bytes with the key whose public half is published as an official\n`v=MCPv1; k=…; p=…` record (DNS TXT or /.well-known/mcp-registry-auth).",
+  description:
+    "Writes FILE.sig: the signature of FILE's exact bytes with the key whose public half is published as an official\n`v=MCPv1; k=…; p=…` record (DNS TXT or /.well-known/mcp-registry-auth).",
   options: {
-    key: { type: "string", value: "HEX", help: "the private key in mcp-publisher's hex format (or MCP_PRIVATE_KEY, kept out of shell history)" },
-    algorithm: { type: "string", value: "NAME", choices: ["ed25519", "ecdsap384"], help: "the key algorithm when the key alone does not say" },
+    key: {
+      type: "string",
+      value: "HEX",
+      help: "the private key in mcp-publisher's hex format (or MCP_PRIVATE_KEY, kept out of shell history)",
+    },
+    algorithm: {
+      type: "string",
+      value: "NAME",
+      choices: ["ed25519", "ecdsap384"],
+      help: "the key algorithm when the key alone does not say",
+    },
   },
   positionals: { name: "FILE...", min: 1 },
   example: "MCP_PRIVATE_KEY=<hex> npm run sign -- servers/com.example/tool/1.0.0/server.json",
@@ -34,6 +44,8 @@ runCommand(command, async ({ values, positionals }) => {
       throw new ExitError(`${file}: ${(error as Error).message}`);
     }
     writeFileSync(`${file}.sig`, signBytes(parsed.key, bytes) + "\n");
-    process.stdout.write(`${file}.sig: signed with ${keyLabel(parsed.key)} (publish: v=MCPv1; k=${parsed.key.algorithm}; p=${parsed.key.publicKey})\n`);
+    process.stdout.write(
+      `${file}.sig: signed with ${keyLabel(parsed.key)} (publish: v=MCPv1; k=${parsed.key.algorithm}; p=${parsed.key.publicKey})\n`,
+    );
   }
 });

@@ -8,16 +8,23 @@ import { planStatusChange, type PresentVersion } from "./lib/tools/status-edit.t
 
 const command = defineCommand({
   name: "status",
-  usage: "npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions] [--servers DIR]",
-  description: "Writes (or, for active, removes) the status.yaml files of a status-change pull request. server.json files are\nnever touched: a deletion is a status, and the data stays.",
+  usage:
+    "npm run status -- --status deprecated|deleted|active [--message TEXT] <name> [<version> | --all-versions] [--servers DIR]",
+  description:
+    "Writes (or, for active, removes) the status.yaml files of a status-change pull request. server.json files are\nnever touched: a deletion is a status, and the data stays.",
   options: {
     status: { type: "string", value: "STATUS", help: "the new status: deprecated, deleted or active (required)" },
-    message: { type: "string", value: "TEXT", help: "the status message users see (1 to 500 characters; not with active)" },
+    message: {
+      type: "string",
+      value: "TEXT",
+      help: "the status message users see (1 to 500 characters; not with active)",
+    },
     "all-versions": { type: "boolean", help: "change every version of the server instead of one" },
     servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" },
   },
   positionals: { name: "<name> [<version>]", min: 1, max: 2 },
-  example: 'npm run status -- --status deprecated --message "Use io.github.alice/weather2" io.github.alice/weather 1.0.0',
+  example:
+    'npm run status -- --status deprecated --message "Use io.github.alice/weather2" io.github.alice/weather 1.0.0',
 });
 
 runCommand(command, async ({ values, positionals }) => {
@@ -25,7 +32,13 @@ runCommand(command, async ({ values, positionals }) => {
   const [name, version] = positionals as [string, string | undefined];
   const root = path.resolve(values.servers);
   const plan = planStatusChange(
-    { status: values.status, name, allVersions: values["all-versions"], ...(values.message === undefined ? {} : { message: values.message }), ...(version === undefined ? {} : { version }) },
+    {
+      status: values.status,
+      name,
+      allVersions: values["all-versions"],
+      ...(values.message === undefined ? {} : { message: values.message }),
+      ...(version === undefined ? {} : { version }),
+    },
     readVersions(root, name),
     values.servers.replace(/\/+$/, ""),
   );
@@ -53,7 +66,8 @@ function readVersions(root: string, name: string): PresentVersion[] {
   const entries = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
   const out: PresentVersion[] = [];
   for (const e of entries) {
-    if (!e.isDirectory() || !fs.lstatSync(path.join(dir, e.name, "server.json"), { throwIfNoEntry: false })?.isFile()) continue;
+    if (!e.isDirectory() || !fs.lstatSync(path.join(dir, e.name, "server.json"), { throwIfNoEntry: false })?.isFile())
+      continue;
     const statusFile = path.join(dir, e.name, "status.yaml");
     const stat = fs.lstatSync(statusFile, { throwIfNoEntry: false });
     out.push({ version: e.name, ...(stat?.isFile() ? { statusText: fs.readFileSync(statusFile, "utf8") } : {}) });

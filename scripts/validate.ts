@@ -12,7 +12,8 @@ import { checkFiles, shownFor } from "./lib/validate-files.ts";
 const command = defineCommand({
   name: "validate",
   usage: "npm run validate -- [--servers DIR] [FILE...]",
-  description: "Validates the whole servers tree (schema, names, versions, status files, signatures' shape). With FILEs or folders,\nreports only those, exactly as the whole-tree run would, reading only what their rules need.",
+  description:
+    "Validates the whole servers tree (schema, names, versions, status files, signatures' shape). With FILEs or folders,\nreports only those, exactly as the whole-tree run would, reading only what their rules need.",
   options: { servers: { type: "string", value: "DIR", default: "servers", help: "the servers tree" } },
   positionals: { name: "FILE..." },
   example: "npm run validate -- servers/io.github.alice/weather/1.0.0/server.json",
@@ -26,7 +27,8 @@ runCommand(command, async ({ values, positionals }) => {
   const rels: string[] = [];
   for (const f of positionals) {
     const rel = path.relative(root, path.resolve(cwd, f));
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new UsageError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`);
+    if (rel.startsWith("..") || path.isAbsolute(rel))
+      throw new UsageError(`${f} is outside the servers folder ${servers}; pass --servers DIR.`);
     rels.push(rel.split(path.sep).join("/"));
   }
   if (rels.length > 0 && !rels.includes("")) {

@@ -18,20 +18,35 @@ const encodePath = (rel: string) => rel.split("/").map(encodeURIComponent).join(
 const command = defineCommand({
   name: "verify-index",
   usage: "npm run verify-index -- --url <base URL> [--public-key HEX ...] [--state FILE] [--deep]",
-  description: "Verifies the signed index of a static registry: signature by a trusted key, not expired, serial not older than\nthe one recorded in the state file (rollback) and the same commit for the same serial (fork). Exit 0 when valid,\n1 when rejected or unreachable, 2 on bad usage.",
+  description:
+    "Verifies the signed index of a static registry: signature by a trusted key, not expired, serial not older than\nthe one recorded in the state file (rollback) and the same commit for the same serial (fork). Exit 0 when valid,\n1 when rejected or unreachable, 2 on bad usage.",
   options: {
-    url: { type: "string", value: "URL", help: "the base URL of the static registry (required)", check: checks.httpUrl },
-    "public-key": { type: "string", value: "HEX", multiple: true, help: "a trusted index key; without one, the published key is trusted and pinned" },
+    url: {
+      type: "string",
+      value: "URL",
+      help: "the base URL of the static registry (required)",
+      check: checks.httpUrl,
+    },
+    "public-key": {
+      type: "string",
+      value: "HEX",
+      multiple: true,
+      help: "a trusted index key; without one, the published key is trusted and pinned",
+    },
     state: { type: "string", value: "FILE", help: "where the last serial, commit and key are recorded between runs" },
     deep: { type: "boolean", help: "also fetch every published file and check it against the index" },
   },
-  example: "npm run verify-index -- --url https://registry.example.org --public-key <hex> --state .index-state.json --deep",
+  example:
+    "npm run verify-index -- --url https://registry.example.org --public-key <hex> --state .index-state.json --deep",
 });
 
 runCommand(command, async ({ values }) => {
   if (!values.url) throw new UsageError("--url URL is required");
   const base = values.url.replace(/\/+$/, "");
-  const getter = httpGetter(createHttpClient({ userAgent: "mcp-static-registry-verify-index/0.1", concurrency: 8 }), 60_000);
+  const getter = httpGetter(
+    createHttpClient({ userAgent: "mcp-static-registry-verify-index/0.1", concurrency: 8 }),
+    60_000,
+  );
   /** A published file, or undefined on 404; other failures are one-line refusals. */
   const fetchFile = async (rel: string, maxBytes: number) => {
     const res = await getter(`${base}/${encodePath(rel)}`, maxBytes);
@@ -55,7 +70,11 @@ runCommand(command, async ({ values }) => {
   }
 });
 
-async function check(values: { state?: string | undefined; "public-key"?: string[] | undefined; deep?: boolean | undefined }, get: (rel: string) => Promise<Uint8Array>, fetchFile: (rel: string, maxBytes: number) => Promise<Uint8Array | undefined>): Promise<number> {
+async function check(
+  values: { state?: string | undefined; "public-key"?: string[] | undefined; deep?: boolean | undefined },
+  get: (rel: string) => Promise<Uint8Array>,
+  fetchFile: (rel: string, maxBytes: number) => Promise<Uint8Array | undefined>,
+): Promise<number> {
   const state = values.state && fs.existsSync(values.state) ? readState(values.state) : undefined;
   let keys = values["public-key"] ?? [];
   if (keys.length === 0 && state?.publicKey) keys = [state.publicKey];
@@ -67,21 +86,36 @@ async function check(values: { state?: string | undefined; "public-key"?: string
       if (e instanceof MirrorRefusal) throw e;
       throw new MirrorRefusal("index/malformed", `${KEYS_PATH} is not JSON`);
     }
-    keys = (Array.isArray(published?.keys) ? published.keys : []).map((k) => (typeof k?.publicKey === "string" ? k.publicKey : "")).filter((k) => /^[0-9a-fA-F]{64}$/.test(k));
-    process.stderr.write(`warning: no --public-key given: trusting the key published at ${KEYS_PATH} (${keys.length} key(s))${values.state ? " and pinning it in the state file" : ""}. Pin the key from the README instead.\n`);
+    keys = (Array.isArray(published?.keys) ? published.keys : [])
+      .map((k) => (typeof k?.publicKey === "string" ? k.publicKey : ""))
+      .filter((k) => /^[0-9a-fA-F]{64}$/.test(k));
+    process.stderr.write(
+      `warning: no --public-key given: trusting the key published at ${KEYS_PATH} (${keys.length} key(s))${values.state ? " and pinning it in the state file" : ""}. Pin the key from the README instead.\n`,
+    );
   }
-  if (keys.some((k) => !/^[0-9a-fA-F]{64}$/.test(k))) throw new UsageError("--public-key: expected 64 hex characters (an Ed25519 public key)");
-  const verdict = verifyIndex(await get(INDEX_PATH), { publicKeys: keys, now: new Date(), ...(state ? { state } : {}) });
+  if (keys.some((k) => !/^[0-9a-fA-F]{64}$/.test(k)))
+    throw new UsageError("--public-key: expected 64 hex characters (an Ed25519 public key)");
+  const verdict = verifyIndex(await get(INDEX_PATH), {
+    publicKeys: keys,
+    now: new Date(),
+    ...(state ? { state } : {}),
+  });
   if (verdict.kind === "rejected") throw new MirrorRefusal(verdict.code, verdict.reason);
   const p = verdict.payload;
   let checked = 0;
   if (values.deep) {
     const deep = await checkPublishedFiles(p, fetchFile);
-    if (deep.bad.length > 0) throw new MirrorRefusal("index/file-mismatch", `${deep.bad.length} of ${deep.checked} file(s) do not match the index, e.g. ${deep.bad.slice(0, 3).join("; ")}`);
+    if (deep.bad.length > 0)
+      throw new MirrorRefusal(
+        "index/file-mismatch",
+        `${deep.bad.length} of ${deep.checked} file(s) do not match the index, e.g. ${deep.bad.slice(0, 3).join("; ")}`,
+      );
     checked = deep.checked;
   }
   if (values.state) fs.writeFileSync(values.state, JSON.stringify(verdict.state, null, 1) + "\n");
-  process.stdout.write(`ok: serial ${p.serial}, commit ${p.gitCommit ?? "none"}, generated ${p.generatedAt}, expires ${p.expires}, key ${verdict.kid}${values.deep ? `, ${checked} files checked` : ""}\n`);
+  process.stdout.write(
+    `ok: serial ${p.serial}, commit ${p.gitCommit ?? "none"}, generated ${p.generatedAt}, expires ${p.expires}, key ${verdict.kid}${values.deep ? `, ${checked} files checked` : ""}\n`,
+  );
   return 0;
 }
 
@@ -91,6 +125,8 @@ function readState(file: string): VerifierState {
     if (typeof s !== "object" || s == null || !Number.isSafeInteger(s.serial)) throw new Error("no serial");
     return s;
   } catch (e) {
-    throw new ExitError(`--state ${file}: not a state file written by verify-index (${e instanceof Error ? e.message : String(e)}); fix or remove it`);
+    throw new ExitError(
+      `--state ${file}: not a state file written by verify-index (${e instanceof Error ? e.message : String(e)}); fix or remove it`,
+    );
   }
 }

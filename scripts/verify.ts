@@ -19,35 +19,56 @@ const BLOCKLIST = "scripts/policy/blocklist.yaml";
 const command = defineCommand({
   name: "verify",
   usage: "npm run verify -- --base <git-ref> [--head <git-ref>] --author <github-login> [--json FILE] [--offline]",
-  description: "Verifies a pull request: change rules, validation, namespace ownership, package back-references. Run it from the\nbase checkout; the head is read from git objects only.",
+  description:
+    "Verifies a pull request: change rules, validation, namespace ownership, package back-references. Run it from the\nbase checkout; the head is read from git objects only.",
   options: {
-    base: { type: "string", value: "REF", help: "the base revision, e.g. origin/main (required)", check: checks.nonEmpty },
+    base: {
+      type: "string",
+      value: "REF",
+      help: "the base revision, e.g. origin/main (required)",
+      check: checks.nonEmpty,
+    },
     head: { type: "string", value: "REF", default: "HEAD", help: "the head revision" },
-    author: { type: "string", value: "LOGIN", help: "the pull request author's GitHub login (required)", check: checks.nonEmpty },
+    author: {
+      type: "string",
+      value: "LOGIN",
+      help: "the pull request author's GitHub login (required)",
+      check: checks.nonEmpty,
+    },
     json: { type: "string", value: "FILE", help: "also write the report as JSON" },
     offline: { type: "boolean", help: "skip the checks that need the network" },
   },
   example: "npm run verify -- --base origin/main --author alice",
-  notes: "Environment: REGISTRY_* addresses of the outside services (scripts/lib/verify/endpoints.ts), GITHUB_TOKEN (optional,\nwith read:org private org members are accepted too), REGISTRY_HTTP_TIMEOUT_MS.",
+  notes:
+    "Environment: REGISTRY_* addresses of the outside services (scripts/lib/verify/endpoints.ts), GITHUB_TOKEN (optional,\nwith read:org private org members are accepted too), REGISTRY_HTTP_TIMEOUT_MS.",
 });
 
 runCommand(command, async ({ values }) => {
-  if (!values.base || !values.author) throw new UsageError(`${values.base ? "--author LOGIN" : "--base REF"} is required`);
+  if (!values.base || !values.author)
+    throw new UsageError(`${values.base ? "--author LOGIN" : "--base REF"} is required`);
   // The blocklist is the maintainers' file in the base checkout (the PR cannot change what judges it).
   const blocklist = parseBlocklist(readFileSync(BLOCKLIST, "utf8"));
   if (blocklist.kind === "invalid") throw new ExitError(`${BLOCKLIST}: ${blocklist.reason}`);
 
   // The maintainers, also from the base checkout: a PR cannot name its own author a maintainer. No file, no maintainers.
-  const maintainers = existsSync(MAINTAINERS_FILE) ? parseMaintainers(readFileSync(MAINTAINERS_FILE, "utf8")) : ({ kind: "ok", maintainers: { logins: [] } } as const);
+  const maintainers = existsSync(MAINTAINERS_FILE)
+    ? parseMaintainers(readFileSync(MAINTAINERS_FILE, "utf8"))
+    : ({ kind: "ok", maintainers: { logins: [] } } as const);
   if (maintainers.kind === "invalid") throw new ExitError(`${MAINTAINERS_FILE}: ${maintainers.reason}`);
 
   const deps = onlineDepsFromEnv(process.env, blocklist.blocklist);
-  const online = values.offline ? undefined : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
+  const online = values.offline
+    ? undefined
+    : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
 
   const git = createGitRunner(process.cwd());
   let report;
   try {
-    const nothing = nothingToVerify(git, { base: values.base, head: values.head, checkWorktree: values.head === "HEAD" });
+    const nothing = nothingToVerify(git, {
+      base: values.base,
+      head: values.head,
+      checkWorktree: values.head === "HEAD",
+    });
     if (nothing !== undefined) throw new ExitError(nothing, 1);
     report = await verifyPullRequest(
       { base: values.base, head: values.head, author: values.author, offline: values.offline },

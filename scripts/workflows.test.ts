@@ -14,12 +14,17 @@ const WORKFLOWS = path.join(ROOT, ".github/workflows");
 const FIXTURES = path.join(ROOT, "scripts/test/fixtures/workflows");
 
 const read = (file: string) => fs.readFileSync(file, "utf8");
-const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const workflowFiles = fs
+  .readdirSync(WORKFLOWS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const load = (name: string): Obj => parse(read(path.join(WORKFLOWS, name))) as Obj;
 
 function schemaErrors(text: string): string[] {
-  return validateWorkflow(text).errors.map((e) => `${"path" in e ? e.path : ""} ${e.title}${e.detail ? `: ${e.detail}` : ""}`);
+  return validateWorkflow(text).errors.map(
+    (e) => `${"path" in e ? e.path : ""} ${e.title}${e.detail ? `: ${e.detail}` : ""}`,
+  );
 }
 
 describe("the repository's workflows", () => {
@@ -35,7 +40,8 @@ describe("the repository's workflows", () => {
   it.each(workflowFiles)("%s calls only scripts and npm scripts that exist", (f) => {
     const text = read(path.join(WORKFLOWS, f));
     const pkg = JSON.parse(read(path.join(ROOT, "package.json"))) as { scripts: Record<string, string> };
-    for (const m of text.matchAll(/scripts\/[\w./-]+\.ts/g)) expect(fs.existsSync(path.join(ROOT, m[0])), m[0]).toBe(true);
+    for (const m of text.matchAll(/scripts\/[\w./-]+\.ts/g))
+      expect(fs.existsSync(path.join(ROOT, m[0])), m[0]).toBe(true);
     for (const m of text.matchAll(/npm run ([\w:-]+)/g)) expect(Object.keys(pkg.scripts), m[0]).toContain(m[1]);
   });
 });
@@ -73,7 +79,9 @@ describe("workflow shapes", () => {
     expect(wf.jobs.comment.permissions["pull-requests"]).toBe("write");
     expect(wf.jobs.comment.permissions.contents).toBe("read");
     expect(wf.jobs.merge.if).toContain("vars.REGISTRY_AUTO_MERGE == 'true'");
-    const download = (wf.jobs.comment.steps as Obj[]).find((s) => String(s.uses).startsWith("actions/download-artifact@"));
+    const download = (wf.jobs.comment.steps as Obj[]).find((s) =>
+      String(s.uses).startsWith("actions/download-artifact@"),
+    );
     expect(download?.with["run-id"]).toBe("${{ github.event.workflow_run.id }}");
   });
   it("deploy builds with the full history, deploys one at a time, and only after a successful build", () => {

@@ -17,11 +17,22 @@ export interface SearchIndexSize {
 
 export function measureSearchIndex(model: RegistryModel): SearchIndexSize {
   const json = JSON.stringify(buildSearchIndex(model));
-  return { servers: JSON.parse(json).name.length as number, rawBytes: Buffer.byteLength(json), gzipBytes: gzipSync(json, { level: 9 }).length };
+  return {
+    servers: JSON.parse(json).name.length as number,
+    rawBytes: Buffer.byteLength(json),
+    gzipBytes: gzipSync(json, { level: 9 }).length,
+  };
 }
 
 /** Queries typed one character at a time, like a person would, typos included. */
-export const KEYSTROKE_QUERIES: readonly string[] = ["gthub", "weather", "postgres mcp", "brave search", "kubernets", "slack"];
+export const KEYSTROKE_QUERIES: readonly string[] = [
+  "gthub",
+  "weather",
+  "postgres mcp",
+  "brave search",
+  "kubernets",
+  "slack",
+];
 
 export interface KeystrokeTiming {
   readonly keystrokes: number;
@@ -69,13 +80,23 @@ export function benchSearch(model: RegistryModel, now: () => number = () => perf
     ...size,
     prepareMs,
     coldMaxMs: Math.max(...cold),
-    keystroke: { keystrokes: times.length, meanMs, p95Ms: percentile(sorted, 0.95), maxMs: sorted[sorted.length - 1] ?? 0 },
+    keystroke: {
+      keystrokes: times.length,
+      meanMs,
+      p95Ms: percentile(sorted, 0.95),
+      maxMs: sorted[sorted.length - 1] ?? 0,
+    },
   };
 }
 
 export interface SiteBench {
   readonly search: SearchBench;
-  readonly buildSite: { readonly versions: number; readonly files: number; readonly bytes: number; readonly ms: number };
+  readonly buildSite: {
+    readonly versions: number;
+    readonly files: number;
+    readonly bytes: number;
+    readonly ms: number;
+  };
 }
 
 /**
@@ -91,7 +112,8 @@ export async function benchSite(options: { servers?: number; now?: () => number 
   const files = await buildSite(model);
   const ms = now() - start;
   let bytes = 0;
-  for (const content of files.values()) bytes += typeof content === "string" ? Buffer.byteLength(content) : content.length;
+  for (const content of files.values())
+    bytes += typeof content === "string" ? Buffer.byteLength(content) : content.length;
   return { search: searchResult, buildSite: { versions: model.versions.length, files: files.size, bytes, ms } };
 }
 

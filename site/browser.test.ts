@@ -76,7 +76,9 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
       const entry = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint");
       return entry?.startTime ?? null;
     });
-    console.log(`site: first contentful paint of the home page: ${firstPaint == null ? "n/a" : `${firstPaint.toFixed(0)} ms`}`);
+    console.log(
+      `site: first contentful paint of the home page: ${firstPaint == null ? "n/a" : `${firstPaint.toFixed(0)} ms`}`,
+    );
     expect(await page.locator("#results .result").count()).toBeGreaterThan(5);
     await page.waitForSelector("form#search[data-ready='true']");
     await expect.poll(() => page.locator("#result-count").textContent()).toBe("16 servers");
@@ -106,12 +108,14 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     await expect.poll(() => resultNames(page)).toEqual(["io.github.example/weather-mcp"]);
     await page.selectOption("#f-type", "");
     await page.selectOption("#f-transport", "remote");
-    await expect.poll(() => resultNames(page)).toEqual([
-      "io.modelcontextprotocol.anonymous/events-server",
-      "io.modelcontextprotocol.anonymous/hybrid-mcp",
-      "io.modelcontextprotocol.anonymous/mcp-fs",
-      "io.modelcontextprotocol.anonymous/multi-tenant-server",
-    ]);
+    await expect
+      .poll(() => resultNames(page))
+      .toEqual([
+        "io.modelcontextprotocol.anonymous/events-server",
+        "io.modelcontextprotocol.anonymous/hybrid-mcp",
+        "io.modelcontextprotocol.anonymous/mcp-fs",
+        "io.modelcontextprotocol.anonymous/multi-tenant-server",
+      ]);
     await page.selectOption("#f-transport", "");
     await page.selectOption("#f-status", "deleted");
     await expect.poll(() => resultNames(page)).toEqual(["io.github.example/quay-sample-mcp"]);
@@ -139,9 +143,14 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     await page.waitForURL(`${server.url}s/io.modelcontextprotocol.anonymous/brave-search/`);
     expect(await page.locator("h1").textContent()).toBe("io.modelcontextprotocol.anonymous/brave-search");
     expect(await page.locator(".versions .badge-deleted").textContent()).toBe("deleted");
-    const record = sampleModel().versions.find((v) => v.name === "io.modelcontextprotocol.anonymous/brave-search" && v.official.isLatest);
+    const record = sampleModel().versions.find(
+      (v) => v.name === "io.modelcontextprotocol.anonymous/brave-search" && v.official.isLatest,
+    );
     const expected = buildInstallOptions(record!.server)[0]!.snippets.find((s) => s.id === "npx")!.text;
-    await page.locator("details", { has: page.locator("#snippet-package-1-npx") }).locator("summary").click();
+    await page
+      .locator("details", { has: page.locator("#snippet-package-1-npx") })
+      .locator("summary")
+      .click();
     await page.locator('button[data-copy="snippet-package-1-npx"]').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(expected);
     expect(expected).toContain("<YOUR_BRAVE_API_KEY>");
@@ -175,7 +184,9 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     let isCopy = false;
     for (let i = 0; i < 20 && !isCopy; i++) {
       await page.keyboard.press("Tab");
-      isCopy = await page.evaluate(() => document.activeElement?.getAttribute("data-copy") === "snippet-package-1-vscode");
+      isCopy = await page.evaluate(
+        () => document.activeElement?.getAttribute("data-copy") === "snippet-package-1-vscode",
+      );
     }
     expect(isCopy).toBe(true);
     await page.keyboard.press("Enter");
@@ -212,7 +223,9 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     const page = await newPage({ width: 360, height: 740 });
     for (const path of ["", "s/io.github.example/database-manager/"]) {
       await page.goto(`${server.url}${path}`);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, path).toBeLessThanOrEqual(0);
     }
     await page.screenshot({ path: join(ARTIFACTS, "phone-server.png") });
@@ -222,11 +235,15 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   it("has labels for every control and the landmarks", async () => {
     const page = await newPage();
     await openHome(page);
-    const unlabelled = await page.evaluate(() =>
-      Array.from(document.querySelectorAll("input, select")).filter((el) => (el as HTMLInputElement).labels?.length === 0).length,
+    const unlabelled = await page.evaluate(
+      () =>
+        Array.from(document.querySelectorAll("input, select")).filter(
+          (el) => (el as HTMLInputElement).labels?.length === 0,
+        ).length,
     );
     expect(unlabelled).toBe(0);
-    for (const selector of ["header nav", "main", "footer", "form[role=search]"]) expect(await page.locator(selector).count(), selector).toBe(1);
+    for (const selector of ["header nav", "main", "footer", "form[role=search]"])
+      expect(await page.locator(selector).count(), selector).toBe(1);
     await page.close();
   });
 

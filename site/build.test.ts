@@ -77,7 +77,7 @@ describe("buildSite", () => {
     expect(page).toContain(escapeHtml(XSS.title));
     expect(page).toContain(escapeHtml(XSS.description));
     expect(page).not.toContain("<script>window.__pwned");
-    expect(page).not.toContain('<img src=x');
+    expect(page).not.toContain("<img src=x");
     // a javascript: repository URL is shown, never linked
     expect(page).not.toMatch(/href="javascript:/i);
     expect(page).toContain(escapeHtml("javascript:window.__pwned=4"));
@@ -90,14 +90,19 @@ describe("buildSite", () => {
     for (const [path, content] of files) {
       if (!path.endsWith(".html")) continue;
       const scripts = [...String(content).matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-      for (const s of scripts) expect(s, path).toMatch(/^<script type="module" src="(\.\.\/)*assets\/app\.js\?v=[0-9a-f]{12}">$|^<script>$/);
+      for (const s of scripts)
+        expect(s, path).toMatch(/^<script type="module" src="(\.\.\/)*assets\/app\.js\?v=[0-9a-f]{12}">$|^<script>$/);
     }
   });
 
   it("shows deprecated and deleted versions with their messages", () => {
     const brave = text("s/io.modelcontextprotocol.anonymous/brave-search/index.html");
-    expect(brave).toMatch(/<tr class="version-deprecated"><th scope="row">1\.0\.0<\/th><td><span class="badge badge-deprecated">deprecated<\/span> <span class="status-message">Security fix in 1\.0\.2<\/span>/);
-    expect(brave).toMatch(/<tr class="version-deleted"><th scope="row">1\.0\.1<\/th><td><span class="badge badge-deleted">deleted<\/span> <span class="status-message">Published by mistake/);
+    expect(brave).toMatch(
+      /<tr class="version-deprecated"><th scope="row">1\.0\.0<\/th><td><span class="badge badge-deprecated">deprecated<\/span> <span class="status-message">Security fix in 1\.0\.2<\/span>/,
+    );
+    expect(brave).toMatch(
+      /<tr class="version-deleted"><th scope="row">1\.0\.1<\/th><td><span class="badge badge-deleted">deleted<\/span> <span class="status-message">Published by mistake/,
+    );
     const weather = text("s/io.github.example/weather-mcp/index.html");
     expect(weather).toContain('class="notice notice-deprecated"');
     expect(weather).toContain("Moved to io.github.example/weather-v2");
@@ -142,7 +147,16 @@ describe("buildSite", () => {
     const names = new Set(sampleModel().versions.map((v) => v.name));
     expect(index.format).toBe(1);
     expect(index.name).toHaveLength(names.size);
-    for (const column of [index.ns, index.title, index.description, index.version, index.versions, index.status, index.transport, index.packages]) {
+    for (const column of [
+      index.ns,
+      index.title,
+      index.description,
+      index.version,
+      index.versions,
+      index.status,
+      index.transport,
+      index.packages,
+    ]) {
       expect(column).toHaveLength(names.size);
     }
     const brave = index.name.indexOf("brave-search");

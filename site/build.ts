@@ -75,7 +75,8 @@ export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
   files.sort((a, b) => compareCodeUnits(a[0], b[0]));
   const out: SiteFiles = new Map();
   for (const [path, content] of files) {
-    if (out.has(path)) throw new Error(`site/build.ts: two servers map to the same page ${path}; this is a bug in the site build`);
+    if (out.has(path))
+      throw new Error(`site/build.ts: two servers map to the same page ${path}; this is a bug in the site build`);
     out.set(path, content);
   }
   return out;

@@ -1,6 +1,12 @@
 // HTML helpers for the build. Everything an author wrote goes through escapeHtml or safeHref.
 
-const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
 
 /** Escapes text for element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -25,7 +31,9 @@ export function safeHref(url: unknown): string | undefined {
 export function externalLink(url: unknown, label?: string): string {
   const href = safeHref(url);
   const text = escapeHtml(label ?? url);
-  return href === undefined ? `<span class="url">${text}</span>` : `<a href="${escapeHtml(href)}" rel="noopener noreferrer nofollow" class="url">${text}</a>`;
+  return href === undefined
+    ? `<span class="url">${text}</span>`
+    : `<a href="${escapeHtml(href)}" rel="noopener noreferrer nofollow" class="url">${text}</a>`;
 }
 
 /** Tagged template that leaves interpolations as they are: the callers escape. Only for readability. */

@@ -30,9 +30,12 @@ interface PageOptions {
 }
 
 function footer(info: BuildInfo, root: string): string {
-  const commit = info.gitCommit == null ? "a working tree" : `commit <code>${escapeHtml(info.gitCommit.slice(0, 12))}</code>`;
-  return `<footer class="site-footer"><p>Built from ${commit}, serial ${escapeHtml(info.serial)}, data as of <time datetime="${escapeHtml(info.generatedAt)}">${escapeHtml(info.generatedAt)}</time>. ` +
-    `Machine-readable: <a href="${root}v0.1/servers.json">the /v0.1 API</a>.</p></footer>`;
+  const commit =
+    info.gitCommit == null ? "a working tree" : `commit <code>${escapeHtml(info.gitCommit.slice(0, 12))}</code>`;
+  return (
+    `<footer class="site-footer"><p>Built from ${commit}, serial ${escapeHtml(info.serial)}, data as of <time datetime="${escapeHtml(info.generatedAt)}">${escapeHtml(info.generatedAt)}</time>. ` +
+    `Machine-readable: <a href="${root}v0.1/servers.json">the /v0.1 API</a>.</p></footer>`
+  );
 }
 
 function page(o: PageOptions): string {
@@ -77,19 +80,32 @@ function resultItem(index: SearchIndexFile, i: number, root: string): string {
   const title = index.title[i] ?? "";
   const badges: string[] = [];
   if (status !== "active") badges.push(`<li>${statusBadge(status)}</li>`);
-  for (const t of index.packages[i] ?? []) badges.push(`<li><span class="badge">${escapeHtml(index.packageTypes[t] ?? "")}</span></li>`);
+  for (const t of index.packages[i] ?? [])
+    badges.push(`<li><span class="badge">${escapeHtml(index.packageTypes[t] ?? "")}</span></li>`);
   if ((index.transport[i] ?? 0) & TRANSPORT_REMOTE) badges.push(`<li><span class="badge">remote</span></li>`);
   const meta = `${title === "" ? "" : `${escapeHtml(title)} · `}v${escapeHtml(index.version[i] ?? "")}${versions > 1 ? ` · ${versions} versions` : ""}`;
-  return `<li class="result"><h2 class="result-name"><a href="${root}${escapeHtml(serverPageDir(full))}">${escapeHtml(full)}</a></h2>` +
+  return (
+    `<li class="result"><h2 class="result-name"><a href="${root}${escapeHtml(serverPageDir(full))}">${escapeHtml(full)}</a></h2>` +
     `<p class="result-meta">${meta}</p><p class="result-desc">${escapeHtml(index.description[i] ?? "")}</p>` +
-    (badges.length > 0 ? `<ul class="badges" aria-label="Facts">${badges.join("")}</ul>` : "") + `</li>`;
+    (badges.length > 0 ? `<ul class="badges" aria-label="Facts">${badges.join("")}</ul>` : "") +
+    `</li>`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Home
 
-export function renderHome(index: SearchIndexFile, firstPage: readonly number[], total: number, versionCount: number, assets: Assets, info: BuildInfo): string {
-  const typeOptions = index.packageTypes.map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(t)}</option>`).join("");
+export function renderHome(
+  index: SearchIndexFile,
+  firstPage: readonly number[],
+  total: number,
+  versionCount: number,
+  assets: Assets,
+  info: BuildInfo,
+): string {
+  const typeOptions = index.packageTypes
+    .map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(t)}</option>`)
+    .join("");
   const servers = index.name.length;
   const main = `<h1>MCP servers</h1>
 <p class="lead">${servers} servers, ${versionCount} versions. Search by name (typos are fine), title or description.</p>
@@ -128,7 +144,11 @@ function apiBase(root: string, fullName: string): string {
 }
 
 function iconLabel(icon: Icon): string {
-  const parts = [icon.mimeType, icon.sizes?.join(" "), icon.theme === undefined ? undefined : `${icon.theme} theme`].filter((p) => typeof p === "string" && p !== "");
+  const parts = [
+    icon.mimeType,
+    icon.sizes?.join(" "),
+    icon.theme === undefined ? undefined : `${icon.theme} theme`,
+  ].filter((p) => typeof p === "string" && p !== "");
   return parts.length === 0 ? "icon" : `icon (${parts.join(", ")})`;
 }
 
@@ -136,17 +156,24 @@ function facts(record: VersionRecord, root: string): string {
   const s = record.server;
   const rows: string[] = [`<dt>Latest version</dt><dd>${escapeHtml(record.version)}</dd>`];
   if (s.repository !== undefined && typeof s.repository === "object") {
-    const sub = typeof s.repository.subfolder === "string" ? ` <span class="muted">(folder <code>${escapeHtml(s.repository.subfolder)}</code>)</span>` : "";
+    const sub =
+      typeof s.repository.subfolder === "string"
+        ? ` <span class="muted">(folder <code>${escapeHtml(s.repository.subfolder)}</code>)</span>`
+        : "";
     rows.push(`<dt>Repository</dt><dd>${externalLink(s.repository.url)}${sub}</dd>`);
   }
   if (s.websiteUrl !== undefined) rows.push(`<dt>Website</dt><dd>${externalLink(s.websiteUrl)}</dd>`);
   const icons = Array.isArray(s.icons) ? s.icons.filter((i) => i != null && typeof i === "object") : [];
   if (icons.length > 0) {
     // Icons are external URLs: loading them would be a request outside the site, so they are links only.
-    rows.push(`<dt>Icons</dt><dd><ul class="inline-list">${icons.map((i) => `<li>${externalLink(i.src, iconLabel(i))}</li>`).join("")}</ul></dd>`);
+    rows.push(
+      `<dt>Icons</dt><dd><ul class="inline-list">${icons.map((i) => `<li>${externalLink(i.src, iconLabel(i))}</li>`).join("")}</ul></dd>`,
+    );
   }
   const api = apiBase(root, record.name);
-  rows.push(`<dt>API</dt><dd><a href="${escapeHtml(api)}/versions/latest.json">latest.json</a> · <a href="${escapeHtml(api)}/versions.json">versions.json</a></dd>`);
+  rows.push(
+    `<dt>API</dt><dd><a href="${escapeHtml(api)}/versions/latest.json">latest.json</a> · <a href="${escapeHtml(api)}/versions.json">versions.json</a></dd>`,
+  );
   return `<dl class="facts">${rows.join("")}</dl>`;
 }
 
@@ -154,16 +181,21 @@ function statusNotice(record: VersionRecord): string {
   const { status, statusMessage } = record.official;
   if (status === "active") return "";
   const what = status === "deleted" ? "This server's latest version is deleted." : "This server is deprecated.";
-  const message = typeof statusMessage === "string" && statusMessage !== "" ? ` <span class="status-message">${escapeHtml(statusMessage)}</span>` : "";
+  const message =
+    typeof statusMessage === "string" && statusMessage !== ""
+      ? ` <span class="status-message">${escapeHtml(statusMessage)}</span>`
+      : "";
   return `<div class="notice notice-${escapeHtml(status)}" role="note">${statusBadge(status)} ${what}${message}</div>`;
 }
 
 function snippetBlock(option: InstallOption, snippet: Snippet, isOpen: boolean): string {
   const id = `snippet-${option.id}-${snippet.id}`;
   const file = snippet.file === undefined ? "command line (sh, bash, zsh)" : snippet.file;
-  return `<details class="snippet"${isOpen ? " open" : ""}><summary>${escapeHtml(snippet.label)} <span class="muted">${escapeHtml(file)}</span></summary>` +
+  return (
+    `<details class="snippet"${isOpen ? " open" : ""}><summary>${escapeHtml(snippet.label)} <span class="muted">${escapeHtml(file)}</span></summary>` +
     `<div class="snippet-body"><pre tabindex="0" aria-label="${escapeHtml(`${snippet.label} snippet`)}"><code id="${escapeHtml(id)}" class="language-${snippet.language}">${escapeHtml(snippet.text)}</code></pre>` +
-    `<button type="button" class="copy" data-copy="${escapeHtml(id)}" hidden>Copy<span class="visually-hidden"> ${escapeHtml(snippet.label)} snippet</span></button></div></details>`;
+    `<button type="button" class="copy" data-copy="${escapeHtml(id)}" hidden>Copy<span class="visually-hidden"> ${escapeHtml(snippet.label)} snippet</span></button></div></details>`
+  );
 }
 
 function settingsTable(option: InstallOption): string {
@@ -172,24 +204,27 @@ function settingsTable(option: InstallOption): string {
     `<tr><th scope="row"><code>${escapeHtml(s.name)}</code></th><td>${escapeHtml(s.kind)}</td><td>${s.isRequired ? "required" : "optional"}${s.isSecret ? ", secret" : ""}</td>` +
     `<td>${s.default === undefined ? "" : `<code>${escapeHtml(s.default)}</code>`}${s.choices === undefined ? "" : ` <span class="muted">one of ${s.choices.map((c) => `<code>${escapeHtml(c)}</code>`).join(", ")}</span>`}</td>` +
     `<td>${escapeHtml(s.description ?? "")}</td></tr>`;
-  return `<div class="table-wrap"><table class="settings"><caption>Settings</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Use</th><th scope="col">Default</th><th scope="col">Description</th></tr></thead>` +
-    `<tbody>${option.settings.map(row).join("")}</tbody></table></div>`;
+  return (
+    `<div class="table-wrap"><table class="settings"><caption>Settings</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Use</th><th scope="col">Default</th><th scope="col">Description</th></tr></thead>` +
+    `<tbody>${option.settings.map(row).join("")}</tbody></table></div>`
+  );
 }
 
 function installSection(record: VersionRecord): string {
   if (record.official.status === "deleted") return "";
   const options = buildInstallOptions(record.server);
-  const body = options.length === 0
-    ? `<p>This server lists no packages or remotes; see its website or repository for how to install it.</p>`
-    : options
-        .map((option) => {
-          const headingId = `option-${option.id}`;
-          const kind = option.kind === "package" ? "Package" : "Remote";
-          const notes = option.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("");
-          const snippets = option.snippets.map((s, i) => snippetBlock(option, s, i === 0)).join("");
-          return `<section class="option" aria-labelledby="${headingId}"><h3 id="${headingId}">${kind}: <code>${escapeHtml(option.label)}</code></h3>${notes}${snippets}${settingsTable(option)}</section>`;
-        })
-        .join("");
+  const body =
+    options.length === 0
+      ? `<p>This server lists no packages or remotes; see its website or repository for how to install it.</p>`
+      : options
+          .map((option) => {
+            const headingId = `option-${option.id}`;
+            const kind = option.kind === "package" ? "Package" : "Remote";
+            const notes = option.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("");
+            const snippets = option.snippets.map((s, i) => snippetBlock(option, s, i === 0)).join("");
+            return `<section class="option" aria-labelledby="${headingId}"><h3 id="${headingId}">${kind}: <code>${escapeHtml(option.label)}</code></h3>${notes}${snippets}${settingsTable(option)}</section>`;
+          })
+          .join("");
   return `<section aria-labelledby="install"><h2 id="install">Install</h2>
 <p class="hint">Secrets are placeholders: VS Code asks for them (<code>\${input:…}</code>); elsewhere replace <code>&lt;YOUR_…&gt;</code>. Command lines are for POSIX shells (macOS, Linux, WSL); on Windows, use a JSON configuration.</p>
 <p id="copy-status" class="visually-hidden" role="status" aria-live="polite"></p>
@@ -201,16 +236,23 @@ function versionsSection(group: ServerGroup, root: string): string {
   const rows = group.versions
     .map((v) => {
       const status = v.official.status;
-      const message = typeof v.official.statusMessage === "string" && v.official.statusMessage !== "" ? ` <span class="status-message">${escapeHtml(v.official.statusMessage)}</span>` : "";
+      const message =
+        typeof v.official.statusMessage === "string" && v.official.statusMessage !== ""
+          ? ` <span class="status-message">${escapeHtml(v.official.statusMessage)}</span>`
+          : "";
       const latest = v === group.latest ? ` <span class="badge badge-latest">latest</span>` : "";
       const published = escapeHtml(v.official.publishedAt);
-      return `<tr class="version-${escapeHtml(status)}"><th scope="row">${escapeHtml(v.version)}${latest}</th><td>${statusBadge(status)}${message}</td>` +
+      return (
+        `<tr class="version-${escapeHtml(status)}"><th scope="row">${escapeHtml(v.version)}${latest}</th><td>${statusBadge(status)}${message}</td>` +
         `<td><time datetime="${published}">${escapeHtml(v.official.publishedAt.slice(0, 10))}</time></td>` +
-        `<td><a href="${escapeHtml(api)}/versions/${escapeHtml(encodeApiSegment(v.version))}.json" aria-label="${escapeHtml(`Version ${v.version} as JSON`)}">JSON</a></td></tr>`;
+        `<td><a href="${escapeHtml(api)}/versions/${escapeHtml(encodeApiSegment(v.version))}.json" aria-label="${escapeHtml(`Version ${v.version} as JSON`)}">JSON</a></td></tr>`
+      );
     })
     .join("");
-  return `<section aria-labelledby="versions"><h2 id="versions">Versions</h2><div class="table-wrap"><table class="versions">` +
-    `<thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Published</th><th scope="col">Data</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return (
+    `<section aria-labelledby="versions"><h2 id="versions">Versions</h2><div class="table-wrap"><table class="versions">` +
+    `<thead><tr><th scope="col">Version</th><th scope="col">Status</th><th scope="col">Published</th><th scope="col">Data</th></tr></thead><tbody>${rows}</tbody></table></div></section>`
+  );
 }
 
 /**
@@ -226,16 +268,25 @@ export function verificationOf(record: VersionRecord): unknown {
 function verificationSection(record: VersionRecord): string {
   const evidence = verificationOf(record);
   if (evidence === undefined) return "";
-  const checks = evidence != null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
-    ? ((evidence as { checks: unknown[] }).checks.filter((c) => c != null && typeof c === "object") as Record<string, unknown>[])
-    : undefined;
-  const body = checks === undefined
-    ? `<pre tabindex="0">${escapeHtml(JSON.stringify(evidence, null, 2))}</pre>`
-    : `<div class="table-wrap"><table class="checks"><thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Message</th><th scope="col">Evidence</th></tr></thead><tbody>` +
-      checks
-        .map((c) => `<tr><th scope="row">${escapeHtml(c.kind)}</th><td><span class="badge badge-check-${escapeHtml(c.status)}">${escapeHtml(c.status)}</span></td><td>${escapeHtml(c.message)}</td>` +
-          `<td>${c.evidence === undefined ? "" : `<pre tabindex="0">${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre>`}</td></tr>`)
-        .join("") + `</tbody></table></div>`;
+  const checks =
+    evidence != null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
+      ? ((evidence as { checks: unknown[] }).checks.filter((c) => c != null && typeof c === "object") as Record<
+          string,
+          unknown
+        >[])
+      : undefined;
+  const body =
+    checks === undefined
+      ? `<pre tabindex="0">${escapeHtml(JSON.stringify(evidence, null, 2))}</pre>`
+      : `<div class="table-wrap"><table class="checks"><thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Message</th><th scope="col">Evidence</th></tr></thead><tbody>` +
+        checks
+          .map(
+            (c) =>
+              `<tr><th scope="row">${escapeHtml(c.kind)}</th><td><span class="badge badge-check-${escapeHtml(c.status)}">${escapeHtml(c.status)}</span></td><td>${escapeHtml(c.message)}</td>` +
+              `<td>${c.evidence === undefined ? "" : `<pre tabindex="0">${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre>`}</td></tr>`,
+          )
+          .join("") +
+        `</tbody></table></div>`;
   return `<section aria-labelledby="verification"><h2 id="verification">Verification</h2><p class="hint">What the registry checked when version ${escapeHtml(record.version)} was added.</p>${body}</section>`;
 }
 
@@ -244,7 +295,8 @@ export function renderServerPage(group: ServerGroup, assets: Assets, info: Build
   const record = group.latest;
   const s = record.server;
   const [ns, name] = splitName(group.name);
-  const title = typeof s.title === "string" && s.title !== "" ? `<p class="server-title">${escapeHtml(s.title)}</p>` : "";
+  const title =
+    typeof s.title === "string" && s.title !== "" ? `<p class="server-title">${escapeHtml(s.title)}</p>` : "";
   const initial = (name.match(/[A-Za-z0-9]/)?.[0] ?? "?").toUpperCase();
   const main = `<nav aria-label="Breadcrumb" class="breadcrumb"><a href="${root}">All servers</a></nav>
 <article class="server">
@@ -258,7 +310,14 @@ ${versionsSection(group, root)}
 ${verificationSection(record)}
 </article>`;
   const titleText = typeof s.title === "string" && s.title !== "" ? `${s.title} (${group.name})` : group.name;
-  return page({ title: `${titleText} · ${SITE_NAME}`, description: String(s.description ?? ""), root, assets, info, main });
+  return page({
+    title: `${titleText} · ${SITE_NAME}`,
+    description: String(s.description ?? ""),
+    root,
+    assets,
+    info,
+    main,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------

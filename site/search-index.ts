@@ -9,7 +9,10 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-export function buildSearchIndex(model: RegistryModel, groups: readonly ServerGroup[] = groupServers(model)): SearchIndexFile {
+export function buildSearchIndex(
+  model: RegistryModel,
+  groups: readonly ServerGroup[] = groupServers(model),
+): SearchIndexFile {
   const namespaces = [...new Set(groups.map((g) => splitName(g.name)[0]))].sort(compareCodeUnits);
   const nsIds = new Map(namespaces.map((ns, i) => [ns, i]));
   const typesOf = (g: ServerGroup): string[] => {

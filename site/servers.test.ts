@@ -10,7 +10,8 @@ import { makeRecord } from "./test/sample-model.ts";
 
 const NAME = "io.github.alice/weather";
 const server = (version: string): ServerJson => ({ name: NAME, description: "d", version }) as ServerJson;
-const record = (version: string, publishedAt: string, isLatest = false): VersionRecord => makeRecord(server(version), { publishedAt, isLatest });
+const record = (version: string, publishedAt: string, isLatest = false): VersionRecord =>
+  makeRecord(server(version), { publishedAt, isLatest });
 
 describe("groupServers", () => {
   it("orders a server's versions exactly as the static and the served /versions lists do", () => {
@@ -22,12 +23,18 @@ describe("groupServers", () => {
       record("1.0.0", "2025-03-01T00:00:00.5Z"),
       record("0.9.0", "2025-02-01T00:00:00Z"),
     ];
-    const model: RegistryModel = { versions: [...versions].sort((a, b) => (a.version < b.version ? -1 : 1)), info: { gitCommit: null, generatedAt: t, serial: 1 } };
+    const model: RegistryModel = {
+      versions: [...versions].sort((a, b) => (a.version < b.version ? -1 : 1)),
+      info: { gitCommit: null, generatedAt: t, serial: 1 },
+    };
     const expected = ["1.0.0", "1.10.0", "1.9.0", "2025.06.18", "0.9.0"];
 
     expect(groupServers(model)[0]!.versions.map((v) => v.version)).toEqual(expected);
-    const versionsOf = (json: string) => (JSON.parse(json) as { servers: { server: { version: string } }[] }).servers.map((s) => s.server.version);
+    const versionsOf = (json: string) =>
+      (JSON.parse(json) as { servers: { server: { version: string } }[] }).servers.map((s) => s.server.version);
     expect(versionsOf(String(buildApiTree(model).get(`v0.1/servers/${NAME}/versions.json`)))).toEqual(expected);
-    expect(versionsOf(bodyBytes(serverVersions(createQueryIndex(model), NAME, false)).toString("utf8"))).toEqual(expected);
+    expect(versionsOf(bodyBytes(serverVersions(createQueryIndex(model), NAME, false)).toString("utf8"))).toEqual(
+      expected,
+    );
   });
 });

@@ -31,7 +31,10 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "site-snippets-"));
     const versions = SERVERS.map((s) => makeRecord(s));
-    for (const [path, content] of await buildSite({ versions, info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 } })) {
+    for (const [path, content] of await buildSite({
+      versions,
+      info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 },
+    })) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), content);
     }
@@ -48,32 +51,41 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(SERVERS.map((s) => ({ name: s.name, doc: s })))("$name: every copy button copies the safe text", async ({ doc }) => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("dialog", (d) => {
-      errors.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    await page.goto(`${server.url}${serverPageDir(doc.name)}`);
-    await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
-    const snippets = buildInstallOptions(doc).flatMap((o) => o.snippets.map((s) => ({ ...s, button: `snippet-${o.id}-${s.id}` })));
-    expect(snippets.length).toBeGreaterThan(0);
-    for (const snippet of snippets) {
-      await page.evaluate(() => navigator.clipboard.writeText("(not copied)"));
-      await page.locator(`button[data-copy="${snippet.button}"]`).click();
-      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet.text);
-      if (snippet.language !== "shell") continue;
-      const copied = await page.evaluate(() => navigator.clipboard.readText());
-      const runs = snippet.runs!;
-      for (const shell of TEST_SHELLS) {
-        const outcome = stubs.paste(shell, copied);
-        expect(outcome.leftovers, copied).toEqual([]);
-        expect(outcome.runs.map((r) => r.argv), copied).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
+  it.each(SERVERS.map((s) => ({ name: s.name, doc: s })))(
+    "$name: every copy button copies the safe text",
+    async ({ doc }) => {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("dialog", (d) => {
+        errors.push(`dialog: ${d.message()}`);
+        void d.dismiss();
+      });
+      await page.goto(`${server.url}${serverPageDir(doc.name)}`);
+      await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+      const snippets = buildInstallOptions(doc).flatMap((o) =>
+        o.snippets.map((s) => ({ ...s, button: `snippet-${o.id}-${s.id}` })),
+      );
+      expect(snippets.length).toBeGreaterThan(0);
+      for (const snippet of snippets) {
+        await page.evaluate(() => navigator.clipboard.writeText("(not copied)"));
+        await page.locator(`button[data-copy="${snippet.button}"]`).click();
+        await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet.text);
+        if (snippet.language !== "shell") continue;
+        const copied = await page.evaluate(() => navigator.clipboard.readText());
+        const runs = snippet.runs!;
+        for (const shell of TEST_SHELLS) {
+          const outcome = stubs.paste(shell, copied);
+          expect(outcome.leftovers, copied).toEqual([]);
+          expect(
+            outcome.runs.map((r) => r.argv),
+            copied,
+          ).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
+        }
       }
-    }
-    expect(errors).toEqual([]);
-    await page.close();
-  }, 60_000);
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    60_000,
+  );
 });

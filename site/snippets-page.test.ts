@@ -11,7 +11,12 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareCodeUnits, type ServerJson } from "../scripts/lib/model.ts";
 import { buildInstallOptions } from "./snippets.ts";
-import { HOSTILE_RUNTIME_HINTS, hostileServers, refusedServers, validHostileServer } from "../scripts/test/hostile-servers.ts";
+import {
+  HOSTILE_RUNTIME_HINTS,
+  hostileServers,
+  refusedServers,
+  validHostileServer,
+} from "../scripts/test/hostile-servers.ts";
 import { isStubbable, makeStubShell, TEST_SHELLS } from "../scripts/test/shell-stubs.ts";
 import { tempDir } from "../scripts/test/temp-tree.ts";
 import { buildSite } from "./build.ts";
@@ -23,7 +28,13 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const stubs = makeStubShell(HOSTILE_RUNTIME_HINTS);
 afterAll(() => stubs.cleanup());
 
-const ENTITIES: Readonly<Record<string, string>> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+const ENTITIES: Readonly<Record<string, string>> = {
+  "&amp;": "&",
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+};
 
 /** What a browser's textContent gives for text that escapeHtml wrote (and nothing else may appear in it). */
 function decodeText(html: string): string {
@@ -52,7 +63,9 @@ function copiedBlocks(page: string): CopiedBlock[] {
 
 /** The page shows exactly the snippets the snippets module makes, and each command line is inert. */
 function expectSafePage(page: string, server: ServerJson): number {
-  const expected = buildInstallOptions(server).flatMap((o) => o.snippets.map((s) => ({ id: `snippet-${o.id}-${s.id}`, language: s.language, text: s.text, runs: s.runs })));
+  const expected = buildInstallOptions(server).flatMap((o) =>
+    o.snippets.map((s) => ({ id: `snippet-${o.id}-${s.id}`, language: s.language, text: s.text, runs: s.runs })),
+  );
   const blocks = copiedBlocks(page);
   expect(blocks).toEqual(expected.map(({ id, language, text }) => ({ id, language, text })));
   let pasted = 0;
@@ -62,7 +75,10 @@ function expectSafePage(page: string, server: ServerJson): number {
     for (const shell of TEST_SHELLS) {
       const outcome = stubs.paste(shell, text);
       expect(outcome.leftovers, text).toEqual([]);
-      expect(outcome.runs.map((r) => r.argv), text).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
+      expect(
+        outcome.runs.map((r) => r.argv),
+        text,
+      ).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
       pasted++;
     }
   }
@@ -73,7 +89,10 @@ describe("install snippets in the built site", () => {
   it("buildSite: every hostile document's page copies the safe text, and its command lines are inert", async () => {
     const servers = [...hostileServers(), ...refusedServers().map((c) => c.server)];
     const versions = servers.map((s) => makeRecord(s)).sort((a, b) => compareCodeUnits(a.name, b.name));
-    const site = await buildSite({ versions, info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 } });
+    const site = await buildSite({
+      versions,
+      info: { gitCommit: null, generatedAt: "2025-10-01T00:00:00Z", serial: 1 },
+    });
     let pasted = 0;
     for (const server of servers) {
       const page = site.get(`${serverPageDir(server.name)}index.html`);
@@ -94,8 +113,27 @@ describe("install snippets in the built site", () => {
     const server = validHostileServer();
     const file = path.join(dir, "servers", server.name, server.version, "server.json");
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", ...server }, null, 2) + "\n");
-    await run(process.execPath, ["--import", import.meta.resolve("tsx/esm"), path.join(REPO, "scripts/build.ts"), "--servers", "servers", "--out", "dist"], { cwd: dir });
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        { $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", ...server },
+        null,
+        2,
+      ) + "\n",
+    );
+    await run(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx/esm"),
+        path.join(REPO, "scripts/build.ts"),
+        "--servers",
+        "servers",
+        "--out",
+        "dist",
+      ],
+      { cwd: dir },
+    );
     const page = fs.readFileSync(path.join(dir, "dist", `${serverPageDir(server.name)}index.html`), "utf8");
     const published = JSON.parse(fs.readFileSync(file, "utf8")) as ServerJson;
     // 7 command lines (the oci one included), each pasted into every test shell
@@ -106,4 +144,3 @@ describe("install snippets in the built site", () => {
     expect(page).toContain("on Windows, use a JSON configuration");
   }, 60_000);
 });
-

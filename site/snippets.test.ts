@@ -58,7 +58,12 @@ describe("buildInstallOptions", () => {
         "--host localhost '<database_name>'",
     );
     const vscode = JSON.parse(snippet(option, "vscode"));
-    expect(vscode.inputs.map((i: { id: string }) => i.id)).toEqual(["db_type", "database_name", "db_username", "db_password"]);
+    expect(vscode.inputs.map((i: { id: string }) => i.id)).toEqual([
+      "db_type",
+      "database_name",
+      "db_username",
+      "db_password",
+    ]);
     expect(vscode.inputs[3].password).toBe(true);
     expect(vscode.inputs[0].password).toBeUndefined();
     expect(option?.settings.map((s) => `${s.kind}:${s.name}`)).toContain("variable:db_type");
@@ -75,10 +80,18 @@ describe("buildInstallOptions", () => {
     });
     expect(JSON.parse(snippet(remote, "claude-desktop")).mcpServers["hybrid-mcp"]).toEqual({
       command: "npx",
-      args: ["-y", "mcp-remote", "https://mcp.anonymous.modelcontextprotocol.io/http", "--header", "X-API-Key:${X_API_KEY}"],
+      args: [
+        "-y",
+        "mcp-remote",
+        "https://mcp.anonymous.modelcontextprotocol.io/http",
+        "--header",
+        "X-API-Key:${X_API_KEY}",
+      ],
       env: { X_API_KEY: "<YOUR_X_API_KEY>" },
     });
-    expect(JSON.parse(snippet(remote, "cursor")).mcpServers["hybrid-mcp"].headers).toEqual({ "X-API-Key": "<YOUR_X_API_KEY>" });
+    expect(JSON.parse(snippet(remote, "cursor")).mcpServers["hybrid-mcp"].headers).toEqual({
+      "X-API-Key": "<YOUR_X_API_KEY>",
+    });
     expect(JSON.parse(snippet(options[2], "vscode")).servers["hybrid-mcp"].type).toBe("sse");
   });
 
@@ -122,16 +135,27 @@ describe("buildInstallOptions", () => {
           transport: { type: "stdio" },
           environmentVariables: [
             { name: "TOKEN", isSecret: true, isRequired: true, value: "hunter2", default: "hunter3" },
-            { name: "AUTH", isRequired: true, value: "Bearer {tok}", variables: { tok: { isSecret: true, default: "s3cret" } } },
+            {
+              name: "AUTH",
+              isRequired: true,
+              value: "Bearer {tok}",
+              variables: { tok: { isSecret: true, default: "s3cret" } },
+            },
           ],
           packageArguments: [{ type: "named", name: "--key", isSecret: true, isRequired: true, default: "k3y" }],
         },
       ],
       remotes: [
-        { type: "streamable-http", url: "https://x.example/mcp", headers: [{ name: "Authorization", isSecret: true, value: "Bearer abc" }] },
+        {
+          type: "streamable-http",
+          url: "https://x.example/mcp",
+          headers: [{ name: "Authorization", isSecret: true, value: "Bearer abc" }],
+        },
       ],
     };
-    const all = buildInstallOptions(server).flatMap((o) => o.snippets.map((s) => s.text)).join("\n");
+    const all = buildInstallOptions(server)
+      .flatMap((o) => o.snippets.map((s) => s.text))
+      .join("\n");
     for (const secret of ["hunter2", "hunter3", "s3cret", "k3y", "Bearer abc"]) expect(all).not.toContain(secret);
     expect(all).toContain("Bearer <YOUR_TOK>");
     expect(all).toContain("<YOUR_TOKEN>");
@@ -143,7 +167,10 @@ describe("buildInstallOptions", () => {
   it("optional inputs without a value are left out of the snippets but listed as settings", () => {
     const [option] = buildInstallOptions(example("07-python-package-example.json"));
     expect(snippet(option, "uvx")).not.toContain("WEATHER_UNITS");
-    expect(option?.settings.find((s) => s.name === "WEATHER_UNITS")).toMatchObject({ default: "celsius", isRequired: false });
+    expect(option?.settings.find((s) => s.name === "WEATHER_UNITS")).toMatchObject({
+      default: "celsius",
+      isRequired: false,
+    });
   });
 });
 

@@ -86,10 +86,7 @@ function holeFor(name: string, input: Input, isSecret: boolean): Hole {
 }
 
 /** Expands `{var}` in a template with the given variables; unknown names stay literal. */
-function expandTemplate(
-  template: string,
-  lookup: (name: string) => Value | undefined,
-): Value {
+function expandTemplate(template: string, lookup: (name: string) => Value | undefined): Value {
   const parts: Part[] = [];
   let last = 0;
   for (const match of template.matchAll(/\{([^{}]+)\}/g)) {
@@ -259,12 +256,18 @@ function noteInterpolation(part: string, interpolations: string[]): string {
 }
 
 function placeholderText(hole: Hole): string {
-  return hole.isSecret ? `<YOUR_${hole.hole.replace(SECRET_NAME, "_").replace(/^_|_$/g, "").toUpperCase()}>` : `<${hole.hole}>`;
+  return hole.isSecret
+    ? `<YOUR_${hole.hole.replace(SECRET_NAME, "_").replace(/^_|_$/g, "").toUpperCase()}>`
+    : `<${hole.hole}>`;
 }
 
 function plainRenderer(): Renderer {
   const interpolations: string[] = [];
-  return { interpolations, render: (value) => value.map((p) => noteInterpolation(typeof p === "string" ? p : placeholderText(p), interpolations)).join("") };
+  return {
+    interpolations,
+    render: (value) =>
+      value.map((p) => noteInterpolation(typeof p === "string" ? p : placeholderText(p), interpolations)).join(""),
+  };
 }
 
 interface VsCodeInput {
@@ -288,7 +291,11 @@ function vscodeRenderer(): Renderer & { inputs: VsCodeInput[] } {
           const key = `${part.hole}\u0000${part.isSecret}`;
           let id = ids.get(key);
           if (id === undefined) {
-            const base = part.hole.toLowerCase().replace(SECRET_NAME, "_").replace(/^_+|_+$/g, "") || "value";
+            const base =
+              part.hole
+                .toLowerCase()
+                .replace(SECRET_NAME, "_")
+                .replace(/^_+|_+$/g, "") || "value";
             id = base;
             for (let n = 2; inputs.some((i) => i.id === id); n++) id = `${base}_${n}`;
             ids.set(key, id);
@@ -325,7 +332,10 @@ function renderEnv(env: readonly [string, Value][], r: Renderer): Record<string,
 const INVISIBLE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 function json(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(INVISIBLE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value, null, 2).replace(
+    INVISIBLE_IN_JSON,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** A name the shell accepts on the left of `NAME=value` (POSIX XBD 3.216 "Name"); nothing else is written so. */
@@ -347,7 +357,25 @@ export function quoteShell(word: string): string {
 
 /** Programs written bare as the command word: common runtimes, none of them a shell builtin or reserved word. */
 const PLAIN_PROGRAMS: ReadonlySet<string> = new Set([
-  "npx", "uvx", "docker", "dnx", "cargo", "pipx", "uv", "node", "python", "python3", "bunx", "bun", "deno", "podman", "npm", "pnpm", "yarn", "dotnet", "java",
+  "npx",
+  "uvx",
+  "docker",
+  "dnx",
+  "cargo",
+  "pipx",
+  "uv",
+  "node",
+  "python",
+  "python3",
+  "bunx",
+  "bun",
+  "deno",
+  "podman",
+  "npm",
+  "pnpm",
+  "yarn",
+  "dotnet",
+  "java",
 ]);
 
 /**
@@ -364,7 +392,9 @@ function programWords(program: string): string[] {
   return [program.includes("=") ? "command" : "env", "--", quoteShell(program)];
 }
 
-type ShellLine = { readonly kind: "line"; readonly text: string; readonly runs: ShellRun } | { readonly kind: "refused"; readonly reason: string };
+type ShellLine =
+  | { readonly kind: "line"; readonly text: string; readonly runs: ShellRun }
+  | { readonly kind: "refused"; readonly reason: string };
 
 /**
  * A command line for `run`, or why none is offered. A word with a control or invisible character is refused:
@@ -373,14 +403,21 @@ type ShellLine = { readonly kind: "line"; readonly text: string; readonly runs: 
  */
 function shellLine(run: ShellRun): ShellLine {
   for (const [name] of run.env) {
-    if (!SHELL_NAME.test(name)) throw new Error(`snippets: environment variable ${visible(JSON.stringify(name))} reached shellLine; this is a bug in the registry scripts`);
+    if (!SHELL_NAME.test(name))
+      throw new Error(
+        `snippets: environment variable ${visible(JSON.stringify(name))} reached shellLine; this is a bug in the registry scripts`,
+      );
   }
   const words = [run.program, ...run.args, ...run.env.flat()];
   const unsafe = words.find((w) => visible(w) !== w);
   if (unsafe !== undefined) {
-    return { kind: "refused", reason: `No command line is shown: "${visible(unsafe)}" contains control or invisible characters, which a terminal could act on or hide. Use a JSON configuration instead.` };
+    return {
+      kind: "refused",
+      reason: `No command line is shown: "${visible(unsafe)}" contains control or invisible characters, which a terminal could act on or hide. Use a JSON configuration instead.`,
+    };
   }
-  if (run.program === "") return { kind: "refused", reason: "No command line is shown: the package names an empty runtime." };
+  if (run.program === "")
+    return { kind: "refused", reason: "No command line is shown: the package names an empty runtime." };
   const text = [
     ...run.env.map(([name, value]) => `${name}=${quoteShell(value)}`),
     ...programWords(run.program),
@@ -432,11 +469,25 @@ function vscodeSnippet(key: string, entry: (r: Renderer) => Record<string, unkno
   const doc = jsonObject();
   if (r.inputs.length > 0) doc.inputs = r.inputs;
   doc.servers = jsonObject([[key, server]]);
-  return { snippet: { id: "vscode", client: "vscode", label: "VS Code", file: ".vscode/mcp.json", language: "json", text: json(doc) }, notes: [] };
+  return {
+    snippet: {
+      id: "vscode",
+      client: "vscode",
+      label: "VS Code",
+      file: ".vscode/mcp.json",
+      language: "json",
+      text: json(doc),
+    },
+    notes: [],
+  };
 }
 
 /** Claude Desktop (which expands nothing in its config) or Cursor (which expands `${…}`). */
-function mcpServersSnippet(client: "claude-desktop" | "cursor", key: string, entry: (r: Renderer) => Record<string, unknown> | string): Offer {
+function mcpServersSnippet(
+  client: "claude-desktop" | "cursor",
+  key: string,
+  entry: (r: Renderer) => Record<string, unknown> | string,
+): Offer {
   const r = plainRenderer();
   const built = entry(r);
   if (typeof built === "string") return { notes: [built] };
@@ -444,14 +495,25 @@ function mcpServersSnippet(client: "claude-desktop" | "cursor", key: string, ent
   const refusal = client === "cursor" ? interpolationRefusal("Cursor", r) : undefined;
   if (refusal !== undefined) return { notes: [refusal] };
   const text = json(jsonObject([["mcpServers", jsonObject([[key, built]])]]));
-  const snippet: Snippet = client === "cursor"
-    ? { id: "cursor", client, label: "Cursor", file: ".cursor/mcp.json", language: "json", text }
-    : { id: "claude-desktop", client, label: "Claude Desktop", file: "claude_desktop_config.json", language: "json", text };
+  const snippet: Snippet =
+    client === "cursor"
+      ? { id: "cursor", client, label: "Cursor", file: ".cursor/mcp.json", language: "json", text }
+      : {
+          id: "claude-desktop",
+          client,
+          label: "Claude Desktop",
+          file: "claude_desktop_config.json",
+          language: "json",
+          text,
+        };
   return { snippet, notes: [] };
 }
 
 function envVarName(header: string, taken: { has(name: string): boolean }): string {
-  const base = header.toUpperCase().replace(SECRET_NAME, "_").replace(/^_+|_+$/g, "");
+  const base = header
+    .toUpperCase()
+    .replace(SECRET_NAME, "_")
+    .replace(/^_+|_+$/g, "");
   const name = /^[A-Z_]/.test(base) ? base : `H_${base}`;
   let unique = name;
   for (let n = 2; taken.has(unique); n++) unique = `${name}_${n}`;
@@ -465,9 +527,15 @@ const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * Claude Desktop's config file starts local processes only; remote servers go through the mcp-remote bridge,
  * which reads each header as `Name:${VARIABLE}` from its arguments (the value stays in env, never expanded).
  */
-function claudeRemoteEntry(url: Value, headers: readonly [string, Value][], transportType: string, r: Renderer): Record<string, unknown> | string {
+function claudeRemoteEntry(
+  url: Value,
+  headers: readonly [string, Value][],
+  transportType: string,
+  r: Renderer,
+): Record<string, unknown> | string {
   const bad = headers.find(([name]) => !HTTP_TOKEN.test(name));
-  if (bad !== undefined) return `No Claude Desktop configuration is shown: the header name "${visible(bad[0])}" is not a valid HTTP header name, and mcp-remote would misread it.`;
+  if (bad !== undefined)
+    return `No Claude Desktop configuration is shown: the header name "${visible(bad[0])}" is not a valid HTTP header name, and mcp-remote would misread it.`;
   const args = ["-y", "mcp-remote", r.render(url)];
   const env = new Map<string, string>();
   for (const [name, value] of headers) {
@@ -477,12 +545,20 @@ function claudeRemoteEntry(url: Value, headers: readonly [string, Value][], tran
     env.set(variable, r.render(value));
   }
   if (transportType === "sse") args.push("--transport", "sse-only");
-  const entry = jsonObject([["command", "npx"], ["args", args]]);
+  const entry = jsonObject([
+    ["command", "npx"],
+    ["args", args],
+  ]);
   if (headers.length > 0) entry.env = jsonObject(env);
   return entry;
 }
 
-function urlEntry(url: Value, headers: readonly [string, Value][], r: Renderer, type?: string): Record<string, unknown> {
+function urlEntry(
+  url: Value,
+  headers: readonly [string, Value][],
+  r: Renderer,
+  type?: string,
+): Record<string, unknown> {
   const entry = type === undefined ? jsonObject() : jsonObject([["type", type]]);
   entry.url = r.render(url);
   const rendered = renderEnv(headers, r);
@@ -503,13 +579,19 @@ function shellSnippet(launch: Launch): Offer {
   const env: [string, string][] = [];
   for (const [name, value] of launch.env) {
     if (SHELL_NAME.test(name)) env.push([name, r.render(value)]);
-    else notes.push(`The command line leaves out the environment variable "${visible(name)}": it is not a valid shell variable name (letters, digits and _, not starting with a digit). Set it yourself, or use a JSON configuration.`);
+    else
+      notes.push(
+        `The command line leaves out the environment variable "${visible(name)}": it is not a valid shell variable name (letters, digits and _, not starting with a digit). Set it yourself, or use a JSON configuration.`,
+      );
   }
   const args = launch.args(env.map(([name]) => name)).map((a) => r.render(a));
   const line = shellLine({ program: launch.command, args, env });
   if (line.kind === "refused") return { notes: [...notes, line.reason] };
   const id = PLAIN_PROGRAMS.has(launch.command) ? launch.command : "shell";
-  return { snippet: { id, client: "shell", label: launch.command, language: "shell", text: line.text, runs: line.runs }, notes };
+  return {
+    snippet: { id, client: "shell", label: launch.command, language: "shell", text: line.text, runs: line.runs },
+    notes,
+  };
 }
 
 function cargoSnippet(pkg: Package): Offer {
@@ -518,7 +600,10 @@ function cargoSnippet(pkg: Package): Offer {
   const args = ["install", pkg.identifier, ...(pkg.version === undefined ? [] : ["--version", pkg.version])];
   const line = shellLine({ program: "cargo", args, env: [] });
   if (line.kind === "refused") return { notes: [line.reason] };
-  return { snippet: { id: "cargo", client: "shell", label: "cargo", language: "shell", text: line.text, runs: line.runs }, notes: [] };
+  return {
+    snippet: { id: "cargo", client: "shell", label: "cargo", language: "shell", text: line.text, runs: line.runs },
+    notes: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -560,10 +645,7 @@ function packageSettings(pkg: Package): Setting[] {
 }
 
 function remoteSettings(remote: Transport): Setting[] {
-  return [
-    ...(remote.headers ?? []).map((h) => setting("header", h.name, h)),
-    ...variableSettings(remote.variables),
-  ];
+  return [...(remote.headers ?? []).map((h) => setting("header", h.name, h)), ...variableSettings(remote.variables)];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -586,11 +668,15 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
   };
   if (launch === undefined) {
     if (pkg.registryType === "mcpb") {
-      notes.push(`Download the bundle ${pkg.identifier} and open it in Claude Desktop (or another client that installs MCP bundles).`);
+      notes.push(
+        `Download the bundle ${pkg.identifier} and open it in Claude Desktop (or another client that installs MCP bundles).`,
+      );
       if (pkg.fileSha256 !== undefined) notes.push(`Check its SHA-256: ${pkg.fileSha256}`);
     } else if (pkg.registryType === "cargo") {
       offer(cargoSnippet(pkg));
-      notes.push("The package gives no command to start it: install it with cargo, then point your client at the installed program.");
+      notes.push(
+        "The package gives no command to start it: install it with cargo, then point your client at the installed program.",
+      );
     } else {
       notes.push(`No known command starts ${pkg.registryType} packages; see the package's own documentation.`);
     }
@@ -601,7 +687,9 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
     offer(shellSnippet(launch));
   } else {
     const url = launch.url;
-    notes.push("This package serves MCP over HTTP: start it with the command line first, then connect your client to its URL.");
+    notes.push(
+      "This package serves MCP over HTTP: start it with the command line first, then connect your client to its URL.",
+    );
     offer(shellSnippet(launch));
     offer(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
     offer(mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, [], launch.transportType, r)));
@@ -624,7 +712,14 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
     "Claude Desktop's config file starts local programs only, so its snippet uses the mcp-remote bridge (or add the URL under Settings → Connectors).",
     ...offers.flatMap((o) => o.notes),
   ];
-  return { id: `remote-${index + 1}`, kind: "remote", label: `${remote.type} ${remote.url ?? ""}`, snippets, notes, settings: remoteSettings(remote) };
+  return {
+    id: `remote-${index + 1}`,
+    kind: "remote",
+    label: `${remote.type} ${remote.url ?? ""}`,
+    snippets,
+    notes,
+    settings: remoteSettings(remote),
+  };
 }
 
 /** One install option per package and per remote, in document order. */

@@ -2,7 +2,13 @@
 // a fixed vocabulary with a seeded generator, so every run measures the same data.
 
 import { prng } from "../scripts/lib/bench/synthetic.ts";
-import { compareCodeUnits, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "../scripts/lib/model.ts";
+import {
+  compareCodeUnits,
+  type RegistryModel,
+  type ServerJson,
+  type Status,
+  type VersionRecord,
+} from "../scripts/lib/model.ts";
 
 const WORDS = (
   "github gitlab slack notion linear jira confluence postgres mysql sqlite redis mongo elastic kafka s3 gcs azure " +
@@ -16,9 +22,14 @@ const WORDS = (
   "trello asana clickup monday miro canva adobe photoshop blender unity unreal godot arxiv pubmed wikipedia " +
   "wolfram translate deepl speech audio video image ocr vision camera iot home assistant mqtt serial bluetooth"
 ).split(" ");
-const VERBS = "manage query search read write sync monitor deploy analyze index browse convert summarize track automate inspect".split(" ");
-const NOUNS = "issues tickets records files documents pages tables events metrics logs repositories pipelines messages tasks notes images".split(" ");
-
+const VERBS =
+  "manage query search read write sync monitor deploy analyze index browse convert summarize track automate inspect".split(
+    " ",
+  );
+const NOUNS =
+  "issues tickets records files documents pages tables events metrics logs repositories pipelines messages tasks notes images".split(
+    " ",
+  );
 
 export interface SyntheticOptions {
   readonly servers: number;
@@ -43,7 +54,8 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
     names.add(name);
     const a = pick(WORDS);
     const b = pick(WORDS);
-    const title = random() < 0.6 ? `${a[0]?.toUpperCase()}${a.slice(1)} ${b[0]?.toUpperCase()}${b.slice(1)}` : undefined;
+    const title =
+      random() < 0.6 ? `${a[0]?.toUpperCase()}${a.slice(1)} ${b[0]?.toUpperCase()}${b.slice(1)}` : undefined;
     let description = `${pick(VERBS)[0]?.toUpperCase()}${pick(VERBS).slice(1)} ${pick(WORDS)} ${pick(NOUNS)} with ${pick(WORDS)} and ${pick(WORDS)}`;
     while (description.length < 60 && random() < 0.8) description += ` for ${pick(WORDS)} ${pick(NOUNS)}`;
     description = description.slice(0, 100);

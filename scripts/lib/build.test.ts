@@ -37,10 +37,14 @@ function modelOf(files: Record<string, string | object>, published: Record<strin
 const body = (tree: Map<string, string | Uint8Array>, p: string) => {
   const b = tree.get(p);
   if (b === undefined) throw new Error(`no file ${p}`);
-  return JSON.parse(b.toString()) as { servers: ServerResponse[]; metadata: { count: number; nextCursor?: string } } & ServerResponse;
+  return JSON.parse(b.toString()) as {
+    servers: ServerResponse[];
+    metadata: { count: number; nextCursor?: string };
+  } & ServerResponse;
 };
 const official = (r: ServerResponse) => r._meta["io.modelcontextprotocol.registry/official"];
-const latestOf = (model: RegistryModel, name: string) => model.versions.filter((v) => v.name === name && v.official.isLatest).map((v) => v.version);
+const latestOf = (model: RegistryModel, name: string) =>
+  model.versions.filter((v) => v.name === name && v.official.isLatest).map((v) => v.version);
 
 describe("isLatest (upstream code rules)", () => {
   const versions = (list: string[], extra: Record<string, string> = {}) =>
@@ -57,24 +61,38 @@ describe("isLatest (upstream code rules)", () => {
   });
 
   it("between non-semver versions, the later publish wins", () => {
-    const m = modelOf(versions(["2025.06.18", "2025.01.02"]), { "io.github.user/srv/2025.06.18": "2025-01-01T00:00:00Z", "io.github.user/srv/2025.01.02": "2025-02-01T00:00:00Z" });
+    const m = modelOf(versions(["2025.06.18", "2025.01.02"]), {
+      "io.github.user/srv/2025.06.18": "2025-01-01T00:00:00Z",
+      "io.github.user/srv/2025.01.02": "2025-02-01T00:00:00Z",
+    });
     expect(latestOf(m, "io.github.user/srv")).toEqual(["2025.01.02"]);
   });
 
   it("build metadata ties: the earlier publish stays latest", () => {
-    const m = modelOf(versions(["1.0.0+b", "1.0.0+a"]), { "io.github.user/srv/1.0.0+b": "2025-01-01T00:00:00Z", "io.github.user/srv/1.0.0+a": "2025-02-01T00:00:00Z" });
+    const m = modelOf(versions(["1.0.0+b", "1.0.0+a"]), {
+      "io.github.user/srv/1.0.0+b": "2025-01-01T00:00:00Z",
+      "io.github.user/srv/1.0.0+a": "2025-02-01T00:00:00Z",
+    });
     expect(latestOf(m, "io.github.user/srv")).toEqual(["1.0.0+b"]);
   });
 
   it("skips deleted versions; a deprecated one can be latest", () => {
     const m = modelOf(
-      versions(["1.0.0", "2.0.0", "1.5.0"], { "servers/io.github.user/srv/2.0.0/status.yaml": "status: deleted\n", "servers/io.github.user/srv/1.5.0/status.yaml": "status: deprecated\n" }),
+      versions(["1.0.0", "2.0.0", "1.5.0"], {
+        "servers/io.github.user/srv/2.0.0/status.yaml": "status: deleted\n",
+        "servers/io.github.user/srv/1.5.0/status.yaml": "status: deprecated\n",
+      }),
     );
     expect(latestOf(m, "io.github.user/srv")).toEqual(["1.5.0"]);
   });
 
   it("when every version is deleted, the highest deleted one keeps the flag", () => {
-    const m = modelOf(versions(["1.0.0", "2.0.0"], { "servers/io.github.user/srv/1.0.0/status.yaml": "status: deleted\n", "servers/io.github.user/srv/2.0.0/status.yaml": "status: deleted\n" }));
+    const m = modelOf(
+      versions(["1.0.0", "2.0.0"], {
+        "servers/io.github.user/srv/1.0.0/status.yaml": "status: deleted\n",
+        "servers/io.github.user/srv/2.0.0/status.yaml": "status: deleted\n",
+      }),
+    );
     expect(latestOf(m, "io.github.user/srv")).toEqual(["2.0.0"]);
   });
 });
@@ -90,13 +108,36 @@ describe("buildApiTree", () => {
     "servers/io.github.user/gone/1.0.0/status.yaml": "status: deleted\n",
     ...versionFile("com.example/beta", "1.0.0+build.5"),
   };
-  const published = { "io.github.user/alpha/1.0.0": "2025-01-01T00:00:00Z", "io.github.user/alpha/1.1.0": "2025-02-01T00:00:00Z", "io.github.user/alpha/2.0.0": "2025-03-01T00:00:00Z" };
+  const published = {
+    "io.github.user/alpha/1.0.0": "2025-01-01T00:00:00Z",
+    "io.github.user/alpha/1.1.0": "2025-02-01T00:00:00Z",
+    "io.github.user/alpha/2.0.0": "2025-03-01T00:00:00Z",
+  };
 
   it("emits the official paths under /v0 and /v0.1, and .json twins under /v0.1", () => {
     const tree = buildApiTree(modelOf(files, published));
-    const routes = ["servers.html", "servers/index.html", "servers/io.github.user/alpha/versions/index.html", "servers/io.github.user/alpha/versions/1.0.0", "servers/io.github.user/alpha/versions/latest", "servers/com.example/beta/versions/1.0.0+build.5", "health", "ping", "version"];
-    const twins = ["servers.json", "servers/io.github.user/alpha/versions.json", "servers/io.github.user/alpha/versions/1.0.0.json", "servers/io.github.user/alpha/versions/latest.json", "health.json", "ping.json", "version.json"];
-    for (const p of routes) for (const prefix of ["v0", "v0.1"]) expect(tree.has(`${prefix}/${p}`), `${prefix}/${p}`).toBe(true);
+    const routes = [
+      "servers.html",
+      "servers/index.html",
+      "servers/io.github.user/alpha/versions/index.html",
+      "servers/io.github.user/alpha/versions/1.0.0",
+      "servers/io.github.user/alpha/versions/latest",
+      "servers/com.example/beta/versions/1.0.0+build.5",
+      "health",
+      "ping",
+      "version",
+    ];
+    const twins = [
+      "servers.json",
+      "servers/io.github.user/alpha/versions.json",
+      "servers/io.github.user/alpha/versions/1.0.0.json",
+      "servers/io.github.user/alpha/versions/latest.json",
+      "health.json",
+      "ping.json",
+      "version.json",
+    ];
+    for (const p of routes)
+      for (const prefix of ["v0", "v0.1"]) expect(tree.has(`${prefix}/${p}`), `${prefix}/${p}`).toBe(true);
     for (const p of twins) {
       expect(tree.has(`v0.1/${p}`), `v0.1/${p}`).toBe(true);
       expect(tree.has(`v0/${p}`), `v0/${p}`).toBe(false);
@@ -107,9 +148,19 @@ describe("buildApiTree", () => {
 
   it("lists the latest non-deleted version of every server, sorted by name, without nextCursor", () => {
     const list = body(buildApiTree(modelOf(files, published)), "v0.1/servers.json");
-    expect(list.servers.map((s) => `${s.server.name}@${s.server.version}`)).toEqual(["com.example/beta@1.0.0+build.5", "io.github.user/alpha@1.1.0"]);
+    expect(list.servers.map((s) => `${s.server.name}@${s.server.version}`)).toEqual([
+      "com.example/beta@1.0.0+build.5",
+      "io.github.user/alpha@1.1.0",
+    ]);
     expect(list.metadata).toEqual({ count: 2 });
-    expect(official(list.servers[1]!)).toEqual({ status: "deprecated", statusMessage: "Use 2.0.0", statusChangedAt: "2025-02-01T00:00:00Z", publishedAt: "2025-02-01T00:00:00Z", updatedAt: "2025-02-01T00:00:00Z", isLatest: true });
+    expect(official(list.servers[1]!)).toEqual({
+      status: "deprecated",
+      statusMessage: "Use 2.0.0",
+      statusChangedAt: "2025-02-01T00:00:00Z",
+      publishedAt: "2025-02-01T00:00:00Z",
+      updatedAt: "2025-02-01T00:00:00Z",
+      isLatest: true,
+    });
   });
 
   it("lists a server's non-deleted versions newest publish first, and keeps deleted ones as tombstones", () => {
@@ -126,12 +177,18 @@ describe("buildApiTree", () => {
     const tree = buildApiTree(modelOf(files, published));
     expect(tree.has("v0.1/servers/io.github.user/gone/versions.json")).toBe(false);
     expect(tree.has("v0.1/servers/io.github.user/gone/versions/latest")).toBe(false);
-    expect(official(body(tree, "v0.1/servers/io.github.user/gone/versions/1.0.0"))).toMatchObject({ status: "deleted", isLatest: true });
+    expect(official(body(tree, "v0.1/servers/io.github.user/gone/versions/1.0.0"))).toMatchObject({
+      status: "deleted",
+      isLatest: true,
+    });
   });
 
   it("serves the document exactly as committed", () => {
     const tree = buildApiTree(modelOf(files, published));
-    const doc = JSON.parse(fs.readFileSync(path.join(REFERENCE, "examples/valid/with-remote.json"), "utf8")) as { name: string; version: string };
+    const doc = JSON.parse(fs.readFileSync(path.join(REFERENCE, "examples/valid/with-remote.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
     const t2 = buildApiTree(modelOf({ [`servers/${doc.name}/${doc.version}/server.json`]: doc }));
     expect(body(t2, `v0.1/servers/${doc.name}/versions/${doc.version}`).server).toEqual(doc);
     expect(tree.size).toBeGreaterThan(0);

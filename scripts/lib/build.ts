@@ -36,8 +36,15 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
   for (const v of versions) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
   const records: VersionRecord[] = [];
   for (const [, list] of byName) {
-    const timed = list.map((v) => ({ v, times: mergeImportedTimes(history.timesOf(`${v.namespace}/${v.serverPart}/${v.version}`), v.imported) }));
-    const latest = pickLatest(timed, (t) => ({ version: t.v.version, publishedAt: t.times.publishedAt, status: t.v.status.status }));
+    const timed = list.map((v) => ({
+      v,
+      times: mergeImportedTimes(history.timesOf(`${v.namespace}/${v.serverPart}/${v.version}`), v.imported),
+    }));
+    const latest = pickLatest(timed, (t) => ({
+      version: t.v.version,
+      publishedAt: t.times.publishedAt,
+      status: t.v.status.status,
+    }));
     for (const t of timed) {
       const { status, statusMessage } = t.v.status;
       records.push({
@@ -66,7 +73,10 @@ export type ApiTree = Map<string, string | Uint8Array>;
 const json = (value: unknown) => stringifyJson(value);
 
 /** Versions of one server as `/versions` lists them: newest publishedAt first (upstream), then version. */
-const byPublishedDesc = newestFirst((r: VersionRecord) => ({ version: r.version, publishedAt: r.official.publishedAt }));
+const byPublishedDesc = newestFirst((r: VersionRecord) => ({
+  version: r.version,
+  publishedAt: r.official.publishedAt,
+}));
 
 /** The static list: the latest non-deleted version of every server, like `?version=latest`. */
 export function listedRecords(model: RegistryModel): VersionRecord[] {
@@ -95,7 +105,8 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
 
   // Each version's response is serialised once and reused in its server's lists and as `latest`: the bytes
   // are the same as stringifyJson of the whole list, whose elements serialise exactly like standalone values.
-  const listJson = (bodies: readonly string[]) => `{"servers":[${bodies.join(",")}],"metadata":{"count":${bodies.length}}}`;
+  const listJson = (bodies: readonly string[]) =>
+    `{"servers":[${bodies.join(",")}],"metadata":{"count":${bodies.length}}}`;
   const listedBodies: string[] = [];
 
   let start = 0;
@@ -138,7 +149,11 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
   const { info } = model;
   const health = json({ status: "ok" });
   const version = json({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt });
-  for (const [route, body] of [["health", health], ["ping", json({ pong: true })], ["version", version]] as const) {
+  for (const [route, body] of [
+    ["health", health],
+    ["ping", json({ pong: true })],
+    ["version", version],
+  ] as const) {
     emit(route, body);
     twin(route, body);
   }
@@ -148,5 +163,8 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
     listed: listedBodies.length,
     deleted: all.filter((r) => r.official.status === "deleted").length,
   };
-  emit(`x/${REGISTRY_NAMESPACE}/meta.json`, json({ generatedAt: info.generatedAt, gitCommit: info.gitCommit, serial: info.serial, counts }));
+  emit(
+    `x/${REGISTRY_NAMESPACE}/meta.json`,
+    json({ generatedAt: info.generatedAt, gitCommit: info.gitCommit, serial: info.serial, counts }),
+  );
 }

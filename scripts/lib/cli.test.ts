@@ -36,7 +36,11 @@ const usageError = (argv: string[]): string => {
 describe("parseCommand", () => {
   it("gives typed values with defaults, repeated options as a list, and the positionals", () => {
     const r = parseCommand(command, ["--tag", "x", "--tag=y", "--check", "--port", "8080", "a.json"]);
-    expect(r).toEqual({ kind: "run", values: { out: "dist", check: true, tag: ["x", "y"], kind: undefined, port: "8080", secret: false }, positionals: ["a.json"] });
+    expect(r).toEqual({
+      kind: "run",
+      values: { out: "dist", check: true, tag: ["x", "y"], kind: undefined, port: "8080", secret: false },
+      positionals: ["a.json"],
+    });
   });
 
   it("--help or -h anywhere before -- prints usage, options and the example (hidden options left out)", () => {
@@ -59,7 +63,10 @@ describe("parseCommand", () => {
     [["--bogus-option", "a"], "unknown option --bogus-option"],
     [["-x", "a"], "unknown option -x"],
     [["a", "--out"], "--out needs a value (--out DIR)"],
-    [["--out", "--check", "a"], "--out needs a value (--out DIR), got the option --check; write --out=--check if that is the value"],
+    [
+      ["--out", "--check", "a"],
+      "--out needs a value (--out DIR), got the option --check; write --out=--check if that is the value",
+    ],
     [["--check=yes", "a"], '--check takes no value, got "yes"'],
     [["--kind", "c", "a"], '--kind must be one of a, b, got "c"'],
     [["--port", "80x", "a"], '--port: expected a whole number 0-65535, got "80x"'],
@@ -77,7 +84,13 @@ describe("parseCommand", () => {
   });
 
   it("refuses positionals when the command declares none", () => {
-    const none = defineCommand({ name: "none", usage: "npm run none", description: "d", options: {}, example: "npm run none" });
+    const none = defineCommand({
+      name: "none",
+      usage: "npm run none",
+      description: "d",
+      options: {},
+      example: "npm run none",
+    });
     expect(parseCommand(none, []).kind).toBe("run");
     expect(() => parseCommand(none, ["stray"])).toThrow('unexpected argument "stray"');
   });
@@ -85,24 +98,46 @@ describe("parseCommand", () => {
 
 describe("formatFailure", () => {
   it("a usage error is one line naming the command, ending with (see --help), exit 2", () => {
-    expect(formatFailure("build", new UsageError("unknown option --x"))).toEqual({ text: "build: unknown option --x (see --help)\n", exitCode: 2 });
+    expect(formatFailure("build", new UsageError("unknown option --x"))).toEqual({
+      text: "build: unknown option --x (see --help)\n",
+      exitCode: 2,
+    });
   });
 
   it("an ExitError and a RefusalError are one line starting error:, exit 1 (or the ExitError's code); control characters are shown", () => {
-    expect(formatFailure("mirror", new RefusalError("index.json: index/expired: expired on 2020-01-01"))).toEqual({ text: "error: index.json: index/expired: expired on 2020-01-01\n", exitCode: 1 });
-    expect(formatFailure("import", new ExitError("upstream said \u001b]52;c;aGk=\u0007\nfake line"))).toEqual({ text: "error: upstream said \\e]52;c;aGk=\\x07\\nfake line\n", exitCode: 1 });
+    expect(formatFailure("mirror", new RefusalError("index.json: index/expired: expired on 2020-01-01"))).toEqual({
+      text: "error: index.json: index/expired: expired on 2020-01-01\n",
+      exitCode: 1,
+    });
+    expect(formatFailure("import", new ExitError("upstream said \u001b]52;c;aGk=\u0007\nfake line"))).toEqual({
+      text: "error: upstream said \\e]52;c;aGk=\\x07\\nfake line\n",
+      exitCode: 1,
+    });
     expect(formatFailure("x", new ExitError("config", 2)).exitCode).toBe(2);
   });
 
   it("fetch's 'fetch failed' becomes one line with the cause; a NetworkError names the URL", async () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
     const fetchFailed = new TypeError("fetch failed", { cause: refused });
-    expect(formatFailure("mirror", fetchFailed)).toEqual({ text: "error: network error: connection refused (ECONNREFUSED)\n", exitCode: 1 });
-    const wrapped = await withNetworkErrors("http://127.0.0.1:9/x.json", () => Promise.reject(fetchFailed)).catch((e: unknown) => e);
+    expect(formatFailure("mirror", fetchFailed)).toEqual({
+      text: "error: network error: connection refused (ECONNREFUSED)\n",
+      exitCode: 1,
+    });
+    const wrapped = await withNetworkErrors("http://127.0.0.1:9/x.json", () => Promise.reject(fetchFailed)).catch(
+      (e: unknown) => e,
+    );
     expect(wrapped).toBeInstanceOf(NetworkError);
-    expect(formatFailure("mirror", wrapped)).toEqual({ text: "error: http://127.0.0.1:9/x.json: connection refused (ECONNREFUSED)\n", exitCode: 1 });
+    expect(formatFailure("mirror", wrapped)).toEqual({
+      text: "error: http://127.0.0.1:9/x.json: connection refused (ECONNREFUSED)\n",
+      exitCode: 1,
+    });
     const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
-    expect(formatFailure("import", await withNetworkErrors("http://h/", () => Promise.reject(timeout)).catch((e: unknown) => e)).text).toBe("error: http://h/: timed out\n");
+    expect(
+      formatFailure(
+        "import",
+        await withNetworkErrors("http://h/", () => Promise.reject(timeout)).catch((e: unknown) => e),
+      ).text,
+    ).toBe("error: http://h/: timed out\n");
   });
 
   it("withNetworkErrors passes anything that is not the network through unchanged", async () => {
@@ -125,7 +160,9 @@ describe("formatFailure", () => {
   it("anything else is a bug: 'internal error' with the stack, exit 3", () => {
     const f = formatFailure("build", new TypeError("cannot read properties of undefined"));
     expect(f.exitCode).toBe(3);
-    expect(f.text).toContain("internal error in build (this is a bug in the registry scripts, please open an issue):\nTypeError: cannot read properties of undefined\n    at ");
+    expect(f.text).toContain(
+      "internal error in build (this is a bug in the registry scripts, please open an issue):\nTypeError: cannot read properties of undefined\n    at ",
+    );
   });
 });
 

@@ -89,7 +89,8 @@ export interface ParsedCommand<O extends OptionSpecs> {
   readonly positionals: string[];
 }
 
-export type ParseOutcome<O extends OptionSpecs> = ({ readonly kind: "run" } & ParsedCommand<O>) | { readonly kind: "help"; readonly text: string };
+export type ParseOutcome<O extends OptionSpecs> =
+  ({ readonly kind: "run" } & ParsedCommand<O>) | { readonly kind: "help"; readonly text: string };
 
 const HELP: BooleanOption = { type: "boolean", short: "h", help: "print this help and exit" };
 
@@ -113,7 +114,8 @@ export function formatHelp(spec: CommandSpec<OptionSpecs>): string {
     rows.push([flag, `${o.help}${extra.length > 0 ? ` (${extra.join("; ")})` : ""}`]);
   }
   const width = Math.min(Math.max(...rows.map(([f]) => f.length)) + 2, 34);
-  const option = ([f, h]: [string, string]) => (f.length + 2 > width ? `  ${f}\n  ${" ".repeat(width)}${h}` : `  ${f.padEnd(width)}${h}`);
+  const option = ([f, h]: [string, string]) =>
+    f.length + 2 > width ? `  ${f}\n  ${" ".repeat(width)}${h}` : `  ${f.padEnd(width)}${h}`;
   const [first, ...more] = lines(spec.usage);
   return [
     `Usage: ${first ?? ""}`,
@@ -135,13 +137,28 @@ export function formatHelp(spec: CommandSpec<OptionSpecs>): string {
  * Parse argv against a command's options. `--help`/`-h` anywhere before `--` wins; every other problem is a
  * UsageError with one line naming the option. Pure (argv in, values out), so it is tested directly.
  */
-export function parseCommand<const O extends OptionSpecs>(spec: CommandSpec<O>, argv: readonly string[]): ParseOutcome<O> {
-  const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = { help: { type: "boolean", short: "h" } };
+export function parseCommand<const O extends OptionSpecs>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): ParseOutcome<O> {
+  const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
+    help: { type: "boolean", short: "h" },
+  };
   for (const [name, o] of Object.entries(spec.options)) {
-    config[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.type === "string" && o.multiple ? { multiple: true } : {}) };
+    config[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.type === "string" && o.multiple ? { multiple: true } : {}),
+    };
   }
   // Not strict: unknown options and missing values come back as tokens, and are reported here in one line.
-  const { tokens, positionals } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
+  const { tokens, positionals } = parseArgs({
+    args: [...argv],
+    options: config,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   if (tokens.some((t) => t.kind === "option" && t.name === "help")) return { kind: "help", text: formatHelp(spec) };
 
   const values: Record<string, string | boolean | string[] | undefined> = {};
@@ -153,14 +170,18 @@ export function parseCommand<const O extends OptionSpecs>(spec: CommandSpec<O>, 
     if (o === undefined) throw new UsageError(`unknown option ${visible(t.rawName)}`);
     const flag = `--${t.name}`;
     if (o.type === "boolean") {
-      if (t.value !== undefined) throw new UsageError(`${flag} takes no value, got ${JSON.stringify(visible(t.value))}`);
+      if (t.value !== undefined)
+        throw new UsageError(`${flag} takes no value, got ${JSON.stringify(visible(t.value))}`);
       values[t.name] = true;
       continue;
     }
     if (t.value === undefined || (!t.inlineValue && t.value.startsWith("-") && t.value !== "-")) {
-      throw new UsageError(`${flag} needs a value (${flag} ${o.value})${t.value === undefined ? "" : `, got the option ${visible(t.value)}; write ${flag}=${visible(t.value)} if that is the value`}`);
+      throw new UsageError(
+        `${flag} needs a value (${flag} ${o.value})${t.value === undefined ? "" : `, got the option ${visible(t.value)}; write ${flag}=${visible(t.value)} if that is the value`}`,
+      );
     }
-    if (o.choices && !o.choices.includes(t.value)) throw new UsageError(`${flag} must be one of ${o.choices.join(", ")}, got ${JSON.stringify(visible(t.value))}`);
+    if (o.choices && !o.choices.includes(t.value))
+      throw new UsageError(`${flag} must be one of ${o.choices.join(", ")}, got ${JSON.stringify(visible(t.value))}`);
     const problem = o.check?.(t.value);
     if (problem !== undefined) throw new UsageError(`${flag}: ${problem}, got ${JSON.stringify(visible(t.value))}`);
     if (o.multiple) {
@@ -174,10 +195,12 @@ export function parseCommand<const O extends OptionSpecs>(spec: CommandSpec<O>, 
   }
 
   const p = spec.positionals;
-  if (p === undefined && positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(visible(positionals[0]!))}`);
+  if (p === undefined && positionals.length > 0)
+    throw new UsageError(`unexpected argument ${JSON.stringify(visible(positionals[0]!))}`);
   if (p !== undefined) {
     if (positionals.length < (p.min ?? 0)) throw new UsageError(`missing ${p.name}`);
-    if (positionals.length > (p.max ?? Infinity)) throw new UsageError(`too many arguments: expected ${p.name}, got ${positionals.length}`);
+    if (positionals.length > (p.max ?? Infinity))
+      throw new UsageError(`too many arguments: expected ${p.name}, got ${positionals.length}`);
   }
   return { kind: "run", values: values as OptionValues<O>, positionals };
 }
@@ -188,9 +211,12 @@ export const checks = {
   integer:
     (min: number, max = Number.MAX_SAFE_INTEGER) =>
     (v: string): string | undefined =>
-      /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? undefined : `expected a whole number ${min}-${max === Number.MAX_SAFE_INTEGER ? "…" : max}`,
+      /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max
+        ? undefined
+        : `expected a whole number ${min}-${max === Number.MAX_SAFE_INTEGER ? "…" : max}`,
   /** A number greater than zero. */
-  positive: (v: string): string | undefined => (v.trim() !== "" && Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : "expected a number greater than 0"),
+  positive: (v: string): string | undefined =>
+    v.trim() !== "" && Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : "expected a number greater than 0",
   /** An http(s) URL. */
   httpUrl: (v: string): string | undefined => {
     try {
@@ -220,18 +246,33 @@ export function explainFailure(e: unknown): Failure | undefined {
   const network = describeNetworkFailure(e);
   if (network !== undefined) return { message: `network error: ${network}`, exitCode: 1, usage: false };
   if (!(e instanceof Error)) return undefined;
-  const x = e as Error & { status?: unknown; request?: { method?: string; url?: string }; code?: unknown; syscall?: unknown; path?: unknown };
+  const x = e as Error & {
+    status?: unknown;
+    request?: { method?: string; url?: string };
+    code?: unknown;
+    syscall?: unknown;
+    path?: unknown;
+  };
   // Octokit's RequestError: the GitHub API answered with an error, or could not be reached.
   if (x.name === "HttpError" && typeof x.status === "number") {
     const why = describeNetworkFailure(x.cause) ?? `HTTP ${x.status}: ${x.message}`;
-    return { message: `${x.request?.method ?? "GET"} ${x.request?.url ?? "GitHub API"}: ${why}`, exitCode: 1, usage: false };
+    return {
+      message: `${x.request?.method ?? "GET"} ${x.request?.url ?? "GitHub API"}: ${why}`,
+      exitCode: 1,
+      usage: false,
+    };
   }
   // A file the user named that is missing, unreadable or in the way (ENOENT, EACCES, EISDIR, ENOSPC, …).
   if (typeof x.code === "string" && typeof x.syscall === "string" && /^E[A-Z]+$/.test(x.code)) {
-    return { message: `${typeof x.path === "string" ? `${x.path}: ` : ""}${x.code}: cannot ${x.syscall} (${x.message})`, exitCode: 1, usage: false };
+    return {
+      message: `${typeof x.path === "string" ? `${x.path}: ` : ""}${x.code}: cannot ${x.syscall} (${x.message})`,
+      exitCode: 1,
+      usage: false,
+    };
   }
   // JSON.parse of an input: no file name here, but no stack either (callers that know the file say so).
-  if (e instanceof SyntaxError && /JSON/.test(e.message)) return { message: `invalid JSON: ${e.message}`, exitCode: 1, usage: false };
+  if (e instanceof SyntaxError && /JSON/.test(e.message))
+    return { message: `invalid JSON: ${e.message}`, exitCode: 1, usage: false };
   return undefined;
 }
 
@@ -243,7 +284,10 @@ export function formatFailure(name: string, e: unknown): { text: string; exitCod
   const f = explainFailure(e);
   if (f?.usage) return { text: `${name}: ${visible(f.message)} (see --help)\n`, exitCode: f.exitCode };
   if (f) return { text: `error: ${visible(f.message)}\n`, exitCode: f.exitCode };
-  return { text: `internal error in ${name} (this is a bug in the registry scripts, please open an issue):\n${visibleLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`, exitCode: 3 };
+  return {
+    text: `internal error in ${name} (this is a bug in the registry scripts, please open an issue):\n${visibleLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
+    exitCode: 3,
+  };
 }
 
 /** Run a CLI main; expected failures become one line, anything else a "this is a bug" report (exit 3). */
@@ -264,7 +308,11 @@ export function runCli(main: () => Promise<number | void>, name = "command"): vo
  * The entry point of a command: parse argv (`--help` prints the help and exits 0; a usage problem is one
  * line and exit 2), then run `main` with the values under runCli's error mapping.
  */
-export function runCommand<const O extends OptionSpecs>(spec: CommandSpec<O>, main: (args: ParsedCommand<O>) => Promise<number | void>, argv: readonly string[] = process.argv.slice(2)): void {
+export function runCommand<const O extends OptionSpecs>(
+  spec: CommandSpec<O>,
+  main: (args: ParsedCommand<O>) => Promise<number | void>,
+  argv: readonly string[] = process.argv.slice(2),
+): void {
   runCli(async () => {
     const parsed = parseCommand(spec, argv);
     if (parsed.kind === "help") {
@@ -289,7 +337,10 @@ export interface Prompter {
  * (the process then exits 0 as if all went well) and, on a terminal, swallows Ctrl+C; both end the
  * question here with a one-line expected failure.
  */
-export function createPrompter(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): Prompter {
+export function createPrompter(
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): Prompter {
   const rl = createInterface({ input, output });
   let ended: ExitError | undefined;
   let pending: ((e: ExitError) => void) | undefined;
@@ -323,7 +374,11 @@ export function createPrompter(input: NodeJS.ReadableStream = process.stdin, out
 // ---------------------------------------------------------------------------------------------------------
 // Diagnostics
 
-export function printDiagnostics(diagnostics: readonly Diagnostic[], files: number, out: NodeJS.WritableStream = process.stderr): void {
+export function printDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  files: number,
+  out: NodeJS.WritableStream = process.stderr,
+): void {
   for (const d of diagnostics) out.write(formatDiagnostic(d) + "\n");
   out.write(formatSummary(diagnostics, files) + "\n");
 }

@@ -11,15 +11,22 @@ import { stringifyJson } from "./safe-json.ts";
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
 async function build(): Promise<Map<string, string | Uint8Array>> {
-  const site = fs.existsSync(path.join(REPO, "site/build.ts")) ? ((await import("../../site/build.ts")) as { buildSite: NonNullable<BuildInputs["extra"]> }) : undefined;
-  const sync = fs.existsSync(path.join(REPO, "scripts/lib/mirror/sync-files.ts")) ? ((await import("./mirror/sync-files.ts")) as { syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]> }) : undefined;
+  const site = fs.existsSync(path.join(REPO, "site/build.ts"))
+    ? ((await import("../../site/build.ts")) as { buildSite: NonNullable<BuildInputs["extra"]> })
+    : undefined;
+  const sync = fs.existsSync(path.join(REPO, "scripts/lib/mirror/sync-files.ts"))
+    ? ((await import("./mirror/sync-files.ts")) as {
+        syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]>;
+      })
+    : undefined;
   const outcome = await buildRegistry({
     serversDir: "servers",
     cwd: REPO,
     ...(site ? { extra: site.buildSite } : {}),
     ...(sync ? { outputs: sync.syncFilesFor(path.join(REPO, "servers")) } : {}),
   });
-  if (outcome.kind !== "built") throw new Error(`the sample tree does not build: ${outcome.diagnostics.map((d) => d.code).join(", ")}`);
+  if (outcome.kind !== "built")
+    throw new Error(`the sample tree does not build: ${outcome.diagnostics.map((d) => d.code).join(", ")}`);
   return outcome.tree;
 }
 

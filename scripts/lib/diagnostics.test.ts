@@ -16,14 +16,22 @@ const OSC52 = "\u001b]52;c;ZWNobyBwd25lZA==\u0007";
 
 describe("formatDiagnostic", () => {
   it("prints an ordinary diagnostic as before", () => {
-    expect(formatDiagnostic(diag("error", "a/b", "servers/x/server.json", "name: too long.", { line: 3, column: 5, hint: "shorten it." }))).toBe("servers/x/server.json:3:5: error [a/b] name: too long.\n    hint: shorten it.");
+    expect(
+      formatDiagnostic(
+        diag("error", "a/b", "servers/x/server.json", "name: too long.", { line: 3, column: 5, hint: "shorten it." }),
+      ),
+    ).toBe("servers/x/server.json:3:5: error [a/b] name: too long.\n    hint: shorten it.");
   });
 
   it("renders ESC, OSC 52, CR and C1 in the file, message and hint visibly; a hint's own lines stay indented", () => {
-    const d = diag("error", "a/b", `servers/x\u001b[2A/server.json`, `name "${OSC52}\rok\u009b": bad`, { hint: "fix\nerror: forged line\u001b[1A" });
+    const d = diag("error", "a/b", `servers/x\u001b[2A/server.json`, `name "${OSC52}\rok\u009b": bad`, {
+      hint: "fix\nerror: forged line\u001b[1A",
+    });
     const text = formatDiagnostic(d);
     expect(text).not.toMatch(RAW_CONTROL);
-    expect(text).toBe('servers/x\\e[2A/server.json: error [a/b] name "\\e]52;c;ZWNobyBwd25lZA==\\x07\\rok\\x9b": bad\n    hint: fix\n          error: forged line\\e[1A');
+    expect(text).toBe(
+      'servers/x\\e[2A/server.json: error [a/b] name "\\e]52;c;ZWNobyBwd25lZA==\\x07\\rok\\x9b": bad\n    hint: fix\n          error: forged line\\e[1A',
+    );
   });
 });
 
@@ -35,7 +43,9 @@ describe("verify's terminal report", () => {
       base: "a".repeat(40),
       head: "b".repeat(40),
       author: "evil\u001b[2A",
-      checks: [check("npm", "servers/a.b/c\u009b/1.0.0/server.json", "fail", "npm/mismatch", `registry said ${OSC52}\r\nfine`)],
+      checks: [
+        check("npm", "servers/a.b/c\u009b/1.0.0/server.json", "fail", "npm/mismatch", `registry said ${OSC52}\r\nfine`),
+      ],
     });
     expect(text).not.toMatch(RAW_CONTROL);
     expect(text.split("\n")).toEqual([
@@ -49,9 +59,15 @@ describe("verify's terminal report", () => {
 describe("validate CLI", () => {
   it("prints an error that quotes a hostile argument on one line without raw control characters", () => {
     const dir = makeTree({ "servers/.keep": "" });
-    const r = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "scripts/validate.ts"), `/elsewhere\u001b]52;c;AAAA\u0007\nerror: forged`], { cwd: dir, encoding: "latin1" });
+    const r = spawnSync(
+      path.join(REPO_ROOT, "node_modules/.bin/tsx"),
+      [path.join(REPO_ROOT, "scripts/validate.ts"), `/elsewhere\u001b]52;c;AAAA\u0007\nerror: forged`],
+      { cwd: dir, encoding: "latin1" },
+    );
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe("validate: /elsewhere\\e]52;c;AAAA\\x07\\nerror: forged is outside the servers folder servers; pass --servers DIR. (see --help)\n");
+    expect(r.stderr).toBe(
+      "validate: /elsewhere\\e]52;c;AAAA\\x07\\nerror: forged is outside the servers folder servers; pass --servers DIR. (see --help)\n",
+    );
   }, 30_000);
 
   it("prints hostile folder names and values from a PR without raw control characters", () => {
@@ -60,7 +76,10 @@ describe("validate CLI", () => {
       [`servers/io.github.evil/ok/1.0.0\u001b[2A/server.json`]: serverJson("io.github.evil/ok", "1.0.0\u001b[2A"),
       [`servers/io.github.evil/x/1.0.0/server.json`]: serverJson(name, "1.0.0", { description: "a\r\u009b31mb" }),
     });
-    const r = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "scripts/validate.ts")], { cwd: dir, encoding: "latin1" });
+    const r = spawnSync(path.join(REPO_ROOT, "node_modules/.bin/tsx"), [path.join(REPO_ROOT, "scripts/validate.ts")], {
+      cwd: dir,
+      encoding: "latin1",
+    });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout + r.stderr).not.toMatch(RAW_CONTROL);
     expect(r.stderr).toContain("1.0.0\\e[2A");

@@ -67,7 +67,8 @@ export function describeNetworkFailure(e: unknown): string | undefined {
   }
   const code = errorCode(e);
   if (code && NETWORK_CODES[code]) return `${NETWORK_CODES[code]} (${code})`;
-  if (code?.startsWith("UND_ERR_") || code?.startsWith("ERR_TLS_") || /CERT|SSL/.test(code ?? "")) return `${e.message} (${code})`;
+  if (code?.startsWith("UND_ERR_") || code?.startsWith("ERR_TLS_") || /CERT|SSL/.test(code ?? ""))
+    return `${e.message} (${code})`;
   return undefined;
 }
 

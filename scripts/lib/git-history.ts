@@ -59,7 +59,8 @@ export const runGit: RunGit = (cwd, args, input) => {
  */
 export class HistoryError extends ExitError {}
 
-const FULL_HISTORY_HINT = "Build from a clone with full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`.";
+const FULL_HISTORY_HINT =
+  "Build from a clone with full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`.";
 
 /** The folder holding `.git` (a folder, or a file in worktrees and submodules) at or above `dir`, if any. */
 export function findRepositoryRoot(dir: string): string | undefined {
@@ -113,7 +114,9 @@ export function readHistory(serversRoot: string, opts: HistoryOptions = {}): His
   const repository = (opts.repositoryRoot ?? findRepositoryRoot)(serversRoot);
   const failed = (what: string, args: readonly string[]): never => {
     const said = custom === undefined && lastGitError !== "" ? `: ${lastGitError}` : "";
-    throw new HistoryError(`cannot read the git history of ${serversRoot} (${what}; \`git ${args.join(" ")}\` failed${said}). Times come from git and would be wrong, so nothing is built. Repair the clone (or clone again). ${FULL_HISTORY_HINT}`);
+    throw new HistoryError(
+      `cannot read the git history of ${serversRoot} (${what}; \`git ${args.join(" ")}\` failed${said}). Times come from git and would be wrong, so nothing is built. Repair the clone (or clone again). ${FULL_HISTORY_HINT}`,
+    );
   };
   const must = (cwd: string, args: readonly string[], what: string): Buffer => run(cwd, args) ?? failed(what, args);
 
@@ -131,16 +134,39 @@ export function readHistory(serversRoot: string, opts: HistoryOptions = {}): His
     if (any !== "") failed("HEAD does not resolve to a commit", ["rev-parse", "--verify", "HEAD"]);
     return fallbackHistory(fallback, "the repository has no commits");
   }
-  if (must(top, ["rev-parse", "--is-shallow-repository"], "cannot tell whether the clone is shallow").toString().trim() !== "false") {
-    throw new HistoryError(`the clone at ${top} is shallow: the times of versions older than its depth would be wrong, so nothing is built. ${FULL_HISTORY_HINT}`);
+  if (
+    must(top, ["rev-parse", "--is-shallow-repository"], "cannot tell whether the clone is shallow")
+      .toString()
+      .trim() !== "false"
+  ) {
+    throw new HistoryError(
+      `the clone at ${top} is shallow: the times of versions older than its depth would be wrong, so nothing is built. ${FULL_HISTORY_HINT}`,
+    );
   }
   const notes: string[] = [];
-  const headTime = Number(must(top, ["log", "-1", "--format=%ct", "HEAD"], "cannot read HEAD's time").toString().trim());
-  const serial = Number(must(top, ["rev-list", "--first-parent", "--count", "HEAD"], "cannot count the commits").toString().trim());
-  if (!Number.isSafeInteger(headTime) || !Number.isSafeInteger(serial)) failed("git printed something unexpected", ["log", "-1", "--format=%ct", "HEAD"]);
+  const headTime = Number(
+    must(top, ["log", "-1", "--format=%ct", "HEAD"], "cannot read HEAD's time").toString().trim(),
+  );
+  const serial = Number(
+    must(top, ["rev-list", "--first-parent", "--count", "HEAD"], "cannot count the commits").toString().trim(),
+  );
+  if (!Number.isSafeInteger(headTime) || !Number.isSafeInteger(serial))
+    failed("git printed something unexpected", ["log", "-1", "--format=%ct", "HEAD"]);
   const rel = path.relative(top, serversRoot).split(path.sep).join("/");
   const prefix = rel === "" ? "" : rel + "/";
-  const logArgs = ["log", "--first-parent", "-m", "--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H%x02%ct", "HEAD", "--", rel === "" ? "." : rel];
+  const logArgs = [
+    "log",
+    "--first-parent",
+    "-m",
+    "--raw",
+    "-z",
+    "--no-renames",
+    "--no-abbrev",
+    "--format=%x01%H%x02%ct",
+    "HEAD",
+    "--",
+    rel === "" ? "." : rel,
+  ];
   const log = must(top, logArgs, "cannot read the log");
   const commits = parseCommits(log.toString("utf8"), prefix);
   const readBlobs = (ids: readonly string[]) => catFileBatch(run, top, ids, failed);
@@ -155,7 +181,12 @@ export function readHistory(serversRoot: string, opts: HistoryOptions = {}): His
   return {
     info: { gitCommit: head, generatedAt: formatTime(headTime), serial },
     get notes() {
-      return uncommitted > 0 ? [...notes, `${uncommitted} version folder(s) are not committed yet: their times are HEAD's (${headTimes}) until they are.`] : notes;
+      return uncommitted > 0
+        ? [
+            ...notes,
+            `${uncommitted} version folder(s) are not committed yet: their times are HEAD's (${headTimes}) until they are.`,
+          ]
+        : notes;
     },
     timesOf(versionDir) {
       const t = byDir.get(versionDir);
@@ -220,7 +251,12 @@ function eventsByDir(commits: readonly HistoryCommit[]): Map<string, FileEvent[]
   return byDir;
 }
 
-function catFileBatch(run: RunGit, top: string, ids: readonly string[], failed: (what: string, args: readonly string[]) => never): Map<string, Uint8Array> {
+function catFileBatch(
+  run: RunGit,
+  top: string,
+  ids: readonly string[],
+  failed: (what: string, args: readonly string[]) => never,
+): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (ids.length === 0) return out;
   const args = ["cat-file", "--batch"];
@@ -244,7 +280,8 @@ const ZERO = /^0+$/;
 /** The status each status.yaml blob holds, read with one `git cat-file --batch` for the whole tree. */
 function readStatusValues(readBlobs: History["readBlobs"], events: Map<string, FileEvent[]>): Map<string, Status> {
   const blobs = new Set<string>();
-  for (const list of events.values()) for (const e of list) if (e.file === "status.yaml" && !ZERO.test(e.blob)) blobs.add(e.blob);
+  for (const list of events.values())
+    for (const e of list) if (e.file === "status.yaml" && !ZERO.test(e.blob)) blobs.add(e.blob);
   const values = new Map<string, Status>();
   for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfText(Buffer.from(bytes).toString("utf8")));
   return values;
@@ -276,6 +313,10 @@ function timesFromEvents(events: readonly FileEvent[], statusValues: ReadonlyMap
     }
   }
   const imported = events.findLast((e) => e.file === "import.yaml");
-  const times = { publishedAt: formatTime(publishedAt), updatedAt: formatTime(updatedAt), statusChangedAt: formatTime(statusChangedAt) };
+  const times = {
+    publishedAt: formatTime(publishedAt),
+    updatedAt: formatTime(updatedAt),
+    statusChangedAt: formatTime(statusChangedAt),
+  };
   return imported === undefined ? times : { ...times, importedAt: formatTime(imported.time) };
 }

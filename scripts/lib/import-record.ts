@@ -58,32 +58,48 @@ export function formatImportYaml(info: ImportInfo): string {
   };
   if (info.upgradedFrom !== undefined) body["upgradedFrom"] = info.upgradedFrom;
   if (info.changes !== undefined && info.changes.length > 0) body["changes"] = [...info.changes];
-  return "# Written by npm run import: upstream provenance of this version. Do not edit; pull requests may not add it.\n" + stringify(body, { lineWidth: 0 });
+  return (
+    "# Written by npm run import: upstream provenance of this version. Do not edit; pull requests may not add it.\n" +
+    stringify(body, { lineWidth: 0 })
+  );
 }
 
 /** Parse import.yaml strictly; problems become diagnostics with stable codes (`import/…`). */
-export function parseImportYaml(text: string, file: string): { kind: "ok"; info: ImportInfo } | { kind: "invalid"; diagnostics: Diagnostic[] } {
+export function parseImportYaml(
+  text: string,
+  file: string,
+): { kind: "ok"; info: ImportInfo } | { kind: "invalid"; diagnostics: Diagnostic[] } {
   const parsed = parseStatusYaml(text, file);
   if (parsed.kind === "invalid") return parsed;
   const doc = parsed.doc;
   const fail = (message: string, pointer = ""): { kind: "invalid"; diagnostics: Diagnostic[] } => ({
     kind: "invalid",
-    diagnostics: [diag("error", "import/invalid", file, message, { pointer, ...(parsed.positionOf(pointer) ?? {}), hint: "import.yaml is written by npm run import; re-run the import instead of editing it." })],
+    diagnostics: [
+      diag("error", "import/invalid", file, message, {
+        pointer,
+        ...(parsed.positionOf(pointer) ?? {}),
+        hint: "import.yaml is written by npm run import; re-run the import instead of editing it.",
+      }),
+    ],
   });
-  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) return fail("import.yaml must be a mapping of source, publishedAt, updatedAt, statusChangedAt.");
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc))
+    return fail("import.yaml must be a mapping of source, publishedAt, updatedAt, statusChangedAt.");
   const d = doc as Record<string, unknown>;
   const known = new Set(["source", "publishedAt", "updatedAt", "statusChangedAt", "upgradedFrom", "changes"]);
   for (const key of Object.keys(d)) if (!known.has(key)) return fail(`unknown key "${key}".`, `/${key}`);
-  if (typeof d["source"] !== "string" || d["source"] === "") return fail("source: required, the registry URL or file the version came from.", "/source");
+  if (typeof d["source"] !== "string" || d["source"] === "")
+    return fail("source: required, the registry URL or file the version came from.", "/source");
   const times: Record<string, string> = {};
   for (const key of ["publishedAt", "updatedAt", "statusChangedAt"]) {
     const t = typeof d[key] === "string" && RFC3339_UTC.test(d[key]) ? (d[key] as string) : undefined;
     if (t === undefined) return fail(`${key}: required, an RFC 3339 UTC time such as 2025-10-23T11:57:18Z.`, `/${key}`);
     times[key] = t;
   }
-  if (d["upgradedFrom"] !== undefined && typeof d["upgradedFrom"] !== "string") return fail("upgradedFrom: must be a schema version string.", "/upgradedFrom");
+  if (d["upgradedFrom"] !== undefined && typeof d["upgradedFrom"] !== "string")
+    return fail("upgradedFrom: must be a schema version string.", "/upgradedFrom");
   const changes = d["changes"];
-  if (changes !== undefined && (!Array.isArray(changes) || changes.some((c) => typeof c !== "string"))) return fail("changes: must be a list of strings.", "/changes");
+  if (changes !== undefined && (!Array.isArray(changes) || changes.some((c) => typeof c !== "string")))
+    return fail("changes: must be a list of strings.", "/changes");
   return {
     kind: "ok",
     info: {

@@ -50,17 +50,32 @@ describe("parseJsonText", () => {
     for (const withPositions of [false, true]) {
       const r = parseJsonText(text, "f.json", withPositions);
       expect(codes(r)).toEqual(["json/number-not-exact"]);
-      expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ pointer, line: 1, message: expect.stringContaining(served), hint: expect.stringContaining("as a string") });
+      expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({
+        pointer,
+        line: 1,
+        message: expect.stringContaining(served),
+        hint: expect.stringContaining("as a string"),
+      });
     }
   });
 
-  it.each(["9007199254740992", "-9007199254740992", "1.0", "1E2", "-0", "-0.0", "0.1", "0.30000000000000004", "1.7976931348623157e308", "5e-324", "123456789012345.6", "0e999999"])(
-    "keeps %s: the same number as it is served",
-    (text) => {
-      const r = parseJsonText(`{"n": ${text}}`, "f.json");
-      expect(r.kind === "ok" ? (r.source.value as { n: number }).n : r).toBe(Number(text));
-    },
-  );
+  it.each([
+    "9007199254740992",
+    "-9007199254740992",
+    "1.0",
+    "1E2",
+    "-0",
+    "-0.0",
+    "0.1",
+    "0.30000000000000004",
+    "1.7976931348623157e308",
+    "5e-324",
+    "123456789012345.6",
+    "0e999999",
+  ])("keeps %s: the same number as it is served", (text) => {
+    const r = parseJsonText(`{"n": ${text}}`, "f.json");
+    expect(r.kind === "ok" ? (r.source.value as { n: number }).n : r).toBe(Number(text));
+  });
 
   it("rejects nesting deeper than 64 levels without overflowing the stack", () => {
     expect(codes(parseJsonText("[".repeat(100_000), "f.json"))).toEqual(["json/too-deep"]);
@@ -84,7 +99,10 @@ describe("decodeUtf8 / parseJsonBytes", () => {
     expect(codes(r)).toEqual(["json/bom"]);
   });
   it("rejects bytes that are not UTF-8 and says where", () => {
-    const r = parseJsonBytes(Buffer.concat([Buffer.from('{\n"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), "f.json");
+    const r = parseJsonBytes(
+      Buffer.concat([Buffer.from('{\n"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+      "f.json",
+    );
     expect(codes(r)).toEqual(["json/not-utf8"]);
     expect(r.kind === "invalid" ? r.diagnostics[0] : r).toMatchObject({ line: 2, column: 6 });
   });

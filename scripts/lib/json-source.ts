@@ -49,7 +49,10 @@ export function positionAt(text: string, offset: number): Position {
 }
 
 /** Decode bytes as strict UTF-8 without a BOM; report the first bad byte's place. */
-export function decodeUtf8(bytes: Uint8Array, file: string): { kind: "ok"; text: string } | { kind: "invalid"; diagnostics: Diagnostic[] } {
+export function decodeUtf8(
+  bytes: Uint8Array,
+  file: string,
+): { kind: "ok"; text: string } | { kind: "invalid"; diagnostics: Diagnostic[] } {
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return {
       kind: "invalid",
@@ -71,10 +74,16 @@ export function decodeUtf8(bytes: Uint8Array, file: string): { kind: "ok"; text:
     return {
       kind: "invalid",
       diagnostics: [
-        diag("error", "json/not-utf8", file, `the file is not valid UTF-8: byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, "0")} at offset ${bad}.`, {
-          ...pos,
-          hint: "save the file as UTF-8; JSON files must be UTF-8 (RFC 8259 §8.1).",
-        }),
+        diag(
+          "error",
+          "json/not-utf8",
+          file,
+          `the file is not valid UTF-8: byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, "0")} at offset ${bad}.`,
+          {
+            ...pos,
+            hint: "save the file as UTF-8; JSON files must be UTF-8 (RFC 8259 §8.1).",
+          },
+        ),
       ],
     };
   }
@@ -146,7 +155,10 @@ export function parseJsonBytes(bytes: Uint8Array, file: string, withPositions = 
   return parseJsonText(decoded.text, file, withPositions);
 }
 
-const WS_SPACE = 0x20, WS_TAB = 0x09, WS_LF = 0x0a, WS_CR = 0x0d;
+const WS_SPACE = 0x20,
+  WS_TAB = 0x09,
+  WS_LF = 0x0a,
+  WS_CR = 0x0d;
 
 const NOT_FAST: unique symbol = Symbol("not fast");
 
@@ -180,7 +192,7 @@ function parseFast(text: string): unknown {
 /** Property names in escape-free JSON text: strings followed by ':' (after optional whitespace). */
 function countTextKeys(text: string): number {
   let keys = 0;
-  for (let open = text.indexOf('"'); open !== -1; ) {
+  for (let open = text.indexOf('"'); open !== -1;) {
     const close = text.indexOf('"', open + 1);
     let i = close + 1;
     let c = text.charCodeAt(i);
@@ -230,7 +242,8 @@ class Parser {
     if (this.i >= this.text.length) this.fail("json/syntax", "the file is empty; expected a JSON object.");
     const value = this.parseValue(0);
     this.skipWs();
-    if (this.i < this.text.length) this.fail("json/syntax", `unexpected ${this.describe()} after the end of the JSON document.`);
+    if (this.i < this.text.length)
+      this.fail("json/syntax", `unexpected ${this.describe()} after the end of the JSON document.`);
     return value;
   }
 
@@ -257,11 +270,18 @@ class Parser {
   }
 
   private record(): void {
-    if (this.withPositions) this.positions.set(toPointer(this.path), { line: this.line, column: this.i - this.lineStart + 1 });
+    if (this.withPositions)
+      this.positions.set(toPointer(this.path), { line: this.line, column: this.i - this.lineStart + 1 });
   }
 
   private parseValue(depth: number): unknown {
-    if (depth > MAX_DEPTH) this.fail("json/too-deep", `JSON nesting deeper than ${MAX_DEPTH} levels.`, this.i, "flatten the document; server.json never nests this deep.");
+    if (depth > MAX_DEPTH)
+      this.fail(
+        "json/too-deep",
+        `JSON nesting deeper than ${MAX_DEPTH} levels.`,
+        this.i,
+        "flatten the document; server.json never nests this deep.",
+      );
     this.record();
     const c = this.text[this.i];
     switch (c) {
@@ -279,7 +299,12 @@ class Parser {
         return this.literal("null", null);
       default:
         if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.parseNumber();
-        return this.fail("json/syntax", `unexpected ${this.describe()}; expected a JSON value.`, this.i, trailingCommaHint(c));
+        return this.fail(
+          "json/syntax",
+          `unexpected ${this.describe()}; expected a JSON value.`,
+          this.i,
+          trailingCommaHint(c),
+        );
     }
   }
 
@@ -303,17 +328,28 @@ class Parser {
     for (;;) {
       this.skipWs();
       if (this.text[this.i] !== '"') {
-        this.fail("json/syntax", `unexpected ${this.describe()}; expected a property name in double quotes.`, this.i, trailingCommaHint(this.text[this.i]));
+        this.fail(
+          "json/syntax",
+          `unexpected ${this.describe()}; expected a property name in double quotes.`,
+          this.i,
+          trailingCommaHint(this.text[this.i]),
+        );
       }
       const keyOffset = this.i;
       const key = this.parseString();
       if (seen.has(key)) {
         this.path.push(key);
-        this.fail("json/duplicate-key", `duplicate key ${JSON.stringify(key)}: JSON parsers disagree on which value wins.`, keyOffset, "keep one of the two entries and delete the other.");
+        this.fail(
+          "json/duplicate-key",
+          `duplicate key ${JSON.stringify(key)}: JSON parsers disagree on which value wins.`,
+          keyOffset,
+          "keep one of the two entries and delete the other.",
+        );
       }
       seen.add(key);
       this.skipWs();
-      if (this.text[this.i] !== ":") this.fail("json/syntax", `unexpected ${this.describe()}; expected ':' after the property name.`);
+      if (this.text[this.i] !== ":")
+        this.fail("json/syntax", `unexpected ${this.describe()}; expected ':' after the property name.`);
       this.i++;
       this.skipWs();
       this.path.push(key);
@@ -389,14 +425,30 @@ class Parser {
         const e = t[this.i + 1];
         this.i += 2;
         switch (e) {
-          case '"': out += '"'; break;
-          case "\\": out += "\\"; break;
-          case "/": out += "/"; break;
-          case "b": out += "\b"; break;
-          case "f": out += "\f"; break;
-          case "n": out += "\n"; break;
-          case "r": out += "\r"; break;
-          case "t": out += "\t"; break;
+          case '"':
+            out += '"';
+            break;
+          case "\\":
+            out += "\\";
+            break;
+          case "/":
+            out += "/";
+            break;
+          case "b":
+            out += "\b";
+            break;
+          case "f":
+            out += "\f";
+            break;
+          case "n":
+            out += "\n";
+            break;
+          case "r":
+            out += "\r";
+            break;
+          case "t":
+            out += "\t";
+            break;
           case "u": {
             const unit = this.hex4(escapeOffset);
             if (unit >= 0xd800 && unit <= 0xdbff) {
@@ -416,7 +468,12 @@ class Parser {
             break;
           }
           default:
-            this.fail("json/syntax", `invalid escape sequence '\\${e ?? ""}' in a string.`, escapeOffset, 'valid escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX.');
+            this.fail(
+              "json/syntax",
+              `invalid escape sequence '\\${e ?? ""}' in a string.`,
+              escapeOffset,
+              'valid escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX.',
+            );
         }
         continue;
       }
@@ -428,7 +485,12 @@ class Parser {
 
   private badStringChar(c: number): never {
     if (Number.isNaN(c)) this.fail("json/syntax", "unterminated string: the file ends inside a string.");
-    this.fail("json/syntax", `control character U+${c.toString(16).toUpperCase().padStart(4, "0")} inside a string.`, this.i, "write it escaped, e.g. \\n for a line break or \\t for a tab.");
+    this.fail(
+      "json/syntax",
+      `control character U+${c.toString(16).toUpperCase().padStart(4, "0")} inside a string.`,
+      this.i,
+      "write it escaped, e.g. \\n for a line break or \\t for a tab.",
+    );
   }
 
   private loneSurrogate(offset: number, unit: number): never {
@@ -442,7 +504,8 @@ class Parser {
 
   private hex4(escapeOffset: number): number {
     const hex = this.text.slice(this.i, this.i + 4);
-    if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("json/syntax", "invalid \\u escape: expected four hex digits.", escapeOffset);
+    if (!/^[0-9a-fA-F]{4}$/.test(hex))
+      this.fail("json/syntax", "invalid \\u escape: expected four hex digits.", escapeOffset);
     this.i += 4;
     return parseInt(hex, 16);
   }
@@ -453,11 +516,17 @@ class Parser {
     const match = m.exec(this.text);
     if (!match) return this.fail("json/syntax", `invalid number starting with ${this.describe()}.`);
     const next = this.text[this.i + match[0].length];
-    if (next !== undefined && /[0-9.eE+\-a-zA-Z]/.test(next)) this.fail("json/syntax", "invalid number: leading zeros, a trailing '.', or stray characters.", this.i);
+    if (next !== undefined && /[0-9.eE+\-a-zA-Z]/.test(next))
+      this.fail("json/syntax", "invalid number: leading zeros, a trailing '.', or stray characters.", this.i);
     const value = Number(match[0]);
     const problem = inexactNumberProblem(match[0], value);
     if (problem) {
-      this.fail("json/number-not-exact", `${toPointer(this.path) || "document"}: the number ${match[0]} ${problem}.`, this.i, `the committed file is what is served, and a JSON number is served as a 64-bit float (integers exactly up to 2^53 = 9007199254740992, about 15 significant digits): write it as a string, e.g. "${match[0]}", or with fewer digits.`);
+      this.fail(
+        "json/number-not-exact",
+        `${toPointer(this.path) || "document"}: the number ${match[0]} ${problem}.`,
+        this.i,
+        `the committed file is what is served, and a JSON number is served as a 64-bit float (integers exactly up to 2^53 = 9007199254740992, about 15 significant digits): write it as a string, e.g. "${match[0]}", or with fewer digits.`,
+      );
     }
     this.i += match[0].length;
     return value;
@@ -485,7 +554,9 @@ function decimalKey(literal: string): string {
 export function inexactNumberProblem(literal: string, value: number): string | undefined {
   if (!Number.isFinite(value)) return "is too large for a 64-bit float and would be served as null";
   const served = JSON.stringify(value);
-  return decimalKey(literal) === decimalKey(served) ? undefined : `cannot be stored exactly and would be served as ${served}`;
+  return decimalKey(literal) === decimalKey(served)
+    ? undefined
+    : `cannot be stored exactly and would be served as ${served}`;
 }
 
 function trailingCommaHint(c: string | undefined): string | undefined {

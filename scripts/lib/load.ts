@@ -19,7 +19,13 @@ export const STATUS_SIGNATURE_FILE = "status.yaml.sig";
 /** Upstream provenance of an imported version (provenance.ts); written only by `npm run import`, never by a PR. */
 export const IMPORT_FILE = "import.yaml";
 /** The only files a version folder may hold. */
-export const VERSION_FILES: ReadonlySet<string> = new Set([SERVER_FILE, STATUS_FILE, SIGNATURE_FILE, STATUS_SIGNATURE_FILE, IMPORT_FILE]);
+export const VERSION_FILES: ReadonlySet<string> = new Set([
+  SERVER_FILE,
+  STATUS_FILE,
+  SIGNATURE_FILE,
+  STATUS_SIGNATURE_FILE,
+  IMPORT_FILE,
+]);
 
 export const MAX_SERVER_JSON_BYTES = 64 * 1024;
 export const MAX_SIDE_FILE_BYTES = 4 * 1024;
@@ -125,8 +131,10 @@ export function versionFolderProblem(name: string): string | null {
   if (/[\u0000-\u001f\u007f]/.test(name)) return "the version contains a NUL or control character";
   if (/[/\\]/.test(name)) return "the version contains a path separator ('/' or '\\')";
   if (/[%?#]/.test(name)) return "the version contains '%', '?' or '#', which a static host cannot serve in a path";
-  if (/[\s"*:<>|]/.test(name)) return "the version contains whitespace or one of \" * : < > |, which are not portable in file names";
-  if (/\.(json|html)$/i.test(name)) return "the version ends in .json or .html, which collides with the API's .json twins and .html pretty URLs";
+  if (/[\s"*:<>|]/.test(name))
+    return 'the version contains whitespace or one of " * : < > |, which are not portable in file names';
+  if (/\.(json|html)$/i.test(name))
+    return "the version ends in .json or .html, which collides with the API's .json twins and .html pretty URLs";
   if (name === "latest") return "version string 'latest' is reserved and cannot be used";
   return null;
 }
@@ -147,37 +155,92 @@ export function loadTree(reader: TreeReader): LoadResult {
     if (item.type === "symlink" || item.type === "other") {
       fileCount++;
       diagnostics.push(
-        diag("error", item.type === "symlink" ? "file/symlink" : "file/not-regular", shown(item.path), `${item.type === "symlink" ? "a symbolic link" : "not a regular file or folder"}: only regular files are allowed under ${root}/.`, {
-          hint: "replace it with a regular file (copy the content); links can point outside the tree.",
-        }),
+        diag(
+          "error",
+          item.type === "symlink" ? "file/symlink" : "file/not-regular",
+          shown(item.path),
+          `${item.type === "symlink" ? "a symbolic link" : "not a regular file or folder"}: only regular files are allowed under ${root}/.`,
+          {
+            hint: "replace it with a regular file (copy the content); links can point outside the tree.",
+          },
+        ),
       );
       continue;
     }
     if (item.type === "directory") {
       const name = parts[depth - 1]!;
       if (depth === 1 && !NAMESPACE_RE.test(name)) {
-        diagnostics.push(diag("error", "layout/bad-namespace-folder", shown(item.path), `namespace folder "${name}" is not a valid namespace: it must start and end with a letter or digit and contain only letters, digits, '.' and '-'.`, { hint: "name the folder after the namespace part of the server name, e.g. io.github.<login>." }));
+        diagnostics.push(
+          diag(
+            "error",
+            "layout/bad-namespace-folder",
+            shown(item.path),
+            `namespace folder "${name}" is not a valid namespace: it must start and end with a letter or digit and contain only letters, digits, '.' and '-'.`,
+            { hint: "name the folder after the namespace part of the server name, e.g. io.github.<login>." },
+          ),
+        );
       } else if (depth === 2 && !SERVER_RE.test(name)) {
-        diagnostics.push(diag("error", "layout/bad-server-folder", shown(item.path), `server folder "${name}" is not a valid server name part: it must start and end with a letter or digit and contain only letters, digits, '.', '_' and '-'.`, { hint: "name the folder after the part of the server name after the '/'." }));
+        diagnostics.push(
+          diag(
+            "error",
+            "layout/bad-server-folder",
+            shown(item.path),
+            `server folder "${name}" is not a valid server name part: it must start and end with a letter or digit and contain only letters, digits, '.', '_' and '-'.`,
+            { hint: "name the folder after the part of the server name after the '/'." },
+          ),
+        );
       } else if (depth === 3) {
         const problem = versionFolderProblem(name);
-        if (problem) diagnostics.push(diag("error", "layout/bad-version-folder", shown(item.path), `version folder ${JSON.stringify(name)}: ${problem}.`, { hint: "use the exact version string of server.json, e.g. 1.0.0." }));
+        if (problem)
+          diagnostics.push(
+            diag(
+              "error",
+              "layout/bad-version-folder",
+              shown(item.path),
+              `version folder ${JSON.stringify(name)}: ${problem}.`,
+              { hint: "use the exact version string of server.json, e.g. 1.0.0." },
+            ),
+          );
       } else if (depth > 3) {
-        diagnostics.push(diag("error", "layout/unexpected-folder", shown(item.path), `unexpected folder: a version folder holds only ${[...VERSION_FILES].join(", ")}.`, { hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json.` }));
+        diagnostics.push(
+          diag(
+            "error",
+            "layout/unexpected-folder",
+            shown(item.path),
+            `unexpected folder: a version folder holds only ${[...VERSION_FILES].join(", ")}.`,
+            { hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json.` },
+          ),
+        );
       }
       continue;
     }
     fileCount++;
     if (depth !== 4 || !VERSION_FILES.has(parts[3]!)) {
       diagnostics.push(
-        diag("error", "layout/unexpected-file", shown(item.path), depth === 4 ? `unexpected file "${parts[3]}": a version folder holds only ${[...VERSION_FILES].join(", ")}.` : "unexpected file: files belong in version folders.", {
-          hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json (plus an optional status.yaml).`,
-        }),
+        diag(
+          "error",
+          "layout/unexpected-file",
+          shown(item.path),
+          depth === 4
+            ? `unexpected file "${parts[3]}": a version folder holds only ${[...VERSION_FILES].join(", ")}.`
+            : "unexpected file: files belong in version folders.",
+          {
+            hint: `the layout is ${root}/<namespace>/<server>/<version>/server.json (plus an optional status.yaml).`,
+          },
+        ),
       );
       continue;
     }
     if (item.executable) {
-      diagnostics.push(diag("error", "file/executable", shown(item.path), "the file has its executable bit set; registry data must not be executable.", { hint: `run: chmod -x ${shown(item.path)}` }));
+      diagnostics.push(
+        diag(
+          "error",
+          "file/executable",
+          shown(item.path),
+          "the file has its executable bit set; registry data must not be executable.",
+          { hint: `run: chmod -x ${shown(item.path)}` },
+        ),
+      );
     }
     const dir = parts.slice(0, 3).join("/");
     byDir.set(dir, [...(byDir.get(dir) ?? []), item]);
@@ -197,7 +260,18 @@ export function loadTree(reader: TreeReader): LoadResult {
     if (group.length < 2) continue;
     for (const member of group) {
       const others = group.filter((p) => p !== member).map((p) => JSON.stringify(p.split("/")[2]));
-      diagnostics.push(diag("error", "layout/version-case-conflict", shown(member), `version folder ${JSON.stringify(member.split("/")[2])} differs only in letter case or Unicode normal form from ${others.join(", ")} (${group.filter((p) => p !== member).map(shown).join(", ")}).`, { hint: "versions of one server must differ by more than letter case; choose another version string." }));
+      diagnostics.push(
+        diag(
+          "error",
+          "layout/version-case-conflict",
+          shown(member),
+          `version folder ${JSON.stringify(member.split("/")[2])} differs only in letter case or Unicode normal form from ${others.join(", ")} (${group
+            .filter((p) => p !== member)
+            .map(shown)
+            .join(", ")}).`,
+          { hint: "versions of one server must differ by more than letter case; choose another version string." },
+        ),
+      );
     }
   }
 
@@ -208,7 +282,11 @@ export function loadTree(reader: TreeReader): LoadResult {
     if (versionFolderProblem(version) || !NAMESPACE_RE.test(namespace) || !SERVER_RE.test(serverPart)) continue;
     const serverItem = files.find((f) => f.path.endsWith("/" + SERVER_FILE));
     if (!serverItem) {
-      diagnostics.push(diag("error", "layout/missing-server-json", shown(item.path), "version folder without a server.json.", { hint: "add server.json, or remove the folder." }));
+      diagnostics.push(
+        diag("error", "layout/missing-server-json", shown(item.path), "version folder without a server.json.", {
+          hint: "add server.json, or remove the folder.",
+        }),
+      );
       continue;
     }
     const loaded = loadVersion(reader, { namespace, serverPart, version, files, serverItem, shown }, diagnostics);
@@ -232,7 +310,15 @@ function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnosti
   const dirRel = `${namespace}/${serverPart}/${version}`;
   const file = shown(v.serverItem.path);
   if (v.serverItem.size > MAX_SERVER_JSON_BYTES) {
-    diagnostics.push(diag("error", "file/too-large", file, `server.json is ${v.serverItem.size} bytes; the limit is ${MAX_SERVER_JSON_BYTES} bytes (64 KiB).`, { hint: "server.json describes a server; move long texts to the repository README." }));
+    diagnostics.push(
+      diag(
+        "error",
+        "file/too-large",
+        file,
+        `server.json is ${v.serverItem.size} bytes; the limit is ${MAX_SERVER_JSON_BYTES} bytes (64 KiB).`,
+        { hint: "server.json describes a server; move long texts to the repository README." },
+      ),
+    );
     return undefined;
   }
   const bytes = reader.read(v.serverItem.path);
@@ -277,12 +363,25 @@ function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnosti
   };
 }
 
-function readImportFile(reader: TreeReader, files: readonly TreeItem[], shown: (rel: string) => string, diagnostics: Diagnostic[]): ImportInfo | undefined {
+function readImportFile(
+  reader: TreeReader,
+  files: readonly TreeItem[],
+  shown: (rel: string) => string,
+  diagnostics: Diagnostic[],
+): ImportInfo | undefined {
   const item = files.find((f) => f.path.endsWith("/" + IMPORT_FILE));
   if (!item) return undefined;
   const file = shown(item.path);
   if (item.size > MAX_SIDE_FILE_BYTES) {
-    diagnostics.push(diag("error", "file/too-large", file, `import.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`, { hint: "re-run npm run import." }));
+    diagnostics.push(
+      diag(
+        "error",
+        "file/too-large",
+        file,
+        `import.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`,
+        { hint: "re-run npm run import." },
+      ),
+    );
     return undefined;
   }
   const decoded = decodeUtf8(reader.read(item.path), file);
@@ -299,7 +398,14 @@ function readImportFile(reader: TreeReader, files: readonly TreeItem[], shown: (
 }
 
 /** The path is the identity: `name` and `version` inside must agree with it exactly. */
-function checkPathAgreement(doc: unknown, name: string, version: string, file: string, bytes: Uint8Array, diagnostics: Diagnostic[]): void {
+function checkPathAgreement(
+  doc: unknown,
+  name: string,
+  version: string,
+  file: string,
+  bytes: Uint8Array,
+  diagnostics: Diagnostic[],
+): void {
   if (typeof doc !== "object" || doc == null || Array.isArray(doc)) {
     diagnostics.push(diag("error", "schema/type", file, "document: must be a JSON object.", { line: 1, column: 1 }));
     return;
@@ -316,11 +422,17 @@ function checkPathAgreement(doc: unknown, name: string, version: string, file: s
   }
   if (typeof d.version === "string" && d.version !== version) {
     diagnostics.push(
-      diag("error", "layout/version-mismatch", file, `version "${d.version}" does not match its folder, which says "${version}".`, {
-        pointer: "/version",
-        ...findKeyPosition(bytes, "version"),
-        hint: `rename the folder to "${d.version}", or set "version": "${version}".`,
-      }),
+      diag(
+        "error",
+        "layout/version-mismatch",
+        file,
+        `version "${d.version}" does not match its folder, which says "${version}".`,
+        {
+          pointer: "/version",
+          ...findKeyPosition(bytes, "version"),
+          hint: `rename the folder to "${d.version}", or set "version": "${version}".`,
+        },
+      ),
     );
   }
 }
@@ -333,9 +445,22 @@ function findKeyPosition(bytes: Uint8Array, key: string): { line?: number; colum
   return pos ? { line: pos.line, column: pos.column } : {};
 }
 
-function readStatusFile(reader: TreeReader, item: TreeItem, file: string, diagnostics: Diagnostic[]): { doc: unknown; text: string; status: StatusInfo } | undefined {
+function readStatusFile(
+  reader: TreeReader,
+  item: TreeItem,
+  file: string,
+  diagnostics: Diagnostic[],
+): { doc: unknown; text: string; status: StatusInfo } | undefined {
   if (item.size > MAX_SIDE_FILE_BYTES) {
-    diagnostics.push(diag("error", "file/too-large", file, `status.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`, { hint: "status.yaml holds only status and statusMessage (≤ 500 characters)." }));
+    diagnostics.push(
+      diag(
+        "error",
+        "file/too-large",
+        file,
+        `status.yaml is ${item.size} bytes; the limit is ${MAX_SIDE_FILE_BYTES} bytes.`,
+        { hint: "status.yaml holds only status and statusMessage (≤ 500 characters)." },
+      ),
+    );
     return undefined;
   }
   const decoded = decodeUtf8(reader.read(item.path), file);
@@ -351,7 +476,8 @@ function readStatusFile(reader: TreeReader, item: TreeItem, file: string, diagno
   const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
   const status = doc?.status;
   const text = decoded.text;
-  if (status !== "active" && status !== "deprecated" && status !== "deleted") return { doc, text, status: { status: "active" } };
+  if (status !== "active" && status !== "deprecated" && status !== "deleted")
+    return { doc, text, status: { status: "active" } };
   const message = typeof doc?.statusMessage === "string" ? doc.statusMessage : undefined;
   return { doc, text, status: message === undefined ? { status } : { status, statusMessage: message } };
 }
@@ -362,7 +488,12 @@ export interface YamlPositions {
 }
 
 /** Parse status.yaml strictly (YAML 1.2 core schema, unique keys), keeping positions for messages. */
-export function parseStatusYaml(text: string, file: string): { kind: "ok"; doc: unknown; positionOf: YamlPositions["positionOf"] } | { kind: "invalid"; diagnostics: Diagnostic[] } {
+export function parseStatusYaml(
+  text: string,
+  file: string,
+):
+  | { kind: "ok"; doc: unknown; positionOf: YamlPositions["positionOf"] }
+  | { kind: "invalid"; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, schema: "core", prettyErrors: false });
   if (document.errors.length > 0) {
@@ -371,7 +502,11 @@ export function parseStatusYaml(text: string, file: string): { kind: "ok"; doc: 
       diagnostics: document.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
         const code = e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax";
-        return diag("error", code, file, `${e.message.split("\n")[0]}`, { line: pos.line, column: pos.col, hint: 'status.yaml looks like:\nstatus: deprecated\nstatusMessage: "Please upgrade to 2.0.0"' });
+        return diag("error", code, file, `${e.message.split("\n")[0]}`, {
+          line: pos.line,
+          column: pos.col,
+          hint: 'status.yaml looks like:\nstatus: deprecated\nstatusMessage: "Please upgrade to 2.0.0"',
+        });
       }),
     };
   }

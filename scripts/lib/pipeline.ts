@@ -28,7 +28,13 @@ export function checkTree(serversDir: string, cwd: string): CheckedTree {
 
 export type BuildOutcome =
   | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
-  | { readonly kind: "built"; readonly diagnostics: Diagnostic[]; readonly model: RegistryModel; readonly tree: Map<string, string | Uint8Array>; readonly notes: readonly string[] };
+  | {
+      readonly kind: "built";
+      readonly diagnostics: Diagnostic[];
+      readonly model: RegistryModel;
+      readonly tree: Map<string, string | Uint8Array>;
+      readonly notes: readonly string[];
+    };
 
 /** Files derived from the model after the API and the site: the change feed, the bundle, the signed index. */
 export interface OutputStage {
@@ -54,7 +60,14 @@ export interface BuildInputs {
 
 export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "outputs" | "sort";
 
-type BuildResult = { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] } | { readonly kind: "built"; readonly diagnostics: Diagnostic[]; readonly model: RegistryModel; readonly notes: readonly string[] };
+type BuildResult =
+  | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
+  | {
+      readonly kind: "built";
+      readonly diagnostics: Diagnostic[];
+      readonly model: RegistryModel;
+      readonly notes: readonly string[];
+    };
 
 /**
  * Build the registry, handing every output file to `sink` as it is made (the API one server at a time, then
@@ -62,12 +75,16 @@ type BuildResult = { readonly kind: "invalid"; readonly diagnostics: Diagnostic[
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const loaded = loadTree(fsTreeReader(path.resolve(inputs.cwd, inputs.serversDir), displayPath(inputs.serversDir, inputs.cwd)));
+  const loaded = loadTree(
+    fsTreeReader(path.resolve(inputs.cwd, inputs.serversDir), displayPath(inputs.serversDir, inputs.cwd)),
+  );
   trace("load");
   const diagnostics = validateLoaded(loaded);
   trace("validate");
   if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
-  const history = inputs.history ?? readHistory(path.resolve(inputs.cwd, inputs.serversDir), { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
+  const history =
+    inputs.history ??
+    readHistory(path.resolve(inputs.cwd, inputs.serversDir), { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
   trace("history");
   const model = buildModel(loaded.versions, history);
   trace("model");
@@ -80,7 +97,8 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   trace("tree");
   if (inputs.extra) {
     for (const [p, body] of await inputs.extra(model)) {
-      if (/^v0(\.1)?(\/|$)/.test(p)) throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
+      if (/^v0(\.1)?(\/|$)/.test(p))
+        throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
       put(p, body);
     }
   }
@@ -91,7 +109,8 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     for (const make of [() => stage.build(model, history), () => stage.seal()]) {
       const out = make(); // seal() only after build()'s files are recorded
       for (const [p, body] of out.files) {
-        if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json")) throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);
+        if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json"))
+          throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);
         put(p, body);
       }
       outputNotes.push(...out.notes);

@@ -85,7 +85,9 @@ export type Rule = (doc: Readonly<Record<string, unknown>>) => Finding[];
 
 function error(code: string, path: Path, message: string, hint?: string): Finding {
   const pointer = toPointer(path);
-  return hint === undefined ? { severity: "error", code, pointer, message } : { severity: "error", code, pointer, message, hint };
+  return hint === undefined
+    ? { severity: "error", code, pointer, message }
+    : { severity: "error", code, pointer, message, hint };
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
@@ -158,7 +160,8 @@ function parseUrlLikeGo(raw: string): { ok: true; url: ParsedUrl } | { ok: false
       hostname = host.slice(0, colon);
       port = host.slice(colon + 1);
     }
-    if (!HOST_CHARS.test(hostname)) return { ok: false, error: `invalid character in host name ${JSON.stringify(hostname)}` };
+    if (!HOST_CHARS.test(hostname))
+      return { ok: false, error: `invalid character in host name ${JSON.stringify(hostname)}` };
   }
   if (!/^[0-9]*$/.test(port)) return { ok: false, error: `invalid port ":${port}" after host` };
   return { ok: true, url: { scheme, host, hostname, path } };
@@ -214,7 +217,13 @@ function replacePortVariables(s: string): string {
 
 /** Upstream `replaceTemplateVariables`: well-known names first, then `:{x}` in port position, then the rest. */
 export function substituteTemplateVariables(raw: string): string {
-  const known: Record<string, string> = { "{host}": "example.com", "{port}": "8080", "{path}": "api", "{protocol}": "http", "{scheme}": "http" };
+  const known: Record<string, string> = {
+    "{host}": "example.com",
+    "{port}": "8080",
+    "{path}": "api",
+    "{protocol}": "http",
+    "{scheme}": "http",
+  };
   let out = raw;
   for (const [k, v] of Object.entries(known)) out = out.split(k).join(v);
   out = replacePortVariables(out);
@@ -305,14 +314,28 @@ function checkServerName(doc: Obj): Finding[] {
   const ambiguous = ambiguity("name", "server name", name, at);
   if (ambiguous) return [ambiguous];
   if (!name.includes("/")) {
-    return [error("name/missing-slash", at, "server name must be in format 'dns-namespace/name' (e.g., 'com.example.api/server')", NAME_HINT)];
+    return [
+      error(
+        "name/missing-slash",
+        at,
+        "server name must be in format 'dns-namespace/name' (e.g., 'com.example.api/server')",
+        NAME_HINT,
+      ),
+    ];
   }
   if (name.split("/").length > 2) {
     return [error("name/multiple-slashes", at, "server name cannot contain multiple slashes", NAME_HINT)];
   }
   const [namespace = "", server = ""] = name.split("/");
   if (namespace === "" || server === "") {
-    return [error("name/empty-part", at, "server name must be in format 'dns-namespace/name' with non-empty namespace and name parts", NAME_HINT)];
+    return [
+      error(
+        "name/empty-part",
+        at,
+        "server name must be in format 'dns-namespace/name' with non-empty namespace and name parts",
+        NAME_HINT,
+      ),
+    ];
   }
   const out: Finding[] = [];
   if (!NAMESPACE_RE.test(namespace)) {
@@ -420,12 +443,34 @@ function checkWebsiteUrl(doc: Obj): Finding[] {
   if (url === undefined) return [];
   const at = ["websiteUrl"];
   const parsed = parseUrlLikeGo(url);
-  if (!parsed.ok) return [error("website-url/invalid", at, `invalid websiteUrl: ${parsed.error}`, "Use a full https URL, e.g. https://example.com/docs.")];
+  if (!parsed.ok)
+    return [
+      error(
+        "website-url/invalid",
+        at,
+        `invalid websiteUrl: ${parsed.error}`,
+        "Use a full https URL, e.g. https://example.com/docs.",
+      ),
+    ];
   if (parsed.url.scheme === "") {
-    return [error("website-url/not-absolute", at, `websiteUrl must be absolute (include scheme): ${url}`, "Start the URL with https://.")];
+    return [
+      error(
+        "website-url/not-absolute",
+        at,
+        `websiteUrl must be absolute (include scheme): ${url}`,
+        "Start the URL with https://.",
+      ),
+    ];
   }
   if (parsed.url.scheme !== "https") {
-    return [error("website-url/not-https", at, `websiteUrl must use https scheme: ${url}`, "Serve the website over https and use an https:// URL.")];
+    return [
+      error(
+        "website-url/not-https",
+        at,
+        `websiteUrl must use https scheme: ${url}`,
+        "Serve the website over https and use an https:// URL.",
+      ),
+    ];
   }
   const bad = WEBSITE_FORBIDDEN.exec(url);
   if (bad) {
@@ -444,7 +489,14 @@ function checkWebsiteUrl(doc: Obj): Finding[] {
 function checkTitle(doc: Obj): Finding[] {
   const title = str(doc, "title");
   if (title === undefined || title === "" || title.trim() !== "") return [];
-  return [error("title/whitespace-only", ["title"], "title cannot be only whitespace", "Give a human-readable title, or leave `title` out.")];
+  return [
+    error(
+      "title/whitespace-only",
+      ["title"],
+      "title cannot be only whitespace",
+      "Give a human-readable title, or leave `title` out.",
+    ),
+  ];
 }
 
 function checkIconSources(doc: Obj): Finding[] {
@@ -453,10 +505,26 @@ function checkIconSources(doc: Obj): Finding[] {
     if (src === undefined) return [];
     const at = ["icons", index, "src"];
     const parsed = parseUrlLikeGo(src);
-    if (!parsed.ok) return [error("icon/invalid-src", at, `invalid icon src: ${parsed.error}`, "Use a full https URL to the image.")];
-    if (parsed.url.scheme === "") return [error("icon/not-absolute", at, `icon src must be absolute (include scheme): ${src}`, "Use a full https URL to the image.")];
+    if (!parsed.ok)
+      return [error("icon/invalid-src", at, `invalid icon src: ${parsed.error}`, "Use a full https URL to the image.")];
+    if (parsed.url.scheme === "")
+      return [
+        error(
+          "icon/not-absolute",
+          at,
+          `icon src must be absolute (include scheme): ${src}`,
+          "Use a full https URL to the image.",
+        ),
+      ];
     if (parsed.url.scheme !== "https") {
-      return [error("icon/not-https", at, `icon src must use https scheme (got ${parsed.url.scheme}): ${src}`, "Host the icon over https and use an https:// URL.")];
+      return [
+        error(
+          "icon/not-https",
+          at,
+          `icon src must use https scheme (got ${parsed.url.scheme}): ${src}`,
+          "Host the icon over https and use an https:// URL.",
+        ),
+      ];
     }
     return [];
   });
@@ -504,7 +572,8 @@ const REGISTRY_TYPES: Readonly<Record<string, RegistryTypeInfo>> = {
     baseUrl: null,
     version: "optional",
     fileSha256: "required",
-    baseUrlForbiddenMessage: "MCPB packages must not have 'registryBaseUrl' field - use the full download URL in 'identifier' instead",
+    baseUrlForbiddenMessage:
+      "MCPB packages must not have 'registryBaseUrl' field - use the full download URL in 'identifier' instead",
   },
 };
 
@@ -538,7 +607,14 @@ const checkIdentifierRequired = perPackage((pkg, at, type) => {
 
 const checkIdentifierSpaces = perPackage((pkg, at) =>
   str(pkg, "identifier")?.includes(" ")
-    ? [error("package/identifier-spaces", [...at, "identifier"], "package name cannot contain spaces", "Use the package's exact registry name, which never contains spaces.")]
+    ? [
+        error(
+          "package/identifier-spaces",
+          [...at, "identifier"],
+          "package name cannot contain spaces",
+          "Use the package's exact registry name, which never contains spaces.",
+        ),
+      ]
     : [],
 );
 
@@ -559,7 +635,14 @@ const checkRegistryBaseUrl = perPackage((pkg, at, type) => {
   if (!type || !isSet(pkg, "registryBaseUrl")) return [];
   const base = pkg["registryBaseUrl"];
   if (type.baseUrl == null) {
-    return [error("package/registry-base-url-forbidden", [...at, "registryBaseUrl"], type.baseUrlForbiddenMessage ?? "", "Remove `registryBaseUrl`.")];
+    return [
+      error(
+        "package/registry-base-url-forbidden",
+        [...at, "registryBaseUrl"],
+        type.baseUrlForbiddenMessage ?? "",
+        "Remove `registryBaseUrl`.",
+      ),
+    ];
   }
   if (base === type.baseUrl) return [];
   const t = str(pkg, "registryType") ?? "";
@@ -587,7 +670,14 @@ const checkPackageVersionPresence = perPackage((pkg, at, type) => {
     ];
   }
   if (type.version === "forbidden" && present) {
-    return [error("package/version-forbidden", [...at, "version"], type.versionForbiddenMessage ?? "", "Remove `version` and put the tag in `identifier`, e.g. `ghcr.io/owner/image:1.0.0`.")];
+    return [
+      error(
+        "package/version-forbidden",
+        [...at, "version"],
+        type.versionForbiddenMessage ?? "",
+        "Remove `version` and put the tag in `identifier`, e.g. `ghcr.io/owner/image:1.0.0`.",
+      ),
+    ];
   }
   return [];
 });
@@ -606,7 +696,14 @@ const checkFileSha256Presence = perPackage((pkg, at, type) => {
     ];
   }
   if (type.fileSha256 === "forbidden" && present) {
-    return [error("package/file-sha256-forbidden", [...at, "fileSha256"], `${type.display} packages must not have 'fileSha256' field`, "Remove `fileSha256`; it is only for mcpb packages.")];
+    return [
+      error(
+        "package/file-sha256-forbidden",
+        [...at, "fileSha256"],
+        `${type.display} packages must not have 'fileSha256' field`,
+        "Remove `fileSha256`; it is only for mcpb packages.",
+      ),
+    ];
   }
   return [];
 });
@@ -616,7 +713,14 @@ const checkFileSha256Presence = perPackage((pkg, at, type) => {
 // distribution grammar: `ghcr.io/acme/-img:1` and a tag `-1` parse (the registry will not have such an
 // image, which the back-reference check then reports), `ghcr.io/a:1` does not (a repository has at least
 // two characters). The one parser of image references: the verifier, `npm run new` and the rules use it.
-const OCI_ALLOWED_REGISTRIES = new Set(["docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io", "mcr.microsoft.com"]);
+const OCI_ALLOWED_REGISTRIES = new Set([
+  "docker.io",
+  "registry-1.docker.io",
+  "index.docker.io",
+  "ghcr.io",
+  "quay.io",
+  "mcr.microsoft.com",
+]);
 const OCI_ALLOWED_SUFFIXES = [".pkg.dev", ".azurecr.io"];
 /** go-containerregistry's DefaultRegistry: what `docker.io` and no registry at all both mean. */
 export const OCI_DEFAULT_REGISTRY = "index.docker.io";
@@ -637,7 +741,9 @@ export interface OciReference {
 type OciParse = { ok: true; ref: OciReference } | { ok: false; error: string };
 
 /** NewRepository: `[registry/]repository`, the registry being the first part iff it has a `.` or `:`. */
-function parseOciRepository(name: string): { ok: true; registry: string; repository: string } | { ok: false; error: string } {
+function parseOciRepository(
+  name: string,
+): { ok: true; registry: string; repository: string } | { ok: false; error: string } {
   if (name === "") return { ok: false, error: "a repository name must be specified" };
   const slash = name.indexOf("/");
   const first = slash < 0 ? "" : name.slice(0, slash);
@@ -662,7 +768,8 @@ function parseOciTag(name: string): OciParse {
   const colon = name.lastIndexOf(":");
   const hasTag = colon >= 0 && !name.slice(colon + 1).includes("/");
   const tag = hasTag ? name.slice(colon + 1) : "";
-  if (tag !== "" && !OCI_TAG.test(tag)) return { ok: false, error: `tag must be 1 to 128 characters of [A-Za-z0-9_-.], got ${JSON.stringify(tag)}` };
+  if (tag !== "" && !OCI_TAG.test(tag))
+    return { ok: false, error: `tag must be 1 to 128 characters of [A-Za-z0-9_-.], got ${JSON.stringify(tag)}` };
   const repo = parseOciRepository(hasTag ? name.slice(0, colon) : name);
   if (!repo.ok) return repo;
   return { ok: true, ref: { registry: repo.registry, repository: repo.repository, ...(tag === "" ? {} : { tag }) } };
@@ -671,10 +778,15 @@ function parseOciTag(name: string): OciParse {
 /** NewDigest: exactly one `@`, a sha256 digest, and before it a repository with or without a tag. */
 function parseOciDigest(name: string): OciParse {
   const parts = name.split("@");
-  if (parts.length !== 2) return { ok: false, error: `a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: ${name}` };
+  if (parts.length !== 2)
+    return {
+      ok: false,
+      error: `a digest must contain exactly one '@' separator (e.g. registry/repository@digest) saw: ${name}`,
+    };
   const [base = "", digest = ""] = parts;
   if (!digest.startsWith("sha256:")) return { ok: false, error: `unsupported digest algorithm: ${digest}` };
-  if (!OCI_DIGEST.test(digest)) return { ok: false, error: `digest must be sha256:<64 lower-case hex digits>, got ${JSON.stringify(digest)}` };
+  if (!OCI_DIGEST.test(digest))
+    return { ok: false, error: `digest must be sha256:<64 lower-case hex digits>, got ${JSON.stringify(digest)}` };
   const tagged = parseOciTag(base);
   if (tagged.ok) return { ok: true, ref: { ...tagged.ref, digest } };
   const repo = parseOciRepository(base);
@@ -687,10 +799,14 @@ export function parseOciReference(ref: string): OciParse {
   if (tagged.ok) return tagged;
   const digested = parseOciDigest(ref);
   if (digested.ok) return digested;
-  return { ok: false, error: `could not parse reference: ${ref} (${ref.includes("@") ? digested.error : tagged.error})` };
+  return {
+    ok: false,
+    error: `could not parse reference: ${ref} (${ref.includes("@") ? digested.error : tagged.error})`,
+  };
 }
 
-export const isAllowedOciRegistry = (r: string): boolean => OCI_ALLOWED_REGISTRIES.has(r) || OCI_ALLOWED_SUFFIXES.some((s) => r.endsWith(s));
+export const isAllowedOciRegistry = (r: string): boolean =>
+  OCI_ALLOWED_REGISTRIES.has(r) || OCI_ALLOWED_SUFFIXES.some((s) => r.endsWith(s));
 
 const checkOciIdentifier = perPackage((pkg, at) => {
   const id = str(pkg, "registryType") === "oci" ? nonEmpty(pkg, "identifier") : undefined;
@@ -698,7 +814,14 @@ const checkOciIdentifier = perPackage((pkg, at) => {
   const where = [...at, "identifier"];
   const parsed = parseOciReference(id);
   if (!parsed.ok) {
-    return [error("package/oci-invalid-reference", where, `invalid OCI reference: ${parsed.error}`, "Use a full image reference such as `ghcr.io/owner/image:1.0.0`.")];
+    return [
+      error(
+        "package/oci-invalid-reference",
+        where,
+        `invalid OCI reference: ${parsed.error}`,
+        "Use a full image reference such as `ghcr.io/owner/image:1.0.0`.",
+      ),
+    ];
   }
   if (isAllowedOciRegistry(parsed.ref.registry)) return [];
   return [
@@ -712,7 +835,8 @@ const checkOciIdentifier = perPackage((pkg, at) => {
 });
 
 const MCPB_HOSTS = new Set(["github.com", "www.github.com", "gitlab.com", "www.gitlab.com"]);
-const GITHUB_RELEASE_PATH = /^\/([a-zA-Z0-9]([a-zA-Z0-9-]{0,37}[a-zA-Z0-9])?)\/([a-zA-Z0-9._-]+)\/releases\/download\/([^/]+)\/([^/]+)$/;
+const GITHUB_RELEASE_PATH =
+  /^\/([a-zA-Z0-9]([a-zA-Z0-9-]{0,37}[a-zA-Z0-9])?)\/([a-zA-Z0-9._-]+)\/releases\/download\/([^/]+)\/([^/]+)$/;
 const GITLAB_RELEASE_PATHS = [
   /^\/([a-zA-Z0-9._-]+(?:\/[a-zA-Z0-9._-]+)*)\/-\/releases\/([^/]+)\/downloads\/([^/]+)$/,
   /^\/([a-zA-Z0-9._-]+(?:\/[a-zA-Z0-9._-]+)*)\/-\/package_files\/([0-9]+)\/download$/,
@@ -758,10 +882,24 @@ function mcpbUrlFindings(id: string, where: Path): Finding[] {
     }
   }
   if (url.scheme !== "https") {
-    out.push(error("package/mcpb-not-https", where, `invalid MCPB package URL, must use HTTPS: ${id}`, "Use the https:// download URL."));
+    out.push(
+      error(
+        "package/mcpb-not-https",
+        where,
+        `invalid MCPB package URL, must use HTTPS: ${id}`,
+        "Use the https:// download URL.",
+      ),
+    );
   }
   if (!id.toLowerCase().includes("mcp")) {
-    out.push(error("package/mcpb-missing-mcp", where, `MCPB package URL must contain 'mcp': ${id}`, "Name the repository or the asset file so that the URL contains `mcp`, e.g. `server.mcpb`."));
+    out.push(
+      error(
+        "package/mcpb-missing-mcp",
+        where,
+        `MCPB package URL must contain 'mcp': ${id}`,
+        "Name the repository or the asset file so that the URL contains `mcp`, e.g. `server.mcpb`.",
+      ),
+    );
   }
   return out;
 }
@@ -778,7 +916,9 @@ function namedArgumentFindings(arg: Obj, at: Path): Finding[] {
   if (arg["type"] !== "named") return [];
   const name = str(arg, "name");
   if (name === undefined || name === "") {
-    return [error("argument/name-required", at, "named argument name is required", "Give the flag as `name`, e.g. `--port`.")];
+    return [
+      error("argument/name-required", at, "named argument name is required", "Give the flag as `name`, e.g. `--port`."),
+    ];
   }
   if (/[<> $]/.test(name)) {
     return [
@@ -808,7 +948,9 @@ function namedArgumentFindings(arg: Obj, at: Path): Finding[] {
 }
 
 const argumentRule = (field: "runtimeArguments" | "packageArguments"): PackageRule =>
-  perPackage((pkg, at) => objectsIn(pkg, field).flatMap(({ item, index }) => namedArgumentFindings(item, [...at, field, index])));
+  perPackage((pkg, at) =>
+    objectsIn(pkg, field).flatMap(({ item, index }) => namedArgumentFindings(item, [...at, field, index])),
+  );
 
 // ---------------------------------------------------------------------------------------------------
 // environment variables
@@ -869,16 +1011,44 @@ const checkPackageTransport = perPackage((pkg, at) => {
   if (type === "stdio") {
     return url === ""
       ? []
-      : [error("transport/stdio-url", [...where, "url"], `url must be empty for stdio transport type, got: ${url}`, "Remove `url`, or use type streamable-http/sse if the package serves HTTP.")];
+      : [
+          error(
+            "transport/stdio-url",
+            [...where, "url"],
+            `url must be empty for stdio transport type, got: ${url}`,
+            "Remove `url`, or use type streamable-http/sse if the package serves HTTP.",
+          ),
+        ];
   }
   if (!HTTP_TRANSPORTS.has(type)) {
-    return [error("transport/unsupported-type", [...where, "type"], `unsupported transport type: ${type}`, "Use stdio, streamable-http or sse.")];
+    return [
+      error(
+        "transport/unsupported-type",
+        [...where, "type"],
+        `unsupported transport type: ${type}`,
+        "Use stdio, streamable-http or sse.",
+      ),
+    ];
   }
   if (url === "") {
-    return [error("transport/url-required", where, `url is required for ${type} transport type`, "Add the URL the running package listens on, e.g. http://localhost:{--port}/mcp.")];
+    return [
+      error(
+        "transport/url-required",
+        where,
+        `url is required for ${type} transport type`,
+        "Add the URL the running package listens on, e.g. http://localhost:{--port}/mcp.",
+      ),
+    ];
   }
   if (!parseTemplatedHttpUrl(url)) {
-    return [error("transport/invalid-url", [...where, "url"], `invalid package transport URL: ${url}`, "Use an http:// or https:// URL with a host.")];
+    return [
+      error(
+        "transport/invalid-url",
+        [...where, "url"],
+        `invalid package transport URL: ${url}`,
+        "Use an http:// or https:// URL with a host.",
+      ),
+    ];
   }
   const available = packageTemplateNames(pkg);
   if (templateVariables(url).every((v) => available.includes(v))) return [];
@@ -916,10 +1086,25 @@ const checkRemotes: Rule = (doc) =>
       ];
     }
     const url = str(remote, "url") ?? "";
-    if (url === "") return [error("remote/url-required", at, `url is required for ${type} transport type`, "Add the public https URL of the remote server.")];
+    if (url === "")
+      return [
+        error(
+          "remote/url-required",
+          at,
+          `url is required for ${type} transport type`,
+          "Add the public https URL of the remote server.",
+        ),
+      ];
     const parsed = parseTemplatedHttpUrl(url);
     if (!parsed || parsed.scheme !== "https" || isLocalHostname(parsed.hostname)) {
-      return [error("remote/invalid-url", [...at, "url"], `invalid remote URL: ${url}`, "Remotes must be public https URLs; localhost and 127.0.0.1 are not allowed.")];
+      return [
+        error(
+          "remote/invalid-url",
+          [...at, "url"],
+          `invalid remote URL: ${url}`,
+          "Remotes must be public https URLs; localhost and 127.0.0.1 are not allowed.",
+        ),
+      ];
     }
     const variables = remote["variables"];
     const available = isObj(variables) ? Object.keys(variables) : [];

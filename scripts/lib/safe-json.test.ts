@@ -8,7 +8,10 @@ describe("stringifyJson (Go's encoding/json HTML escaping)", () => {
   });
 
   it("keeps the value: JSON.parse gives back exactly what JSON.stringify would", () => {
-    const value = { "<k>": ["</script>", "a && b", "\\<", "\\\\>", 'q"<"', 1e21, null, true], nested: { s: "\u2028x\u2029" } };
+    const value = {
+      "<k>": ["</script>", "a && b", "\\<", "\\\\>", 'q"<"', 1e21, null, true],
+      nested: { s: "\u2028x\u2029" },
+    };
     const text = stringifyJson(value, 2);
     expect(text).not.toMatch(/[<>&\u2028\u2029]/);
     expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));

@@ -29,6 +29,7 @@ export function escapeJsonText(json: string): string {
 /** JSON.stringify(value, null, indent), HTML-escaped like Go's json.Marshal. For every JSON output. */
 export function stringifyJson(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent) as string | undefined;
-  if (text === undefined) throw new TypeError("stringifyJson: the value has no JSON form (undefined, a function or a symbol)");
+  if (text === undefined)
+    throw new TypeError("stringifyJson: the value has no JSON form (undefined, a function or a symbol)");
   return escapeJsonText(text);
 }

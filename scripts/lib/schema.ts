@@ -65,16 +65,40 @@ export function chooseSchema(doc: unknown): SchemaChoice {
   const url = typeof doc === "object" && doc != null ? (doc as Record<string, unknown>)["$schema"] : undefined;
   const fix = `set "$schema": "${CURRENT_SCHEMA_URL}".`;
   if (url === undefined || url === "") {
-    return { kind: "invalid", findings: [{ severity: "error", code: "schema/missing", pointer: "", message: "$schema field is required", hint: fix }] };
+    return {
+      kind: "invalid",
+      findings: [
+        { severity: "error", code: "schema/missing", pointer: "", message: "$schema field is required", hint: fix },
+      ],
+    };
   }
   if (typeof url !== "string") {
-    return { kind: "invalid", findings: [{ severity: "error", code: "schema/missing", pointer: "/$schema", message: "$schema must be a string URL", hint: fix }] };
+    return {
+      kind: "invalid",
+      findings: [
+        {
+          severity: "error",
+          code: "schema/missing",
+          pointer: "/$schema",
+          message: "$schema must be a string URL",
+          hint: fix,
+        },
+      ],
+    };
   }
   const match = SCHEMA_URL_PATTERN.exec(url);
   if (!match) {
     return {
       kind: "invalid",
-      findings: [{ severity: "error", code: "schema/unknown-version", pointer: "/$schema", message: `failed to extract schema version from URL: invalid schema URL format: ${url}`, hint: fix }],
+      findings: [
+        {
+          severity: "error",
+          code: "schema/unknown-version",
+          pointer: "/$schema",
+          message: `failed to extract schema version from URL: invalid schema URL format: ${url}`,
+          hint: fix,
+        },
+      ],
     };
   }
   const version = match[1]!;

@@ -9,11 +9,19 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFixtureRegistry, OFFICIAL_OPENAPI, REPO_ROOT, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
+import {
+  buildFixtureRegistry,
+  OFFICIAL_OPENAPI,
+  REPO_ROOT,
+  type FixtureRegistry,
+} from "../test/static-hosts/fixture.ts";
 
 type Json = Record<string, unknown>;
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: { $ref: string }; examples?: Record<string, { $ref: string }> }> }>;
+  responses: Record<
+    string,
+    { content?: Record<string, { schema?: { $ref: string }; examples?: Record<string, { $ref: string }> }> }
+  >;
 }
 interface Doc {
   openapi: string;
@@ -47,13 +55,20 @@ function filesFor(p: string): string[] {
 }
 
 /** `.json` twins are emitted under /v0.1 only. */
-const prefixesFor = (template: string) => (template.endsWith(".json") && !template.startsWith("/x/") ? ["v0.1"] : ["v0", "v0.1"]);
+const prefixesFor = (template: string) =>
+  template.endsWith(".json") && !template.startsWith("/x/") ? ["v0.1"] : ["v0", "v0.1"];
 
 /** Turn an OpenAPI path template into a matcher over decoded tree paths. */
 function matcher(template: string): RegExp {
   const body = template
     .split(/(\{serverName\}|\{version\})/)
-    .map((part) => (part === "{serverName}" ? "[^/]+/[^/]+" : part === "{version}" ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .map((part) =>
+      part === "{serverName}"
+        ? "[^/]+/[^/]+"
+        : part === "{version}"
+          ? "[^/]+"
+          : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
     .join("");
   return new RegExp(`^v0(?:\\.1)?${body}$`);
 }
@@ -73,10 +88,14 @@ describe("schemas/static-api.openapi.yaml", () => {
       return v;
     });
     for (const ref of refs) {
-      const target = ref.slice(2).split("/").reduce<unknown>((node, key) => (node as Json | undefined)?.[key], doc);
+      const target = ref
+        .slice(2)
+        .split("/")
+        .reduce<unknown>((node, key) => (node as Json | undefined)?.[key], doc);
       expect(target, ref).toBeDefined();
     }
-    for (const name of Object.keys(doc.components.schemas)) expect(ajv.getSchema(`static-api#/components/schemas/${name}`), name).toBeDefined();
+    for (const name of Object.keys(doc.components.schemas))
+      expect(ajv.getSchema(`static-api#/components/schemas/${name}`), name).toBeDefined();
   });
 
   it("carries the official response schemas verbatim", () => {
@@ -87,15 +106,22 @@ describe("schemas/static-api.openapi.yaml", () => {
 
   it("lists only paths the build emits, under /v0 and /v0.1, for every server and version", () => {
     const names = [...new Set(fixture.model.versions.map((r) => r.name))];
-    const liveNames = names.filter((n) => fixture.model.versions.some((r) => r.name === n && r.official.status !== "deleted"));
+    const liveNames = names.filter((n) =>
+      fixture.model.versions.some((r) => r.name === n && r.official.status !== "deleted"),
+    );
     for (const template of Object.keys(doc.paths)) {
       const instances: string[] = [];
       if (!template.includes("{serverName}")) instances.push(template);
-      else if (!template.includes("{version}")) for (const n of liveNames) instances.push(template.replace("{serverName}", n));
-      else for (const r of fixture.model.versions) instances.push(template.replace("{serverName}", r.name).replace("{version}", r.version));
+      else if (!template.includes("{version}"))
+        for (const n of liveNames) instances.push(template.replace("{serverName}", n));
+      else
+        for (const r of fixture.model.versions)
+          instances.push(template.replace("{serverName}", r.name).replace("{version}", r.version));
       expect(instances.length, template).toBeGreaterThan(0);
       for (const prefix of prefixesFor(template)) {
-        for (const inst of instances) for (const file of filesFor(`${prefix}${inst}`)) expect(fixture.tree.has(file), `${template} → ${file}`).toBe(true);
+        for (const inst of instances)
+          for (const file of filesFor(`${prefix}${inst}`))
+            expect(fixture.tree.has(file), `${template} → ${file}`).toBe(true);
       }
     }
   });
@@ -109,7 +135,9 @@ describe("schemas/static-api.openapi.yaml", () => {
       const found = templates.filter(({ re }) => re.test(route));
       expect(found.length, `${file} is not described`).toBeGreaterThan(0);
       // The most specific template (latest over {version}, .json over {version}) declares the schema.
-      const best = found.sort((a, b) => b.t.replace(/\{[^}]+\}/g, "").length - a.t.replace(/\{[^}]+\}/g, "").length)[0]!;
+      const best = found.sort(
+        (a, b) => b.t.replace(/\{[^}]+\}/g, "").length - a.t.replace(/\{[^}]+\}/g, "").length,
+      )[0]!;
       validate(schemaOf(best.t), JSON.parse(String(body)), file);
       checked++;
     }
@@ -126,13 +154,23 @@ describe("schemas/static-api.openapi.yaml", () => {
         const responses = (value as { servers?: Json[] }).servers ?? [value as Json];
         for (const r of responses) {
           const server = r["server"] as { name: string; version: string };
-          const committed = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "servers", server.name, server.version, "server.json"), "utf8")) as unknown;
+          const committed = JSON.parse(
+            fs.readFileSync(path.join(REPO_ROOT, "servers", server.name, server.version, "server.json"), "utf8"),
+          ) as unknown;
           expect(server, `example ${name}: ${server.name} ${server.version}`).toEqual(committed);
         }
       }
     }
     const meta = JSON.parse(String(fixture.tree.get("v0.1/x/io.github.mcp-static-registry/meta.json"))) as unknown;
     validate("#/components/schemas/RegistryMeta", meta, "meta.json");
-    validate("#/components/schemas/RegistryMeta", (doc.paths["/x/io.github.mcp-static-registry/meta.json"]?.get.responses["200"]?.content?.["application/json"] as { example?: unknown }).example, "meta.json example");
+    validate(
+      "#/components/schemas/RegistryMeta",
+      (
+        doc.paths["/x/io.github.mcp-static-registry/meta.json"]?.get.responses["200"]?.content?.[
+          "application/json"
+        ] as { example?: unknown }
+      ).example,
+      "meta.json example",
+    );
   });
 });

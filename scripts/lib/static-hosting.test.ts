@@ -14,9 +14,22 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFICIAL_META_KEY, type ServerResponse } from "./model.ts";
-import { bodyBytes, createQueryIndex, listServers, serverVersion, serverVersions, type QueryIndex } from "./serve/query.ts";
+import {
+  bodyBytes,
+  createQueryIndex,
+  listServers,
+  serverVersion,
+  serverVersions,
+  type QueryIndex,
+} from "./serve/query.ts";
 import { writeTree } from "./write.ts";
-import { buildFixtureRegistry, officialValidators, PLUS_SERVER, PLUS_VERSION, type FixtureRegistry } from "../test/static-hosts/fixture.ts";
+import {
+  buildFixtureRegistry,
+  officialValidators,
+  PLUS_SERVER,
+  PLUS_VERSION,
+  type FixtureRegistry,
+} from "../test/static-hosts/fixture.ts";
 import { startPagesEmulator } from "../test/static-hosts/pages-emulator.ts";
 import { findProgram, startNginx, startPythonHttpServer, type RunningHost } from "../test/static-hosts/real-hosts.ts";
 
@@ -60,7 +73,11 @@ function expectedList(): unknown {
   const servers: unknown[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = JSON.parse(bodyBytes(listServers(index, { limit: 100, includeDeleted: false, version: "latest", ...(cursor ? { cursor } : {}) })).toString()) as { servers: unknown[]; metadata: { nextCursor?: string } };
+    const page = JSON.parse(
+      bodyBytes(
+        listServers(index, { limit: 100, includeDeleted: false, version: "latest", ...(cursor ? { cursor } : {}) }),
+      ).toString(),
+    ) as { servers: unknown[]; metadata: { nextCursor?: string } };
     servers.push(...page.servers);
     if (!page.metadata.nextCursor) break;
     cursor = page.metadata.nextCursor;
@@ -76,7 +93,10 @@ interface Case {
 
 function officialCases(): Case[] {
   const name = enc(PLUS_SERVER);
-  const one = (n: string, v: string, deleted = false) => () => JSON.parse(bodyBytes(serverVersion(index, n, v, deleted)).toString()) as unknown;
+  const one =
+    (n: string, v: string, deleted = false) =>
+    () =>
+      JSON.parse(bodyBytes(serverVersion(index, n, v, deleted)).toString()) as unknown;
   const versions = (n: string) => () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown;
   const cases: Case[] = [];
   for (const prefix of ["v0.1", "v0"]) {
@@ -86,7 +106,11 @@ function officialCases(): Case[] {
       { path: `${prefix}/servers/${name}/versions`, expected: versions(PLUS_SERVER), kind: "list" },
       { path: `${prefix}/servers/${name}/versions/1.0.2`, expected: one(PLUS_SERVER, "1.0.2"), kind: "one" },
       { path: `${prefix}/servers/${name}/versions/latest`, expected: one(PLUS_SERVER, "latest"), kind: "one" },
-      { path: `${prefix}/servers/${name}/versions/${enc(PLUS_VERSION)}`, expected: one(PLUS_SERVER, PLUS_VERSION), kind: "one" },
+      {
+        path: `${prefix}/servers/${name}/versions/${enc(PLUS_VERSION)}`,
+        expected: one(PLUS_SERVER, PLUS_VERSION),
+        kind: "one",
+      },
     );
   }
   return cases;
@@ -99,12 +123,24 @@ function sweepCases(): Case[] {
   for (const n of names) {
     const hasLive = fixture.model.versions.some((r) => r.name === n && r.official.status !== "deleted");
     if (hasLive) {
-      cases.push({ path: `v0.1/servers/${enc(n)}/versions`, expected: () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown, kind: "list" });
-      cases.push({ path: `v0.1/servers/${enc(n)}/versions/latest`, expected: () => JSON.parse(bodyBytes(serverVersion(index, n, "latest", false)).toString()) as unknown, kind: "one" });
+      cases.push({
+        path: `v0.1/servers/${enc(n)}/versions`,
+        expected: () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown,
+        kind: "list",
+      });
+      cases.push({
+        path: `v0.1/servers/${enc(n)}/versions/latest`,
+        expected: () => JSON.parse(bodyBytes(serverVersion(index, n, "latest", false)).toString()) as unknown,
+        kind: "one",
+      });
     }
   }
   for (const r of fixture.model.versions) {
-    cases.push({ path: `v0.1/servers/${enc(r.name)}/versions/${enc(r.version)}`, expected: () => JSON.parse(bodyBytes(serverVersion(index, r.name, r.version, true)).toString()) as unknown, kind: "one" });
+    cases.push({
+      path: `v0.1/servers/${enc(r.name)}/versions/${enc(r.version)}`,
+      expected: () => JSON.parse(bodyBytes(serverVersion(index, r.name, r.version, true)).toString()) as unknown,
+      kind: "one",
+    });
   }
   return cases;
 }
@@ -119,7 +155,13 @@ function twinCases(): Case[] {
 
 async function fetchFollow(url: string) {
   const res = await fetch(url, { redirect: "follow" });
-  return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text(), headers: res.headers, redirected: res.redirected };
+  return {
+    status: res.status,
+    type: res.headers.get("content-type") ?? "",
+    text: await res.text(),
+    headers: res.headers,
+    redirected: res.redirected,
+  };
 }
 
 function mediaType(contentType: string): string {
@@ -143,7 +185,11 @@ async function expectCases(base: string, cases: readonly Case[], opts: { json?: 
 }
 
 async function expectMisses(base: string) {
-  for (const p of [`v0.1/servers/${enc("io.github.nobody/nothing")}/versions/latest`, `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9`, `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9.json`]) {
+  for (const p of [
+    `v0.1/servers/${enc("io.github.nobody/nothing")}/versions/latest`,
+    `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9`,
+    `v0.1/servers/${enc(PLUS_SERVER)}/versions/9.9.9.json`,
+  ]) {
     expect((await fetchFollow(base + p)).status, p).toBe(404);
   }
 }
@@ -156,7 +202,11 @@ async function expectExtension(base: string) {
 }
 
 /** The conformance suite for one host at one base URL. */
-function conformance(label: string, start: () => Promise<{ base: string; host: { close(): Promise<void> } }>, opts: { sweep?: boolean } = {}) {
+function conformance(
+  label: string,
+  start: () => Promise<{ base: string; host: { close(): Promise<void> } }>,
+  opts: { sweep?: boolean } = {},
+) {
   describe(label, () => {
     let base = "";
     let host: { close(): Promise<void> } | undefined;
@@ -186,10 +236,14 @@ function conformance(label: string, start: () => Promise<{ base: string; host: {
 // ---------------------------------------------------------------------------------------------------------
 // (a) GitHub Pages
 
-conformance("GitHub Pages emulation, user site at /", async () => {
-  const host = await startPagesEmulator({ root: dist });
-  return { base: host.url, host };
-}, { sweep: true });
+conformance(
+  "GitHub Pages emulation, user site at /",
+  async () => {
+    const host = await startPagesEmulator({ root: dist });
+    return { base: host.url, host };
+  },
+  { sweep: true },
+);
 
 conformance("GitHub Pages emulation, project site under /repo/", async () => {
   const host = await startPagesEmulator({ root: dist, basePath: "/repo" });
@@ -234,7 +288,9 @@ describe("the Pages emulation follows STATIC-HOSTING.md", () => {
     expect(await a.text()).toBe(String(fixture.tree.get("v0.1/servers.json")));
     expect(a.headers.get("access-control-allow-origin")).toBe("*");
     expect(a.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect((await get(`${user.url}v0.1/servers/${enc(PLUS_SERVER)}/versions/1.0.2`)).headers.get("content-type")).toBe("application/octet-stream");
+    expect((await get(`${user.url}v0.1/servers/${enc(PLUS_SERVER)}/versions/1.0.2`)).headers.get("content-type")).toBe(
+      "application/octet-stream",
+    );
     const miss = await get(`${user.url}no/such/thing`);
     expect(miss.status).toBe(404);
     expect(await miss.text()).toBe(SITE.get("404.html"));
@@ -253,7 +309,12 @@ describe("the Pages emulation follows STATIC-HOSTING.md", () => {
 // ---------------------------------------------------------------------------------------------------------
 // (b) Real plain static servers. Missing programs skip locally with a message and fail in CI.
 
-function realHost(label: string, program: string | null, install: string, start: (program: string) => Promise<RunningHost>) {
+function realHost(
+  label: string,
+  program: string | null,
+  install: string,
+  start: (program: string) => Promise<RunningHost>,
+) {
   if (program == null && !IN_CI) {
     describe(label, () => {
       // eslint-disable-next-line vitest/no-disabled-tests -- a program missing here shows as a skipped test (CI fails instead)
@@ -283,10 +344,15 @@ describe("deleted versions on a static host", () => {
     const deleted = fixture.model.versions.filter((r) => r.official.status === "deleted");
     expect(deleted.length).toBeGreaterThan(0);
     for (const r of deleted) {
-      const body = JSON.parse(String(fixture.tree.get(`v0.1/servers/${r.name}/versions/${r.version}`))) as ServerResponse;
+      const body = JSON.parse(
+        String(fixture.tree.get(`v0.1/servers/${r.name}/versions/${r.version}`)),
+      ) as ServerResponse;
       expect(body._meta[OFFICIAL_META_KEY].status).toBe("deleted");
       const list = fixture.tree.get(`v0.1/servers/${r.name}/versions.json`);
-      const listed = list === undefined ? [] : (JSON.parse(String(list)) as { servers: ServerResponse[] }).servers.map((s) => s.server.version);
+      const listed =
+        list === undefined
+          ? []
+          : (JSON.parse(String(list)) as { servers: ServerResponse[] }).servers.map((s) => s.server.version);
       expect(listed).not.toContain(r.version);
     }
   });

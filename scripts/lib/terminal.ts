@@ -5,8 +5,9 @@
 // C0 controls, DEL, C1 controls, and the bidi/zero-width format characters that reorder or hide text.
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_KEEP_NEWLINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
+const UNSAFE_KEEP_NEWLINES =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
 
 function escapeChar(c: string): string {
   const code = c.codePointAt(0) ?? 0;

@@ -17,7 +17,11 @@ function tree(): string {
     ...versionFile("io.github.a/srv", "1.0.1", remote("https://one.example.com/mcp")),
     ...versionFile("io.github.b/other", "1.0.0", remote("https://one.example.com/mcp")),
     // The same URL as the named document, written with JSON escapes: only a parse can see it.
-    "servers/io.github.c/esc/1.0.0/server.json": JSON.stringify(serverJson("io.github.c/esc", "1.0.0", remote("https://two.example.com/mcp")), null, 2).replaceAll("https://two.example.com/mcp", "https:\\/\\/two.example.com\\/m\\u0063p"),
+    "servers/io.github.c/esc/1.0.0/server.json": JSON.stringify(
+      serverJson("io.github.c/esc", "1.0.0", remote("https://two.example.com/mcp")),
+      null,
+      2,
+    ).replaceAll("https://two.example.com/mcp", "https:\\/\\/two.example.com\\/m\\u0063p"),
     ...versionFile("io.github.c/new", "1.0.0", remote("https://two.example.com/mcp")),
     // A deleted version does not own its remote URL.
     ...versionFile("io.github.d/gone", "1.0.0", remote("https://three.example.com/mcp")),
@@ -83,7 +87,11 @@ describe("validate FILE... (cost follows the change)", () => {
       expect(codes).toContain(c);
     const whole = fsTreeReader(root, "servers");
     const singles = allPaths(root).map((p) => [p]);
-    const combos = [["io.github.a/srv/1.0.0/server.json", "io.github.c"], ["io.github.e/xx/1.0.0-Beta", "io.github.d/taker/2.0.0/server.json"], ["io.github.A/srv/3.0.0/server.json", "io.github.hp/b"]];
+    const combos = [
+      ["io.github.a/srv/1.0.0/server.json", "io.github.c"],
+      ["io.github.e/xx/1.0.0-Beta", "io.github.d/taker/2.0.0/server.json"],
+      ["io.github.A/srv/3.0.0/server.json", "io.github.hp/b"],
+    ];
     for (const rels of [...singles, ...combos]) {
       const named = new Set(rels.map((r) => `servers/${r}`));
       const want = attributeFindings({ reader: whole, diagnostics: full, subjects: [...named] }).findings;
@@ -94,17 +102,31 @@ describe("validate FILE... (cost follows the change)", () => {
   it("a file in a version folder named latest, a path/content disagreement and a case variant are errors of the named file", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const errorsOf = (rel: string) => checkFiles(root, "servers", [rel], new Set([`servers/${rel}`])).diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.code]);
-    expect(errorsOf("io.github.g/srv/latest/server.json")).toEqual([["servers/io.github.g/srv/latest", "layout/bad-version-folder"]]);
+    const errorsOf = (rel: string) =>
+      checkFiles(root, "servers", [rel], new Set([`servers/${rel}`]))
+        .diagnostics.filter((d) => d.severity === "error")
+        .map((d) => [d.file, d.code]);
+    expect(errorsOf("io.github.g/srv/latest/server.json")).toEqual([
+      ["servers/io.github.g/srv/latest", "layout/bad-version-folder"],
+    ]);
     expect(errorsOf("io.github.g/srv/2.0.0/server.json")).toEqual([
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/name-mismatch"],
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/version-mismatch"],
     ]);
     // io.github.A and io.github.a are one folder on a case-insensitive checkout: the rule reports every
     // member, so the named file's own finding names the other namespace's files (nothing moved, nothing of theirs).
-    const variant = checkFiles(root, "servers", ["io.github.A/srv/3.0.0/server.json"], new Set(["servers/io.github.A/srv/3.0.0/server.json"])).diagnostics;
-    expect(variant.map((d) => [d.file, d.code])).toEqual([["servers/io.github.A/srv/3.0.0/server.json", "tree/namespace-case-conflict"]]);
-    expect(variant[0]!.message).toContain('from namespace "io.github.a" (servers/io.github.a/Srv/4.0.0/server.json, servers/io.github.a/srv/1.0.0/server.json and 1 more)');
+    const variant = checkFiles(
+      root,
+      "servers",
+      ["io.github.A/srv/3.0.0/server.json"],
+      new Set(["servers/io.github.A/srv/3.0.0/server.json"]),
+    ).diagnostics;
+    expect(variant.map((d) => [d.file, d.code])).toEqual([
+      ["servers/io.github.A/srv/3.0.0/server.json", "tree/namespace-case-conflict"],
+    ]);
+    expect(variant[0]!.message).toContain(
+      'from namespace "io.github.a" (servers/io.github.a/Srv/4.0.0/server.json, servers/io.github.a/srv/1.0.0/server.json and 1 more)',
+    );
   });
 
   it("a path that does not exist is an error of its own, beside the findings of the others", () => {
@@ -112,23 +134,47 @@ describe("validate FILE... (cost follows the change)", () => {
     const root = path.join(dir, "servers");
     const rels = ["io.github.nope/x/1.0.0/server.json", "io.github.f/bad/1.0.0/server.json"];
     const r = checkFiles(root, "servers", rels, new Set(rels.map((x) => `servers/${x}`)));
-    expect(r.diagnostics.filter((d) => d.file === "servers/io.github.nope/x/1.0.0/server.json").map((d) => d.code)).toEqual(["file/not-found"]);
-    expect(r.diagnostics.some((d) => d.file === "servers/io.github.f/bad/1.0.0/server.json" && d.code === "schema/type")).toBe(true);
+    expect(
+      r.diagnostics.filter((d) => d.file === "servers/io.github.nope/x/1.0.0/server.json").map((d) => d.code),
+    ).toEqual(["file/not-found"]);
+    expect(
+      r.diagnostics.some((d) => d.file === "servers/io.github.f/bad/1.0.0/server.json" && d.code === "schema/type"),
+    ).toBe(true);
   });
 
   it("finds a remote URL written with escapes, and ignores the deleted owner", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const esc = checkFiles(root, "servers", ["io.github.c/new/1.0.0/server.json"], new Set(["servers/io.github.c/new/1.0.0/server.json"]));
-    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([["tree/remote-url-duplicate", "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)"]]);
-    const taker = checkFiles(root, "servers", ["io.github.d/taker/2.0.0/server.json"], new Set(["servers/io.github.d/taker/2.0.0/server.json"]));
+    const esc = checkFiles(
+      root,
+      "servers",
+      ["io.github.c/new/1.0.0/server.json"],
+      new Set(["servers/io.github.c/new/1.0.0/server.json"]),
+    );
+    expect(esc.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      [
+        "tree/remote-url-duplicate",
+        "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)",
+      ],
+    ]);
+    const taker = checkFiles(
+      root,
+      "servers",
+      ["io.github.d/taker/2.0.0/server.json"],
+      new Set(["servers/io.github.d/taker/2.0.0/server.json"]),
+    );
     expect(taker.diagnostics).toEqual([]);
   });
 
   it("reads nothing beyond the named version when it has no remotes", () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const r = checkFiles(root, "servers", ["io.github.e/xx/1.0.0-beta/server.json"], new Set(["servers/io.github.e/xx/1.0.0-beta/server.json"]));
+    const r = checkFiles(
+      root,
+      "servers",
+      ["io.github.e/xx/1.0.0-beta/server.json"],
+      new Set(["servers/io.github.e/xx/1.0.0-beta/server.json"]),
+    );
     expect(r.scanned).toBe(0);
     expect(r.loadedFolders).toBe(2); // the version and its case variant
   });
@@ -136,7 +182,11 @@ describe("validate FILE... (cost follows the change)", () => {
 
 describe("npm run validate -- FILE (the command publishers run)", () => {
   const REPO = path.resolve(import.meta.dirname, "../..");
-  const validate = (cwd: string, args: string[]) => spawnSync(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "scripts/validate.ts"), ...args], { cwd, encoding: "utf8" });
+  const validate = (cwd: string, args: string[]) =>
+    spawnSync(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "scripts/validate.ts"), ...args], {
+      cwd,
+      encoding: "utf8",
+    });
 
   it("refuses the new file of a case-variant server, a file in a folder named latest and a missing path, as the whole-tree run does", () => {
     const dir = makeTree({
@@ -157,7 +207,9 @@ describe("npm run validate -- FILE (the command publishers run)", () => {
     expect(latest.stderr).toContain("servers/io.github.someone/other/latest: error [layout/bad-version-folder]");
     const missing = validate(dir, ["servers/io.github.someone/nope/1.0.0/server.json"]);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain("servers/io.github.someone/nope/1.0.0/server.json: error [file/not-found] no such file or folder");
+    expect(missing.stderr).toContain(
+      "servers/io.github.someone/nope/1.0.0/server.json: error [file/not-found] no such file or folder",
+    );
     const outside = validate(dir, ["README.md"]);
     expect([outside.status, outside.stderr.trim().split("\n").length]).toEqual([2, 1]);
   }, 60_000);

@@ -60,7 +60,12 @@ export function subsetTreeReader(root: string, displayRoot: string, subtrees: It
   const items = new Map<string, TreeItem>();
   const add = (rel: string, st: fs.Stats) => {
     const type = itemType(st);
-    items.set(rel, type === "file" ? { path: rel, type, size: st.size, executable: (st.mode & 0o111) !== 0 } : { path: rel, type, size: 0 });
+    items.set(
+      rel,
+      type === "file"
+        ? { path: rel, type, size: st.size, executable: (st.mode & 0o111) !== 0 }
+        : { path: rel, type, size: 0 },
+    );
     return type;
   };
   const walked = new Set<string>();
@@ -139,7 +144,11 @@ function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
 }
 
 /** Version folders (relative) whose server.json could hold one of `urls` as a remote URL; see the header. */
-function remoteUrlCandidates(root: string, urls: readonly string[], skip: ReadonlySet<string>): { folders: string[]; scanned: number } {
+function remoteUrlCandidates(
+  root: string,
+  urls: readonly string[],
+  skip: ReadonlySet<string>,
+): { folders: string[]; scanned: number } {
   const needles = [...urls.map((u) => Buffer.from(u, "utf8")), Buffer.from("\\")];
   const buf = Buffer.allocUnsafe(MAX_SERVER_JSON_BYTES + 1);
   const folders: string[] = [];
@@ -182,7 +191,12 @@ function remoteUrls(doc: unknown): string[] {
  * Validate the named paths (relative to the servers root, forward slashes; none may be the root itself).
  * `displayRoot` is how the root is shown in messages, `named` are the paths as shown (`servers/…`).
  */
-export function checkFiles(root: string, displayRoot: string, relPaths: readonly string[], named: ReadonlySet<string>): FilesCheck {
+export function checkFiles(
+  root: string,
+  displayRoot: string,
+  relPaths: readonly string[],
+  named: ReadonlySet<string>,
+): FilesCheck {
   const shown = shownFor(named, displayRoot);
   const missing: Diagnostic[] = [];
   const present = relPaths.filter((r) => {
@@ -207,7 +221,9 @@ export function checkFiles(root: string, displayRoot: string, relPaths: readonly
   // Remote URLs of the named documents decide which other documents matter.
   const first = loadTree(subsetTreeReader(root, displayRoot, base));
   const urls = new Set<string>();
-  for (const v of first.versions) if (v.status.status !== "deleted" && shown({ file: v.file } as Diagnostic)) for (const u of remoteUrls(v.doc)) urls.add(u);
+  for (const v of first.versions)
+    if (v.status.status !== "deleted" && shown({ file: v.file } as Diagnostic))
+      for (const u of remoteUrls(v.doc)) urls.add(u);
   let scanned = 0;
   let folders = [...base];
   if (urls.size > 0) {

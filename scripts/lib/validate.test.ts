@@ -16,12 +16,18 @@ const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as 
 describe("reference examples", () => {
   const valid = [
     ...fs.readdirSync(path.join(REFERENCE, "examples/valid")).map((f) => `examples/valid/${f}`),
-    ...fs.readdirSync(path.join(REFERENCE, "examples/generic-server-json")).map((f) => `examples/generic-server-json/${f}`),
+    ...fs
+      .readdirSync(path.join(REFERENCE, "examples/generic-server-json"))
+      .map((f) => `examples/generic-server-json/${f}`),
   ];
 
   it.each(valid)("%s passes at the path its name implies", (rel) => {
     const doc = readJson(path.join(REFERENCE, rel));
-    const dir = makeTree({ [`servers/${String(doc["name"])}/${String(doc["version"])}/server.json`]: fs.readFileSync(path.join(REFERENCE, rel)) });
+    const dir = makeTree({
+      [`servers/${String(doc["name"])}/${String(doc["version"])}/server.json`]: fs.readFileSync(
+        path.join(REFERENCE, rel),
+      ),
+    });
     expect(validateDir(dir)).toEqual([]);
   });
 
@@ -36,7 +42,8 @@ describe("reference examples", () => {
   ])("examples/invalid/%s fails with %s", (file, code) => {
     const bytes = fs.readFileSync(path.join(REFERENCE, "examples/invalid", file));
     const doc = readJson(path.join(REFERENCE, "examples/invalid", file));
-    const name = typeof doc["name"] === "string" && doc["name"].includes("/") ? doc["name"] : "io.github.user/placeholder";
+    const name =
+      typeof doc["name"] === "string" && doc["name"].includes("/") ? doc["name"] : "io.github.user/placeholder";
     const dir = makeTree({ [`servers/${name}/1.0.0/server.json`]: bytes });
     const codes = errorCodes(validateDir(dir));
     expect(codes).toContain(code);
@@ -59,7 +66,11 @@ describe("$schema versions", () => {
     expect(base("https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json")).toEqual([]);
   });
   it("validates against the schema it names: 2025-07-09 wants snake_case fields", () => {
-    const doc = { ...serverJson("io.github.user/srv", "1.0.0"), $schema: "https://static.modelcontextprotocol.io/schemas/2025-07-09/server.schema.json", packages: [{ registry_type: "npm", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }] };
+    const doc = {
+      ...serverJson("io.github.user/srv", "1.0.0"),
+      $schema: "https://static.modelcontextprotocol.io/schemas/2025-07-09/server.schema.json",
+      packages: [{ registry_type: "npm", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }],
+    };
     const ds = validateDir(makeTree({ "servers/io.github.user/srv/1.0.0/server.json": doc }));
     expect(ds.filter((d) => d.severity === "error")).toEqual([]);
   });
@@ -80,26 +91,101 @@ describe("layout and input hygiene", () => {
   });
 
   it.each([
-    ["name differs from the path", { "servers/io.github.user/alpha/1.0.0/server.json": serverJson("io.github.user/beta", "1.0.0") }, "layout/name-mismatch"],
-    ["version differs from the folder", { "servers/io.github.user/alpha/1.0.0/server.json": serverJson("io.github.user/alpha", "1.0.1") }, "layout/version-mismatch"],
+    [
+      "name differs from the path",
+      { "servers/io.github.user/alpha/1.0.0/server.json": serverJson("io.github.user/beta", "1.0.0") },
+      "layout/name-mismatch",
+    ],
+    [
+      "version differs from the folder",
+      { "servers/io.github.user/alpha/1.0.0/server.json": serverJson("io.github.user/alpha", "1.0.1") },
+      "layout/version-mismatch",
+    ],
     ["a file outside a version folder", { "servers/io.github.user/README.md": "hi" }, "layout/unexpected-file"],
-    ["an unknown file in a version folder", { ...ok, "servers/io.github.user/ok/1.0.0/notes.txt": "x" }, "layout/unexpected-file"],
-    ["a folder inside a version folder", { ...ok, "servers/io.github.user/ok/1.0.0/sub/x.json": "{}" }, "layout/unexpected-folder"],
-    ["a version folder without server.json", { "servers/io.github.user/alpha/1.0.0/status.yaml": "status: active\n" }, "layout/missing-server-json"],
-    ["a hidden version folder", { "servers/io.github.user/alpha/.1.0.0/server.json": "{}" }, "layout/bad-version-folder"],
-    ["a version with a control character", { "servers/io.github.user/alpha/1.0\u0001/server.json": "{}" }, "layout/bad-version-folder"],
-    ["a version with a backslash", { "servers/io.github.user/alpha/1\\0/server.json": "{}" }, "layout/bad-version-folder"],
+    [
+      "an unknown file in a version folder",
+      { ...ok, "servers/io.github.user/ok/1.0.0/notes.txt": "x" },
+      "layout/unexpected-file",
+    ],
+    [
+      "a folder inside a version folder",
+      { ...ok, "servers/io.github.user/ok/1.0.0/sub/x.json": "{}" },
+      "layout/unexpected-folder",
+    ],
+    [
+      "a version folder without server.json",
+      { "servers/io.github.user/alpha/1.0.0/status.yaml": "status: active\n" },
+      "layout/missing-server-json",
+    ],
+    [
+      "a hidden version folder",
+      { "servers/io.github.user/alpha/.1.0.0/server.json": "{}" },
+      "layout/bad-version-folder",
+    ],
+    [
+      "a version with a control character",
+      { "servers/io.github.user/alpha/1.0\u0001/server.json": "{}" },
+      "layout/bad-version-folder",
+    ],
+    [
+      "a version with a backslash",
+      { "servers/io.github.user/alpha/1\\0/server.json": "{}" },
+      "layout/bad-version-folder",
+    ],
     ["a version with %", { "servers/io.github.user/alpha/1.0%2F/server.json": "{}" }, "layout/bad-version-folder"],
-    ["a version ending in .json", { "servers/io.github.user/alpha/1.0.json/server.json": "{}" }, "layout/bad-version-folder"],
-    ["a version named latest", { "servers/io.github.user/alpha/latest/server.json": "{}" }, "layout/bad-version-folder"],
+    [
+      "a version ending in .json",
+      { "servers/io.github.user/alpha/1.0.json/server.json": "{}" },
+      "layout/bad-version-folder",
+    ],
+    [
+      "a version named latest",
+      { "servers/io.github.user/alpha/latest/server.json": "{}" },
+      "layout/bad-version-folder",
+    ],
     ["a bad namespace folder", { "servers/-bad/a/1.0.0/server.json": "{}" }, "layout/bad-namespace-folder"],
     ["a bad server folder", { "servers/io.github.user/_a/1.0.0/server.json": "{}" }, "layout/bad-server-folder"],
-    ["versions that differ only in case", { ...versionFile("io.github.user/alpha", "1.0.0-RC1"), ...versionFile("io.github.user/alpha", "1.0.0-rc1") }, "layout/version-case-conflict"],
-    ["a server.json over 64 KiB", { "servers/io.github.user/alpha/1.0.0/server.json": JSON.stringify({ ...serverJson("io.github.user/alpha", "1.0.0"), x: "y".repeat(70_000) }) }, "file/too-large"],
-    ["a BOM", { "servers/io.github.user/alpha/1.0.0/server.json": "\ufeff" + JSON.stringify(serverJson("io.github.user/alpha", "1.0.0")) }, "json/bom"],
-    ["bytes that are not UTF-8", { "servers/io.github.user/alpha/1.0.0/server.json": Buffer.from('{"name":"caf\xe9"}', "latin1") }, "json/not-utf8"],
-    ["a duplicate key", { "servers/io.github.user/alpha/1.0.0/server.json": '{"name":"io.github.user/alpha","name":"io.github.user/alpha"}' }, "json/duplicate-key"],
-    ["a lone surrogate", { "servers/io.github.user/alpha/1.0.0/server.json": '{"description":"\\udc94"}' }, "json/lone-surrogate"],
+    [
+      "versions that differ only in case",
+      { ...versionFile("io.github.user/alpha", "1.0.0-RC1"), ...versionFile("io.github.user/alpha", "1.0.0-rc1") },
+      "layout/version-case-conflict",
+    ],
+    [
+      "a server.json over 64 KiB",
+      {
+        "servers/io.github.user/alpha/1.0.0/server.json": JSON.stringify({
+          ...serverJson("io.github.user/alpha", "1.0.0"),
+          x: "y".repeat(70_000),
+        }),
+      },
+      "file/too-large",
+    ],
+    [
+      "a BOM",
+      {
+        "servers/io.github.user/alpha/1.0.0/server.json":
+          "\ufeff" + JSON.stringify(serverJson("io.github.user/alpha", "1.0.0")),
+      },
+      "json/bom",
+    ],
+    [
+      "bytes that are not UTF-8",
+      { "servers/io.github.user/alpha/1.0.0/server.json": Buffer.from('{"name":"caf\xe9"}', "latin1") },
+      "json/not-utf8",
+    ],
+    [
+      "a duplicate key",
+      {
+        "servers/io.github.user/alpha/1.0.0/server.json":
+          '{"name":"io.github.user/alpha","name":"io.github.user/alpha"}',
+      },
+      "json/duplicate-key",
+    ],
+    [
+      "a lone surrogate",
+      { "servers/io.github.user/alpha/1.0.0/server.json": '{"description":"\\udc94"}' },
+      "json/lone-surrogate",
+    ],
     ["a JSON syntax error", { "servers/io.github.user/alpha/1.0.0/server.json": '{"name": }' }, "json/syntax"],
     ["a document that is not an object", { "servers/io.github.user/alpha/1.0.0/server.json": "[]" }, "schema/type"],
   ])("rejects %s", (_name, files, code) => {
@@ -114,7 +200,10 @@ describe("layout and input hygiene", () => {
     fs.symlinkSync(secret, path.join(dir, "servers/io.github.user/x/1.0.0/server.json"));
     fs.symlinkSync("/etc", path.join(dir, "servers/io.github.user/etc"));
     const ds = validateDir(dir);
-    expect(ds.filter((d) => d.code === "file/symlink").map((d) => d.file)).toEqual(["servers/io.github.user/etc", "servers/io.github.user/x/1.0.0/server.json"]);
+    expect(ds.filter((d) => d.code === "file/symlink").map((d) => d.file)).toEqual([
+      "servers/io.github.user/etc",
+      "servers/io.github.user/x/1.0.0/server.json",
+    ]);
   });
 
   it("rejects a file that is not regular (a FIFO) without blocking on it", () => {
@@ -132,24 +221,43 @@ describe("layout and input hygiene", () => {
   });
 
   it("reports path:line:col, the rule and a hint, pointing at the offending value", () => {
-    const text = '{\n  "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",\n  "name": "io.github.user/alpha",\n  "description": "d",\n  "version": "1.0.0",\n  "websiteUrl": "http://example.com"\n}\n';
+    const text =
+      '{\n  "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",\n  "name": "io.github.user/alpha",\n  "description": "d",\n  "version": "1.0.0",\n  "websiteUrl": "http://example.com"\n}\n';
     const ds = validateDir(makeTree({ "servers/io.github.user/alpha/1.0.0/server.json": text }));
     expect(ds).toHaveLength(1);
-    expect(formatDiagnostic(ds[0]!)).toMatch(/^servers\/io\.github\.user\/alpha\/1\.0\.0\/server\.json:6:17: error \[website-url\/not-https\] .*\n {4}hint: .+/);
+    expect(formatDiagnostic(ds[0]!)).toMatch(
+      /^servers\/io\.github\.user\/alpha\/1\.0\.0\/server\.json:6:17: error \[website-url\/not-https\] .*\n {4}hint: .+/,
+    );
   });
 
   it("reports every problem of every file in one run", () => {
     const dir = makeTree({
       "servers/io.github.user/alpha/1.0.0/server.json": '{"name": "io.github.user/alpha", "name": 1}',
-      "servers/io.github.user/beta/2.0.0/server.json": serverJson("io.github.user/beta", "2.0.0", { version: "^2.0.0", title: " " }),
+      "servers/io.github.user/beta/2.0.0/server.json": serverJson("io.github.user/beta", "2.0.0", {
+        version: "^2.0.0",
+        title: " ",
+      }),
     });
     const codes = errorCodes(validateDir(dir));
-    expect(codes).toEqual(expect.arrayContaining(["json/duplicate-key", "layout/version-mismatch", "version/range", "title/whitespace-only"]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        "json/duplicate-key",
+        "layout/version-mismatch",
+        "version/range",
+        "title/whitespace-only",
+      ]),
+    );
   });
 });
 
 describe("status.yaml", () => {
-  const withStatus = (yaml: string) => validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), "servers/io.github.user/alpha/1.0.0/status.yaml": yaml }));
+  const withStatus = (yaml: string) =>
+    validateDir(
+      makeTree({
+        ...versionFile("io.github.user/alpha", "1.0.0"),
+        "servers/io.github.user/alpha/1.0.0/status.yaml": yaml,
+      }),
+    );
   it.each([
     ["status: deprecated\n"],
     ['status: deprecated\nstatusMessage: "Use 2.0.0"\n'],
@@ -179,7 +287,12 @@ describe("rules across the tree", () => {
   const remote = (url: string) => ({ remotes: [{ type: "streamable-http", url }] });
 
   it("rejects names that differ only in case, on every member, naming the other file", () => {
-    const ds = validateDir(makeTree({ ...versionFile("io.github.user/Weather", "1.0.0"), ...versionFile("io.github.user/weather", "1.0.0") }));
+    const ds = validateDir(
+      makeTree({
+        ...versionFile("io.github.user/Weather", "1.0.0"),
+        ...versionFile("io.github.user/weather", "1.0.0"),
+      }),
+    );
     expect(errorCodes(ds)).toEqual(["tree/name-case-conflict", "tree/name-case-conflict"]);
     expect(ds.map((d) => [d.file, (d as TreeDiagnostic).otherFiles])).toEqual([
       ["servers/io.github.user/Weather/1.0.0/server.json", ["servers/io.github.user/weather/1.0.0/server.json"]],
@@ -188,7 +301,9 @@ describe("rules across the tree", () => {
     expect(ds[0]!.message).toContain("servers/io.github.user/weather/1.0.0/server.json");
   });
   it("rejects namespaces that differ only in case, whatever the server names", () => {
-    const ds = validateDir(makeTree({ ...versionFile("io.github.HP/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }));
+    const ds = validateDir(
+      makeTree({ ...versionFile("io.github.HP/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }),
+    );
     expect(ds.map((d) => [d.code, d.file])).toEqual([
       ["tree/namespace-case-conflict", "servers/io.github.HP/aa/1.0.0/server.json"],
       ["tree/namespace-case-conflict", "servers/io.github.hp/bb/1.0.0/server.json"],
@@ -196,7 +311,9 @@ describe("rules across the tree", () => {
     expect(ds[0]!.message).toContain('"io.github.hp" (servers/io.github.hp/bb/1.0.0/server.json)');
   });
   it("accepts servers of one namespace spelled one way", () => {
-    expect(validateDir(makeTree({ ...versionFile("io.github.hp/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") }))).toEqual([]);
+    expect(
+      validateDir(makeTree({ ...versionFile("io.github.hp/aa", "1.0.0"), ...versionFile("io.github.hp/bb", "1.0.0") })),
+    ).toEqual([]);
   });
   it.each([
     ["ß and ss", "1.0.0-straße", "1.0.0-strasse"],
@@ -204,10 +321,19 @@ describe("rules across the tree", () => {
     ["dotless ı and i (NTFS upper-cases ı to I)", "1.0.0-\u0131", "1.0.0-i"],
     ["NFD and NFC", "1.0.0-e\u0301", "1.0.0-\u00e9"],
   ])("treats version folders that differ by %s as one", (_what, a, b) => {
-    expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", a), ...versionFile("io.github.user/alpha", b) })))).toContain("layout/version-case-conflict");
+    expect(
+      errorCodes(
+        validateDir(makeTree({ ...versionFile("io.github.user/alpha", a), ...versionFile("io.github.user/alpha", b) })),
+      ),
+    ).toContain("layout/version-case-conflict");
   });
   it("reports every version folder of a case clash, naming the other", () => {
-    const ds = validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-RC1"), ...versionFile("io.github.user/alpha", "1.0.0-rc1") }));
+    const ds = validateDir(
+      makeTree({
+        ...versionFile("io.github.user/alpha", "1.0.0-RC1"),
+        ...versionFile("io.github.user/alpha", "1.0.0-rc1"),
+      }),
+    );
     expect(ds.map((d) => [d.code, d.file])).toEqual([
       ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-RC1"],
       ["layout/version-case-conflict", "servers/io.github.user/alpha/1.0.0-rc1"],
@@ -216,18 +342,41 @@ describe("rules across the tree", () => {
     expect(ds[1]!.message).toContain("servers/io.github.user/alpha/1.0.0-RC1");
   });
   it("keeps dotted İ apart from i (full case folding maps İ to i + U+0307)", () => {
-    expect(errorCodes(validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0-\u0130"), ...versionFile("io.github.user/alpha", "1.0.0-i") })))).toEqual([]);
+    expect(
+      errorCodes(
+        validateDir(
+          makeTree({
+            ...versionFile("io.github.user/alpha", "1.0.0-\u0130"),
+            ...versionFile("io.github.user/alpha", "1.0.0-i"),
+          }),
+        ),
+      ),
+    ).toEqual([]);
   });
   it("accepts two different names", () => {
-    expect(validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), ...versionFile("io.github.user/beta", "1.0.0") }))).toEqual([]);
+    expect(
+      validateDir(
+        makeTree({ ...versionFile("io.github.user/alpha", "1.0.0"), ...versionFile("io.github.user/beta", "1.0.0") }),
+      ),
+    ).toEqual([]);
   });
   it("rejects a remote URL used by two servers", () => {
-    const ds = validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0", remote("https://mcp.example.com/")), ...versionFile("io.github.user/beta", "1.0.0", remote("https://mcp.example.com/")) }));
+    const ds = validateDir(
+      makeTree({
+        ...versionFile("io.github.user/alpha", "1.0.0", remote("https://mcp.example.com/")),
+        ...versionFile("io.github.user/beta", "1.0.0", remote("https://mcp.example.com/")),
+      }),
+    );
     expect(errorCodes(ds)).toEqual(["tree/remote-url-duplicate", "tree/remote-url-duplicate"]);
     expect(ds[0]).toMatchObject({ pointer: "/remotes/0/url", line: expect.any(Number) });
   });
   it("lets versions of one server share a remote URL", () => {
-    const ds = validateDir(makeTree({ ...versionFile("io.github.user/alpha", "1.0.0", remote("https://mcp.example.com/")), ...versionFile("io.github.user/alpha", "1.1.0", remote("https://mcp.example.com/")) }));
+    const ds = validateDir(
+      makeTree({
+        ...versionFile("io.github.user/alpha", "1.0.0", remote("https://mcp.example.com/")),
+        ...versionFile("io.github.user/alpha", "1.1.0", remote("https://mcp.example.com/")),
+      }),
+    );
     expect(ds).toEqual([]);
   });
   it("releases the URL of a deleted version", () => {
@@ -241,5 +390,3 @@ describe("rules across the tree", () => {
     expect(ds).toEqual([]);
   });
 });
-
-

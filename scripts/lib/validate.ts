@@ -29,7 +29,11 @@ function locateJsonFindings(file: string, bytes: Uint8Array, findings: readonly 
   const positions = parsed.kind === "ok" ? parsed.source.positions : new Map();
   return findings.map((f) => {
     const pos = nearestPosition(positions, f.pointer);
-    return diag(f.severity, f.code, file, f.message, { pointer: f.pointer, ...pos, ...(f.hint ? { hint: f.hint } : {}) });
+    return diag(f.severity, f.code, file, f.message, {
+      pointer: f.pointer,
+      ...pos,
+      ...(f.hint ? { hint: f.hint } : {}),
+    });
   });
 }
 
@@ -37,12 +41,19 @@ function locateStatusFindings(file: string, text: string, findings: readonly Fin
   const parsed = parseStatusYaml(text, file);
   return findings.map((f) => {
     const pos = parsed.kind === "ok" ? (parsed.positionOf(f.pointer) ?? parsed.positionOf("")) : undefined;
-    return diag(f.severity, f.code, file, f.message, { pointer: f.pointer, ...(pos ?? {}), ...(f.hint ? { hint: f.hint } : {}) });
+    return diag(f.severity, f.code, file, f.message, {
+      pointer: f.pointer,
+      ...(pos ?? {}),
+      ...(f.hint ? { hint: f.hint } : {}),
+    });
   });
 }
 
 /** The pointer's own position, or its closest ancestor's (a missing property points at its parent). */
-function nearestPosition(positions: ReadonlyMap<string, { line: number; column: number }>, pointer: string): { line?: number; column?: number } {
+function nearestPosition(
+  positions: ReadonlyMap<string, { line: number; column: number }>,
+  pointer: string,
+): { line?: number; column?: number } {
   for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
     const pos = positions.get(p);
     if (pos) return { line: pos.line, column: pos.column };
@@ -95,14 +106,19 @@ function addTo(index: Map<string, Spellings>, key: string, spelling: string, fil
 }
 
 /** The other spellings under `key`, sorted, with their files. */
-function othersIn(index: Map<string, Spellings>, key: string, spelling: string): { spelling: string; files: string[] }[] {
+function othersIn(
+  index: Map<string, Spellings>,
+  key: string,
+  spelling: string,
+): { spelling: string; files: string[] }[] {
   return [...(index.get(key) ?? [])]
     .filter(([s]) => s !== spelling)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([s, files]) => ({ spelling: s, files: [...files].sort() }));
 }
 
-const listFiles = (files: readonly string[]): string => (files.length <= 2 ? files.join(", ") : `${files.slice(0, 2).join(", ")} and ${files.length - 2} more`);
+const listFiles = (files: readonly string[]): string =>
+  files.length <= 2 ? files.join(", ") : `${files.slice(0, 2).join(", ")} and ${files.length - 2} more`;
 
 /** The tree-wide claims of a set of versions: namespaces and names by case fold, remote URLs by server. */
 export class TreeIndex {
@@ -123,10 +139,16 @@ export class TreeIndex {
     const namespaceClash = othersIn(this.namespaces, caseFoldKey(v.namespace), v.namespace);
     for (const other of namespaceClash) {
       out.push({
-        ...diag("error", "tree/namespace-case-conflict", v.file, `namespace "${v.namespace}" differs only in letter case from namespace "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`, {
-          pointer: "/name",
-          hint: `spell the namespace one way across the registry: use "${other.spelling}" if it is yours, or another namespace.`,
-        }),
+        ...diag(
+          "error",
+          "tree/namespace-case-conflict",
+          v.file,
+          `namespace "${v.namespace}" differs only in letter case from namespace "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`,
+          {
+            pointer: "/name",
+            hint: `spell the namespace one way across the registry: use "${other.spelling}" if it is yours, or another namespace.`,
+          },
+        ),
         otherFiles: other.files,
       });
     }
@@ -134,10 +156,16 @@ export class TreeIndex {
     const sameNamespace = (o: { spelling: string }) => o.spelling.startsWith(`${v.namespace}/`);
     for (const other of othersIn(this.names, caseFoldKey(v.name), v.name).filter(sameNamespace)) {
       out.push({
-        ...diag("error", "tree/name-case-conflict", v.file, `server name "${v.name}" differs only in letter case from the server "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`, {
-          pointer: "/name",
-          hint: `use "${other.spelling}" (publish a new version of that server) or a clearly different name.`,
-        }),
+        ...diag(
+          "error",
+          "tree/name-case-conflict",
+          v.file,
+          `server name "${v.name}" differs only in letter case from the server "${other.spelling}" (${listFiles(other.files)}): on a case-insensitive checkout (macOS, Windows) both are one folder.`,
+          {
+            pointer: "/name",
+            hint: `use "${other.spelling}" (publish a new version of that server) or a clearly different name.`,
+          },
+        ),
         otherFiles: other.files,
       });
     }
@@ -146,10 +174,16 @@ export class TreeIndex {
         const others = othersIn(this.remotes, url, v.name);
         if (others.length === 0) return;
         out.push({
-          ...diag("error", "tree/remote-url-duplicate", v.file, `remote URL ${url} is already used by server ${others.map((o) => o.spelling).join(", ")} (${listFiles(others.flatMap((o) => o.files))})`, {
-            pointer: `/remotes/${i}/url`,
-            hint: "each remote endpoint belongs to one server; publish new versions of that server instead, or use your own URL.",
-          }),
+          ...diag(
+            "error",
+            "tree/remote-url-duplicate",
+            v.file,
+            `remote URL ${url} is already used by server ${others.map((o) => o.spelling).join(", ")} (${listFiles(others.flatMap((o) => o.files))})`,
+            {
+              pointer: `/remotes/${i}/url`,
+              hint: "each remote endpoint belongs to one server; publish new versions of that server instead, or use your own URL.",
+            },
+          ),
           otherFiles: others.flatMap((o) => o.files),
         });
       });

@@ -1,7 +1,14 @@
 import semver from "semver";
 import { describe, expect, it } from "vitest";
 import { prng } from "./bench/synthetic.ts";
-import { checkVersionString, compareTimestamps, compareVersions, isSemanticVersion, newestFirst, pickLatest } from "./versions.ts";
+import {
+  checkVersionString,
+  compareTimestamps,
+  compareVersions,
+  isSemanticVersion,
+  newestFirst,
+  pickLatest,
+} from "./versions.ts";
 
 describe("isSemanticVersion", () => {
   it.each([
@@ -184,11 +191,18 @@ describe("newestFirst", () => {
 
   it("puts the later publish time first, compared as times whatever the precision", () => {
     // Upstream writes RFC3339Nano, which drops trailing zeros: :18Z and :18.5Z are both upstream output.
-    expect(order([at("2025-01-01T00:00:18Z", "a"), at("2025-01-01T00:00:18.5Z", "b"), at("2025-01-01T00:00:17.999Z", "c")])).toEqual(["b", "a", "c"]);
+    expect(
+      order([at("2025-01-01T00:00:18Z", "a"), at("2025-01-01T00:00:18.5Z", "b"), at("2025-01-01T00:00:17.999Z", "c")]),
+    ).toEqual(["b", "a", "c"]);
   });
   it("breaks a publish-time tie by version precedence, highest first, not by string", () => {
     const t = "2025-01-01T00:00:00Z";
-    expect(order([at(t, "1.9.0"), at(t, "1.10.0"), at(t, "1.10.0-rc.1"), at(t, "2025.06.18")])).toEqual(["1.10.0", "1.10.0-rc.1", "1.9.0", "2025.06.18"]);
+    expect(order([at(t, "1.9.0"), at(t, "1.10.0"), at(t, "1.10.0-rc.1"), at(t, "2025.06.18")])).toEqual([
+      "1.10.0",
+      "1.10.0-rc.1",
+      "1.9.0",
+      "2025.06.18",
+    ]);
   });
   it("breaks a precedence tie by version string, descending, so the order is total", () => {
     const t = "2025-01-01T00:00:00Z";

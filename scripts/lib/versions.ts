@@ -78,7 +78,8 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\
 export function compareTimestamps(a: string, b: string): number {
   const pa = parseTimestamp(a);
   const pb = parseTimestamp(b);
-  if (pa && pb) return sign(pa.seconds - pb.seconds) || (pa.fraction < pb.fraction ? -1 : pa.fraction > pb.fraction ? 1 : 0);
+  if (pa && pb)
+    return sign(pa.seconds - pb.seconds) || (pa.fraction < pb.fraction ? -1 : pa.fraction > pb.fraction ? 1 : 0);
   if (pa) return -1;
   if (pb) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
@@ -180,7 +181,10 @@ const WILDCARD = new RegExp(String.raw`^${S}*(?:v?\d+|x|X|\*)(?:\.(?:\d+|x|X|\*)
 
 /** Go `strings.TrimSpace`: Unicode White_Space (JavaScript's `trim` would also strip U+FEFF). */
 function trimSpaceLikeGo(s: string): string {
-  return s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, "");
+  return s.replace(
+    /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
+    "",
+  );
 }
 
 /** Whether upstream would read this version string as a range (`^1.2.3`, `1.x`, `1 - 2`, `1.2 || 1.3`). */

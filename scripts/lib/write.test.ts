@@ -9,7 +9,11 @@ import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/temp-tree.ts";
 import { writeTree } from "./write.ts";
 
-const tree = (n: number) => new Map<string, string>([["v0.1/servers.json", `{"n":${n}}`], ["index.html", "<!doctype html>"]]);
+const tree = (n: number) =>
+  new Map<string, string>([
+    ["v0.1/servers.json", `{"n":${n}}`],
+    ["index.html", "<!doctype html>"],
+  ]);
 
 /** Polls `file` in a tight loop on another thread until told to stop; reports reads and misses. */
 const POLLER = `
@@ -49,7 +53,21 @@ describe("writeTree's swap", () => {
     const dir = tempDir();
     writeTree(tree(1), path.join(dir, "dist"));
     // The command of actions/upload-pages-artifact v3 (action.yml, Linux).
-    execFileSync("tar", ["--dereference", "--hard-dereference", "--directory", "dist", "-cf", "artifact.tar", "--exclude=.git", "--exclude=.github", "."], { cwd: dir });
+    execFileSync(
+      "tar",
+      [
+        "--dereference",
+        "--hard-dereference",
+        "--directory",
+        "dist",
+        "-cf",
+        "artifact.tar",
+        "--exclude=.git",
+        "--exclude=.github",
+        ".",
+      ],
+      { cwd: dir },
+    );
     const listing = execFileSync("tar", ["-tvf", "artifact.tar"], { cwd: dir, encoding: "utf8" }).trim().split("\n");
     expect(listing.filter((l) => !/^[-d]/.test(l))).toEqual([]); // only files and folders
     const names = listing.map((l) => l.split(/\s+/).pop());

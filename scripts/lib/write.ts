@@ -60,7 +60,8 @@ const STAMP_FORMAT = "mcp-static-registry-build/1";
 export class OutDirRefusedError extends Error {}
 
 export type OutDirState = "missing" | "empty" | "build" | "legacy-build";
-export type OutDirVerdict = { readonly kind: "ok"; readonly state: OutDirState } | { readonly kind: "refused"; readonly reason: string };
+export type OutDirVerdict =
+  { readonly kind: "ok"; readonly state: OutDirState } | { readonly kind: "refused"; readonly reason: string };
 
 interface Stamp {
   readonly format: string;
@@ -85,7 +86,13 @@ function isAliveDefault(pid: number): boolean {
 function readStamp(buildDir: string): Stamp | undefined {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(buildDir, BUILD_STAMP), "utf8")) as Partial<Stamp>;
-    if (s.format !== STAMP_FORMAT || !Number.isSafeInteger(s.pid) || typeof s.host !== "string" || typeof s.startedAt !== "string") return undefined;
+    if (
+      s.format !== STAMP_FORMAT ||
+      !Number.isSafeInteger(s.pid) ||
+      typeof s.host !== "string" ||
+      typeof s.startedAt !== "string"
+    )
+      return undefined;
     if (s.completedAt !== undefined && typeof s.completedAt !== "string") return undefined;
     return s as Stamp;
   } catch {
@@ -138,27 +145,36 @@ const isSameOrAncestor = (a: string, b: string) => {
 export function checkOutDir(outDir: string, guarded: readonly GuardedPath[] = []): OutDirVerdict {
   const abs = path.resolve(outDir);
   const refused = (why: string): OutDirVerdict => ({ kind: "refused", reason: `refusing --out ${outDir}: ${why}` });
-  const fix = "The build replaces its --out folder, so it must be missing, empty or a previous build: choose another, e.g. --out dist. Nothing was deleted.";
+  const fix =
+    "The build replaces its --out folder, so it must be missing, empty or a previous build: choose another, e.g. --out dist. Nothing was deleted.";
   const real = realLocation(abs);
   const where = guarded.map((g) => ({ ...g, abs: path.resolve(g.path), real: realLocation(g.path) }));
   const same = where.find((g) => abs === g.abs || real === g.real);
   if (same) return refused(`it is ${same.what}. ${fix}`);
   for (const g of where) {
     const [gAbs, gReal] = [g.abs, g.real];
-    if (isSameOrAncestor(abs, gAbs) || isSameOrAncestor(real, gReal)) return refused(`it contains ${g.what} (${gAbs}). ${fix}`);
-    if (g.andInside === true && (isSameOrAncestor(gAbs, abs) || isSameOrAncestor(gReal, real))) return refused(`it is inside ${g.what}, where build output does not belong. Nothing was deleted.`);
+    if (isSameOrAncestor(abs, gAbs) || isSameOrAncestor(real, gReal))
+      return refused(`it contains ${g.what} (${gAbs}). ${fix}`);
+    if (g.andInside === true && (isSameOrAncestor(gAbs, abs) || isSameOrAncestor(gReal, real)))
+      return refused(`it is inside ${g.what}, where build output does not belong. Nothing was deleted.`);
   }
   const stat = fs.lstatSync(abs, { throwIfNoEntry: false });
   if (stat === undefined) return { kind: "ok", state: "missing" };
-  if (stat.isSymbolicLink()) return ourBuildBehind(abs) ? { kind: "ok", state: "build" } : refused(`it is a symbolic link the build did not make. ${fix}`);
+  if (stat.isSymbolicLink())
+    return ourBuildBehind(abs)
+      ? { kind: "ok", state: "build" }
+      : refused(`it is a symbolic link the build did not make. ${fix}`);
   if (!stat.isDirectory()) return refused(`it is a file. ${fix}`);
   const entries = fs.readdirSync(abs);
   if (entries.length === 0) return { kind: "ok", state: "empty" };
   if (isLegacyBuild(abs, entries)) return { kind: "ok", state: "legacy-build" };
-  return refused(`the folder is not empty and is not a previous build (${entries.length} entries, no build stamp). ${fix}`);
+  return refused(
+    `the folder is not empty and is not a previous build (${entries.length} entries, no build stamp). ${fix}`,
+  );
 }
 
-const writeStamp = (buildDir: string, stamp: Stamp) => fs.writeFileSync(path.join(buildDir, BUILD_STAMP), stringifyJson(stamp) + "\n");
+const writeStamp = (buildDir: string, stamp: Stamp) =>
+  fs.writeFileSync(path.join(buildDir, BUILD_STAMP), stringifyJson(stamp) + "\n");
 
 /**
  * Delete what killed builds left beside `abs`: incomplete build folders whose stamp names a process of this
@@ -177,7 +193,8 @@ function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: s
     if (dir === live || !fs.lstatSync(dir).isDirectory()) continue;
     const stamp = readStamp(dir);
     if (stamp === undefined) {
-      if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir); // killed between mkdir and the stamp
+      if (fs.readdirSync(dir).length === 0)
+        fs.rmdirSync(dir); // killed between mkdir and the stamp
       else notes.push(`left ${dir} alone: it has no build stamp, so no build made it.`);
       continue;
     }
@@ -186,16 +203,21 @@ function cleanLeftovers(abs: string, isAlive: (pid: number) => boolean, notes: s
     fs.rmSync(dir, { recursive: true, force: true });
     removed++;
   }
-  if (removed > 0) notes.push(`removed ${removed} folder(s) left by killed or failed builds in ${path.basename(builds)}/.`);
+  if (removed > 0)
+    notes.push(`removed ${removed} folder(s) left by killed or failed builds in ${path.basename(builds)}/.`);
   const linkPrefix = `.${base}-link-`;
-  const isLegacyLeftover = (name: string) => [`.${base}-new-`, `.${base}-old-`].some((p) => name.startsWith(p) && /^[0-9]+$/.test(name.slice(p.length)));
+  const isLegacyLeftover = (name: string) =>
+    [`.${base}-new-`, `.${base}-old-`].some((p) => name.startsWith(p) && /^[0-9]+$/.test(name.slice(p.length)));
   for (const name of fs.readdirSync(parent)) {
     if (name.startsWith(linkPrefix)) {
       const pid = Number(name.slice(linkPrefix.length));
       const p = path.join(parent, name);
-      if (Number.isSafeInteger(pid) && pid !== process.pid && !isAlive(pid) && fs.lstatSync(p).isSymbolicLink()) fs.unlinkSync(p); // a link, nothing behind it is touched
+      if (Number.isSafeInteger(pid) && pid !== process.pid && !isAlive(pid) && fs.lstatSync(p).isSymbolicLink())
+        fs.unlinkSync(p); // a link, nothing behind it is touched
     } else if (isLegacyLeftover(name)) {
-      notes.push(`${name} beside ${base}/ was left by a build from before build stamps; remove it by hand (rm -rf ${path.join(parent, name)}) when no build is running.`);
+      notes.push(
+        `${name} beside ${base}/ was left by a build from before build stamps; remove it by hand (rm -rf ${path.join(parent, name)}) when no build is running.`,
+      );
     }
   }
 }
@@ -227,7 +249,12 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
   const startedAt = new Date();
   const buildDir = path.join(builds, `${process.pid}-${startedAt.getTime().toString(36)}`);
   fs.mkdirSync(buildDir);
-  const stamp: Stamp = { format: STAMP_FORMAT, pid: process.pid, host: os.hostname(), startedAt: startedAt.toISOString() };
+  const stamp: Stamp = {
+    format: STAMP_FORMAT,
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: startedAt.toISOString(),
+  };
   writeStamp(buildDir, stamp);
   const tmp = path.join(buildDir, "tree");
   fs.mkdirSync(tmp);

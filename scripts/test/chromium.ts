@@ -22,9 +22,21 @@ export function browserSuiteTitle(file: string, title: string): string {
 
 /** A headless Chromium with a fresh empty profile and none of its own network traffic (this machine has none). */
 export async function launchChromium(): Promise<Browser> {
-  if (!HAS_CHROMIUM) throw new Error(`Chromium not found at ${CHROMIUM}, and CI requires the browser tests (.ci/run installs it: apt-get install -y chromium)`);
+  if (!HAS_CHROMIUM)
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}, and CI requires the browser tests (.ci/run installs it: apt-get install -y chromium)`,
+    );
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }

@@ -9,7 +9,12 @@ export interface TestRepo {
   readonly dir: string;
   git(...args: string[]): string;
   /** Write files, `git add -A` and commit with this committer (and author) time. */
-  commit(message: string, time: string, files?: Record<string, string | object>, opts?: { authorTime?: string }): string;
+  commit(
+    message: string,
+    time: string,
+    files?: Record<string, string | object>,
+    opts?: { authorTime?: string },
+  ): string;
   remove(rel: string): void;
 }
 
@@ -24,7 +29,8 @@ export function makeRepo(): TestRepo {
     GIT_AUTHOR_DATE: author,
     GIT_COMMITTER_DATE: committer,
   });
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: env("2020-01-01T00:00:00Z"), encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: dir, env: env("2020-01-01T00:00:00Z"), encoding: "utf8" }).trim();
   git("init", "-q", "-b", "main");
   git("config", "commit.gpgsign", "false");
   return {
@@ -33,7 +39,10 @@ export function makeRepo(): TestRepo {
     commit(message, time, files = {}, opts = {}) {
       makeTree(files, dir);
       execFileSync("git", ["add", "-A"], { cwd: dir });
-      execFileSync("git", ["commit", "-q", "--allow-empty", "-m", message], { cwd: dir, env: env(time, opts.authorTime ?? time) });
+      execFileSync("git", ["commit", "-q", "--allow-empty", "-m", message], {
+        cwd: dir,
+        env: env(time, opts.authorTime ?? time),
+      });
       return git("rev-parse", "HEAD");
     },
     remove(rel) {
@@ -46,7 +55,15 @@ export function makeRepo(): TestRepo {
 export function mergeNoFf(repo: TestRepo, branch: string, time: string): string {
   execFileSync("git", ["merge", "-q", "--no-ff", "-m", `Merge ${branch}`, branch], {
     cwd: repo.dir,
-    env: { ...process.env, GIT_AUTHOR_NAME: "GitHub", GIT_AUTHOR_EMAIL: "noreply@github.com", GIT_COMMITTER_NAME: "GitHub", GIT_COMMITTER_EMAIL: "noreply@github.com", GIT_AUTHOR_DATE: time, GIT_COMMITTER_DATE: time },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "GitHub",
+      GIT_AUTHOR_EMAIL: "noreply@github.com",
+      GIT_COMMITTER_NAME: "GitHub",
+      GIT_COMMITTER_EMAIL: "noreply@github.com",
+      GIT_AUTHOR_DATE: time,
+      GIT_COMMITTER_DATE: time,
+    },
   });
   return repo.git("rev-parse", "HEAD");
 }

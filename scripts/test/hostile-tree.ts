@@ -30,7 +30,12 @@ function writeJson(file: string, value: unknown): void {
 /** Write the hostile servers tree (and site/data/health.json) under `root`; returns the servers folder. */
 export function writeHostileTree(root: string): string {
   const servers = path.join(root, "servers");
-  const doc = (name: string, version: string, extra: Record<string, unknown> = {}) => ({ $schema: CURRENT_SCHEMA_URL, name, version, ...extra });
+  const doc = (name: string, version: string, extra: Record<string, unknown> = {}) => ({
+    $schema: CURRENT_SCHEMA_URL,
+    name,
+    version,
+    ...extra,
+  });
   writeJson(path.join(servers, HOSTILE_SERVER, "1.0.0", "server.json"), {
     ...doc(HOSTILE_SERVER, "1.0.0"),
     description: HOSTILE_MARKUP.script,
@@ -46,17 +51,44 @@ export function writeHostileTree(root: string): string {
         environmentVariables: [{ name: "API_KEY", description: HOSTILE_MARKUP.entity, isSecret: true }],
       },
     ],
-    _meta: { "io.modelcontextprotocol.registry/publisher-provided": { note: HOSTILE_MARKUP.script, [HOSTILE_MARKUP.img]: "key" } },
+    _meta: {
+      "io.modelcontextprotocol.registry/publisher-provided": {
+        note: HOSTILE_MARKUP.script,
+        [HOSTILE_MARKUP.img]: "key",
+      },
+    },
   });
-  writeJson(path.join(servers, HOSTILE_SERVER, HOSTILE_VERSION, "server.json"), { ...doc(HOSTILE_SERVER, HOSTILE_VERSION), description: HOSTILE_MARKUP.svg });
-  writeJson(path.join(servers, HOSTILE_SERVER, "0.9.0", "server.json"), { ...doc(HOSTILE_SERVER, "0.9.0"), description: HOSTILE_MARKUP.entity });
-  fs.writeFileSync(path.join(servers, HOSTILE_SERVER, "0.9.0", "status.yaml"), `status: deprecated\nstatusMessage: ${JSON.stringify(HOSTILE_MARKUP.script)}\n`);
-  writeJson(path.join(servers, HOSTILE_GONE, "1.0.0", "server.json"), { ...doc(HOSTILE_GONE, "1.0.0"), description: HOSTILE_MARKUP.img });
-  fs.writeFileSync(path.join(servers, HOSTILE_GONE, "1.0.0", "status.yaml"), `status: deleted\nstatusMessage: ${JSON.stringify(HOSTILE_MARKUP.svg)}\n`);
+  writeJson(path.join(servers, HOSTILE_SERVER, HOSTILE_VERSION, "server.json"), {
+    ...doc(HOSTILE_SERVER, HOSTILE_VERSION),
+    description: HOSTILE_MARKUP.svg,
+  });
+  writeJson(path.join(servers, HOSTILE_SERVER, "0.9.0", "server.json"), {
+    ...doc(HOSTILE_SERVER, "0.9.0"),
+    description: HOSTILE_MARKUP.entity,
+  });
+  fs.writeFileSync(
+    path.join(servers, HOSTILE_SERVER, "0.9.0", "status.yaml"),
+    `status: deprecated\nstatusMessage: ${JSON.stringify(HOSTILE_MARKUP.script)}\n`,
+  );
+  writeJson(path.join(servers, HOSTILE_GONE, "1.0.0", "server.json"), {
+    ...doc(HOSTILE_GONE, "1.0.0"),
+    description: HOSTILE_MARKUP.img,
+  });
+  fs.writeFileSync(
+    path.join(servers, HOSTILE_GONE, "1.0.0", "status.yaml"),
+    `status: deleted\nstatusMessage: ${JSON.stringify(HOSTILE_MARKUP.svg)}\n`,
+  );
   // The nightly report quotes upstream answers; the build publishes it. Written here the way a careless
   // tool would (raw markup), to prove the build escapes what it copies too.
   const health = path.join(root, HEALTH_REPORT_PATH);
   fs.mkdirSync(path.dirname(health), { recursive: true });
-  fs.writeFileSync(health, JSON.stringify({ checkedAt: "2025-12-01T00:00:00Z", servers: { [HOSTILE_SERVER]: { error: HOSTILE_MARKUP.script } } }, null, 2) + "\n");
+  fs.writeFileSync(
+    health,
+    JSON.stringify(
+      { checkedAt: "2025-12-01T00:00:00Z", servers: { [HOSTILE_SERVER]: { error: HOSTILE_MARKUP.script } } },
+      null,
+      2,
+    ) + "\n",
+  );
   return servers;
 }

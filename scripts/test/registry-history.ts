@@ -4,7 +4,8 @@
 import { CURRENT_SCHEMA_URL } from "../lib/model.ts";
 import { createTempRepo, type TempRepo } from "./temp-git.ts";
 
-export const serverJson = (name: string, version: string, description = "A test server.") => JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name, description, version }, null, 2) + "\n";
+export const serverJson = (name: string, version: string, description = "A test server.") =>
+  JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name, description, version }, null, 2) + "\n";
 const dir = (name: string, version: string) => `servers/${name}/${version}`;
 export const A = "io.github.aa/alpha";
 export const B = "io.github.bb/beta";
@@ -12,9 +13,22 @@ export const B = "io.github.bb/beta";
 export type Step = (repo: TempRepo) => void;
 export const STEPS: readonly [string, Step][] = [
   ["publish alpha 1.0.0", (r) => r.write({ [`${dir(A, "1.0.0")}/server.json`]: serverJson(A, "1.0.0") })],
-  ["publish alpha 1.1.0 and beta 0.1.0", (r) => r.write({ [`${dir(A, "1.1.0")}/server.json`]: serverJson(A, "1.1.0"), [`${dir(B, "0.1.0")}/server.json`]: serverJson(B, "0.1.0") })],
-  ["deprecate alpha 1.1.0", (r) => r.write({ [`${dir(A, "1.1.0")}/status.yaml`]: 'status: deprecated\nstatusMessage: "use 1.0.0"\n' })],
-  ["delete alpha 1.1.0", (r) => r.write({ [`${dir(A, "1.1.0")}/status.yaml`]: 'status: deleted\nstatusMessage: "broken"\n' })],
+  [
+    "publish alpha 1.1.0 and beta 0.1.0",
+    (r) =>
+      r.write({
+        [`${dir(A, "1.1.0")}/server.json`]: serverJson(A, "1.1.0"),
+        [`${dir(B, "0.1.0")}/server.json`]: serverJson(B, "0.1.0"),
+      }),
+  ],
+  [
+    "deprecate alpha 1.1.0",
+    (r) => r.write({ [`${dir(A, "1.1.0")}/status.yaml`]: 'status: deprecated\nstatusMessage: "use 1.0.0"\n' }),
+  ],
+  [
+    "delete alpha 1.1.0",
+    (r) => r.write({ [`${dir(A, "1.1.0")}/status.yaml`]: 'status: deleted\nstatusMessage: "broken"\n' }),
+  ],
   ["restore alpha 1.1.0", (r) => r.write({ [`${dir(A, "1.1.0")}/status.yaml`]: null })],
 ];
 

@@ -27,7 +27,20 @@ export type TestShell = "sh" | "bash" | "zsh";
 export const TEST_SHELLS: readonly TestShell[] = fs.existsSync("/bin/zsh") ? ["sh", "bash", "zsh"] : ["sh", "bash"];
 
 /** Programs every stub folder has: the usual runtimes, and what an injected payload would call. */
-const DEFAULT_STUBS: readonly string[] = ["npx", "uvx", "docker", "dnx", "pipx", "node", "cargo", "python", "touch", "id", "rm", "curl"];
+const DEFAULT_STUBS: readonly string[] = [
+  "npx",
+  "uvx",
+  "docker",
+  "dnx",
+  "pipx",
+  "node",
+  "cargo",
+  "python",
+  "touch",
+  "id",
+  "rm",
+  "curl",
+];
 
 // $$ is the stub's own pid, unique among the processes of one run. `env` is called by absolute path, so
 // the stubs work whatever else is on PATH.
@@ -93,7 +106,12 @@ export function makeStubShell(extraStubs: readonly string[] = []): StubShell {
         timeout: 10_000,
       });
       if (result.error !== undefined) throw result.error;
-      return { runs: readRuns(out), leftovers: fs.readdirSync(cwd).sort(), status: result.status, stderr: result.stderr };
+      return {
+        runs: readRuns(out),
+        leftovers: fs.readdirSync(cwd).sort(),
+        status: result.status,
+        stderr: result.stderr,
+      };
     },
     cleanup() {
       fs.rmSync(root, { recursive: true, force: true });

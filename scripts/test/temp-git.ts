@@ -40,7 +40,10 @@ export function createTempRepo(prefix = "registry-"): TempRepo {
     commit(message, epochSeconds) {
       git("add", "-A");
       const date = `@${epochSeconds} +0000`;
-      execFileSync("git", ["commit", "-q", "--allow-empty", "-m", message], { cwd: dir, env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } });
+      execFileSync("git", ["commit", "-q", "--allow-empty", "-m", message], {
+        cwd: dir,
+        env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      });
       return git("rev-parse", "HEAD").trim();
     },
     remove() {

@@ -23,7 +23,8 @@ export function makeTree(files: Record<string, string | Uint8Array | object>, di
   for (const [rel, content] of Object.entries(files)) {
     const abs = path.join(dir, rel);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
-    const body = typeof content === "string" || content instanceof Uint8Array ? content : JSON.stringify(content, null, 2) + "\n";
+    const body =
+      typeof content === "string" || content instanceof Uint8Array ? content : JSON.stringify(content, null, 2) + "\n";
     fs.writeFileSync(abs, body);
   }
   return dir;
@@ -32,11 +33,19 @@ export function makeTree(files: Record<string, string | Uint8Array | object>, di
 export const SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
 
 /** A minimal valid server.json for `name` and `version`, with overrides. */
-export function serverJson(name: string, version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function serverJson(
+  name: string,
+  version: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { $schema: SCHEMA_URL, name, description: `Test server ${name}.`, version, ...extra };
 }
 
 /** `servers/<name>/<version>/server.json` → document, for makeTree. */
-export function versionFile(name: string, version: string, extra: Record<string, unknown> = {}): Record<string, object> {
+export function versionFile(
+  name: string,
+  version: string,
+  extra: Record<string, unknown> = {},
+): Record<string, object> {
   return { [`servers/${name}/${version}/server.json`]: serverJson(name, version, extra) };
 }

@@ -29,7 +29,8 @@ export function outputGuards(serversDir: string, cwd = process.cwd()): GuardedPa
   const guards: GuardedPath[] = [{ path: servers, what: "the servers folder", andInside: true }];
   for (const from of [servers, cwd, fileURLToPath(new URL("..", import.meta.url))]) {
     const root = repositoryRoot(from);
-    if (root !== undefined && !guards.some((g) => g.path === root)) guards.push({ path: root, what: "a repository root" });
+    if (root !== undefined && !guards.some((g) => g.path === root))
+      guards.push({ path: root, what: "a repository root" });
   }
   return guards;
 }
@@ -49,8 +50,14 @@ function repositoryRoot(from: string): string | undefined {
 function requireServersFolder(serversDir: string, cwd: string): void {
   const stat = fs.statSync(path.resolve(cwd, serversDir), { throwIfNoEntry: false });
   const shown = visible(serversDir);
-  if (stat === undefined) throw new ExitError(`--servers ${shown}: no such folder. Run from a registry checkout, or pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
-  if (!stat.isDirectory()) throw new ExitError(`--servers ${shown}: not a folder. Pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`);
+  if (stat === undefined)
+    throw new ExitError(
+      `--servers ${shown}: no such folder. Run from a registry checkout, or pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`,
+    );
+  if (!stat.isDirectory())
+    throw new ExitError(
+      `--servers ${shown}: not a folder. Pass the folder that holds <namespace>/<server>/<version>/server.json (default: servers).`,
+    );
 }
 
 /** The nightly re-verification's committed report, published beside the other extension files when present. */
@@ -60,7 +67,8 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
     build(model, history) {
       const out = stage.build(model, history);
       // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
-      if (fs.existsSync(file)) out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
+      if (fs.existsSync(file))
+        out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
       return out;
     },
   };
@@ -77,5 +85,8 @@ async function loadSiteBuilder(): Promise<BuildInputs["extra"]> {
 function syncOutputs(serversRoot: string) {
   const key = process.env["REGISTRY_INDEX_SIGNING_KEY"];
   const ttl = Number(process.env["REGISTRY_INDEX_TTL_DAYS"]);
-  return syncFilesFor(serversRoot, { ...(key ? { signingKey: key } : {}), ...(Number.isFinite(ttl) && ttl > 0 ? { ttlDays: ttl } : {}) });
+  return syncFilesFor(serversRoot, {
+    ...(key ? { signingKey: key } : {}),
+    ...(Number.isFinite(ttl) && ttl > 0 ? { ttlDays: ttl } : {}),
+  });
 }

@@ -33,10 +33,19 @@ export function onlineDepsFromEnv(env: NodeJS.ProcessEnv, blocklist: Blocklist):
     http,
     timeoutMs,
     namespace: {
-      github: createGitHubIdentity({ baseUrl: endpoints.githubApi, fetch: http.fetch, userAgent: http.userAgent, ...(token ? { token } : {}) }),
+      github: createGitHubIdentity({
+        baseUrl: endpoints.githubApi,
+        fetch: http.fetch,
+        userAgent: http.userAgent,
+        ...(token ? { token } : {}),
+      }),
       txt: createTxtLookup(endpoints.dnsServer ? { server: endpoints.dnsServer } : {}),
       // With the real template the host comes from a server name: refuse internal addresses (SSRF).
-      fetchHttpProof: createHttpProofFetcher(http, endpoints.httpProofTemplate, endpoints.httpProofTemplate === DEFAULT_ENDPOINTS.httpProofTemplate ? { guard: guardPublicHost } : {}),
+      fetchHttpProof: createHttpProofFetcher(
+        http,
+        endpoints.httpProofTemplate,
+        endpoints.httpProofTemplate === DEFAULT_ENDPOINTS.httpProofTemplate ? { guard: guardPublicHost } : {},
+      ),
       blocklist,
     },
   };

@@ -2,9 +2,22 @@
 // server pages. It fetches one file, the search index, from its own origin, and builds DOM with textContent only.
 
 import { serverPageDir } from "./paths.ts";
-import { STATUS_CODES, TRANSPORT_REMOTE, prepareIndex, search, type PreparedIndex, type SearchFilters, type SearchHit, type SearchIndexFile } from "./search.ts";
+import {
+  STATUS_CODES,
+  TRANSPORT_REMOTE,
+  prepareIndex,
+  search,
+  type PreparedIndex,
+  type SearchFilters,
+  type SearchHit,
+  type SearchIndexFile,
+} from "./search.ts";
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className !== undefined) node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -62,7 +75,8 @@ function setUpSearch(form: HTMLFormElement): void {
   for (const key of Object.keys(selects) as (keyof typeof selects)[]) {
     const select = selects[key];
     const wanted = params.get(paramNames[key]);
-    if (select != null && wanted != null && Array.from(select.options).some((o) => o.value === wanted)) select.value = wanted;
+    if (select != null && wanted != null && Array.from(select.options).some((o) => o.value === wanted))
+      select.value = wanted;
   }
 
   const filters = (): SearchFilters => ({
@@ -120,7 +134,8 @@ function setUpSearch(form: HTMLFormElement): void {
   });
   document.addEventListener("keydown", (event) => {
     const target = event.target as HTMLElement | null;
-    const isTyping = target != null && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+    const isTyping =
+      target != null && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
     if (event.key === "/" && !isTyping && !event.ctrlKey && !event.metaKey && !event.altKey) {
       event.preventDefault();
       input.focus();

@@ -26,8 +26,12 @@ function indexOf(entries: readonly Entry[]): PreparedIndex {
         version: "1.0.0",
         ...(e.title === undefined ? {} : { title: e.title }),
         packages: [
-          ...(e.npm === false ? [] : [{ registryType: "npm", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }]),
-          ...(e.pypi === true ? [{ registryType: "pypi", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }] : []),
+          ...(e.npm === false
+            ? []
+            : [{ registryType: "npm", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }]),
+          ...(e.pypi === true
+            ? [{ registryType: "pypi", identifier: "x", version: "1.0.0", transport: { type: "stdio" } }]
+            : []),
         ],
         ...(e.remote === true ? { remotes: [{ type: "sse", url: "https://x.example/sse" }] } : {}),
       };
@@ -46,7 +50,13 @@ const SERVERS: Entry[] = [
   { name: "io.github.acme/github", title: "GitHub", description: "Issues and pull requests" },
   { name: "io.github.acme/github-actions", description: "Run workflows" },
   { name: "io.github.someone/gitlab", title: "GitLab" },
-  { name: "com.example/weather", title: "Weather", description: "Forecasts from the weather service", pypi: true, npm: false },
+  {
+    name: "com.example/weather",
+    title: "Weather",
+    description: "Forecasts from the weather service",
+    pypi: true,
+    npm: false,
+  },
   { name: "com.example/forecast", title: "Weather Forecast" },
   { name: "com.example/almanac", description: "Sunrise, moon phases and weather history" },
   { name: "com.example/old-weather", title: "Old", status: "deprecated" },

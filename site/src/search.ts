@@ -269,13 +269,15 @@ function scoreTerm(index: PreparedIndex, i: number, term: string, scores: Uint8A
   const termCompact = term.replace(/[^a-z0-9]+/g, "");
   if (termCompact.length >= 3 && index.shortCompact[i]?.includes(termCompact)) return 820;
   if (nameToken > 0) return 600 + nameToken; // fuzzy: 650 (one edit), 640 (two)
-  if (termCompact.length >= 3 && subsequenceSpan(termCompact, index.shortCompact[i] ?? "") <= termCompact.length + 2) return 600;
+  if (termCompact.length >= 3 && subsequenceSpan(termCompact, index.shortCompact[i] ?? "") <= termCompact.length + 2)
+    return 600;
   const nsToken = bestToken(scores, index.nsTokens, index.nsStart[i] ?? 0, index.nsStart[i + 1] ?? 0);
   if (nsToken === TOKEN_EXACT) return 530;
   if (nsToken === TOKEN_PREFIX) return 520;
   if (full.includes(term)) return 510;
   const title = index.titleLower[i] ?? "";
-  const titleToken = title === "" ? 0 : bestToken(scores, index.titleTokens, index.titleStart[i] ?? 0, index.titleStart[i + 1] ?? 0);
+  const titleToken =
+    title === "" ? 0 : bestToken(scores, index.titleTokens, index.titleStart[i] ?? 0, index.titleStart[i + 1] ?? 0);
   if (title !== "") {
     if (title === term) return 500;
     if (title.startsWith(term)) return 480;
@@ -332,7 +334,10 @@ export function search(index: PreparedIndex, query: string, filters: SearchFilte
     }
     if (!ok) continue;
     let score = terms.length === 0 ? 0 : total / terms.length;
-    if (terms.length > 1 && ((index.titleLower[i] ?? "").includes(phrase) || (index.fullLower[i] ?? "").includes(terms.join("-")))) {
+    if (
+      terms.length > 1 &&
+      ((index.titleLower[i] ?? "").includes(phrase) || (index.fullLower[i] ?? "").includes(terms.join("-")))
+    ) {
       score += 50;
     }
     hits.push({ index: i, score });

@@ -68,16 +68,29 @@ export function sampleModel(): RegistryModel {
       const isLatest = i === docs.length - 1;
       const publishedAt = `2025-10-0${i + 1}T00:00:00Z`;
       if (name === "io.github.example/weather-mcp") {
-        records.push(makeRecord(server, { status: "deprecated", statusMessage: "Moved to io.github.example/weather-v2", publishedAt }));
+        records.push(
+          makeRecord(server, {
+            status: "deprecated",
+            statusMessage: "Moved to io.github.example/weather-v2",
+            publishedAt,
+          }),
+        );
       } else if (name === "io.github.example/quay-sample-mcp") {
-        records.push(makeRecord(server, { status: "deleted", statusMessage: "Removed at the author's request", publishedAt }));
+        records.push(
+          makeRecord(server, { status: "deleted", statusMessage: "Removed at the author's request", publishedAt }),
+        );
       } else if (name === "io.modelcontextprotocol.anonymous/brave-search") {
         records.push(
           makeRecord(server, {
             publishedAt: "2025-10-05T00:00:00Z",
             registryMeta: {
               checks: [
-                { kind: "npm", status: "pass", message: "mcpName matches", evidence: { mcpName: name, version: "1.0.2" } },
+                {
+                  kind: "npm",
+                  status: "pass",
+                  message: "mcpName matches",
+                  evidence: { mcpName: name, version: "1.0.2" },
+                },
               ],
             },
           }),
@@ -86,7 +99,12 @@ export function sampleModel(): RegistryModel {
           ["1.0.0", "deprecated", "Security fix in 1.0.2", "1"],
           ["1.0.1", "deleted", "Published by mistake", "2"],
         ] as const) {
-          records.push(makeRecord({ ...server, version }, { status, statusMessage, isLatest: false, publishedAt: `2025-10-0${day}T00:00:00Z` }));
+          records.push(
+            makeRecord(
+              { ...server, version },
+              { status, statusMessage, isLatest: false, publishedAt: `2025-10-0${day}T00:00:00Z` },
+            ),
+          );
         }
       } else {
         records.push(makeRecord(server, { isLatest, publishedAt }));
@@ -114,5 +132,8 @@ export function sampleModel(): RegistryModel {
     }),
   );
   records.sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
-  return { versions: records, info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-10-10T00:00:00Z", serial: 42 } };
+  return {
+    versions: records,
+    info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-10-10T00:00:00Z", serial: 42 },
+  };
 }

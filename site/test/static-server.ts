@@ -21,7 +21,10 @@ export interface StaticServer {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 export async function serveStatic(root: string, mount = "/repo/"): Promise<StaticServer> {

@@ -40,7 +40,11 @@ export function measureReadFloor(root: string, now: Clock = defaultClock): Floor
 }
 
 /** Write `tree` (relative path → body) under `dir`, which must not exist yet. */
-export function measureWriteFloor(tree: ReadonlyMap<string, string | Uint8Array>, dir: string, now: Clock = defaultClock): FloorResult {
+export function measureWriteFloor(
+  tree: ReadonlyMap<string, string | Uint8Array>,
+  dir: string,
+  now: Clock = defaultClock,
+): FloorResult {
   const t0 = now();
   const folders = new Set<string>();
   for (const rel of tree.keys()) {

@@ -46,7 +46,8 @@ await Promise.all(Array.from({ length: concurrency }, loop));
 const elapsed = performance.now() - measureFrom;
 agent.destroy();
 latencies.sort((a, b) => a - b);
-const pick = (q) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
+const pick = (q) =>
+  latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
 const round = (x) => Math.round(x * 1000) / 1000;
 parentPort.postMessage({
   requests: latencies.length,

@@ -49,14 +49,82 @@ export function prng(seed: number): () => number {
 }
 
 const WORDS = [
-  "weather", "github", "postgres", "slack", "notion", "browser", "files", "search", "memory", "calendar", "jira", "docs",
-  "kubernetes", "aws", "azure", "billing", "crm", "email", "maps", "finance", "stocks", "news", "vector", "graph",
-  "sql", "redis", "mongo", "figma", "linear", "sentry", "grafana", "terraform", "docker", "shell", "python", "rust",
-  "pdf", "image", "audio", "video", "translate", "wiki", "sheets", "drive", "tickets", "logs", "metrics", "alerts",
+  "weather",
+  "github",
+  "postgres",
+  "slack",
+  "notion",
+  "browser",
+  "files",
+  "search",
+  "memory",
+  "calendar",
+  "jira",
+  "docs",
+  "kubernetes",
+  "aws",
+  "azure",
+  "billing",
+  "crm",
+  "email",
+  "maps",
+  "finance",
+  "stocks",
+  "news",
+  "vector",
+  "graph",
+  "sql",
+  "redis",
+  "mongo",
+  "figma",
+  "linear",
+  "sentry",
+  "grafana",
+  "terraform",
+  "docker",
+  "shell",
+  "python",
+  "rust",
+  "pdf",
+  "image",
+  "audio",
+  "video",
+  "translate",
+  "wiki",
+  "sheets",
+  "drive",
+  "tickets",
+  "logs",
+  "metrics",
+  "alerts",
 ];
 const VERBS = ["Query", "Manage", "Search", "Automate", "Inspect", "Summarise", "Sync", "Monitor", "Explore", "Edit"];
-const NOUNS = ["records", "projects", "issues", "documents", "dashboards", "repositories", "tables", "events", "tasks", "contacts"];
-const ORGS = ["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "cyberdyne", "tyrell", "aperture", "soylent"];
+const NOUNS = [
+  "records",
+  "projects",
+  "issues",
+  "documents",
+  "dashboards",
+  "repositories",
+  "tables",
+  "events",
+  "tasks",
+  "contacts",
+];
+const ORGS = [
+  "acme",
+  "globex",
+  "initech",
+  "umbrella",
+  "hooli",
+  "stark",
+  "wayne",
+  "wonka",
+  "cyberdyne",
+  "tyrell",
+  "aperture",
+  "soylent",
+];
 const TLDS = ["com", "io", "dev", "ai"];
 
 export const PACKAGE_TYPES = ["npm", "pypi", "oci", "nuget", "mcpb", "cargo"] as const;
@@ -96,8 +164,32 @@ function planServer(r: Rand, i: number): ServerPlan {
   const part = `${words.join("-")}-mcp${r() < 0.2 ? "_server" : ""}`;
   // Roughly the official mix: npm and pypi lead, then oci; every other type present; some remote-only.
   const x = r();
-  const kind = x < 0.34 ? "npm" : x < 0.6 ? "pypi" : x < 0.75 ? "oci" : x < 0.8 ? "nuget" : x < 0.85 ? "mcpb" : x < 0.9 ? "cargo" : "remote";
-  return { namespace, part, owner, kind, withRemote: kind === "remote" || r() < 0.12, words, envCount: fewOf(r), argCount: fewOf(r), withMeta: r() < 0.1, withIcon: r() < 0.3 };
+  const kind =
+    x < 0.34
+      ? "npm"
+      : x < 0.6
+        ? "pypi"
+        : x < 0.75
+          ? "oci"
+          : x < 0.8
+            ? "nuget"
+            : x < 0.85
+              ? "mcpb"
+              : x < 0.9
+                ? "cargo"
+                : "remote";
+  return {
+    namespace,
+    part,
+    owner,
+    kind,
+    withRemote: kind === "remote" || r() < 0.12,
+    words,
+    envCount: fewOf(r),
+    argCount: fewOf(r),
+    withMeta: r() < 0.1,
+    withIcon: r() < 0.3,
+  };
 }
 
 /** Version strings of one server: mostly semver, some prereleases, build metadata and calendar versions. */
@@ -124,7 +216,15 @@ function planVersions(r: Rand, count: number): string[] {
     }
     const base = `${major}.${minor}.${patch}`;
     const z = r();
-    out.push(z < 0.06 ? `${base}-beta.${int(r, 1, 3)}` : z < 0.08 ? `${base}+build.${int(r, 1, 99)}` : z < 0.09 ? `v${base}` : base);
+    out.push(
+      z < 0.06
+        ? `${base}-beta.${int(r, 1, 3)}`
+        : z < 0.08
+          ? `${base}+build.${int(r, 1, 99)}`
+          : z < 0.09
+            ? `v${base}`
+            : base,
+    );
   }
   return [...new Set(out)];
 }
@@ -133,7 +233,9 @@ function envVar(r: Rand, words: readonly string[], j: number) {
   const secret = r() < 0.4;
   return {
     name: `${words[0]!.toUpperCase()}_${secret ? "API_KEY" : pick(r, ["BASE_URL", "REGION", "TIMEOUT", "LOG_LEVEL", "PROFILE"])}${j > 0 ? `_${j}` : ""}`,
-    description: secret ? `API key for the ${words[0]} service; create one in your account settings.` : `Optional ${words[1]} setting (see the README for the accepted values).`,
+    description: secret
+      ? `API key for the ${words[0]} service; create one in your account settings.`
+      : `Optional ${words[1]} setting (see the README for the accepted values).`,
     isRequired: secret,
     isSecret: secret,
     ...(secret ? {} : { default: pick(r, ["info", "eu-west-1", "30", "default"]) }),
@@ -145,24 +247,77 @@ function packageOf(r: Rand, p: ServerPlan, version: string): Record<string, unkn
   const env = Array.from({ length: p.envCount }, (_, j) => envVar(r, p.words, j));
   const args = Array.from({ length: p.argCount }, (_, j) =>
     j === 0
-      ? { type: "positional", valueHint: "directory", description: "Directory the server may read.", isRequired: false, format: "filepath" }
-      : { type: "named", name: `--${pick(r, ["port", "mode", "read-only", "profile"])}${j}`, description: "Optional flag.", isRequired: false, default: "1" },
+      ? {
+          type: "positional",
+          valueHint: "directory",
+          description: "Directory the server may read.",
+          isRequired: false,
+          format: "filepath",
+        }
+      : {
+          type: "named",
+          name: `--${pick(r, ["port", "mode", "read-only", "profile"])}${j}`,
+          description: "Optional flag.",
+          isRequired: false,
+          default: "1",
+        },
   );
-  const common = { transport: { type: "stdio" }, ...(args.length ? { packageArguments: args } : {}), ...(env.length ? { environmentVariables: env } : {}) };
+  const common = {
+    transport: { type: "stdio" },
+    ...(args.length ? { packageArguments: args } : {}),
+    ...(env.length ? { environmentVariables: env } : {}),
+  };
   const id = `${p.words.join("-")}-mcp`;
   switch (p.kind) {
     case "npm":
-      return { registryType: "npm", registryBaseUrl: "https://registry.npmjs.org", identifier: `@${p.owner}/${id}`, version: pv, runtimeHint: "npx", ...common };
+      return {
+        registryType: "npm",
+        registryBaseUrl: "https://registry.npmjs.org",
+        identifier: `@${p.owner}/${id}`,
+        version: pv,
+        runtimeHint: "npx",
+        ...common,
+      };
     case "pypi":
-      return { registryType: "pypi", registryBaseUrl: "https://pypi.org", identifier: `${p.owner}-${id}`, version: pv, runtimeHint: "uvx", ...common };
+      return {
+        registryType: "pypi",
+        registryBaseUrl: "https://pypi.org",
+        identifier: `${p.owner}-${id}`,
+        version: pv,
+        runtimeHint: "uvx",
+        ...common,
+      };
     case "nuget":
-      return { registryType: "nuget", registryBaseUrl: "https://api.nuget.org/v3/index.json", identifier: `${p.owner}.${p.words.join(".")}.Mcp`, version: pv, runtimeHint: "dnx", ...common };
+      return {
+        registryType: "nuget",
+        registryBaseUrl: "https://api.nuget.org/v3/index.json",
+        identifier: `${p.owner}.${p.words.join(".")}.Mcp`,
+        version: pv,
+        runtimeHint: "dnx",
+        ...common,
+      };
     case "cargo":
-      return { registryType: "cargo", registryBaseUrl: "https://crates.io", identifier: `${p.owner}-${id}`, version: pv, ...common };
+      return {
+        registryType: "cargo",
+        registryBaseUrl: "https://crates.io",
+        identifier: `${p.owner}-${id}`,
+        version: pv,
+        ...common,
+      };
     case "oci":
-      return { registryType: "oci", identifier: `${pick(r, ["docker.io", "ghcr.io", "quay.io"])}/${p.owner}/${id}:${pv}`, runtimeHint: "docker", ...common };
+      return {
+        registryType: "oci",
+        identifier: `${pick(r, ["docker.io", "ghcr.io", "quay.io"])}/${p.owner}/${id}:${pv}`,
+        runtimeHint: "docker",
+        ...common,
+      };
     case "mcpb":
-      return { registryType: "mcpb", identifier: `https://github.com/${p.owner}/${id}/releases/download/v${pv}/${id}.mcpb`, fileSha256: hex(r, 64), ...common };
+      return {
+        registryType: "mcpb",
+        identifier: `https://github.com/${p.owner}/${id}/releases/download/v${pv}/${id}.mcpb`,
+        fileSha256: hex(r, 64),
+        ...common,
+      };
     case "remote":
       return undefined;
   }
@@ -176,7 +331,14 @@ function serverDoc(r: Rand, p: ServerPlan, version: string, serverIndex: number)
           type: r() < 0.8 ? "streamable-http" : "sse",
           // Unique per server (upstream refuses a remote URL another server uses); the same across versions.
           url: `https://mcp.${p.owner}.example.com/s${serverIndex}/${p.part}/mcp`,
-          headers: [{ name: "Authorization", description: "Bearer token from your dashboard.", isRequired: true, isSecret: true }],
+          headers: [
+            {
+              name: "Authorization",
+              description: "Bearer token from your dashboard.",
+              isRequired: true,
+              isSecret: true,
+            },
+          ],
         },
       ]
     : undefined;
@@ -184,16 +346,35 @@ function serverDoc(r: Rand, p: ServerPlan, version: string, serverIndex: number)
   const doc: Record<string, unknown> = {
     $schema: CURRENT_SCHEMA_URL,
     name: `${p.namespace}/${p.part}`,
-    description: `${pick(r, VERBS)} ${p.words[0]} ${pick(r, NOUNS)} from your AI assistant, with ${p.words[1]} support.`.slice(0, 100),
+    description:
+      `${pick(r, VERBS)} ${p.words[0]} ${pick(r, NOUNS)} from your AI assistant, with ${p.words[1]} support.`.slice(
+        0,
+        100,
+      ),
     title: `${p.words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" ")} MCP`,
     version,
     ...(r() < 0.5 ? { websiteUrl: `https://${p.owner}.example.com/docs/${p.words[0]}` } : {}),
-    repository: { url: repo, source: "github", id: String(100000000 + serverIndex), ...(r() < 0.2 ? { subfolder: `packages/${p.words[0]}` } : {}) },
+    repository: {
+      url: repo,
+      source: "github",
+      id: String(100000000 + serverIndex),
+      ...(r() < 0.2 ? { subfolder: `packages/${p.words[0]}` } : {}),
+    },
   };
-  if (p.withIcon) doc["icons"] = [{ src: `https://${p.owner}.example.com/icon.png`, mimeType: "image/png", sizes: ["48x48", "96x96"] }];
+  if (p.withIcon)
+    doc["icons"] = [
+      { src: `https://${p.owner}.example.com/icon.png`, mimeType: "image/png", sizes: ["48x48", "96x96"] },
+    ];
   if (pkg) doc["packages"] = [pkg];
   if (remote) doc["remotes"] = remote;
-  if (p.withMeta) doc["_meta"] = { [PUBLISHER_META_KEY]: { tool: "publisher-cli", version: "1.3.0", build_info: { commit: hex(r, 40), timestamp: "2025-09-30T12:00:00Z" } } };
+  if (p.withMeta)
+    doc["_meta"] = {
+      [PUBLISHER_META_KEY]: {
+        tool: "publisher-cli",
+        version: "1.3.0",
+        build_info: { commit: hex(r, 40), timestamp: "2025-09-30T12:00:00Z" },
+      },
+    };
   return doc;
 }
 
@@ -210,8 +391,13 @@ interface PlannedFile {
 }
 
 /** The files of the tree, in write order (server.json files first, then status.yaml files). */
-export function planSyntheticTree(opts: SyntheticOptions): { files: PlannedFile[]; statusFiles: PlannedFile[]; stats: Omit<SyntheticStats, "serversDir" | "files" | "bytes"> } {
-  if (opts.servers < 1 || opts.versions < opts.servers) throw new Error(`synthetic: need versions ≥ servers ≥ 1 (got ${opts.versions}/${opts.servers})`);
+export function planSyntheticTree(opts: SyntheticOptions): {
+  files: PlannedFile[];
+  statusFiles: PlannedFile[];
+  stats: Omit<SyntheticStats, "serversDir" | "files" | "bytes">;
+} {
+  if (opts.servers < 1 || opts.versions < opts.servers)
+    throw new Error(`synthetic: need versions ≥ servers ≥ 1 (got ${opts.versions}/${opts.servers})`);
   const r = prng(opts.seed ?? 20250929);
   const counts = spread(r, opts.versions, opts.servers);
   const files: PlannedFile[] = [];
@@ -237,20 +423,42 @@ export function planSyntheticTree(opts: SyntheticOptions): { files: PlannedFile[
       const x = r();
       if (vi < versions.length - 1 && x < 0.02) {
         deprecated++;
-        statusFiles.push({ rel: `${p.namespace}/${p.part}/${version}/status.yaml`, body: `status: deprecated\nstatusMessage: "Please upgrade to ${versions[versions.length - 1]}"\n` });
+        statusFiles.push({
+          rel: `${p.namespace}/${p.part}/${version}/status.yaml`,
+          body: `status: deprecated\nstatusMessage: "Please upgrade to ${versions[versions.length - 1]}"\n`,
+        });
       } else if (vi < versions.length - 1 && x < 0.025) {
         deleted++;
-        statusFiles.push({ rel: `${p.namespace}/${p.part}/${version}/status.yaml`, body: `status: deleted\nstatusMessage: "Withdrawn: this release was broken."\n` });
+        statusFiles.push({
+          rel: `${p.namespace}/${p.part}/${version}/status.yaml`,
+          body: `status: deleted\nstatusMessage: "Withdrawn: this release was broken."\n`,
+        });
       }
     }
   }
   // The version a pull request would add: a new server with a remote, so the remote-URL rule has work to do.
-  const prPlan: ServerPlan = { ...planServer(r, opts.servers), namespace: "io.github.pr-author", part: "brand-new-mcp", kind: "npm", withRemote: true };
+  const prPlan: ServerPlan = {
+    ...planServer(r, opts.servers),
+    namespace: "io.github.pr-author",
+    part: "brand-new-mcp",
+    kind: "npm",
+    withRemote: true,
+  };
   const extraDoc = serverDoc(r, prPlan, "1.0.0", opts.servers);
   return {
     files,
     statusFiles,
-    stats: { versions: made, servers: opts.servers, deprecated, deleted, byType, extra: { rel: `${prPlan.namespace}/${prPlan.part}/1.0.0/server.json`, body: JSON.stringify(extraDoc, null, 2) + "\n" } },
+    stats: {
+      versions: made,
+      servers: opts.servers,
+      deprecated,
+      deleted,
+      byType,
+      extra: {
+        rel: `${prPlan.namespace}/${prPlan.part}/1.0.0/server.json`,
+        body: JSON.stringify(extraDoc, null, 2) + "\n",
+      },
+    },
   };
 }
 
@@ -269,8 +477,11 @@ function commitWithFastImport(dir: string, batches: readonly (readonly PlannedFi
   batches.forEach((batch, n) => {
     const when = 1759000000 + n * 86400;
     const message = `synthetic ${n}\n`;
-    chunks.push(`commit refs/heads/main\ncommitter bench <bench@example.invalid> ${when} +0000\ndata ${Buffer.byteLength(message)}\n${message}`);
-    for (const f of batch) chunks.push(`M 100644 inline servers/${f.rel}\ndata ${Buffer.byteLength(f.body)}\n${f.body}\n`);
+    chunks.push(
+      `commit refs/heads/main\ncommitter bench <bench@example.invalid> ${when} +0000\ndata ${Buffer.byteLength(message)}\n${message}`,
+    );
+    for (const f of batch)
+      chunks.push(`M 100644 inline servers/${f.rel}\ndata ${Buffer.byteLength(f.body)}\n${f.body}\n`);
     chunks.push("\n");
   });
   git(dir, ["fast-import", "--quiet"], chunks.join(""));

@@ -33,7 +33,14 @@ export interface Bundle {
 }
 
 export function buildBundle(model: RegistryModel, feedLastSeq: number): Bundle {
-  const header: BundleHeader = { format: BUNDLE_FORMAT, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, feedLastSeq, versions: model.versions.length };
+  const header: BundleHeader = {
+    format: BUNDLE_FORMAT,
+    serial: model.info.serial,
+    gitCommit: model.info.gitCommit,
+    generatedAt: model.info.generatedAt,
+    feedLastSeq,
+    versions: model.versions.length,
+  };
   function* lines() {
     yield stringifyJson({ bundle: header }) + "\n";
     for (const r of model.versions) yield servedDocument(r) + "\n";

@@ -18,7 +18,14 @@ import { BUNDLE_PATH } from "./bundle.ts";
 import { FEED_INDEX, segmentPath, sha256Hex, type FeedIndex } from "./feed.ts";
 import { isMirroredPath, STATE_FILE } from "./client.ts";
 import { buildRegistry } from "../pipeline.ts";
-import { decodeIndexPayload, generateSigningSeed, INDEX_PATH, indexFiles, signingKeyFromSeed, type IndexPayload } from "./signed-index.ts";
+import {
+  decodeIndexPayload,
+  generateSigningSeed,
+  INDEX_PATH,
+  indexFiles,
+  signingKeyFromSeed,
+  type IndexPayload,
+} from "./signed-index.ts";
 import { syncFilesFor } from "./sync-files.ts";
 import { writeTree } from "../write.ts";
 
@@ -43,7 +50,11 @@ let served = "";
 const name = (i: number) => `io.github.srv${String(i).padStart(2, "0")}/tool`;
 
 async function buildSite(dir: string, ttlDays = 36_500): Promise<Map<string, string | Uint8Array>> {
-  const outcome = await buildRegistry({ serversDir: "servers", cwd: repo.dir, outputs: syncFilesFor(path.join(repo.dir, "servers"), { signingKey: key.seed, segmentSize: SEGMENT, ttlDays }) });
+  const outcome = await buildRegistry({
+    serversDir: "servers",
+    cwd: repo.dir,
+    outputs: syncFilesFor(path.join(repo.dir, "servers"), { signingKey: key.seed, segmentSize: SEGMENT, ttlDays }),
+  });
   if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
   writeTree(outcome.tree, dir);
   return outcome.tree;
@@ -54,14 +65,22 @@ beforeAll(async () => {
   repo = createTempRepo();
   // Phase 1: 23 servers and one version with build metadata, 24 feed entries.
   const files: Record<string, string> = {};
-  for (let i = 0; i < 23; i++) files[`servers/${name(i)}/1.0.0/server.json`] = serverJson(name(i), "1.0.0", i === 0 ? "Fish & <chips>" : "A test server.");
+  for (let i = 0; i < 23; i++)
+    files[`servers/${name(i)}/1.0.0/server.json`] = serverJson(
+      name(i),
+      "1.0.0",
+      i === 0 ? "Fish & <chips>" : "A test server.",
+    );
   files[`servers/${PLUS}/1.0.3+build.7/server.json`] = serverJson(PLUS, "1.0.3+build.7");
   repo.write(files);
   repo.commit("phase 1", T0);
   site1 = path.join(tmp, "site1");
   await buildSite(site1);
   // Phase 2: a new version of srv00 (publish + latest-moved), seven new servers, srv01 deleted: seq 25–34.
-  const more: Record<string, string> = { [`servers/${name(0)}/1.1.0/server.json`]: serverJson(name(0), "1.1.0"), [`servers/${name(1)}/1.0.0/status.yaml`]: "status: deleted\n" };
+  const more: Record<string, string> = {
+    [`servers/${name(0)}/1.1.0/server.json`]: serverJson(name(0), "1.1.0"),
+    [`servers/${name(1)}/1.0.0/status.yaml`]: "status: deleted\n",
+  };
   for (let i = 23; i < 30; i++) more[`servers/${name(i)}/1.0.0/server.json`] = serverJson(name(i), "1.0.0");
   repo.write(more);
   repo.commit("phase 2", T0 + 3600);
@@ -74,7 +93,8 @@ beforeAll(async () => {
   served = site1;
   mirror1 = path.join(tmp, "mirror1");
   const first = await run("mirror.ts", ["--from", host.url, "--out", mirror1, "--public-key", key.publicKeyHex]);
-  if (first.code !== 0 || first.stderr !== "" || readState(mirror1).lastSeq !== 24) throw new Error(`the phase-1 mirror failed: ${first.stderr}`);
+  if (first.code !== 0 || first.stderr !== "" || readState(mirror1).lastSeq !== 24)
+    throw new Error(`the phase-1 mirror failed: ${first.stderr}`);
 }, 120_000);
 
 afterAll(async () => {
@@ -84,7 +104,10 @@ afterAll(async () => {
 });
 
 function run(cli: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, [path.join(REPO_ROOT, "scripts", cli), ...args], { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(TSX, [path.join(REPO_ROOT, "scripts", cli), ...args], {
+    cwd: tmp,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -92,7 +115,8 @@ function run(cli: string, args: string[]): Promise<{ code: number | null; stdout
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
-const readState = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as { lastSeq: number; serial: number };
+const readState = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8")) as { lastSeq: number; serial: number };
 
 let copies = 0;
 /** A fresh copy of a pristine folder (the tree behind a build's `dist` symlink, never the link itself). */
@@ -105,7 +129,12 @@ function copyOf(dir: string): string {
 /** Every file under `dir` with its bytes, for "the previous mirror is intact". */
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const d of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) if (d.isFile()) out.set(path.relative(dir, path.join(d.parentPath, d.name)), sha256Hex(fs.readFileSync(path.join(d.parentPath, d.name))));
+  for (const d of fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (d.isFile())
+      out.set(
+        path.relative(dir, path.join(d.parentPath, d.name)),
+        sha256Hex(fs.readFileSync(path.join(d.parentPath, d.name))),
+      );
   return out;
 }
 
@@ -119,17 +148,29 @@ const payloadOf = (site: string): IndexPayload => {
 function reseal(site: string, edit: (payload: IndexPayload) => IndexPayload = (p) => p): void {
   const p = payloadOf(site);
   const files: Record<string, string> = {};
-  for (const rel of Object.keys(p.files)) if (fs.existsSync(path.join(site, rel))) files[rel] = sha256Hex(fs.readFileSync(path.join(site, rel)));
+  for (const rel of Object.keys(p.files))
+    if (fs.existsSync(path.join(site, rel))) files[rel] = sha256Hex(fs.readFileSync(path.join(site, rel)));
   const feedSha = sha256Hex(fs.readFileSync(path.join(site, FEED_INDEX)));
-  const next = edit({ ...p, files, feed: { ...p.feed, sha256: feedSha }, bundle: { ...p.bundle, sha256: sha256Hex(fs.readFileSync(path.join(site, BUNDLE_PATH))) } });
-  for (const [rel, body] of indexFiles(next, signingKeyFromSeed(key.seed))) fs.writeFileSync(path.join(site, rel), body);
+  const next = edit({
+    ...p,
+    files,
+    feed: { ...p.feed, sha256: feedSha },
+    bundle: { ...p.bundle, sha256: sha256Hex(fs.readFileSync(path.join(site, BUNDLE_PATH))) },
+  });
+  for (const [rel, body] of indexFiles(next, signingKeyFromSeed(key.seed)))
+    fs.writeFileSync(path.join(site, rel), body);
 }
 
 /** Edit the feed: `segments(lines by segment)` returns the new lines, `index` adjusts the feed index. */
 function editFeed(site: string, change: (lines: string[][], index: FeedIndex) => void): void {
   const indexFile = path.join(site, FEED_INDEX);
   const index = JSON.parse(fs.readFileSync(indexFile, "utf8")) as FeedIndex;
-  const lines = index.segments.map((s) => fs.readFileSync(path.join(site, s.path), "utf8").split("\n").filter((l) => l !== ""));
+  const lines = index.segments.map((s) =>
+    fs
+      .readFileSync(path.join(site, s.path), "utf8")
+      .split("\n")
+      .filter((l) => l !== ""),
+  );
   change(lines, index);
   index.segments.forEach((s, k) => {
     const body = lines[k]!.map((l) => l + "\n").join("");
@@ -165,7 +206,8 @@ describe("mirror: the feed must be contiguous", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^incremental sync from the feed: .* feed seq 34/);
     expect(readState(out).lastSeq).toBe(34);
-    for (const p of [...tree2.keys()].filter(isMirroredPath)) expect(fs.readFileSync(path.join(out, p)).equals(Buffer.from(tree2.get(p)!))).toBe(true);
+    for (const p of [...tree2.keys()].filter(isMirroredPath))
+      expect(fs.readFileSync(path.join(out, p)).equals(Buffer.from(tree2.get(p)!))).toBe(true);
   });
 
   it("refuses a gap inside a segment (seq 25–27 removed, re-hashed and re-signed)", async () => {
@@ -192,7 +234,10 @@ describe("mirror: the feed must be contiguous", () => {
       lines[2] = lines[2]!.filter((l) => seqOf(l) <= 26);
     });
     reseal(site);
-    await expectRefused(site, /^error: feed\/short-segment: .*000002\.ndjson: holds seq 21–26, but the feed index says 21–30/);
+    await expectRefused(
+      site,
+      /^error: feed\/short-segment: .*000002\.ndjson: holds seq 21–26, but the feed index says 21–30/,
+    );
   });
 
   it("refuses a segment that overlaps the previous one", async () => {
@@ -203,7 +248,10 @@ describe("mirror: the feed must be contiguous", () => {
       Object.assign(s, { firstSeq: s.firstSeq - 2, entries: s.entries + 2 });
     });
     reseal(site);
-    await expectRefused(site, /^error: feed\/overlap: .*segment 3 .* starts at seq 29, but seq 29–30 are already in the previous segment/);
+    await expectRefused(
+      site,
+      /^error: feed\/overlap: .*segment 3 .* starts at seq 29, but seq 29–30 are already in the previous segment/,
+    );
   });
 
   it("refuses a feed that ends before the range the signed index states", async () => {
@@ -225,7 +273,10 @@ describe("mirror: the feed must be contiguous", () => {
       Object.assign(s, { firstSeq: s.firstSeq + 1, entries: s.entries - 1 });
     });
     reseal(site);
-    await expectRefused(site, /^error: feed\/gap: .*segment 3 .* starts at seq 32, but the previous segment ended at 30: seq 31–31 are missing/);
+    await expectRefused(
+      site,
+      /^error: feed\/gap: .*segment 3 .* starts at seq 32, but the previous segment ended at 30: seq 31–31 are missing/,
+    );
   });
 });
 
@@ -235,16 +286,35 @@ describe("mirror: bundle lines and the index", () => {
     const site = copyOf(site2);
     const file = path.join(site, BUNDLE_PATH);
     const lines = gunzipSync(fs.readFileSync(file)).toString("utf8").split("\n").slice(0, -1);
-    fs.writeFileSync(file, gzipSync(edit(lines).map((l) => l + "\n").join("")));
+    fs.writeFileSync(
+      file,
+      gzipSync(
+        edit(lines)
+          .map((l) => l + "\n")
+          .join(""),
+      ),
+    );
     fs.writeFileSync(`${file}.sha256`, `${sha256Hex(fs.readFileSync(file))}  registry.ndjson.gz\n`);
     reseal(site);
     return { site, other: await startStaticHost(() => site) };
   }
 
   it.each([
-    ["a line that is not JSON", (l: string[]) => [l[0]!, "{not json", ...l.slice(2)], /^error: mirror\/malformed: .*registry\.ndjson\.gz line 2: not JSON/],
-    ["a line whose name climbs out of the folder", (l: string[]) => [l[0]!, l[1]!.replace(/"name":"[^"]+"/, '"name":"../../evil"'), ...l.slice(2)], /^error: mirror\/unsafe-path: .*line 2: unsafe server name "\.\.\/\.\.\/evil"/],
-    ["a line that is not what the build writes", (l: string[]) => [l[0]!, l[1]!.replace('{"server":{', '{"server":{ '), ...l.slice(2)], /^error: mirror\/not-canonical: .*line 2: .* is not byte for byte what the build writes/],
+    [
+      "a line that is not JSON",
+      (l: string[]) => [l[0]!, "{not json", ...l.slice(2)],
+      /^error: mirror\/malformed: .*registry\.ndjson\.gz line 2: not JSON/,
+    ],
+    [
+      "a line whose name climbs out of the folder",
+      (l: string[]) => [l[0]!, l[1]!.replace(/"name":"[^"]+"/, '"name":"../../evil"'), ...l.slice(2)],
+      /^error: mirror\/unsafe-path: .*line 2: unsafe server name "\.\.\/\.\.\/evil"/,
+    ],
+    [
+      "a line that is not what the build writes",
+      (l: string[]) => [l[0]!, l[1]!.replace('{"server":{', '{"server":{ '), ...l.slice(2)],
+      /^error: mirror\/not-canonical: .*line 2: .* is not byte for byte what the build writes/,
+    ],
   ])("refuses %s and leaves the previous mirror intact", async (_, edit, code) => {
     const { site, other } = await withBundle(edit);
     try {
@@ -323,7 +393,9 @@ describe("mirror: atomic updates and leftovers", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^incremental sync from the feed/); // the restored previous mirror was continued
     expect(readState(out).lastSeq).toBe(34);
-    expect(fs.readdirSync(parent).sort()).toEqual([`.mirror1.mirror-new-${dead + 2}`, `.mirror1.mirror-new-${process.pid}`, "mirror1"].sort());
+    expect(fs.readdirSync(parent).sort()).toEqual(
+      [`.mirror1.mirror-new-${dead + 2}`, `.mirror1.mirror-new-${process.pid}`, "mirror1"].sort(),
+    );
   });
 });
 
@@ -339,7 +411,11 @@ describe("verify-index --deep", () => {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("A test server.", "A test server!"));
     const bad = await run("verify-index.ts", ["--url", host.url, "--public-key", key.publicKeyHex, "--deep"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toMatch(new RegExp(`^rejected: index/file-mismatch: 1 of \\d+ file\\(s\\) do not match the index, e.g. v0/servers/${name(5)}/versions/1\\.0\\.0: sha256`));
+    expect(bad.stderr.trim()).toMatch(
+      new RegExp(
+        `^rejected: index/file-mismatch: 1 of \\d+ file\\(s\\) do not match the index, e.g. v0/servers/${name(5)}/versions/1\\.0\\.0: sha256`,
+      ),
+    );
     // Without --deep the signature alone still verifies: only --deep reads the files.
     expect((await run("verify-index.ts", ["--url", host.url, "--public-key", key.publicKeyHex])).code).toBe(0);
   });
@@ -350,10 +426,15 @@ describe("verify-index --deep", () => {
     expect([expired.code, expired.stderr.trim()]).toEqual([1, expect.stringMatching(/^rejected: index\/expired: /)]);
     const state = path.join(tmp, "verify-state.json");
     served = site2;
-    expect((await run("verify-index.ts", ["--url", host.url, "--public-key", key.publicKeyHex, "--state", state])).code).toBe(0);
+    expect(
+      (await run("verify-index.ts", ["--url", host.url, "--public-key", key.publicKeyHex, "--state", state])).code,
+    ).toBe(0);
     served = site1;
     const back = await run("verify-index.ts", ["--url", host.url, "--state", state]);
-    expect([back.code, back.stderr.trim()]).toEqual([1, expect.stringMatching(/^rejected: index\/rollback: serial 1 is older than serial 2/)]);
+    expect([back.code, back.stderr.trim()]).toEqual([
+      1,
+      expect.stringMatching(/^rejected: index\/rollback: serial 1 is older than serial 2/),
+    ]);
     const site = copyOf(site2);
     fs.writeFileSync(path.join(site, INDEX_PATH), "{");
     served = site;
@@ -380,25 +461,49 @@ describe("the mirror is a servable copy of the API", () => {
 
   it("answers every API route and file like the origin on a Pages-like host", async () => {
     const enc = (s: string) => encodeURIComponent(s);
-    const routes = ["v0.1/servers", "v0/servers", "v0.1/servers.json", "v0.1/health", "v0/ping", "v0.1/version", "v0.1/x/io.github.mcp-static-registry/meta.json"];
-    const names = [...new Set([...tree2.keys()].map((p) => /^v0\.1\/servers\/([^/]+\/[^/]+)\/versions\//.exec(p)?.[1]).filter((n): n is string => n !== undefined))];
+    const routes = [
+      "v0.1/servers",
+      "v0/servers",
+      "v0.1/servers.json",
+      "v0.1/health",
+      "v0/ping",
+      "v0.1/version",
+      "v0.1/x/io.github.mcp-static-registry/meta.json",
+    ];
+    const names = [
+      ...new Set(
+        [...tree2.keys()]
+          .map((p) => /^v0\.1\/servers\/([^/]+\/[^/]+)\/versions\//.exec(p)?.[1])
+          .filter((n): n is string => n !== undefined),
+      ),
+    ];
     expect(names).toContain(PLUS);
     for (const n of names) {
-      for (const v of ["versions", "versions.json", "versions/latest", "versions/latest.json"]) routes.push(`v0.1/servers/${enc(n)}/${v}`, `v0/servers/${enc(n)}/${v}`);
+      for (const v of ["versions", "versions.json", "versions/latest", "versions/latest.json"])
+        routes.push(`v0.1/servers/${enc(n)}/${v}`, `v0/servers/${enc(n)}/${v}`);
     }
-    routes.push(`v0.1/servers/${enc(PLUS)}/versions/${enc("1.0.3+build.7")}`, `v0.1/servers/${enc(name(1))}/versions/1.0.0`);
+    routes.push(
+      `v0.1/servers/${enc(PLUS)}/versions/${enc("1.0.3+build.7")}`,
+      `v0.1/servers/${enc(name(1))}/versions/1.0.0`,
+    );
     for (const p of [...tree2.keys()].filter(isMirroredPath)) routes.push(p.split("/").map(enc).join("/"));
     let compared = 0;
     for (const route of routes) {
       const [a, b] = await Promise.all([fetch(origin.url + route), fetch(copy.url + route)]);
       const [ba, bb] = await Promise.all([a.text(), b.text()]);
-      expect({ route, status: b.status, type: b.headers.get("content-type"), body: bb }).toEqual({ route, status: a.status, type: a.headers.get("content-type"), body: ba });
+      expect({ route, status: b.status, type: b.headers.get("content-type"), body: bb }).toEqual({
+        route,
+        status: a.status,
+        type: a.headers.get("content-type"),
+        body: ba,
+      });
       if (a.status === 200) compared++;
     }
     expect(compared).toBeGreaterThan(routes.length * 0.8);
   });
 
   it("leaves out what a mirror does not copy (the site, the feed, the bundle, the index)", async () => {
-    for (const p of ["index.html", FEED_INDEX, segmentPath(0), BUNDLE_PATH, INDEX_PATH]) expect((await fetch(copy.url + p)).status).toBe(404);
+    for (const p of ["index.html", FEED_INDEX, segmentPath(0), BUNDLE_PATH, INDEX_PATH])
+      expect((await fetch(copy.url + p)).status).toBe(404);
   });
 });

@@ -28,7 +28,11 @@ afterEach(async () => {
 });
 
 async function publish(r: TempRepo, site: string): Promise<Map<string, string | Uint8Array>> {
-  const outcome = await buildRegistry({ serversDir: "servers", cwd: r.dir, outputs: syncFilesFor(path.join(r.dir, "servers"), { signingKey: key.seed, segmentSize: 2 }) });
+  const outcome = await buildRegistry({
+    serversDir: "servers",
+    cwd: r.dir,
+    outputs: syncFilesFor(path.join(r.dir, "servers"), { signingKey: key.seed, segmentSize: 2 }),
+  });
   if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
   writeTree(outcome.tree, site);
   return outcome.tree;
@@ -37,11 +41,19 @@ async function publish(r: TempRepo, site: string): Promise<Map<string, string | 
 /** The mirror holds exactly the origin's API files (v0, v0.1 and meta.json), byte for byte, plus its state. */
 function expectInSync(tree: Map<string, string | Uint8Array>, out: string): void {
   const served = [...tree.keys()].filter(isMirroredPath).sort();
-  const local = fs.readdirSync(out, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(out, path.join(d.parentPath, d.name)).split(path.sep).join("/"));
+  const local = fs
+    .readdirSync(out, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(out, path.join(d.parentPath, d.name)).split(path.sep).join("/"));
   expect(local.filter((p) => p !== STATE_FILE).sort()).toEqual(served);
   for (const p of served) expect(fs.readFileSync(path.join(out, p)).equals(Buffer.from(tree.get(p)!))).toBe(true);
 }
-const opts = (extra: Partial<MirrorOptions> = {}): MirrorOptions => ({ get, pid: process.pid, isAlive: () => false, ...extra });
+const opts = (extra: Partial<MirrorOptions> = {}): MirrorOptions => ({
+  get,
+  pid: process.pid,
+  isAlive: () => false,
+  ...extra,
+});
 
 describe("example mirror", () => {
   it("starts from the bundle, then follows only new feed pages across publish, deprecate, delete and restore", async () => {
@@ -67,8 +79,13 @@ describe("example mirror", () => {
       expect(step >= 2 && host.requests.some((u) => u.endsWith("/feed/000000.ndjson"))).toBe(false);
       expectInSync(tree, out);
     }
-    const restored = JSON.parse(fs.readFileSync(path.join(out, "v0.1/servers", ...A.split("/"), "versions/1.1.0.json"), "utf8"));
-    expect(restored._meta["io.modelcontextprotocol.registry/official"]).toMatchObject({ status: "active", isLatest: true });
+    const restored = JSON.parse(
+      fs.readFileSync(path.join(out, "v0.1/servers", ...A.split("/"), "versions/1.1.0.json"), "utf8"),
+    );
+    expect(restored._meta["io.modelcontextprotocol.registry/official"]).toMatchObject({
+      status: "active",
+      isLatest: true,
+    });
 
     host.requests.length = 0;
     const idle = await syncMirror(host.url, out, opts({ publicKeys: [key.publicKeyHex], now }));
@@ -87,7 +104,11 @@ describe("example mirror", () => {
     repo.write({ [`servers/${A}/9.0.0/server.json`]: serverJson(A, "9.0.0") }); // not committed: no feed entry
     const tree = await publish(repo, site);
     const logged: string[] = [];
-    const r = await syncMirror(host.url, out, opts({ publicKeys: [key.publicKeyHex], now, segmentLog: (m) => logged.push(m) }));
+    const r = await syncMirror(
+      host.url,
+      out,
+      opts({ publicKeys: [key.publicKeyHex], now, segmentLog: (m) => logged.push(m) }),
+    );
     expect(r.mode).toBe("bundle");
     expect(logged.join("\n")).toMatch(/the feed replay differs from the signed index .*starting over from the bundle/);
     expectInSync(tree, out);
@@ -102,8 +123,13 @@ describe("example mirror", () => {
     await syncMirror(host.url, path.join(tmp, "m"), opts());
     applyStep(repo, 1);
     await publish(repo, site);
-    fs.writeFileSync(path.join(site, "v0.1/servers", ...A.split("/"), "versions/1.1.0.json"), '{"server":{"name":"evil"}}');
+    fs.writeFileSync(
+      path.join(site, "v0.1/servers", ...A.split("/"), "versions/1.1.0.json"),
+      '{"server":{"name":"evil"}}',
+    );
     await expect(syncMirror(host.url, path.join(tmp, "m"), opts())).rejects.toThrow(/sha256 does not match feed entry/);
-    await expect(syncMirror(host.url, path.join(tmp, "m2"), opts({ publicKeys: [generateSigningSeed().publicKeyHex], now }))).rejects.toMatchObject({ code: "index/unknown-key" });
+    await expect(
+      syncMirror(host.url, path.join(tmp, "m2"), opts({ publicKeys: [generateSigningSeed().publicKeyHex], now })),
+    ).rejects.toMatchObject({ code: "index/unknown-key" });
   });
 });

@@ -27,11 +27,35 @@ import { gunzipSync } from "node:zlib";
 import { emitApiTree } from "../build.ts";
 import { BUNDLE_FORMAT, BUNDLE_PATH, type BundleHeader } from "./bundle.ts";
 import { RefusalError } from "../errors.ts";
-import { FEED_FORMAT, FEED_INDEX, feedIndexProblem, parseSegment, sha256Hex, type FeedEntry, type FeedIndex } from "./feed.ts";
+import {
+  FEED_FORMAT,
+  FEED_INDEX,
+  feedIndexProblem,
+  parseSegment,
+  sha256Hex,
+  type FeedEntry,
+  type FeedIndex,
+} from "./feed.ts";
 import { versionFolderProblem } from "../load.ts";
-import { compareCodeUnits, OFFICIAL_META_KEY, REGISTRY_NAMESPACE, type OfficialMeta, type RegistryModel, type ServerJson, type VersionRecord } from "../model.ts";
+import {
+  compareCodeUnits,
+  OFFICIAL_META_KEY,
+  REGISTRY_NAMESPACE,
+  type OfficialMeta,
+  type RegistryModel,
+  type ServerJson,
+  type VersionRecord,
+} from "../model.ts";
 import { describeOutcome, type HttpClient } from "../verify/http.ts";
-import { createPinRecorder, decodeIndexPayload, pinGroupOf, INDEX_PATH, verifyIndex, type IndexPayload, type VerifierState } from "./signed-index.ts";
+import {
+  createPinRecorder,
+  decodeIndexPayload,
+  pinGroupOf,
+  INDEX_PATH,
+  verifyIndex,
+  type IndexPayload,
+  type VerifierState,
+} from "./signed-index.ts";
 
 /** HTTP GET of at most `maxBytes` (the CLI passes `httpGetter` over the shared HTTP helper). */
 export type Getter = (url: string, maxBytes: number) => Promise<{ status: number; body: Uint8Array }>;
@@ -99,7 +123,14 @@ export interface MirrorOptions {
 }
 
 /** Download caps: every fetch is bounded (the whole registry at 100k versions is a ~15 MB bundle). */
-export const LIMITS = { index: 32 << 20, feedIndex: 16 << 20, segment: 16 << 20, document: 1 << 20, bundle: 512 << 20, bundleText: 1 << 30 } as const;
+export const LIMITS = {
+  index: 32 << 20,
+  feedIndex: 16 << 20,
+  segment: 16 << 20,
+  document: 1 << 20,
+  bundle: 512 << 20,
+  bundleText: 1 << 30,
+} as const;
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]\/[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$/;
 
@@ -140,7 +171,11 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   let indexState: VerifierState | undefined = state?.index;
   const verified = (opts.publicKeys?.length ?? 0) > 0;
   if (verified) {
-    const verdict = verifyIndex(indexBytes, { publicKeys: opts.publicKeys!, now: opts.now ?? new Date(), ...(indexState ? { state: indexState } : {}) });
+    const verdict = verifyIndex(indexBytes, {
+      publicKeys: opts.publicKeys!,
+      now: opts.now ?? new Date(),
+      ...(indexState ? { state: indexState } : {}),
+    });
     if (verdict.kind === "rejected") throw new MirrorRefusal(verdict.code, `${INDEX_PATH}: ${verdict.reason}`);
     payload = verdict.payload;
     indexState = verdict.state;
@@ -152,38 +187,82 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
 
   // 2. The feed index: pinned by the index, contiguous from seq 1 to the index's stated lastSeq.
   const feedBytes = await fetchOk(FEED_INDEX, LIMITS.feedIndex);
-  if (sha256Hex(feedBytes) !== payload.feed.sha256) throw new MirrorRefusal("mirror/pin-mismatch", `${FEED_INDEX}: sha256 does not match the index (a deploy in progress? run again)`);
+  if (sha256Hex(feedBytes) !== payload.feed.sha256)
+    throw new MirrorRefusal(
+      "mirror/pin-mismatch",
+      `${FEED_INDEX}: sha256 does not match the index (a deploy in progress? run again)`,
+    );
   const feedIndex = parseJson(feedBytes, FEED_INDEX) as FeedIndex;
   const problem = feedIndexProblem(feedIndex, payload.feed.lastSeq);
   if (problem) throw new MirrorRefusal(problem.code, problem.message);
-  if (feedIndex.serial !== payload.serial || feedIndex.gitCommit !== payload.gitCommit) throw new MirrorRefusal("mirror/mixed-deploy", `${FEED_INDEX} is from serial ${feedIndex.serial}, index.json from serial ${payload.serial} (a deploy in progress? run again)`);
+  if (feedIndex.serial !== payload.serial || feedIndex.gitCommit !== payload.gitCommit)
+    throw new MirrorRefusal(
+      "mirror/mixed-deploy",
+      `${FEED_INDEX} is from serial ${feedIndex.serial}, index.json from serial ${payload.serial} (a deploy in progress? run again)`,
+    );
 
-  const rewritten = state !== undefined && feedIndex.segments.some((s) => state.closedSegments[s.path] !== undefined && state.closedSegments[s.path] !== s.sha256);
-  const fromFeed = state !== undefined && state.feedFormat === feedIndex.format && !rewritten && feedIndex.lastSeq >= state.lastSeq;
+  const rewritten =
+    state !== undefined &&
+    feedIndex.segments.some(
+      (s) => state.closedSegments[s.path] !== undefined && state.closedSegments[s.path] !== s.sha256,
+    );
+  const fromFeed =
+    state !== undefined && state.feedFormat === feedIndex.format && !rewritten && feedIndex.lastSeq >= state.lastSeq;
 
   const attempt = async (mode: MirrorResult["mode"]) => {
-    const start = mode === "feed" ? { docs: readLocalDocs(out), lastSeq: state!.lastSeq } : readBundle(await fetchOk(BUNDLE_PATH, LIMITS.bundle), payload, feedIndex.lastSeq);
+    const start =
+      mode === "feed"
+        ? { docs: readLocalDocs(out), lastSeq: state!.lastSeq }
+        : readBundle(await fetchOk(BUNDLE_PATH, LIMITS.bundle), payload, feedIndex.lastSeq);
     const caught = await applyFeed(start.docs, start.lastSeq, feedIndex, fetchOk, opts.segmentLog);
     const model = toModel(caught.docs, payload);
-    return { mode, model, docs: caught.docs, written: (mode === "bundle" ? caught.docs.size : 0) + caught.written, removed: caught.removed };
+    return {
+      mode,
+      model,
+      docs: caught.docs,
+      written: (mode === "bundle" ? caught.docs.size : 0) + caught.written,
+      removed: caught.removed,
+    };
   };
   let run = await attempt(fromFeed ? "feed" : "bundle");
 
   const closed: Record<string, string> = run.mode === "feed" ? { ...state!.closedSegments } : {};
   for (const seg of feedIndex.segments) if (seg.entries === feedIndex.segmentSize) closed[seg.path] = seg.sha256;
-  const next: MirrorState = { format: MIRROR_FORMAT, source: base, feedFormat: feedIndex.format, lastSeq: feedIndex.lastSeq, serial: payload.serial, closedSegments: closed, ...(indexState ? { index: indexState } : {}) };
+  const next: MirrorState = {
+    format: MIRROR_FORMAT,
+    source: base,
+    feedFormat: feedIndex.format,
+    lastSeq: feedIndex.lastSeq,
+    serial: payload.serial,
+    closedSegments: closed,
+    ...(indexState ? { index: indexState } : {}),
+  };
 
   // 3–4. Stage, check against the pins, swap. A feed replay that does not reproduce the pinned tree (e.g. the
   // registry was built from uncommitted changes, which the feed cannot see) falls back to the bundle once.
   let staged = stageTree(out, run.model, run.docs, payload, next, opts.pid);
   if (staged.kind === "mismatch" && run.mode === "feed") {
-    opts.segmentLog?.(`the feed replay differs from the signed index (${staged.message}); starting over from the bundle`);
+    opts.segmentLog?.(
+      `the feed replay differs from the signed index (${staged.message}); starting over from the bundle`,
+    );
     run = await attempt("bundle");
     staged = stageTree(out, run.model, run.docs, payload, next, opts.pid);
   }
-  if (staged.kind === "mismatch") throw new MirrorRefusal("mirror/pin-mismatch", `the rebuilt tree differs from the index: ${staged.message}; the mirror was not changed`);
+  if (staged.kind === "mismatch")
+    throw new MirrorRefusal(
+      "mirror/pin-mismatch",
+      `the rebuilt tree differs from the index: ${staged.message}; the mirror was not changed`,
+    );
   swapIn(staged.dir, out, opts.pid);
-  return { mode: run.mode, lastSeq: next.lastSeq, written: run.written, removed: run.removed, files: staged.files, requests, verified };
+  return {
+    mode: run.mode,
+    lastSeq: next.lastSeq,
+    written: run.written,
+    removed: run.removed,
+    files: staged.files,
+    requests,
+    verified,
+  };
 }
 
 function parseJson(bytes: Uint8Array, what: string): unknown {
@@ -204,7 +283,8 @@ function docKey(text: string, from: string): { name: string; version: string } {
   }
   const name = doc?.server?.name;
   const version = doc?.server?.version;
-  if (typeof name !== "string" || typeof version !== "string") throw new MirrorRefusal("mirror/malformed", `${from}: no server.name/server.version`);
+  if (typeof name !== "string" || typeof version !== "string")
+    throw new MirrorRefusal("mirror/malformed", `${from}: no server.name/server.version`);
   const unsafe = unsafePath(name, version);
   if (unsafe) throw new MirrorRefusal("mirror/unsafe-path", `${from}: ${unsafe}`);
   return { name, version };
@@ -212,36 +292,58 @@ function docKey(text: string, from: string): { name: string; version: string } {
 
 const keyOf = (name: string, version: string) => `${name}\0${version}`;
 
-function readBundle(gz: Uint8Array, payload: IndexPayload, feedLastSeq: number): { docs: Map<string, Doc>; lastSeq: number } {
-  if (sha256Hex(gz) !== payload.bundle.sha256) throw new MirrorRefusal("mirror/pin-mismatch", `${BUNDLE_PATH}: sha256 ${sha256Hex(gz)} does not match the index (${payload.bundle.sha256})`);
+function readBundle(
+  gz: Uint8Array,
+  payload: IndexPayload,
+  feedLastSeq: number,
+): { docs: Map<string, Doc>; lastSeq: number } {
+  if (sha256Hex(gz) !== payload.bundle.sha256)
+    throw new MirrorRefusal(
+      "mirror/pin-mismatch",
+      `${BUNDLE_PATH}: sha256 ${sha256Hex(gz)} does not match the index (${payload.bundle.sha256})`,
+    );
   let text: Buffer;
   try {
     text = gunzipSync(gz, { maxOutputLength: LIMITS.bundleText });
   } catch (e) {
-    throw new MirrorRefusal("mirror/malformed", `${BUNDLE_PATH}: not a readable gzip file under ${LIMITS.bundleText} bytes (${e instanceof Error ? e.message : String(e)})`);
+    throw new MirrorRefusal(
+      "mirror/malformed",
+      `${BUNDLE_PATH}: not a readable gzip file under ${LIMITS.bundleText} bytes (${e instanceof Error ? e.message : String(e)})`,
+    );
   }
   const docs = new Map<string, Doc>();
   let header: BundleHeader | undefined;
   let lineNo = 0;
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const end = text.indexOf(0x0a, at);
-    if (end < 0) throw new MirrorRefusal("mirror/malformed", `${BUNDLE_PATH}: line ${lineNo + 1} does not end with a newline`);
+    if (end < 0)
+      throw new MirrorRefusal("mirror/malformed", `${BUNDLE_PATH}: line ${lineNo + 1} does not end with a newline`);
     const line = text.subarray(at, end).toString("utf8");
     at = end + 1;
     lineNo++;
     const from = `${BUNDLE_PATH} line ${lineNo}`;
     if (lineNo === 1) {
       header = (parseJson(Buffer.from(line), from) as { bundle?: BundleHeader }).bundle;
-      if (header?.format !== BUNDLE_FORMAT) throw new MirrorRefusal("mirror/malformed", `${from}: not a ${BUNDLE_FORMAT} header`);
+      if (header?.format !== BUNDLE_FORMAT)
+        throw new MirrorRefusal("mirror/malformed", `${from}: not a ${BUNDLE_FORMAT} header`);
       continue;
     }
     const { name, version } = docKey(line, from);
-    if (docs.has(keyOf(name, version))) throw new MirrorRefusal("mirror/malformed", `${from}: ${name}@${version} appears twice`);
+    if (docs.has(keyOf(name, version)))
+      throw new MirrorRefusal("mirror/malformed", `${from}: ${name}@${version} appears twice`);
     docs.set(keyOf(name, version), { text: line, from });
   }
   if (!header) throw new MirrorRefusal("mirror/malformed", `${BUNDLE_PATH}: empty`);
-  if (header.versions !== docs.size) throw new MirrorRefusal("mirror/malformed", `${BUNDLE_PATH}: the header says ${header.versions} versions, the bundle holds ${docs.size}`);
-  if (!Number.isSafeInteger(header.feedLastSeq) || header.feedLastSeq < 0 || header.feedLastSeq > feedLastSeq) throw new MirrorRefusal("feed/range", `${BUNDLE_PATH}: the bundle continues from feed seq ${header.feedLastSeq}, beyond the feed's last seq ${feedLastSeq}`);
+  if (header.versions !== docs.size)
+    throw new MirrorRefusal(
+      "mirror/malformed",
+      `${BUNDLE_PATH}: the header says ${header.versions} versions, the bundle holds ${docs.size}`,
+    );
+  if (!Number.isSafeInteger(header.feedLastSeq) || header.feedLastSeq < 0 || header.feedLastSeq > feedLastSeq)
+    throw new MirrorRefusal(
+      "feed/range",
+      `${BUNDLE_PATH}: the bundle continues from feed seq ${header.feedLastSeq}, beyond the feed's last seq ${feedLastSeq}`,
+    );
   return { docs, lastSeq: header.feedLastSeq };
 }
 
@@ -268,12 +370,19 @@ function readLocalDocs(out: string): Map<string, Doc> {
 }
 
 /** Apply every feed entry after `lastSeq` (the newest per version), fetching the documents they name. */
-async function applyFeed(docs: Map<string, Doc>, lastSeq: number, feedIndex: FeedIndex, fetchOk: (rel: string, max: number) => Promise<Uint8Array>, log?: (m: string) => void) {
+async function applyFeed(
+  docs: Map<string, Doc>,
+  lastSeq: number,
+  feedIndex: FeedIndex,
+  fetchOk: (rel: string, max: number) => Promise<Uint8Array>,
+  log?: (m: string) => void,
+) {
   const newest = new Map<string, FeedEntry>();
   for (const seg of feedIndex.segments) {
     if (seg.lastSeq <= lastSeq) continue;
     const body = await fetchOk(seg.path, LIMITS.segment);
-    if (sha256Hex(body) !== seg.sha256) throw new MirrorRefusal("mirror/pin-mismatch", `${seg.path}: sha256 does not match the feed index`);
+    if (sha256Hex(body) !== seg.sha256)
+      throw new MirrorRefusal("mirror/pin-mismatch", `${seg.path}: sha256 does not match the feed index`);
     const parsed = parseSegment(Buffer.from(body).toString("utf8"), seg);
     if (parsed.kind === "bad") throw new MirrorRefusal(parsed.problem.code, parsed.problem.message);
     log?.(`${seg.path}: entries ${seg.firstSeq}-${seg.lastSeq}`);
@@ -294,10 +403,18 @@ async function applyFeed(docs: Map<string, Doc>, lastSeq: number, feedIndex: Fee
     if (have && sha256Hex(have.text) === e.sha256) continue;
     const rel = twinPath(e.name, encodeURIComponent(e.version));
     const body = await fetchOk(rel, LIMITS.document);
-    if (sha256Hex(body) !== e.sha256) throw new MirrorRefusal("mirror/pin-mismatch", `${rel}: sha256 does not match feed entry ${e.seq} (the registry may have been redeployed meanwhile; run again)`);
+    if (sha256Hex(body) !== e.sha256)
+      throw new MirrorRefusal(
+        "mirror/pin-mismatch",
+        `${rel}: sha256 does not match feed entry ${e.seq} (the registry may have been redeployed meanwhile; run again)`,
+      );
     const text = Buffer.from(body).toString("utf8");
     const got = docKey(text, rel);
-    if (got.name !== e.name || got.version !== e.version) throw new MirrorRefusal("mirror/malformed", `${rel}: holds ${got.name}@${got.version}, not ${e.name}@${e.version} as feed entry ${e.seq} says`);
+    if (got.name !== e.name || got.version !== e.version)
+      throw new MirrorRefusal(
+        "mirror/malformed",
+        `${rel}: holds ${got.name}@${got.version}, not ${e.name}@${e.version} as feed entry ${e.seq} says`,
+      );
     docs.set(key, { text, from: rel });
     written++;
   }
@@ -310,8 +427,16 @@ function toModel(docs: ReadonlyMap<string, Doc>, payload: IndexPayload): Registr
   for (const doc of docs.values()) {
     const parsed = JSON.parse(doc.text) as { server: ServerJson; _meta?: Record<string, unknown> };
     const official = parsed._meta?.[OFFICIAL_META_KEY] as OfficialMeta | undefined;
-    if (typeof official !== "object" || official == null) throw new MirrorRefusal("mirror/malformed", `${doc.from}: no _meta["${OFFICIAL_META_KEY}"]`);
-    versions.push({ name: parsed.server.name, version: parsed.server.version, file: doc.from, server: parsed.server, bytes: Buffer.from(doc.text), official });
+    if (typeof official !== "object" || official == null)
+      throw new MirrorRefusal("mirror/malformed", `${doc.from}: no _meta["${OFFICIAL_META_KEY}"]`);
+    versions.push({
+      name: parsed.server.name,
+      version: parsed.server.version,
+      file: doc.from,
+      server: parsed.server,
+      bytes: Buffer.from(doc.text),
+      official,
+    });
   }
   versions.sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
   return { versions, info: { serial: payload.serial, gitCommit: payload.gitCommit, generatedAt: payload.generatedAt } };
@@ -322,12 +447,22 @@ export function isMirroredPath(p: string): boolean {
   return /^v0(\.1)?\//.test(p) && (!/^v0(\.1)?\/x\//.test(p) || p.endsWith(`/x/${REGISTRY_NAMESPACE}/meta.json`));
 }
 
-type Staged = { readonly kind: "ok"; readonly dir: string; readonly files: number } | { readonly kind: "mismatch"; readonly message: string };
+type Staged =
+  | { readonly kind: "ok"; readonly dir: string; readonly files: number }
+  | { readonly kind: "mismatch"; readonly message: string };
 
-const stageDir = (out: string, kind: "new" | "old", pid: number) => path.join(path.dirname(out), `.${path.basename(out)}.mirror-${kind}-${pid}`);
+const stageDir = (out: string, kind: "new" | "old", pid: number) =>
+  path.join(path.dirname(out), `.${path.basename(out)}.mirror-${kind}-${pid}`);
 
 /** Write the whole tree into a fresh stage with the build's writer and check it against the pins. */
-function stageTree(out: string, model: RegistryModel, docs: ReadonlyMap<string, Doc>, payload: IndexPayload, next: MirrorState, pid: number): Staged {
+function stageTree(
+  out: string,
+  model: RegistryModel,
+  docs: ReadonlyMap<string, Doc>,
+  payload: IndexPayload,
+  next: MirrorState,
+  pid: number,
+): Staged {
   const dir = stageDir(out, "new", pid);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -339,7 +474,11 @@ function stageTree(out: string, model: RegistryModel, docs: ReadonlyMap<string, 
       const m = /^v0\.1\/servers\/([^/]+\/[^/]+)\/versions\/([^/]+)\.json$/.exec(rel);
       if (m && m[2] !== "latest") {
         const doc = docs.get(keyOf(m[1]!, m[2]!));
-        if (doc && doc.text !== body) throw new MirrorRefusal("mirror/not-canonical", `${doc.from}: ${m[1]}@${m[2]} is not byte for byte what the build writes for it`);
+        if (doc && doc.text !== body)
+          throw new MirrorRefusal(
+            "mirror/not-canonical",
+            `${doc.from}: ${m[1]}@${m[2]} is not byte for byte what the build writes for it`,
+          );
       }
       recorder.record(rel, body);
       const file = path.join(dir, rel);
@@ -364,9 +503,17 @@ function stageTree(out: string, model: RegistryModel, docs: ReadonlyMap<string, 
 }
 
 /** How the rebuilt tree's pins differ from the index's (servers exactly; other files: the API ones). */
-export function pinDifferences(ours: { servers: Readonly<Record<string, string>>; files: Readonly<Record<string, string>> }, payload: Pick<IndexPayload, "servers" | "files">): string[] {
+export function pinDifferences(
+  ours: { servers: Readonly<Record<string, string>>; files: Readonly<Record<string, string>> },
+  payload: Pick<IndexPayload, "servers" | "files">,
+): string[] {
   const out: string[] = [];
-  const compare = (kind: string, a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>, keep: (k: string) => boolean) => {
+  const compare = (
+    kind: string,
+    a: Readonly<Record<string, string>>,
+    b: Readonly<Record<string, string>>,
+    keep: (k: string) => boolean,
+  ) => {
     for (const k of Object.keys(b)) if (keep(k) && a[k] === undefined) out.push(`${kind} ${k} is missing`);
     for (const [k, sha] of Object.entries(a)) {
       if (b[k] === undefined) out.push(`${kind} ${k} is not in the index`);
@@ -387,7 +534,8 @@ function swapIn(stage: string, out: string, pid: number): void {
   if (had) fs.rmSync(old, { recursive: true, force: true });
 }
 
-const isOurs = (dir: string) => [STAGE_MARKER, STATE_FILE, OLD_STATE_FILE].some((f) => fs.existsSync(path.join(dir, f)));
+const isOurs = (dir: string) =>
+  [STAGE_MARKER, STATE_FILE, OLD_STATE_FILE].some((f) => fs.existsSync(path.join(dir, f)));
 
 /**
  * Clean what a killed run left beside `out`: its stage (removed) and, when it died between the two renames of
@@ -413,15 +561,25 @@ function recoverLeftovers(out: string, opts: Pick<MirrorOptions, "pid" | "isAliv
 /** --out must be missing, empty, or a mirror this tool made: the swap replaces it. */
 function checkOutFolder(out: string): void {
   if (!fs.existsSync(out)) return;
-  if (!fs.lstatSync(out).isDirectory()) throw new MirrorRefusal("mirror/not-a-mirror", `${out} exists and is not a folder: refusing to replace it`);
+  if (!fs.lstatSync(out).isDirectory())
+    throw new MirrorRefusal("mirror/not-a-mirror", `${out} exists and is not a folder: refusing to replace it`);
   if (fs.readdirSync(out).length === 0 || isOurs(out)) return;
-  throw new MirrorRefusal("mirror/not-a-mirror", `${out} is not empty and holds no ${STATE_FILE}: refusing to replace a folder this tool did not make (choose another --out)`);
+  throw new MirrorRefusal(
+    "mirror/not-a-mirror",
+    `${out} is not empty and holds no ${STATE_FILE}: refusing to replace a folder this tool did not make (choose another --out)`,
+  );
 }
 
 function readState(file: string, source: string): MirrorState | undefined {
   try {
     const s = JSON.parse(fs.readFileSync(file, "utf8")) as MirrorState;
-    return s.format === MIRROR_FORMAT && s.source === source && s.feedFormat === FEED_FORMAT && Number.isSafeInteger(s.lastSeq) && typeof s.closedSegments === "object" ? s : undefined;
+    return s.format === MIRROR_FORMAT &&
+      s.source === source &&
+      s.feedFormat === FEED_FORMAT &&
+      Number.isSafeInteger(s.lastSeq) &&
+      typeof s.closedSegments === "object"
+      ? s
+      : undefined;
   } catch {
     return undefined;
   }
@@ -439,7 +597,11 @@ export interface DeepCheck {
  * itself) with the build's writer; the rebuild must reproduce every server's digest before it is trusted.
  * Every other file has its own sha256 in `files`. Fetches run `concurrency` at a time.
  */
-export async function checkPublishedFiles(payload: IndexPayload, get: (rel: string, maxBytes: number) => Promise<Uint8Array | undefined>, concurrency = 8): Promise<DeepCheck> {
+export async function checkPublishedFiles(
+  payload: IndexPayload,
+  get: (rel: string, maxBytes: number) => Promise<Uint8Array | undefined>,
+  concurrency = 8,
+): Promise<DeepCheck> {
   const gz = await get(BUNDLE_PATH, LIMITS.bundle);
   if (gz === undefined) return { checked: 1, bad: [`${BUNDLE_PATH}: missing`] };
   const { docs } = readBundle(gz, payload, payload.feed.lastSeq);
@@ -450,7 +612,11 @@ export async function checkPublishedFiles(payload: IndexPayload, get: (rel: stri
     if (pinGroupOf(rel) !== undefined) expected.set(rel, sha256Hex(body));
   });
   const diff = pinDifferences(recorder.pins(), payload);
-  if (diff.length > 0) throw new MirrorRefusal("index/bundle-mismatch", `the bundle does not rebuild the files the index pins (${diff.length} difference(s), e.g. ${diff.slice(0, 3).join("; ")})`);
+  if (diff.length > 0)
+    throw new MirrorRefusal(
+      "index/bundle-mismatch",
+      `the bundle does not rebuild the files the index pins (${diff.length} difference(s), e.g. ${diff.slice(0, 3).join("; ")})`,
+    );
   for (const [p, sha] of Object.entries(payload.files)) expected.set(p, sha);
   const bad: string[] = [];
   const queue = [...expected.entries()].sort((a, b) => compareCodeUnits(a[0], b[0]));

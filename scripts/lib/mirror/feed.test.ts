@@ -4,7 +4,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import { A, applyStep, B, registryRepo } from "../../test/registry-history.ts";
 import type { TempRepo } from "../../test/temp-git.ts";
 import { buildBundle, BUNDLE_PATH } from "./bundle.ts";
-import { buildFeed, buildFeedFiles, FEED_INDEX, feedIndexProblem, parseSegment, readFeedHistory, servedSha, sha256Hex, type FeedIndex } from "./feed.ts";
+import {
+  buildFeed,
+  buildFeedFiles,
+  FEED_INDEX,
+  feedIndexProblem,
+  parseSegment,
+  readFeedHistory,
+  servedSha,
+  sha256Hex,
+  type FeedIndex,
+} from "./feed.ts";
 import { buildRegistry } from "../pipeline.ts";
 
 let repo: TempRepo | undefined;
@@ -56,7 +66,8 @@ describe("change feed", () => {
     const closed = indexBefore.segments.filter((seg) => seg.entries === 2);
     expect(closed.length).toBeGreaterThan(0);
     expect(index.segments.slice(0, closed.length)).toEqual(closed);
-    for (const s of indexBefore.segments.filter((s) => s.entries === 2)) expect(filesAfter.get(s.path)).toBe(filesBefore.get(s.path));
+    for (const s of indexBefore.segments.filter((s) => s.entries === 2))
+      expect(filesAfter.get(s.path)).toBe(filesBefore.get(s.path));
     for (const s of index.segments) expect(sha256Hex(filesAfter.get(s.path)!)).toBe(s.sha256);
     expect(index.lastSeq).toBe(after.feed.entries.length);
   });
@@ -67,22 +78,47 @@ describe("change feed", () => {
     const files = buildFeedFiles(feed.entries, model, 4);
     const index = JSON.parse(files.get(FEED_INDEX)!) as FeedIndex;
     expect(feedIndexProblem(index, feed.entries.length)).toBeUndefined();
-    for (const seg of index.segments) expect(parseSegment(files.get(seg.path)!, seg)).toMatchObject({ kind: "ok", entries: feed.entries.slice(seg.firstSeq - 1, seg.lastSeq) });
+    for (const seg of index.segments)
+      expect(parseSegment(files.get(seg.path)!, seg)).toMatchObject({
+        kind: "ok",
+        entries: feed.entries.slice(seg.firstSeq - 1, seg.lastSeq),
+      });
     expect(feedIndexProblem(index, feed.entries.length + 1)).toMatchObject({ code: "feed/range" });
-    const shifted = (k: number, by: number): FeedIndex => ({ ...index, segments: index.segments.map((s, i) => (i === k ? { ...s, firstSeq: s.firstSeq + by, lastSeq: s.lastSeq + by } : s)) });
+    const shifted = (k: number, by: number): FeedIndex => ({
+      ...index,
+      segments: index.segments.map((s, i) =>
+        i === k ? { ...s, firstSeq: s.firstSeq + by, lastSeq: s.lastSeq + by } : s,
+      ),
+    });
     expect(feedIndexProblem(shifted(1, 1))).toMatchObject({ code: "feed/gap" });
     expect(feedIndexProblem(shifted(1, -1))).toMatchObject({ code: "feed/overlap" });
     const first = index.segments[0]!;
     const lines = files.get(first.path)!.split("\n");
-    expect(parseSegment([lines[0], ...lines.slice(2)].join("\n"), first)).toMatchObject({ kind: "bad", problem: { code: "feed/gap" } });
-    expect(parseSegment([lines[0], lines[0], ...lines.slice(1)].join("\n"), first)).toMatchObject({ kind: "bad", problem: { code: "feed/overlap" } });
-    expect(parseSegment(lines.slice(0, 2).join("\n") + "\n", first)).toMatchObject({ kind: "bad", problem: { code: "feed/short-segment" } });
+    expect(parseSegment([lines[0], ...lines.slice(2)].join("\n"), first)).toMatchObject({
+      kind: "bad",
+      problem: { code: "feed/gap" },
+    });
+    expect(parseSegment([lines[0], lines[0], ...lines.slice(1)].join("\n"), first)).toMatchObject({
+      kind: "bad",
+      problem: { code: "feed/overlap" },
+    });
+    expect(parseSegment(lines.slice(0, 2).join("\n") + "\n", first)).toMatchObject({
+      kind: "bad",
+      problem: { code: "feed/short-segment" },
+    });
     expect(() => buildFeedFiles([feed.entries[1]!], model, 4)).toThrow(/internal: feed entry 1 has seq 2/);
   });
 
   it("reports versions whose served document is not in the committed history", async () => {
     repo = registryRepo(1);
-    repo.write({ [`servers/${B}/9.0.0/server.json`]: JSON.stringify({ $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", name: B, description: "x", version: "9.0.0" }) });
+    repo.write({
+      [`servers/${B}/9.0.0/server.json`]: JSON.stringify({
+        $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
+        name: B,
+        description: "x",
+        version: "9.0.0",
+      }),
+    });
     const { feed } = await build(repo);
     expect(feed.mismatches).toEqual([`${B}@9.0.0`]);
   });
@@ -97,8 +133,12 @@ describe("bundle", () => {
     expect(Buffer.from(one.gz).equals(Buffer.from(two.gz))).toBe(true);
     expect(Buffer.from(one.gz).readUInt32LE(4)).toBe(0);
     const lines = gunzipSync(one.gz).toString("utf8").trimEnd().split("\n");
-    expect(JSON.parse(lines[0]!)).toMatchObject({ bundle: { format: "mcp-static-registry-bundle/1", feedLastSeq: 9, versions: 3 } });
-    expect(lines.slice(1)).toEqual(model.versions.map((r) => tree.get(`v0.1/servers/${r.name}/versions/${r.version}.json`)));
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      bundle: { format: "mcp-static-registry-bundle/1", feedLastSeq: 9, versions: 3 },
+    });
+    expect(lines.slice(1)).toEqual(
+      model.versions.map((r) => tree.get(`v0.1/servers/${r.name}/versions/${r.version}.json`)),
+    );
     expect(one.sha256).toBe(sha256Hex(one.gz));
     expect(BUNDLE_PATH).toMatch(/^v0\.1\/x\//);
   });

@@ -23,7 +23,16 @@
 import { createHash } from "node:crypto";
 import { formatTime, readHistory, runGit, type History, type RunGit } from "../git-history.ts";
 import { parseStatusYaml } from "../load.ts";
-import { REGISTRY_NAMESPACE, compareCodeUnits, toServerResponse, type OfficialMeta, type RegistryModel, type ServerJson, type Status, type VersionRecord } from "../model.ts";
+import {
+  REGISTRY_NAMESPACE,
+  compareCodeUnits,
+  toServerResponse,
+  type OfficialMeta,
+  type RegistryModel,
+  type ServerJson,
+  type Status,
+  type VersionRecord,
+} from "../model.ts";
 import { mergeImportedTimes, parseImportYaml, type ImportInfo } from "../import-record.ts";
 import { stringifyJson } from "../safe-json.ts";
 import { pickLatest } from "../versions.ts";
@@ -73,7 +82,8 @@ export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 /** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
-export const gitBlobId = (bytes: Uint8Array): string => createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+export const gitBlobId = (bytes: Uint8Array): string =>
+  createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
 export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {
@@ -115,7 +125,10 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
 
   // Read every blob the replay needs, once.
   const needed = new Set<string>();
-  for (const c of history.commits) for (const ch of c.changes) if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file)) needed.add(ch.blob);
+  for (const c of history.commits)
+    for (const ch of c.changes)
+      if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file))
+        needed.add(ch.blob);
   const blobs = history.readBlobs([...needed].sort());
   const docOf = (blob: string): ServerJson | undefined => {
     const cur = currentDocs.get(blob);
@@ -166,7 +179,14 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       },
       importOf(d.importBlob),
     );
-    return { status, ...(statusMessage === undefined ? {} : { statusMessage }), statusChangedAt: times.statusChangedAt, publishedAt: times.publishedAt, updatedAt: times.updatedAt, isLatest };
+    return {
+      status,
+      ...(statusMessage === undefined ? {} : { statusMessage }),
+      statusChangedAt: times.statusChangedAt,
+      publishedAt: times.publishedAt,
+      updatedAt: times.updatedAt,
+      isLatest,
+    };
   };
 
   for (const commit of history.commits) {
@@ -179,7 +199,23 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       let d = dirs.get(ch.dir);
       if (!d) {
         const [ns, server, version] = ch.dir.split("/") as [string, string, string];
-        d = { name: `${ns}/${server}`, version, serverBlob: null, statusBlob: null, importBlob: null, publishedAt: null, firstEvent: commit.time, updatedAt: commit.time, statusChangedAt: commit.time, status: "active", importedAt: null, lastSha: null, lastStatus: "", isLatest: false, facts: undefined };
+        d = {
+          name: `${ns}/${server}`,
+          version,
+          serverBlob: null,
+          statusBlob: null,
+          importBlob: null,
+          publishedAt: null,
+          firstEvent: commit.time,
+          updatedAt: commit.time,
+          statusChangedAt: commit.time,
+          status: "active",
+          importedAt: null,
+          lastSha: null,
+          lastStatus: "",
+          isLatest: false,
+          facts: undefined,
+        };
         dirs.set(ch.dir, d);
         const list = byServer.get(d.name);
         if (list) list.push(d);
@@ -227,7 +263,8 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
         const key = `${d.name}/${d.version}`;
         const t = touched.get(key);
         const nextLatest = d === latest;
-        if (t || nextLatest !== d.isLatest) changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false });
+        if (t || nextLatest !== d.isLatest)
+          changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false });
         d.isLatest = nextLatest;
       }
     }
@@ -241,17 +278,36 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       const server = docOf(d.serverBlob);
       if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = officialOf(d, d.isLatest);
-      const sha = sha256Hex(stringifyJson({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }));
+      const sha = sha256Hex(
+        stringifyJson({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }),
+      );
       if (sha === d.lastSha) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
-      const op: FeedOp = published || d.lastSha == null ? "publish" : statusKey !== d.lastStatus ? "status" : touched.has(`${d.name}/${d.version}`) ? "update" : "latest-moved";
+      const op: FeedOp =
+        published || d.lastSha == null
+          ? "publish"
+          : statusKey !== d.lastStatus
+            ? "status"
+            : touched.has(`${d.name}/${d.version}`)
+              ? "update"
+              : "latest-moved";
       d.lastStatus = statusKey;
       d.lastSha = sha;
       emit(d, op, sha, official.status);
     }
 
     function emit(d: DirState, op: FeedOp, sha: string | null, status: Status | null) {
-      entries.push({ seq: entries.length + 1, time: formatTime(commit.time), commit: commit.id, name: d.name, version: d.version, op, sha256: sha, status, isLatest: sha != null && d.isLatest });
+      entries.push({
+        seq: entries.length + 1,
+        time: formatTime(commit.time),
+        commit: commit.id,
+        name: d.name,
+        version: d.version,
+        op,
+        sha256: sha,
+        status,
+        isLatest: sha != null && d.isLatest,
+      });
     }
   }
 
@@ -282,7 +338,11 @@ export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(
 export const formatEntry = (e: FeedEntry): string => stringifyJson(e);
 
 /** Split entries into segment files and the index; closed segments are byte-stable across builds. */
-export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryModel, segmentSize = DEFAULT_SEGMENT_SIZE): Map<string, string> {
+export function buildFeedFiles(
+  entries: readonly FeedEntry[],
+  model: RegistryModel,
+  segmentSize = DEFAULT_SEGMENT_SIZE,
+): Map<string, string> {
   // Contiguous by construction: seq is the position in the list, and segment k holds seq k·N+1 … (k+1)·N.
   entries.forEach((e, i) => {
     if (e.seq !== i + 1) throw new Error(`internal: feed entry ${i + 1} has seq ${e.seq}`);
@@ -294,9 +354,24 @@ export function buildFeedFiles(entries: readonly FeedEntry[], model: RegistryMod
     const body = slice.map((e) => formatEntry(e) + "\n").join("");
     const p = segmentPath(start / segmentSize);
     files.set(p, body);
-    segments.push({ path: p, firstSeq: slice[0]!.seq, lastSeq: slice[slice.length - 1]!.seq, entries: slice.length, bytes: Buffer.byteLength(body), sha256: sha256Hex(body) });
+    segments.push({
+      path: p,
+      firstSeq: slice[0]!.seq,
+      lastSeq: slice[slice.length - 1]!.seq,
+      entries: slice.length,
+      bytes: Buffer.byteLength(body),
+      sha256: sha256Hex(body),
+    });
   }
-  const index: FeedIndex = { format: FEED_FORMAT, segmentSize, lastSeq: entries.length, serial: model.info.serial, gitCommit: model.info.gitCommit, generatedAt: model.info.generatedAt, segments };
+  const index: FeedIndex = {
+    format: FEED_FORMAT,
+    segmentSize,
+    lastSeq: entries.length,
+    serial: model.info.serial,
+    gitCommit: model.info.gitCommit,
+    generatedAt: model.info.generatedAt,
+    segments,
+  };
   const problem = feedIndexProblem(index);
   if (problem) throw new Error(`internal: the feed the build made is not contiguous: ${problem.message}`);
   files.set(FEED_INDEX, stringifyJson(index, 1) + "\n");
@@ -322,30 +397,69 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
  */
 export function feedIndexProblem(index: FeedIndex, statedLastSeq?: number): FeedProblem | undefined {
   const bad = (code: string, message: string): FeedProblem => ({ code, message: `${FEED_INDEX}: ${message}` });
-  if (typeof index !== "object" || index == null || !Array.isArray(index.segments)) return bad("feed/malformed", "no segments list");
-  if (index.format !== FEED_FORMAT) return bad("feed/malformed", `unknown feed format ${JSON.stringify(index.format)} (expected ${FEED_FORMAT})`);
+  if (typeof index !== "object" || index == null || !Array.isArray(index.segments))
+    return bad("feed/malformed", "no segments list");
+  if (index.format !== FEED_FORMAT)
+    return bad("feed/malformed", `unknown feed format ${JSON.stringify(index.format)} (expected ${FEED_FORMAT})`);
   const n = index.segmentSize;
-  if (!isInt(n) || n < 1 || !isInt(index.lastSeq) || index.lastSeq < 0) return bad("feed/malformed", "segmentSize or lastSeq is not a whole number");
-  if (statedLastSeq !== undefined && index.lastSeq !== statedLastSeq) return bad("feed/range", `lastSeq is ${index.lastSeq} but the signed index says the feed ends at seq ${statedLastSeq}`);
+  if (!isInt(n) || n < 1 || !isInt(index.lastSeq) || index.lastSeq < 0)
+    return bad("feed/malformed", "segmentSize or lastSeq is not a whole number");
+  if (statedLastSeq !== undefined && index.lastSeq !== statedLastSeq)
+    return bad(
+      "feed/range",
+      `lastSeq is ${index.lastSeq} but the signed index says the feed ends at seq ${statedLastSeq}`,
+    );
   let next = 1;
   for (const [k, seg] of index.segments.entries()) {
     const at = `segment ${k} (${typeof seg?.path === "string" ? seg.path : "?"})`;
-    if (typeof seg !== "object" || seg == null || !isInt(seg.firstSeq) || !isInt(seg.lastSeq) || !isInt(seg.entries) || typeof seg.sha256 !== "string" || !SHA_RE.test(seg.sha256)) return bad("feed/malformed", `${at} lacks firstSeq, lastSeq, entries or sha256`);
+    if (
+      typeof seg !== "object" ||
+      seg == null ||
+      !isInt(seg.firstSeq) ||
+      !isInt(seg.lastSeq) ||
+      !isInt(seg.entries) ||
+      typeof seg.sha256 !== "string" ||
+      !SHA_RE.test(seg.sha256)
+    )
+      return bad("feed/malformed", `${at} lacks firstSeq, lastSeq, entries or sha256`);
     if (seg.path !== segmentPath(k)) return bad("feed/malformed", `${at} should be ${segmentPath(k)}`);
-    if (seg.firstSeq > next) return bad("feed/gap", `${at} starts at seq ${seg.firstSeq}, but the previous segment ended at ${next - 1}: seq ${next}–${seg.firstSeq - 1} are missing`);
-    if (seg.firstSeq < next) return bad("feed/overlap", `${at} starts at seq ${seg.firstSeq}, but seq ${seg.firstSeq}–${next - 1} are already in the previous segment`);
-    if (seg.lastSeq < seg.firstSeq || seg.entries !== seg.lastSeq - seg.firstSeq + 1) return bad("feed/malformed", `${at} says seq ${seg.firstSeq}–${seg.lastSeq} but ${seg.entries} entries`);
+    if (seg.firstSeq > next)
+      return bad(
+        "feed/gap",
+        `${at} starts at seq ${seg.firstSeq}, but the previous segment ended at ${next - 1}: seq ${next}–${seg.firstSeq - 1} are missing`,
+      );
+    if (seg.firstSeq < next)
+      return bad(
+        "feed/overlap",
+        `${at} starts at seq ${seg.firstSeq}, but seq ${seg.firstSeq}–${next - 1} are already in the previous segment`,
+      );
+    if (seg.lastSeq < seg.firstSeq || seg.entries !== seg.lastSeq - seg.firstSeq + 1)
+      return bad("feed/malformed", `${at} says seq ${seg.firstSeq}–${seg.lastSeq} but ${seg.entries} entries`);
     const isLast = k === index.segments.length - 1;
-    if (seg.entries > n || (!isLast && seg.entries !== n)) return bad("feed/short-segment", `${at} holds ${seg.entries} entries; every segment but the last holds exactly ${n}`);
+    if (seg.entries > n || (!isLast && seg.entries !== n))
+      return bad(
+        "feed/short-segment",
+        `${at} holds ${seg.entries} entries; every segment but the last holds exactly ${n}`,
+      );
     next = seg.lastSeq + 1;
   }
-  if (next - 1 !== index.lastSeq) return bad(next - 1 < index.lastSeq ? "feed/gap" : "feed/overlap", `the segments end at seq ${next - 1} but lastSeq is ${index.lastSeq}`);
+  if (next - 1 !== index.lastSeq)
+    return bad(
+      next - 1 < index.lastSeq ? "feed/gap" : "feed/overlap",
+      `the segments end at seq ${next - 1} but lastSeq is ${index.lastSeq}`,
+    );
   return undefined;
 }
 
 /** The entries of one fetched segment: exactly seq firstSeq … lastSeq, in order, each well-formed. */
-export function parseSegment(body: string, seg: FeedSegment): { readonly kind: "ok"; readonly entries: FeedEntry[] } | { readonly kind: "bad"; readonly problem: FeedProblem } {
-  const bad = (code: string, message: string) => ({ kind: "bad" as const, problem: { code, message: `${seg.path}: ${message}` } });
+export function parseSegment(
+  body: string,
+  seg: FeedSegment,
+): { readonly kind: "ok"; readonly entries: FeedEntry[] } | { readonly kind: "bad"; readonly problem: FeedProblem } {
+  const bad = (code: string, message: string) => ({
+    kind: "bad" as const,
+    problem: { code, message: `${seg.path}: ${message}` },
+  });
   const lines = body.split("\n");
   if (lines.at(-1) !== "") return bad("feed/malformed", "does not end with a newline");
   lines.pop();
@@ -359,12 +473,26 @@ export function parseSegment(body: string, seg: FeedSegment): { readonly kind: "
       return bad("feed/malformed", `line ${i + 1} is not JSON`);
     }
     if (typeof e !== "object" || e == null || !isInt(e.seq)) return bad("feed/malformed", `line ${i + 1} has no seq`);
-    if (e.seq > expected) return bad("feed/gap", `line ${i + 1} has seq ${e.seq} where seq ${expected} belongs: seq ${expected}–${e.seq - 1} are missing`);
-    if (e.seq < expected) return bad("feed/overlap", `line ${i + 1} has seq ${e.seq}, already seen (expected ${expected})`);
-    // eslint-disable-next-line eqeqeq -- null (a removal) is the only value besides a sha256
-    if (typeof e.name !== "string" || typeof e.version !== "string" || !(e.sha256 === null || (typeof e.sha256 === "string" && SHA_RE.test(e.sha256)))) return bad("feed/malformed", `line ${i + 1} (seq ${e.seq}) lacks name, version or sha256`);
+    if (e.seq > expected)
+      return bad(
+        "feed/gap",
+        `line ${i + 1} has seq ${e.seq} where seq ${expected} belongs: seq ${expected}–${e.seq - 1} are missing`,
+      );
+    if (e.seq < expected)
+      return bad("feed/overlap", `line ${i + 1} has seq ${e.seq}, already seen (expected ${expected})`);
+    if (
+      typeof e.name !== "string" ||
+      typeof e.version !== "string" ||
+      // eslint-disable-next-line eqeqeq -- null (a removal) is the only value besides a sha256
+      !(e.sha256 === null || (typeof e.sha256 === "string" && SHA_RE.test(e.sha256)))
+    )
+      return bad("feed/malformed", `line ${i + 1} (seq ${e.seq}) lacks name, version or sha256`);
     entries.push(e);
   }
-  if (entries.length !== seg.entries) return bad(entries.length < seg.entries ? "feed/short-segment" : "feed/overlap", `holds seq ${seg.firstSeq}–${seg.firstSeq + entries.length - 1}, but the feed index says ${seg.firstSeq}–${seg.lastSeq}`);
+  if (entries.length !== seg.entries)
+    return bad(
+      entries.length < seg.entries ? "feed/short-segment" : "feed/overlap",
+      `holds seq ${seg.firstSeq}–${seg.firstSeq + entries.length - 1}, but the feed index says ${seg.firstSeq}–${seg.lastSeq}`,
+    );
   return { kind: "ok", entries };
 }

@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { addDays, createPinRecorder, decodeIndexPayload, generateSigningSeed, groupDigest, INDEX_PATH, indexFiles, keyId, KEYS_PATH, pinGroupOf, signingKeyFromSeed, verifyIndex, type IndexPayload } from "./signed-index.ts";
+import {
+  addDays,
+  createPinRecorder,
+  decodeIndexPayload,
+  generateSigningSeed,
+  groupDigest,
+  INDEX_PATH,
+  indexFiles,
+  keyId,
+  KEYS_PATH,
+  pinGroupOf,
+  signingKeyFromSeed,
+  verifyIndex,
+  type IndexPayload,
+} from "./signed-index.ts";
 import { sha256Hex } from "./feed.ts";
 
 const key = generateSigningSeed();
@@ -15,7 +29,8 @@ const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
   servers: { "io.github.aa/bb": "4".repeat(64) },
   files: { "v0.1/servers.json": "0".repeat(64) },
 });
-const signed = (p: IndexPayload, seed = key.seed) => Buffer.from(indexFiles(p, signingKeyFromSeed(seed)).get(INDEX_PATH)!);
+const signed = (p: IndexPayload, seed = key.seed) =>
+  Buffer.from(indexFiles(p, signingKeyFromSeed(seed)).get(INDEX_PATH)!);
 const now = new Date("2026-01-02T00:00:00Z");
 const trusted = [key.publicKeyHex];
 
@@ -36,23 +51,36 @@ describe("signed index", () => {
   it("rejects a changed payload", () => {
     const jws = JSON.parse(signed(payload(5)).toString());
     jws.payload = Buffer.from(JSON.stringify(payload(6))).toString("base64url");
-    expect(verifyIndex(Buffer.from(JSON.stringify(jws)), { publicKeys: trusted, now })).toMatchObject({ kind: "rejected", code: "index/bad-signature" });
+    expect(verifyIndex(Buffer.from(JSON.stringify(jws)), { publicKeys: trusted, now })).toMatchObject({
+      kind: "rejected",
+      code: "index/bad-signature",
+    });
   });
 
   it("rejects a key it does not trust, and an unsigned index", () => {
-    expect(verifyIndex(signed(payload(5), generateSigningSeed().seed), { publicKeys: trusted, now })).toMatchObject({ code: "index/unknown-key" });
-    expect(verifyIndex(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!), { publicKeys: trusted, now })).toMatchObject({ code: "index/unsigned" });
+    expect(verifyIndex(signed(payload(5), generateSigningSeed().seed), { publicKeys: trusted, now })).toMatchObject({
+      code: "index/unknown-key",
+    });
+    expect(
+      verifyIndex(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!), { publicKeys: trusted, now }),
+    ).toMatchObject({ code: "index/unsigned" });
     expect(verifyIndex(Buffer.from("nope"), { publicKeys: trusted, now })).toMatchObject({ code: "index/malformed" });
   });
 
   it("rejects an expired index", () => {
-    expect(verifyIndex(signed(payload(5)), { publicKeys: trusted, now: new Date("2026-01-15T00:00:01Z") })).toMatchObject({ code: "index/expired" });
+    expect(
+      verifyIndex(signed(payload(5)), { publicKeys: trusted, now: new Date("2026-01-15T00:00:01Z") }),
+    ).toMatchObject({ code: "index/expired" });
   });
 
   it("rejects a rollback to an older serial, and a different commit under the same serial", () => {
     const state = { serial: 6, gitCommit: "c6" };
-    expect(verifyIndex(signed(payload(5)), { publicKeys: trusted, now, state })).toMatchObject({ code: "index/rollback" });
-    expect(verifyIndex(signed(payload(6, "other")), { publicKeys: trusted, now, state })).toMatchObject({ code: "index/fork" });
+    expect(verifyIndex(signed(payload(5)), { publicKeys: trusted, now, state })).toMatchObject({
+      code: "index/rollback",
+    });
+    expect(verifyIndex(signed(payload(6, "other")), { publicKeys: trusted, now, state })).toMatchObject({
+      code: "index/fork",
+    });
     expect(verifyIndex(signed(payload(6)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
     expect(verifyIndex(signed(payload(7)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
   });
@@ -86,7 +114,10 @@ describe("pins", () => {
   });
 
   it("digests a manifest independently of the order files come in, and changes with any byte", () => {
-    const a: [string, string][] = [["x/1", "0".repeat(64)], ["x/2", "1".repeat(64)]];
+    const a: [string, string][] = [
+      ["x/1", "0".repeat(64)],
+      ["x/2", "1".repeat(64)],
+    ];
     expect(groupDigest(a)).toBe(groupDigest([...a].reverse()));
     expect(groupDigest(a)).toBe(sha256Hex(`${"0".repeat(64)}  x/1\n${"1".repeat(64)}  x/2\n`));
     expect(groupDigest([a[0]!, ["x/2", "2".repeat(64)]])).not.toBe(groupDigest(a));
@@ -100,9 +131,18 @@ describe("pins", () => {
   });
 
   it("decodes an unsigned payload for a consistency check, and refuses a malformed one", () => {
-    expect(decodeIndexPayload(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!))).toMatchObject({ kind: "ok", payload: { serial: 5 } });
+    expect(decodeIndexPayload(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!))).toMatchObject({
+      kind: "ok",
+      payload: { serial: 5 },
+    });
     const bad = { ...payload(5), files: { x: "nope" } };
-    expect(decodeIndexPayload(Buffer.from(indexFiles(bad, undefined).get(INDEX_PATH)!))).toMatchObject({ kind: "rejected", code: "index/malformed" });
-    expect(verifyIndex(signed(bad), { publicKeys: trusted, now })).toMatchObject({ kind: "rejected", code: "index/malformed" });
+    expect(decodeIndexPayload(Buffer.from(indexFiles(bad, undefined).get(INDEX_PATH)!))).toMatchObject({
+      kind: "rejected",
+      code: "index/malformed",
+    });
+    expect(verifyIndex(signed(bad), { publicKeys: trusted, now })).toMatchObject({
+      kind: "rejected",
+      code: "index/malformed",
+    });
   });
 });

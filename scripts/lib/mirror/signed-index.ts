@@ -51,7 +51,12 @@ export interface IndexPayload {
   readonly generatedAt: string;
   readonly expires: string;
   readonly list: { readonly path: string; readonly sha256: string };
-  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
+  readonly bundle: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly ndjsonSha256: string;
+    readonly bytes: number;
+  };
   readonly feed: { readonly path: string; readonly sha256: string; readonly lastSeq: number };
   readonly servers: Readonly<Record<string, string>>;
   readonly files: Readonly<Record<string, string>>;
@@ -68,8 +73,13 @@ const b64url = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
 /** A signing key from a 32-byte hex seed (the format of REGISTRY_INDEX_SIGNING_KEY). */
 export function signingKeyFromSeed(hexSeed: string): SigningKey {
   const seed = hexSeed.trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(seed)) throw new RefusalError("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seed, "hex")]), format: "der", type: "pkcs8" });
+  if (!/^[0-9a-fA-F]{64}$/.test(seed))
+    throw new RefusalError("the index signing key must be 64 hex characters (a 32-byte Ed25519 seed)");
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, Buffer.from(seed, "hex")]),
+    format: "der",
+    type: "pkcs8",
+  });
   const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length);
   return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
 }
@@ -97,7 +107,12 @@ export interface IndexInputs {
   readonly model: RegistryModel;
   /** What the pin recorder saw: every published file but index.json and keys.json. */
   readonly pins: Pins;
-  readonly bundle: { readonly path: string; readonly sha256: string; readonly ndjsonSha256: string; readonly bytes: number };
+  readonly bundle: {
+    readonly path: string;
+    readonly sha256: string;
+    readonly ndjsonSha256: string;
+    readonly bytes: number;
+  };
   readonly feed: { readonly path: string; readonly lastSeq: number };
   readonly ttlDays?: number;
 }
@@ -152,7 +167,10 @@ export function createPinRecorder(): PinRecorder {
       }
       if (open?.name !== group) {
         close();
-        if (servers.has(group)) throw new Error(`internal: the files of ${group} were not emitted together (${p} came after another server's)`);
+        if (servers.has(group))
+          throw new Error(
+            `internal: the files of ${group} were not emitted together (${p} came after another server's)`,
+          );
         open = { name: group, files: [] };
       }
       open.files.push([p, sha]);
@@ -184,7 +202,12 @@ export function buildIndexPayload(inputs: IndexInputs): IndexPayload {
     generatedAt: model.info.generatedAt,
     expires: addDays(model.info.generatedAt, inputs.ttlDays ?? DEFAULT_TTL_DAYS),
     list: { path: LIST_PATH, sha256: hashOf(LIST_PATH) },
-    bundle: { path: inputs.bundle.path, sha256: inputs.bundle.sha256, ndjsonSha256: inputs.bundle.ndjsonSha256, bytes: inputs.bundle.bytes },
+    bundle: {
+      path: inputs.bundle.path,
+      sha256: inputs.bundle.sha256,
+      ndjsonSha256: inputs.bundle.ndjsonSha256,
+      bytes: inputs.bundle.bytes,
+    },
     feed: { path: inputs.feed.path, sha256: hashOf(inputs.feed.path), lastSeq: inputs.feed.lastSeq },
     servers: pins.servers,
     files: pins.files,
@@ -202,7 +225,10 @@ export function indexFiles(payload: IndexPayload, key: SigningKey | undefined): 
   const protectedHeader = b64url(stringifyJson({ alg: "EdDSA", kid: key.kid, typ: INDEX_TYP }));
   const signature = b64url(sign(null, Buffer.from(`${protectedHeader}.${body}`), key.privateKey));
   files.set(INDEX_PATH, stringifyJson({ protected: protectedHeader, payload: body, signature }) + "\n");
-  files.set(KEYS_PATH, stringifyJson({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, 1) + "\n");
+  files.set(
+    KEYS_PATH,
+    stringifyJson({ keys: [{ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex }] }, 1) + "\n",
+  );
   return files;
 }
 
@@ -223,7 +249,10 @@ export type IndexVerdict =
  * not older than the state's (equal serial must name the same commit). Codes: index/malformed,
  * index/unsigned, index/unknown-key, index/bad-signature, index/expired, index/rollback, index/fork.
  */
-export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly string[]; now: Date; state?: VerifierState }): IndexVerdict {
+export function verifyIndex(
+  bytes: Uint8Array,
+  opts: { publicKeys: readonly string[]; now: Date; state?: VerifierState },
+): IndexVerdict {
   const reject = (code: string, reason: string): IndexVerdict => ({ kind: "rejected", code, reason });
   let jws: { protected?: unknown; payload?: unknown; signature?: unknown };
   try {
@@ -231,18 +260,30 @@ export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly stri
   } catch {
     return reject("index/malformed", "index.json is not JSON");
   }
-  if (typeof jws !== "object" || jws == null || typeof jws.payload !== "string") return reject("index/malformed", "index.json has no payload");
-  if (typeof jws.protected !== "string" || typeof jws.signature !== "string") return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
+  if (typeof jws !== "object" || jws == null || typeof jws.payload !== "string")
+    return reject("index/malformed", "index.json has no payload");
+  if (typeof jws.protected !== "string" || typeof jws.signature !== "string")
+    return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
   let header: { alg?: unknown; kid?: unknown };
   try {
     header = JSON.parse(Buffer.from(jws.protected, "base64url").toString("utf8")) as typeof header;
   } catch {
     return reject("index/malformed", "the protected header is not base64url JSON");
   }
-  if (header.alg !== "EdDSA" || typeof header.kid !== "string") return reject("index/malformed", `unsupported alg ${JSON.stringify(header.alg)}: only EdDSA (Ed25519) is accepted`);
+  if (header.alg !== "EdDSA" || typeof header.kid !== "string")
+    return reject("index/malformed", `unsupported alg ${JSON.stringify(header.alg)}: only EdDSA (Ed25519) is accepted`);
   const keyHex = opts.publicKeys.find((k) => keyId(k) === header.kid);
-  if (keyHex === undefined) return reject("index/unknown-key", `signed by key ${String(header.kid)}, which is not a trusted key (${opts.publicKeys.map(keyId).join(", ") || "none given"})`);
-  const ok = verify(null, Buffer.from(`${jws.protected}.${jws.payload}`), publicKeyFromHex(keyHex), Buffer.from(jws.signature, "base64url"));
+  if (keyHex === undefined)
+    return reject(
+      "index/unknown-key",
+      `signed by key ${String(header.kid)}, which is not a trusted key (${opts.publicKeys.map(keyId).join(", ") || "none given"})`,
+    );
+  const ok = verify(
+    null,
+    Buffer.from(`${jws.protected}.${jws.payload}`),
+    publicKeyFromHex(keyHex),
+    Buffer.from(jws.signature, "base64url"),
+  );
   if (!ok) return reject("index/bad-signature", "the signature does not match the payload");
   let payload: IndexPayload;
   try {
@@ -253,11 +294,28 @@ export function verifyIndex(bytes: Uint8Array, opts: { publicKeys: readonly stri
   const problem = payloadProblem(payload);
   if (problem) return reject("index/malformed", problem);
   const expires = Date.parse(payload.expires);
-  if (!Number.isFinite(expires) || expires <= opts.now.getTime()) return reject("index/expired", `the index expired at ${payload.expires} (serial ${payload.serial}); the mirror may be frozen or stale`);
+  if (!Number.isFinite(expires) || expires <= opts.now.getTime())
+    return reject(
+      "index/expired",
+      `the index expired at ${payload.expires} (serial ${payload.serial}); the mirror may be frozen or stale`,
+    );
   const seen = opts.state;
-  if (seen && payload.serial < seen.serial) return reject("index/rollback", `serial ${payload.serial} is older than serial ${seen.serial} seen before: refusing a rollback`);
-  if (seen && payload.serial === seen.serial && payload.gitCommit !== seen.gitCommit) return reject("index/fork", `serial ${payload.serial} names commit ${payload.gitCommit}, but ${seen.gitCommit} was seen with the same serial`);
-  return { kind: "ok", payload, kid: header.kid, state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex } };
+  if (seen && payload.serial < seen.serial)
+    return reject(
+      "index/rollback",
+      `serial ${payload.serial} is older than serial ${seen.serial} seen before: refusing a rollback`,
+    );
+  if (seen && payload.serial === seen.serial && payload.gitCommit !== seen.gitCommit)
+    return reject(
+      "index/fork",
+      `serial ${payload.serial} names commit ${payload.gitCommit}, but ${seen.gitCommit} was seen with the same serial`,
+    );
+  return {
+    kind: "ok",
+    payload,
+    kid: header.kid,
+    state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex },
+  };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -267,13 +325,27 @@ const isHashMap = (v: unknown) => isObject(v) && Object.values(v).every((h) => t
 /** What is wrong with a decoded payload, or undefined: the shape every consumer relies on. */
 function payloadProblem(payload: unknown): string | undefined {
   if (!isObject(payload)) return "the payload is not an object";
-  if (payload["format"] !== INDEX_FORMAT) return `unknown index format ${JSON.stringify(payload["format"])} (expected ${INDEX_FORMAT})`;
-  if (!Number.isSafeInteger(payload["serial"]) || typeof payload["expires"] !== "string" || typeof payload["generatedAt"] !== "string") return "serial, generatedAt or expires is missing";
+  if (payload["format"] !== INDEX_FORMAT)
+    return `unknown index format ${JSON.stringify(payload["format"])} (expected ${INDEX_FORMAT})`;
+  if (
+    !Number.isSafeInteger(payload["serial"]) ||
+    typeof payload["expires"] !== "string" ||
+    typeof payload["generatedAt"] !== "string"
+  )
+    return "serial, generatedAt or expires is missing";
   const bundle = payload["bundle"];
   const feed = payload["feed"];
-  if (!isObject(bundle) || typeof bundle["sha256"] !== "string" || !HEX64.test(bundle["sha256"])) return "bundle.sha256 is missing";
-  if (!isObject(feed) || typeof feed["sha256"] !== "string" || !HEX64.test(feed["sha256"]) || !Number.isSafeInteger(feed["lastSeq"])) return "feed.sha256 or feed.lastSeq is missing";
-  if (!isHashMap(payload["servers"]) || !isHashMap(payload["files"])) return "servers or files is not a map of sha256 hashes";
+  if (!isObject(bundle) || typeof bundle["sha256"] !== "string" || !HEX64.test(bundle["sha256"]))
+    return "bundle.sha256 is missing";
+  if (
+    !isObject(feed) ||
+    typeof feed["sha256"] !== "string" ||
+    !HEX64.test(feed["sha256"]) ||
+    !Number.isSafeInteger(feed["lastSeq"])
+  )
+    return "feed.sha256 or feed.lastSeq is missing";
+  if (!isHashMap(payload["servers"]) || !isHashMap(payload["files"]))
+    return "servers or files is not a map of sha256 hashes";
   return undefined;
 }
 
@@ -281,14 +353,25 @@ function payloadProblem(payload: unknown): string | undefined {
  * The payload of index.json without checking the signature: for a mirror run without --public-key, which
  * still holds the tree to the index's pins and stated feed range (a consistency check, not a trust one).
  */
-export function decodeIndexPayload(bytes: Uint8Array): { readonly kind: "ok"; readonly payload: IndexPayload } | { readonly kind: "rejected"; readonly code: string; readonly reason: string } {
+export function decodeIndexPayload(
+  bytes: Uint8Array,
+):
+  | { readonly kind: "ok"; readonly payload: IndexPayload }
+  | { readonly kind: "rejected"; readonly code: string; readonly reason: string } {
   try {
     const jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as { payload?: unknown };
-    if (!isObject(jws) || typeof jws.payload !== "string") return { kind: "rejected", code: "index/malformed", reason: "index.json has no payload" };
+    if (!isObject(jws) || typeof jws.payload !== "string")
+      return { kind: "rejected", code: "index/malformed", reason: "index.json has no payload" };
     const payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as unknown;
     const problem = payloadProblem(payload);
-    return problem ? { kind: "rejected", code: "index/malformed", reason: problem } : { kind: "ok", payload: payload as IndexPayload };
+    return problem
+      ? { kind: "rejected", code: "index/malformed", reason: problem }
+      : { kind: "ok", payload: payload as IndexPayload };
   } catch {
-    return { kind: "rejected", code: "index/malformed", reason: "index.json is not a JWS with a base64url JSON payload" };
+    return {
+      kind: "rejected",
+      code: "index/malformed",
+      reason: "index.json is not a JWS with a base64url JSON payload",
+    };
   }
 }

@@ -6,9 +6,22 @@
 // the index over everything recorded, so every published file is pinned (signed-index.ts).
 
 import { buildBundle, bundleFiles, BUNDLE_PATH } from "./bundle.ts";
-import { buildFeed, buildFeedFiles, DEFAULT_SEGMENT_SIZE, FEED_INDEX, readFeedHistory, type FeedHistory } from "./feed.ts";
+import {
+  buildFeed,
+  buildFeedFiles,
+  DEFAULT_SEGMENT_SIZE,
+  FEED_INDEX,
+  readFeedHistory,
+  type FeedHistory,
+} from "./feed.ts";
 import type { RegistryModel } from "../model.ts";
-import { buildIndexPayload, createPinRecorder, indexFiles, signingKeyFromSeed, type IndexInputs } from "./signed-index.ts";
+import {
+  buildIndexPayload,
+  createPinRecorder,
+  indexFiles,
+  signingKeyFromSeed,
+  type IndexInputs,
+} from "./signed-index.ts";
 
 export interface SyncOptions {
   /** Hex Ed25519 seed (REGISTRY_INDEX_SIGNING_KEY); unsigned index without it. */
@@ -31,16 +44,34 @@ export interface SyncStage {
   seal(): SyncFiles;
 }
 
-export function buildSyncFiles(model: RegistryModel, history: FeedHistory, opts: SyncOptions = {}): { files: Map<string, string | Uint8Array>; notes: string[]; index: Omit<IndexInputs, "pins"> } {
+export function buildSyncFiles(
+  model: RegistryModel,
+  history: FeedHistory,
+  opts: SyncOptions = {},
+): { files: Map<string, string | Uint8Array>; notes: string[]; index: Omit<IndexInputs, "pins"> } {
   const notes: string[] = [];
   const feed = buildFeed(history, model);
   if (feed.mismatches.length > 0) {
-    notes.push(`the change feed covers committed history only: ${feed.mismatches.length} version(s) differ from their last feed entry (uncommitted changes?), e.g. ${feed.mismatches.slice(0, 3).join(", ")}.`);
+    notes.push(
+      `the change feed covers committed history only: ${feed.mismatches.length} version(s) differ from their last feed entry (uncommitted changes?), e.g. ${feed.mismatches.slice(0, 3).join(", ")}.`,
+    );
   }
-  const files = new Map<string, string | Uint8Array>(buildFeedFiles(feed.entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE));
+  const files = new Map<string, string | Uint8Array>(
+    buildFeedFiles(feed.entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE),
+  );
   const bundle = buildBundle(model, feed.entries.length);
   for (const [p, b] of bundleFiles(bundle)) files.set(p, b);
-  const index = { model, bundle: { path: BUNDLE_PATH, sha256: bundle.sha256, ndjsonSha256: bundle.ndjsonSha256, bytes: bundle.gz.byteLength }, feed: { path: FEED_INDEX, lastSeq: feed.entries.length }, ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }) };
+  const index = {
+    model,
+    bundle: {
+      path: BUNDLE_PATH,
+      sha256: bundle.sha256,
+      ndjsonSha256: bundle.ndjsonSha256,
+      bytes: bundle.gz.byteLength,
+    },
+    feed: { path: FEED_INDEX, lastSeq: feed.entries.length },
+    ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }),
+  };
   return { files, notes, index };
 }
 

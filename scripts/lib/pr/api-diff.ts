@@ -88,7 +88,12 @@ export function diffApiTrees(base: Tree, head: Tree, options: ApiDiffOptions = {
     else if (b === undefined) out.push({ route: url, kind: "removed" });
     else if (text(a) !== text(b)) {
       const changes = diffJsonText(text(a), text(b), options.maxStringLength ?? 120);
-      out.push({ route: url, kind: "changed", changes: changes.slice(0, maxChanges), ...(changes.length > maxChanges ? { truncated: changes.length - maxChanges } : {}) });
+      out.push({
+        route: url,
+        kind: "changed",
+        changes: changes.slice(0, maxChanges),
+        ...(changes.length > maxChanges ? { truncated: changes.length - maxChanges } : {}),
+      });
     }
   }
   return out.sort((x, y) => compareCodeUnits(x.route, y.route));
@@ -118,7 +123,8 @@ function keyPart(key: string): string {
 /** `name@version` of a server response or server.json, the key arrays of servers are matched by. */
 function itemKey(v: unknown): string | undefined {
   const server = isObj(v) && isObj(v.server) ? v.server : v;
-  if (isObj(server) && typeof server.name === "string" && typeof server.version === "string") return `${server.name}@${server.version}`;
+  if (isObj(server) && typeof server.name === "string" && typeof server.version === "string")
+    return `${server.name}@${server.version}`;
   return undefined;
 }
 
@@ -127,7 +133,11 @@ function shorten(v: unknown, maxLen: number): unknown {
 }
 
 /** `{ after: v }` (or before), or `{ bytes }` when v is a long object or array. */
-function shown(side: "before" | "after", v: unknown, maxLen: number): { before?: unknown; after?: unknown; bytes?: number } {
+function shown(
+  side: "before" | "after",
+  v: unknown,
+  maxLen: number,
+): { before?: unknown; after?: unknown; bytes?: number } {
   if (v != null && typeof v === "object") {
     const size = JSON.stringify(v).length;
     if (size > maxLen) return { bytes: size };
@@ -149,7 +159,11 @@ function diffValues(a: unknown, b: unknown, at: string, out: ValueChange[], maxL
   if (Array.isArray(a) && Array.isArray(b)) {
     const keysA = a.map(itemKey);
     const keysB = b.map(itemKey);
-    const keyed = keysA.every((k) => k !== undefined) && keysB.every((k) => k !== undefined) && new Set(keysA).size === a.length && new Set(keysB).size === b.length;
+    const keyed =
+      keysA.every((k) => k !== undefined) &&
+      keysB.every((k) => k !== undefined) &&
+      new Set(keysA).size === a.length &&
+      new Set(keysB).size === b.length;
     if (keyed) {
       const mapA = new Map(a.map((v, i) => [keysA[i] as string, v]));
       const mapB = new Map(b.map((v, i) => [keysB[i] as string, v]));
@@ -169,7 +183,8 @@ function diffValues(a: unknown, b: unknown, at: string, out: ValueChange[], maxL
     }
     return;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ at: at === "" ? "(body)" : at, op: "replace", before: shorten(a, maxLen), after: shorten(b, maxLen) });
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    out.push({ at: at === "" ? "(body)" : at, op: "replace", before: shorten(a, maxLen), after: shorten(b, maxLen) });
 }
 
 export interface ApiDiffSummary {

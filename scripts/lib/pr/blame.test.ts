@@ -5,7 +5,8 @@ import { fsTreeReader } from "../load.ts";
 import { makeTree, versionFile } from "../../test/temp-tree.ts";
 
 const remote = (url: string) => ({ remotes: [{ type: "streamable-http", url }] });
-const reader = (files: Parameters<typeof makeTree>[0]) => fsTreeReader(path.join(makeTree(files), "servers"), "servers");
+const reader = (files: Parameters<typeof makeTree>[0]) =>
+  fsTreeReader(path.join(makeTree(files), "servers"), "servers");
 const withBase = (r: ReturnType<typeof reader>) => ({ reader: r, diagnostics: validateReader(r) });
 
 describe("attributeFindings (whose finding is it)", () => {
@@ -27,11 +28,20 @@ describe("attributeFindings (whose finding is it)", () => {
       ...versionFile("io.github.someone/old", "1.0.0", remote("https://mcp.example.com/mcp")),
       ...versionFile("io.github.someone/new", "1.0.0", remote("https://mcp.example.com/mcp")),
     };
-    const base = reader({ ...files, "servers/io.github.someone/old/1.0.0/status.yaml": "status: deleted\nstatusMessage: moved to io.github.someone/new\n" });
+    const base = reader({
+      ...files,
+      "servers/io.github.someone/old/1.0.0/status.yaml":
+        "status: deleted\nstatusMessage: moved to io.github.someone/new\n",
+    });
     expect(validateReader(base)).toEqual([]);
     const head = reader(files);
     const subject = "servers/io.github.someone/old/1.0.0/status.yaml";
-    const a = attributeFindings({ reader: head, diagnostics: validateReader(head), subjects: [subject], base: withBase(base) });
+    const a = attributeFindings({
+      reader: head,
+      diagnostics: validateReader(head),
+      subjects: [subject],
+      base: withBase(base),
+    });
     expect(a.findings.map((d) => [d.file, d.code])).toEqual([
       [subject, "tree/remote-url-duplicate"],
       [subject, "tree/remote-url-duplicate"],
@@ -45,8 +55,16 @@ describe("attributeFindings (whose finding is it)", () => {
 
   it("a new finding on another file that no subject causes stays where it is (unattributed)", () => {
     const base = reader(versionFile("io.github.someone/alpha", "1.0.0"));
-    const head = reader({ ...versionFile("io.github.someone/alpha", "1.0.0"), ...versionFile("io.github.someone/beta", "1.0.0", { websiteUrl: "http://x.example.com" }) });
-    const a = attributeFindings({ reader: head, diagnostics: validateReader(head), subjects: ["servers/io.github.someone/alpha/1.0.0/server.json"], base: withBase(base) });
+    const head = reader({
+      ...versionFile("io.github.someone/alpha", "1.0.0"),
+      ...versionFile("io.github.someone/beta", "1.0.0", { websiteUrl: "http://x.example.com" }),
+    });
+    const a = attributeFindings({
+      reader: head,
+      diagnostics: validateReader(head),
+      subjects: ["servers/io.github.someone/alpha/1.0.0/server.json"],
+      base: withBase(base),
+    });
     expect(a.findings).toEqual([]);
     expect(a.unattributed.map((d) => d.file)).toContain("servers/io.github.someone/beta/1.0.0/server.json");
   });

@@ -52,7 +52,9 @@ export function replaceFolder(tree: TreeReader, rel: string, replacement?: TreeR
       const added: TreeItem[] = [];
       if (replacement) {
         const have = new Set(kept.map((i) => i.path));
-        added.push(...replacement.items().filter((i) => inside(i.path) || (rel.startsWith(i.path + "/") && !have.has(i.path))));
+        added.push(
+          ...replacement.items().filter((i) => inside(i.path) || (rel.startsWith(i.path + "/") && !have.has(i.path))),
+        );
       }
       // Parent folders left empty go too, as in git, which has no empty folders: without its only server, a
       // namespace folder is not there either.

@@ -44,7 +44,13 @@ export function checkRevision(git: GitRunner, rev: string): CheckedRevision {
   return { reader, diagnostics, tree: buildApiTree(buildModel(loaded.versions, fixedTimes())) };
 }
 
-const FILE_STATUS: Record<string, ChangedFile["status"]> = { A: "added", M: "modified", D: "removed", R: "renamed", T: "changed" };
+const FILE_STATUS: Record<string, ChangedFile["status"]> = {
+  A: "added",
+  M: "modified",
+  D: "removed",
+  R: "renamed",
+  T: "changed",
+};
 
 export function changedFiles(git: GitRunner, base: string, head: string): ChangedFile[] {
   return diffEntries(git, base, head)
@@ -56,9 +62,20 @@ export function changedFiles(git: GitRunner, base: string, head: string): Change
  * Validation as checks, when the verifier could not report its own: the same attribution and the same
  * checks as the verifier's (verify-pr.ts validationResults).
  */
-export function validationChecks(head: CheckedRevision, base: CheckedRevision, files: readonly ChangedFile[]): ReportCheck[] {
-  const attribution = attributeFindings({ reader: head.reader, diagnostics: head.diagnostics, subjects: files.map((f) => f.path), base });
-  const publications = files.filter((f) => f.status === "added" && /^servers\/[^/]+\/[^/]+\/[^/]+\/server\.json$/.test(f.path)).map((f) => ({ dir: f.path.slice(0, -"/server.json".length) }));
+export function validationChecks(
+  head: CheckedRevision,
+  base: CheckedRevision,
+  files: readonly ChangedFile[],
+): ReportCheck[] {
+  const attribution = attributeFindings({
+    reader: head.reader,
+    diagnostics: head.diagnostics,
+    subjects: files.map((f) => f.path),
+    base,
+  });
+  const publications = files
+    .filter((f) => f.status === "added" && /^servers\/[^/]+\/[^/]+\/[^/]+\/server\.json$/.test(f.path))
+    .map((f) => ({ dir: f.path.slice(0, -"/server.json".length) }));
   return validationResults(attribution, publications).map((c) => ({
     file: c.file,
     kind: c.kind,
@@ -71,7 +88,9 @@ export function validationChecks(head: CheckedRevision, base: CheckedRevision, f
 }
 
 /** The verifier's `--json` output, or why it is missing. */
-export type VerifyOutcome = { readonly kind: "report"; readonly checks: readonly ReportCheck[] } | { readonly kind: "crashed"; readonly message: string };
+export type VerifyOutcome =
+  | { readonly kind: "report"; readonly checks: readonly ReportCheck[] }
+  | { readonly kind: "crashed"; readonly message: string };
 
 export interface PrCheckInput {
   readonly git: GitRunner;
@@ -101,11 +120,29 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
   const checks: ReportCheck[] =
     input.verify.kind === "report"
       ? [...input.verify.checks]
-      : [...validationChecks(head, base, files), { file: "(verifier)", kind: "change", status: "error", code: "verify/crashed", message: input.verify.message, evidence: {} }];
+      : [
+          ...validationChecks(head, base, files),
+          {
+            file: "(verifier)",
+            kind: "change",
+            status: "error",
+            code: "verify/crashed",
+            message: input.verify.message,
+            evidence: {},
+          },
+        ];
   // The verdict is the build's verdict plus the change rules: a head tree that would not build is never
   // verified, whatever the checks above say (they should have said it; if not, that is a bug here).
   if (hasErrors(head.diagnostics) && !checks.some((c) => c.status === "fail" || c.status === "error")) {
-    checks.push({ file: "(head tree)", kind: "schema", status: "error", code: "verify/head-does-not-build", message: "the head tree has errors, so it would not build, but no check reported them: this is a bug in the registry scripts, please open an issue", evidence: {} });
+    checks.push({
+      file: "(head tree)",
+      kind: "schema",
+      status: "error",
+      code: "verify/head-does-not-build",
+      message:
+        "the head tree has errors, so it would not build, but no check reported them: this is a bug in the registry scripts, please open an issue",
+      evidence: {},
+    });
   }
   const apiDiff: RouteChange[] | null = head.tree && base.tree ? diffApiTrees(base.tree, head.tree) : null;
   const verdict = decideVerdict(checks, files);
@@ -125,7 +162,12 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
 export function annotation(d: Diagnostic): string {
   const data = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
   const prop = (s: string) => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-  const props = [`file=${prop(d.file)}`, ...(d.line === undefined ? [] : [`line=${d.line}`]), ...(d.column === undefined ? [] : [`col=${d.column}`]), `title=${prop(d.code)}`];
+  const props = [
+    `file=${prop(d.file)}`,
+    ...(d.line === undefined ? [] : [`line=${d.line}`]),
+    ...(d.column === undefined ? [] : [`col=${d.column}`]),
+    `title=${prop(d.code)}`,
+  ];
   const message = d.hint ? `${d.message}\n${d.hint}` : d.message;
   return `::${d.severity === "error" ? "error" : "warning"} ${props.join(",")}::${data(message)}`;
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { RouteChange } from "./api-diff.ts";
-import { COMMENT_MARKER, MAX_COMMENT_CHARS, codeSpan, escapeMarkdown, renderApiDiff, renderComment } from "./comment.ts";
+import {
+  COMMENT_MARKER,
+  MAX_COMMENT_CHARS,
+  codeSpan,
+  escapeMarkdown,
+  renderApiDiff,
+  renderComment,
+} from "./comment.ts";
 import { parsePrReport, type PrReport } from "./report.ts";
 
 const F = "servers/io.github.alice/weather/1.1.0/server.json";
@@ -10,12 +17,22 @@ const report = (over: Partial<PrReport> = {}): PrReport => ({
   verdict: "pass",
   checks: [
     { file: F, kind: "namespace", status: "pass", message: "io.github.alice: the PR author is alice", evidence: {} },
-    { file: F, kind: "npm", status: "pass", message: "NPM package '@alice/weather' version '1.1.0' declares mcpName", evidence: {}, code: "npm/ok" },
+    {
+      file: F,
+      kind: "npm",
+      status: "pass",
+      message: "NPM package '@alice/weather' version '1.1.0' declares mcpName",
+      evidence: {},
+      code: "npm/ok",
+    },
   ],
   changedFiles: [{ path: F, status: "added" }],
   apiDiff: [{ route: "/v0.1/servers/io.github.alice%2Fweather/versions/1.1.0", kind: "added" }],
   labels: ["verified"],
-  autoMerge: { eligible: false, reasons: ["auto-merge is off in this repository (repository variable REGISTRY_AUTO_MERGE)"] },
+  autoMerge: {
+    eligible: false,
+    reasons: ["auto-merge is off in this repository (repository variable REGISTRY_AUTO_MERGE)"],
+  },
   ...over,
 });
 
@@ -38,28 +55,52 @@ describe("renderComment", () => {
   });
   it("says whether auto-merge applies, and why not", () => {
     expect(renderComment(report())).toContain("Auto-merge: off in this repository; a maintainer merges.");
-    expect(renderComment(report({ autoMerge: { eligible: true, reasons: [] } }))).toContain("Auto-merge: on, and this pull request qualifies");
-    expect(renderComment(report({ autoMerge: { eligible: false, reasons: ["1 check(s) did not pass"] } }))).toContain("Auto-merge: not for this pull request (1 check(s) did not pass); a maintainer merges.");
+    expect(renderComment(report({ autoMerge: { eligible: true, reasons: [] } }))).toContain(
+      "Auto-merge: on, and this pull request qualifies",
+    );
+    expect(renderComment(report({ autoMerge: { eligible: false, reasons: ["1 check(s) did not pass"] } }))).toContain(
+      "Auto-merge: not for this pull request (1 check(s) did not pass); a maintainer merges.",
+    );
   });
   it("links the job summary when given the run URL", () => {
-    expect(renderComment(report(), { runUrl: "https://github.com/o/r/actions/runs/1" })).toContain("[job summary](https://github.com/o/r/actions/runs/1)");
+    expect(renderComment(report(), { runUrl: "https://github.com/o/r/actions/runs/1" })).toContain(
+      "[job summary](https://github.com/o/r/actions/runs/1)",
+    );
   });
   it("makes text from the PR inert: HTML, mentions, pipes, newlines", () => {
-    const hostile = report({ checks: [{ file: F, kind: "npm", status: "fail", message: "got '<img src=x onerror=alert(1)> @everyone | x\n# heading'", evidence: {} }] });
+    const hostile = report({
+      checks: [
+        {
+          file: F,
+          kind: "npm",
+          status: "fail",
+          message: "got '<img src=x onerror=alert(1)> @everyone | x\n# heading'",
+          evidence: {},
+        },
+      ],
+    });
     const body = renderComment(hostile);
     expect(body).not.toContain("<img");
     expect(body).not.toContain("@everyone");
     expect(body).toContain("&lt;img src=x onerror=alert(1)&gt; &#64;everyone &#124; x # heading");
   });
   it("stays under GitHub's comment size limit", () => {
-    const many = Array.from({ length: 3000 }, (_, i) => ({ file: `servers/io.github.a/s${i}/1.0.0/server.json`, kind: "npm", status: "fail" as const, message: "x".repeat(50), evidence: {} }));
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      file: `servers/io.github.a/s${i}/1.0.0/server.json`,
+      kind: "npm",
+      status: "fail" as const,
+      message: "x".repeat(50),
+      evidence: {},
+    }));
     const body = renderComment(report({ checks: many, verdict: "fail" }), { runUrl: "https://x/run" });
     expect(body.length).toBeLessThanOrEqual(MAX_COMMENT_CHARS);
     expect(body).toContain("the rest is cut to fit a comment. See the [job summary](https://x/run).");
   });
   it("produces a report the artifact parser accepts, and the parser rejects forged shapes", () => {
     expect(parsePrReport(JSON.stringify(report())).kind).toBe("ok");
-    expect(parsePrReport(JSON.stringify({ ...report(), pr: { ...report().pr, headSha: "HEAD" } })).kind).toBe("invalid");
+    expect(parsePrReport(JSON.stringify({ ...report(), pr: { ...report().pr, headSha: "HEAD" } })).kind).toBe(
+      "invalid",
+    );
     expect(parsePrReport(JSON.stringify({ ...report(), verdict: "merged" })).kind).toBe("invalid");
     expect(parsePrReport(JSON.stringify({ ...report(), pr: { ...report().pr, number: -1 } })).kind).toBe("invalid");
     expect(parsePrReport("{").kind).toBe("invalid");
@@ -83,7 +124,12 @@ describe("renderApiDiff", () => {
   });
   it("folds each changed route's value changes", () => {
     const diff: RouteChange[] = [
-      { route: "/v0.1/servers/a.b%2Fc/versions/latest", kind: "changed", changes: [{ at: "server.version", op: "replace", before: "1.0.0", after: "1.1.0" }], truncated: 2 },
+      {
+        route: "/v0.1/servers/a.b%2Fc/versions/latest",
+        kind: "changed",
+        changes: [{ at: "server.version", op: "replace", before: "1.0.0", after: "1.1.0" }],
+        truncated: 2,
+      },
       { route: "/v0.1/servers/a.b%2Fc/versions", kind: "removed" },
     ];
     expect(renderApiDiff(diff).join("\n")).toBe(

@@ -21,8 +21,10 @@ const HEADLINE: Record<Verdict, string> = {
 const EXPLAIN: Record<Verdict, string> = {
   pass: "Every check passed. A maintainer can merge this pull request.",
   fail: "Some checks failed. Fix what the table says, push, and the checks run again. `npm run verify` runs the same checks locally (CONTRIBUTING.md).",
-  error: "Some checks could not finish: a service did not answer (or rate-limited us), so re-run the workflow later; or the base branch itself has errors (the table says so), which a maintainer fixes first. This is not a verdict on your entry.",
-  "needs-maintainer": "This pull request changes files outside `servers/`, so it cannot be verified automatically. A maintainer will review it.",
+  error:
+    "Some checks could not finish: a service did not answer (or rate-limited us), so re-run the workflow later; or the base branch itself has errors (the table says so), which a maintainer fixes first. This is not a verdict on your entry.",
+  "needs-maintainer":
+    "This pull request changes files outside `servers/`, so it cannot be verified automatically. A maintainer will review it.",
 };
 
 const STATUS_ICON: Record<string, string> = { pass: "✅ pass", fail: "❌ fail", error: "⚠️ error", skip: "⏭️ skip" };
@@ -56,7 +58,9 @@ export interface CommentOptions {
 export function renderComment(report: PrReport, options: CommentOptions = {}): string {
   const lines: string[] = [COMMENT_MARKER, `## ${HEADLINE[report.verdict]}`, ""];
   const counts = countStatuses(report.checks);
-  lines.push(`Commit ${codeSpan(report.pr.headSha.slice(0, 7))} · ${report.checks.length} check${report.checks.length === 1 ? "" : "s"}: ${counts}`);
+  lines.push(
+    `Commit ${codeSpan(report.pr.headSha.slice(0, 7))} · ${report.checks.length} check${report.checks.length === 1 ? "" : "s"}: ${counts}`,
+  );
   lines.push("", EXPLAIN[report.verdict], "");
   lines.push(...renderMaintainerRules(report));
   lines.push(...renderCheckTables(report.checks));
@@ -64,7 +68,13 @@ export function renderComment(report: PrReport, options: CommentOptions = {}): s
   if (report.labels.length > 0) lines.push(`Labels: ${report.labels.map(codeSpan).join(", ")}`, "");
   lines.push(renderAutoMerge(report.autoMerge));
   if (options.runUrl) lines.push("", `Evidence for every check is in the [job summary](${options.runUrl}).`);
-  return fitComment(lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", options);
+  return fitComment(
+    lines
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n",
+    options,
+  );
 }
 
 /** Which maintainer rules allowed what; a change of the maintainers themselves stands out. */
@@ -73,21 +83,36 @@ function renderMaintainerRules(report: PrReport): string[] {
   if (allowed.length === 0) return [];
   const byRule = new Map<string, number>();
   for (const c of allowed) byRule.set(c.code ?? "", (byRule.get(c.code ?? "") ?? 0) + 1);
-  const out = [`Opened by a maintainer (${codeSpan(report.pr.author)}); allowed by maintainer rules: ${[...byRule].map(([rule, n]) => `${codeSpan(rule)} (${n} file${n === 1 ? "" : "s"})`).join(", ")}.`, ""];
+  const out = [
+    `Opened by a maintainer (${codeSpan(report.pr.author)}); allowed by maintainer rules: ${[...byRule].map(([rule, n]) => `${codeSpan(rule)} (${n} file${n === 1 ? "" : "s"})`).join(", ")}.`,
+    "",
+  ];
   const who = allowed.find((c) => c.code === "maintainer/maintainers-file");
-  if (who) out.push(`> [!WARNING]`, `> This pull request changes who the maintainers are: ${escapeMarkdown(who.message)}. Another maintainer must review it before it is merged.`, "");
+  if (who)
+    out.push(
+      `> [!WARNING]`,
+      `> This pull request changes who the maintainers are: ${escapeMarkdown(who.message)}. Another maintainer must review it before it is merged.`,
+      "",
+    );
   return out;
 }
 
 function renderAutoMerge(decision: PrReport["autoMerge"]): string {
-  if (decision.eligible) return "Auto-merge: on, and this pull request qualifies: it will be merged once the comment job confirms it.";
-  if (decision.reasons.some((r) => r.startsWith(AUTO_MERGE_OFF))) return "Auto-merge: off in this repository; a maintainer merges.";
+  if (decision.eligible)
+    return "Auto-merge: on, and this pull request qualifies: it will be merged once the comment job confirms it.";
+  if (decision.reasons.some((r) => r.startsWith(AUTO_MERGE_OFF)))
+    return "Auto-merge: off in this repository; a maintainer merges.";
   return `Auto-merge: not for this pull request (${decision.reasons.map(escapeMarkdown).join("; ")}); a maintainer merges.`;
 }
 
 function countStatuses(checks: readonly ReportCheck[]): string {
   const parts: string[] = [];
-  for (const [status, word] of [["pass", "passed"], ["fail", "failed"], ["error", "could not finish"], ["skip", "skipped"]] as const) {
+  for (const [status, word] of [
+    ["pass", "passed"],
+    ["fail", "failed"],
+    ["error", "could not finish"],
+    ["skip", "skipped"],
+  ] as const) {
     const n = checks.filter((c) => c.status === status).length;
     if (n > 0) parts.push(`${n} ${word}`);
   }
@@ -103,7 +128,9 @@ export function renderCheckTables(checks: readonly ReportCheck[]): string[] {
     out.push(`#### ${codeSpan(file)}`, "", "| Check | Result | Details |", "| --- | --- | --- |");
     for (const c of byFile.get(file) ?? []) {
       const where = c.line === undefined ? "" : `line ${c.line}: `;
-      out.push(`| ${escapeMarkdown(c.kind)} | ${STATUS_ICON[c.status] ?? c.status} | ${where}${escapeMarkdown(c.message)}${c.code ? ` (${codeSpan(c.code)})` : ""} |`);
+      out.push(
+        `| ${escapeMarkdown(c.kind)} | ${STATUS_ICON[c.status] ?? c.status} | ${where}${escapeMarkdown(c.message)}${c.code ? ` (${codeSpan(c.code)})` : ""} |`,
+      );
     }
     out.push("");
   }
@@ -115,8 +142,10 @@ function showValue(v: unknown): string {
 }
 
 function renderValueChange(c: ValueChange): string {
-  if (c.op === "add") return `- ${codeSpan(c.at)}: added ${c.bytes === undefined ? showValue(c.after) : `(${c.bytes} bytes of JSON)`}`;
-  if (c.op === "remove") return `- ${codeSpan(c.at)}: removed${c.bytes === undefined ? ` (was ${showValue(c.before)})` : ""}`;
+  if (c.op === "add")
+    return `- ${codeSpan(c.at)}: added ${c.bytes === undefined ? showValue(c.after) : `(${c.bytes} bytes of JSON)`}`;
+  if (c.op === "remove")
+    return `- ${codeSpan(c.at)}: removed${c.bytes === undefined ? ` (was ${showValue(c.before)})` : ""}`;
   return `- ${codeSpan(c.at)}: ${showValue(c.before)} → ${showValue(c.after)}`;
 }
 
@@ -125,7 +154,10 @@ export function renderApiDiff(diff: readonly RouteChange[] | null): string[] {
   if (diff == null) return ["Not computed: the pull request's servers tree has errors, so it does not build."];
   if (diff.length === 0) return ["No published path changes."];
   const s = summarizeApiDiff(diff);
-  const out = [`${s.added} added · ${s.changed} changed · ${s.removed} removed (under ${codeSpan("/v0.1")}; ${codeSpan("/v0")} serves the same).`, ""];
+  const out = [
+    `${s.added} added · ${s.changed} changed · ${s.removed} removed (under ${codeSpan("/v0.1")}; ${codeSpan("/v0")} serves the same).`,
+    "",
+  ];
   const added = diff.filter((c) => c.kind === "added");
   const changed = diff.filter((c) => c.kind === "changed");
   const removed = diff.filter((c) => c.kind === "removed");
@@ -134,7 +166,10 @@ export function renderApiDiff(diff: readonly RouteChange[] | null): string[] {
     out.push("**Changed**", "");
     for (const c of changed) {
       const n = (c.changes?.length ?? 0) + (c.truncated ?? 0);
-      out.push(`<details><summary><code>${escapeMarkdown(c.route)}</code> (${n} change${n === 1 ? "" : "s"})</summary>`, "");
+      out.push(
+        `<details><summary><code>${escapeMarkdown(c.route)}</code> (${n} change${n === 1 ? "" : "s"})</summary>`,
+        "",
+      );
       out.push(...(c.changes ?? []).map(renderValueChange));
       if (c.truncated) out.push(`- … and ${c.truncated} more`);
       out.push("", "</details>", "");

@@ -23,11 +23,16 @@ export const isOutsideServers = (path: string): boolean => !path.startsWith("ser
  * the verifier gives only to a PR a maintainer opened): they need a maintainer's review.
  */
 export function filesNeedingReview(files: readonly ChangedFile[], checks: readonly ReportCheck[]): ChangedFile[] {
-  return files.filter((f) => isOutsideServers(f.path) && !checks.some((c) => c.file === f.path && c.status === "pass" && (c.code ?? "").startsWith("maintainer/")));
+  return files.filter(
+    (f) =>
+      isOutsideServers(f.path) &&
+      !checks.some((c) => c.file === f.path && c.status === "pass" && (c.code ?? "").startsWith("maintainer/")),
+  );
 }
 
 /** The PR changes who the maintainers are: allowed for a maintainer, but another one must see it. */
-export const changesMaintainers = (checks: readonly ReportCheck[]): boolean => checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
+export const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
+  checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
 
 export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
   if (checks.some((c) => c.status === "fail")) return "fail";
@@ -43,7 +48,11 @@ export function decideVerdict(checks: readonly ReportCheck[], files: readonly Ch
  * maintainer changed the maintainers file (alongside the others: reviewers must see it). An `error` verdict
  * (a service did not answer) gets no label: re-running the check is the fix.
  */
-export function decideLabels(verdict: Verdict, files: readonly ChangedFile[], checks: readonly ReportCheck[] = []): string[] {
+export function decideLabels(
+  verdict: Verdict,
+  files: readonly ChangedFile[],
+  checks: readonly ReportCheck[] = [],
+): string[] {
   const out: string[] = [];
   if (verdict === "pass") out.push(LABELS.verified);
   if (verdict === "fail") out.push(LABELS.invalid);
@@ -93,9 +102,17 @@ export function decideAutoMerge(input: AutoMergeInput): AutoMergeDecision {
   if (notPassed.length > 0) reasons.push(`${notPassed.length} check(s) did not pass`);
   if (input.files.length === 0) reasons.push("the PR changes no files");
   const other = input.files.filter((f) => f.status !== "added" || !VERSION_FILE.test(f.path));
-  if (other.length > 0) reasons.push(`the PR does more than add versions: ${other.slice(0, 3).map((f) => `${f.path} (${f.status})`).join(", ")}${other.length > 3 ? ", …" : ""}`);
+  if (other.length > 0)
+    reasons.push(
+      `the PR does more than add versions: ${other
+        .slice(0, 3)
+        .map((f) => `${f.path} (${f.status})`)
+        .join(", ")}${other.length > 3 ? ", …" : ""}`,
+    );
   const added = input.files.filter((f) => f.status === "added" && f.path.endsWith("/server.json"));
-  const unproven = added.filter((f) => !input.checks.some((c) => c.kind === "namespace" && c.status === "pass" && c.file === f.path));
+  const unproven = added.filter(
+    (f) => !input.checks.some((c) => c.kind === "namespace" && c.status === "pass" && c.file === f.path),
+  );
   if (unproven.length > 0) reasons.push(`no passing namespace check for ${unproven.map((f) => f.path).join(", ")}`);
   return { eligible: reasons.length === 0, reasons };
 }

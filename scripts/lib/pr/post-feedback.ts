@@ -30,12 +30,28 @@ export interface FeedbackInput extends Repo {
 }
 
 export type FeedbackOutcome =
-  | { readonly kind: "posted"; readonly pr: number; readonly commentId: number; readonly created: boolean; readonly labels: { add: string[]; remove: string[] }; readonly autoMerge: AutoMergeDecision; readonly withheld: boolean }
+  | {
+      readonly kind: "posted";
+      readonly pr: number;
+      readonly commentId: number;
+      readonly created: boolean;
+      readonly labels: { add: string[]; remove: string[] };
+      readonly autoMerge: AutoMergeDecision;
+      readonly withheld: boolean;
+    }
   /** The PR moved on (new commits) or closed: a newer run will report; nothing was posted. */
   | { readonly kind: "stale"; readonly pr: number; readonly reason: string }
   | { readonly kind: "rejected"; readonly reason: string };
 
-const API_STATUS: Record<string, ChangedFile["status"]> = { added: "added", modified: "modified", removed: "removed", renamed: "renamed", copied: "added", changed: "changed", unchanged: "changed" };
+const API_STATUS: Record<string, ChangedFile["status"]> = {
+  added: "added",
+  modified: "modified",
+  removed: "removed",
+  renamed: "renamed",
+  copied: "added",
+  changed: "changed",
+  unchanged: "changed",
+};
 
 /** The text posted instead of the artifact's when the PR changes the workflows that produced it. */
 export function withheldComment(report: PrReport): string {
@@ -53,31 +69,53 @@ export async function postFeedback(octokit: Octokit, input: FeedbackInput): Prom
   if (parsed.kind === "invalid") return { kind: "rejected", reason: parsed.reason };
   const report = parsed.report;
   if (report.pr.headSha !== input.headSha) {
-    return { kind: "rejected", reason: `report.json is about commit ${report.pr.headSha}, but the workflow run checked ${input.headSha}` };
+    return {
+      kind: "rejected",
+      reason: `report.json is about commit ${report.pr.headSha}, but the workflow run checked ${input.headSha}`,
+    };
   }
-  if (!input.artifact.commentMd.startsWith(COMMENT_MARKER) || input.artifact.commentMd.length > MAX_COMMENT_CHARS + 1000) {
+  if (
+    !input.artifact.commentMd.startsWith(COMMENT_MARKER) ||
+    input.artifact.commentMd.length > MAX_COMMENT_CHARS + 1000
+  ) {
     return { kind: "rejected", reason: "comment.md does not start with the marker or is too long" };
   }
   const number = report.pr.number;
   const { owner, repo } = input;
   const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
   if (pr.state !== "open") return { kind: "stale", pr: number, reason: `pull request #${number} is ${pr.state}` };
-  if (pr.head.sha !== input.headSha) return { kind: "stale", pr: number, reason: `pull request #${number} moved on to ${pr.head.sha}; its own check run will report` };
+  if (pr.head.sha !== input.headSha)
+    return {
+      kind: "stale",
+      pr: number,
+      reason: `pull request #${number} moved on to ${pr.head.sha}; its own check run will report`,
+    };
 
-  const apiFiles = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: number, per_page: 100 });
+  const apiFiles = await octokit.paginate(octokit.rest.pulls.listFiles, {
+    owner,
+    repo,
+    pull_number: number,
+    per_page: 100,
+  });
   const files: ChangedFile[] = apiFiles.map((f) => ({ path: f.filename, status: API_STATUS[f.status] ?? "changed" }));
   const touchesWorkflows = files.some((f) => f.path.startsWith(".github/"));
   // Files outside servers/ pass only under a maintainer rule the (base branch's) check applied to that very file.
   const outside = filesNeedingReview(files, report.checks).length > 0;
   // The artifact's verdict can only be made worse here, never better.
-  const verdict: Verdict = touchesWorkflows || (outside && report.verdict === "pass") ? "needs-maintainer" : report.verdict;
+  const verdict: Verdict =
+    touchesWorkflows || (outside && report.verdict === "pass") ? "needs-maintainer" : report.verdict;
   const body = touchesWorkflows ? withheldComment(report) : input.artifact.commentMd;
   const wanted = touchesWorkflows ? ["needs-maintainer"] : decideLabels(verdict, files, report.checks);
   const autoMerge = touchesWorkflows
     ? { eligible: false, reasons: ["the PR changes .github/"] }
     : decideAutoMerge({ checks: report.checks, files, enabled: input.autoMergeEnabled });
 
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: number,
+    per_page: 100,
+  });
   const mine = comments.find((c) => c.user?.type === "Bot" && (c.body ?? "").startsWith(COMMENT_MARKER));
   let commentId: number;
   if (mine) {
@@ -91,7 +129,15 @@ export async function postFeedback(octokit: Octokit, input: FeedbackInput): Prom
   const plan = planLabels(current, wanted);
   if (plan.add.length > 0) await octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: plan.add });
   for (const name of plan.remove) await octokit.rest.issues.removeLabel({ owner, repo, issue_number: number, name });
-  return { kind: "posted", pr: number, commentId, created: mine === undefined, labels: plan, autoMerge, withheld: touchesWorkflows };
+  return {
+    kind: "posted",
+    pr: number,
+    commentId,
+    created: mine === undefined,
+    labels: plan,
+    autoMerge,
+    withheld: touchesWorkflows,
+  };
 }
 
 export interface MergeInput extends Repo {
@@ -101,25 +147,43 @@ export interface MergeInput extends Repo {
   readonly deployWorkflow?: string;
 }
 
-export type MergeOutcome = { readonly kind: "merged"; readonly sha: string; readonly deployStarted: boolean } | { readonly kind: "not-merged"; readonly reason: string };
+export type MergeOutcome =
+  | { readonly kind: "merged"; readonly sha: string; readonly deployStarted: boolean }
+  | { readonly kind: "not-merged"; readonly reason: string };
 
 /** Squash-merge exactly the checked commit (GitHub refuses if the head moved), then start the deploy. */
 export async function mergeVerified(octokit: Octokit, input: MergeInput): Promise<MergeOutcome> {
   const { owner, repo } = input;
   const { data: pr } = await octokit.rest.pulls.get({ owner, repo, pull_number: input.pr });
-  if (pr.state !== "open" || pr.head.sha !== input.headSha) return { kind: "not-merged", reason: `pull request #${input.pr} is ${pr.state} at ${pr.head.sha}, not open at ${input.headSha}` };
+  if (pr.state !== "open" || pr.head.sha !== input.headSha)
+    return {
+      kind: "not-merged",
+      reason: `pull request #${input.pr} is ${pr.state} at ${pr.head.sha}, not open at ${input.headSha}`,
+    };
   try {
-    const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: input.pr, sha: input.headSha, merge_method: "squash" });
+    const { data } = await octokit.rest.pulls.merge({
+      owner,
+      repo,
+      pull_number: input.pr,
+      sha: input.headSha,
+      merge_method: "squash",
+    });
     if (!data.merged) return { kind: "not-merged", reason: data.message };
     let deployStarted = false;
     if (input.deployWorkflow) {
-      await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: input.deployWorkflow, ref: pr.base.ref });
+      await octokit.rest.actions.createWorkflowDispatch({
+        owner,
+        repo,
+        workflow_id: input.deployWorkflow,
+        ref: pr.base.ref,
+      });
       deployStarted = true;
     }
     return { kind: "merged", sha: data.sha, deployStarted };
   } catch (error) {
     const status = (error as { status?: number }).status;
-    if (status === 405 || status === 409) return { kind: "not-merged", reason: `GitHub refused the merge (${status}): ${(error as Error).message}` };
+    if (status === 405 || status === 409)
+      return { kind: "not-merged", reason: `GitHub refused the merge (${status}): ${(error as Error).message}` };
     throw error;
   }
 }

@@ -45,7 +45,8 @@ export interface PrReport {
   readonly autoMerge: { readonly eligible: boolean; readonly reasons: readonly string[] };
 }
 
-export type ParsedReport = { readonly kind: "ok"; readonly report: PrReport } | { readonly kind: "invalid"; readonly reason: string };
+export type ParsedReport =
+  { readonly kind: "ok"; readonly report: PrReport } | { readonly kind: "invalid"; readonly reason: string };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v != null && !Array.isArray(v);
@@ -65,20 +66,48 @@ export function parsePrReport(text: string): ParsedReport {
   const bad = (reason: string): ParsedReport => ({ kind: "invalid", reason: `report.json: ${reason}` });
   if (!isObj(raw) || raw.version !== 1) return bad("expected an object with version 1");
   const pr = raw.pr;
-  if (!isObj(pr) || !Number.isSafeInteger(pr.number) || (pr.number as number) < 1) return bad("pr.number must be a positive integer");
-  if (typeof pr.baseSha !== "string" || !SHA.test(pr.baseSha) || typeof pr.headSha !== "string" || !SHA.test(pr.headSha)) return bad("pr.baseSha and pr.headSha must be 40-hex commit SHAs");
+  if (!isObj(pr) || !Number.isSafeInteger(pr.number) || (pr.number as number) < 1)
+    return bad("pr.number must be a positive integer");
+  if (
+    typeof pr.baseSha !== "string" ||
+    !SHA.test(pr.baseSha) ||
+    typeof pr.headSha !== "string" ||
+    !SHA.test(pr.headSha)
+  )
+    return bad("pr.baseSha and pr.headSha must be 40-hex commit SHAs");
   if (typeof pr.author !== "string" || !LOGIN.test(pr.author)) return bad("pr.author must be a GitHub login");
-  if (typeof raw.verdict !== "string" || !VERDICTS.has(raw.verdict)) return bad("verdict must be pass, fail, error or needs-maintainer");
-  if (!Array.isArray(raw.checks) || !raw.checks.every(isCheck)) return bad("checks must be a list of {file, kind, status, message, evidence}");
-  if (!Array.isArray(raw.changedFiles) || !raw.changedFiles.every((f) => isObj(f) && typeof f.path === "string" && FILE_STATUSES.has(f.status as string))) {
+  if (typeof raw.verdict !== "string" || !VERDICTS.has(raw.verdict))
+    return bad("verdict must be pass, fail, error or needs-maintainer");
+  if (!Array.isArray(raw.checks) || !raw.checks.every(isCheck))
+    return bad("checks must be a list of {file, kind, status, message, evidence}");
+  if (
+    !Array.isArray(raw.changedFiles) ||
+    !raw.changedFiles.every((f) => isObj(f) && typeof f.path === "string" && FILE_STATUSES.has(f.status as string))
+  ) {
     return bad("changedFiles must be a list of {path, status}");
   }
-  if (raw.apiDiff === undefined || (raw.apiDiff != null && !(Array.isArray(raw.apiDiff) && raw.apiDiff.every((c) => isObj(c) && typeof c.route === "string" && ["added", "changed", "removed"].includes(c.kind as string))))) {
+  if (
+    raw.apiDiff === undefined ||
+    (raw.apiDiff != null &&
+      !(
+        Array.isArray(raw.apiDiff) &&
+        raw.apiDiff.every(
+          (c) => isObj(c) && typeof c.route === "string" && ["added", "changed", "removed"].includes(c.kind as string),
+        )
+      ))
+  ) {
     return bad("apiDiff must be null or a list of {route, kind}");
   }
-  if (!Array.isArray(raw.labels) || !raw.labels.every((l) => typeof l === "string")) return bad("labels must be a list of strings");
+  if (!Array.isArray(raw.labels) || !raw.labels.every((l) => typeof l === "string"))
+    return bad("labels must be a list of strings");
   const am = raw.autoMerge;
-  if (!isObj(am) || typeof am.eligible !== "boolean" || !Array.isArray(am.reasons) || !am.reasons.every((r) => typeof r === "string")) return bad("autoMerge must be {eligible, reasons}");
+  if (
+    !isObj(am) ||
+    typeof am.eligible !== "boolean" ||
+    !Array.isArray(am.reasons) ||
+    !am.reasons.every((r) => typeof r === "string")
+  )
+    return bad("autoMerge must be {eligible, reasons}");
   return { kind: "ok", report: raw as unknown as PrReport };
 }
 

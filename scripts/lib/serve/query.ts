@@ -80,7 +80,8 @@ export const MAX_LIMIT = 100;
 export const DETAIL = {
   serverNotFound: "Server not found",
   invalidUpdatedSince: "Invalid updated_since format: expected RFC3339 timestamp (e.g., 2025-08-07T13:15:04.280Z)",
-  includeDeletedConflict: "Cannot set include_deleted=false when using updated_since (incremental sync requires deleted servers)",
+  includeDeletedConflict:
+    "Cannot set include_deleted=false when using updated_since (incremental sync requires deleted servers)",
   validationFailed: "validation failed",
   invalidNameEncoding: "Invalid server name encoding",
   invalidVersionEncoding: "Invalid version encoding",
@@ -104,7 +105,12 @@ export interface ProblemError {
 }
 
 /** An RFC 9457 problem as Huma writes it: title, status, detail (and `errors` for request validation). */
-export function problem(status: number, detail: string, errors?: readonly ProblemError[], contentType = PROBLEM_JSON): ApiResponse {
+export function problem(
+  status: number,
+  detail: string,
+  errors?: readonly ProblemError[],
+  contentType = PROBLEM_JSON,
+): ApiResponse {
   const body = { title: STATUS_TITLES[status] ?? "Error", status, detail, ...(errors ? { errors } : {}) };
   return { status, contentType, body: [Buffer.from(stringifyJson(body))] };
 }
@@ -130,13 +136,17 @@ function buildPool(entries: readonly Entry[], store: Store, posOf: ReadonlyMap<E
     if (last && entries[last.from]!.name === e.name) last.to = i + 1;
     else groups.push({ lowerName: e.name.toLowerCase(), from: i, to: i + 1 });
   });
-  const byUpdated = entries.map((_, i) => i).sort((a, b) => compareInstants(entries[a]!.updatedAt, entries[b]!.updatedAt) || a - b);
+  const byUpdated = entries
+    .map((_, i) => i)
+    .sort((a, b) => compareInstants(entries[a]!.updatedAt, entries[b]!.updatedAt) || a - b);
   return { entries, store, pos: entries.map((e) => posOf.get(e)!), groups, byUpdated };
 }
 
 /** Build the index once per model; every request is answered from it. */
 export function createQueryIndex(model: RegistryModel): QueryIndex {
-  const records = [...model.versions].sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
+  const records = [...model.versions].sort(
+    (a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version),
+  );
   const jsons = records.map((r) => stringifyJson(toServerResponse(r)));
   const allStore = buildStore(jsons);
   const all: Entry[] = records.map((record, i) => ({
@@ -161,9 +171,17 @@ export function createQueryIndex(model: RegistryModel): QueryIndex {
   }
   return {
     all: buildPool(all, allStore, allPos),
-    live: buildPool(all.filter((e) => !e.deleted), allStore, allPos),
+    live: buildPool(
+      all.filter((e) => !e.deleted),
+      allStore,
+      allPos,
+    ),
     latestAll: buildPool(latest, latestStore, latestPos),
-    latestLive: buildPool(latest.filter((e) => !e.deleted), latestStore, latestPos),
+    latestLive: buildPool(
+      latest.filter((e) => !e.deleted),
+      latestStore,
+      latestPos,
+    ),
     byName,
   };
 }
@@ -180,8 +198,10 @@ function parseHumaInt(name: string, raw: string, min: number, max: number): Pars
     return { kind: "invalid", error: { message: "invalid integer", location: `query.${name}`, value: raw } };
   }
   const n = Number(raw);
-  if (n < min) return { kind: "invalid", error: { message: `expected number >= ${min}`, location: `query.${name}`, value: n } };
-  if (n > max) return { kind: "invalid", error: { message: `expected number <= ${max}`, location: `query.${name}`, value: n } };
+  if (n < min)
+    return { kind: "invalid", error: { message: `expected number >= ${min}`, location: `query.${name}`, value: n } };
+  if (n > max)
+    return { kind: "invalid", error: { message: `expected number <= ${max}`, location: `query.${name}`, value: n } };
   return { kind: "ok", value: n };
 }
 
@@ -216,8 +236,17 @@ export function parseInstant(s: string): Instant | null {
   const m = RFC3339.exec(s);
   if (!m) return null;
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
-  if (year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined || second === undefined) return null;
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  if (
+    year === undefined ||
+    month === undefined ||
+    day === undefined ||
+    hour === undefined ||
+    minute === undefined ||
+    second === undefined
+  )
+    return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59)
+    return null;
   let offsetMinutes = 0;
   if (m[8] !== "Z") {
     const oh = Number(m[10]);
@@ -274,7 +303,9 @@ export interface ListQuery {
 }
 
 /** Parse and check the list parameters; a problem response when they are not acceptable. */
-export function parseListQuery(query: URLSearchParams): { kind: "ok"; query: ListQuery } | { kind: "problem"; response: ApiResponse } {
+export function parseListQuery(
+  query: URLSearchParams,
+): { kind: "ok"; query: ListQuery } | { kind: "problem"; response: ApiResponse } {
   const errors: ProblemError[] = [];
   let limit = DEFAULT_LIMIT;
   const rawLimit = param(query, "limit");
@@ -327,7 +358,8 @@ function firstAfter(entries: readonly Entry[], cursor: string): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const e = entries[mid]!;
-    const after = cVersion === undefined ? e.name > cName : e.name > cName || (e.name === cName && e.version > cVersion);
+    const after =
+      cVersion === undefined ? e.name > cName : e.name > cName || (e.name === cName && e.version > cVersion);
     if (after) hi = mid;
     else lo = mid + 1;
   }
@@ -353,7 +385,13 @@ const COMMA = Buffer.from(",");
 export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
   const latestOnly = q.version === "latest";
   const exactVersion = q.version !== undefined && !latestOnly ? q.version : undefined;
-  const pool = latestOnly ? (q.includeDeleted ? index.latestAll : index.latestLive) : q.includeDeleted ? index.all : index.live;
+  const pool = latestOnly
+    ? q.includeDeleted
+      ? index.latestAll
+      : index.latestLive
+    : q.includeDeleted
+      ? index.all
+      : index.live;
   const needle = q.search?.toLowerCase();
   const since = q.updatedSince;
   const { entries } = pool;
@@ -361,7 +399,11 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
   const page: number[] = []; // indices into pool.entries
   const accept = (i: number) => {
     const e = entries[i]!;
-    return (exactVersion === undefined || e.version === exactVersion) && (since === undefined || isAfter(e.updatedAt, since)) && (needle === undefined || e.lowerName.includes(needle));
+    return (
+      (exactVersion === undefined || e.version === exactVersion) &&
+      (since === undefined || isAfter(e.updatedAt, since)) &&
+      (needle === undefined || e.lowerName.includes(needle))
+    );
   };
   const few = since === undefined ? null : fewUpdatedAfter(pool, since);
   if (few != null) {
@@ -377,7 +419,9 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
     }
   }
   const last = page.length >= q.limit ? entries[page[page.length - 1]!] : undefined;
-  const meta = last ? `{"nextCursor":${stringifyJson(`${last.name}:${last.version}`)},"count":${page.length}}` : `{"count":${page.length}}`;
+  const meta = last
+    ? `{"nextCursor":${stringifyJson(`${last.name}:${last.version}`)},"count":${page.length}}`
+    : `{"count":${page.length}}`;
   return { status: 200, contentType: JSON_TYPE, body: pageChunks(pool, page, meta) };
 }
 
@@ -385,7 +429,7 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
 function pageChunks(pool: Pool, page: readonly number[], meta: string): Buffer[] {
   const chunks: Buffer[] = [LIST_HEAD];
   const { store, pos } = pool;
-  for (let k = 0; k < page.length; ) {
+  for (let k = 0; k < page.length;) {
     const first = pos[page[k]!]!;
     let last = first;
     k++;
@@ -420,7 +464,9 @@ function entryChunks(list: readonly Entry[], meta: string): Buffer[] {
 const byPublishedDesc = newestFirst((e: Entry) => ({ version: e.version, publishedAt: e.record.official.publishedAt }));
 
 /** Read the `include_deleted` of the single-server endpoints (a plain bool, default false). */
-export function parseIncludeDeleted(query: URLSearchParams): { kind: "ok"; value: boolean } | { kind: "problem"; response: ApiResponse } {
+export function parseIncludeDeleted(
+  query: URLSearchParams,
+): { kind: "ok"; value: boolean } | { kind: "problem"; response: ApiResponse } {
   const raw = param(query, "include_deleted");
   if (raw === undefined) return { kind: "ok", value: false };
   const p = parseHumaBool("include_deleted", raw);
@@ -437,7 +483,9 @@ export function serverVersions(index: QueryIndex, name: string, includeDeleted: 
 /** One version, or `latest` (the isLatest one). Upstream answers `Server not found` for both misses. */
 export function serverVersion(index: QueryIndex, name: string, version: string, includeDeleted: boolean): ApiResponse {
   const entries = index.byName.get(name) ?? [];
-  const found = entries.find((e) => (version === "latest" ? e.isLatest : e.version === version) && (includeDeleted || !e.deleted));
+  const found = entries.find(
+    (e) => (version === "latest" ? e.isLatest : e.version === version) && (includeDeleted || !e.deleted),
+  );
   if (!found) return problem(404, DETAIL.serverNotFound);
   return { status: 200, contentType: JSON_TYPE, body: [found.json] };
 }

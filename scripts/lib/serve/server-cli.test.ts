@@ -17,12 +17,24 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "serve-cli-"));
   const dir = path.join(tmp, "servers/io.github.acme/tool/1.0.0");
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "server.json"), JSON.stringify({ $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", name: "io.github.acme/tool", description: "A tool.", version: "1.0.0" }));
+  fs.writeFileSync(
+    path.join(dir, "server.json"),
+    JSON.stringify({
+      $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
+      name: "io.github.acme/tool",
+      description: "A tool.",
+      version: "1.0.0",
+    }),
+  );
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(TSX, [CLI, ...args], { cwd: tmp, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(TSX, [CLI, ...args], {
+    cwd: tmp,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -46,7 +58,10 @@ describe("npm start (scripts/serve.ts)", () => {
     expect(fs.existsSync(path.join(tmp, "site-out/v0.1/servers.json"))).toBe(true);
     const res = await fetch(`${base}/v0.1/servers?search=ACME&limit=1`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { metadata: unknown }).metadata).toEqual({ nextCursor: "io.github.acme/tool:1.0.0", count: 1 });
+    expect(((await res.json()) as { metadata: unknown }).metadata).toEqual({
+      nextCursor: "io.github.acme/tool:1.0.0",
+      count: 1,
+    });
     expect((await fetch(`${base}/v0.1/servers?limit=0`)).status).toBe(422);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);

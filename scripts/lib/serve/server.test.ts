@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareCodeUnits, OFFICIAL_META_KEY, type ServerResponse, type VersionRecord } from "../model.ts";
 import { DETAIL } from "./query.ts";
 import { API_CSP, createRegistryServer, measureServeThroughput, SITE_CSP, siteCspFor } from "./server.ts";
-import { buildFixtureRegistry, GONE_SERVER, MANY_SERVER, officialValidators, PLUS_SERVER, PLUS_VERSION, type FixtureRegistry } from "../../test/static-hosts/fixture.ts";
+import {
+  buildFixtureRegistry,
+  GONE_SERVER,
+  MANY_SERVER,
+  officialValidators,
+  PLUS_SERVER,
+  PLUS_VERSION,
+  type FixtureRegistry,
+} from "../../test/static-hosts/fixture.ts";
 
 interface ServerList {
   servers: ServerResponse[];
@@ -73,7 +81,8 @@ async function expectProblem(path: string, status: number, detail?: string | Reg
 
 const key = (s: ServerResponse) => `${s.server.name}:${s.server.version}`;
 const recordKey = (r: VersionRecord) => `${r.name}:${r.version}`;
-const ordered = (records: readonly VersionRecord[]) => [...records].sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
+const ordered = (records: readonly VersionRecord[]) =>
+  [...records].sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));
 const live = () => ordered(fixture.model.versions.filter((r) => r.official.status !== "deleted"));
 const everything = () => ordered(fixture.model.versions);
 
@@ -126,14 +135,21 @@ describe("GET /v0.1/servers", () => {
     expect(second.metadata).toEqual({ count: 1 });
     const full = await list(`?limit=${n}`);
     expect(full.metadata.nextCursor).toBe(recordKey(live().at(-1)!));
-    expect(await list(`?limit=${n}&cursor=${encodeURIComponent(full.metadata.nextCursor!)}`)).toEqual({ servers: [], metadata: { count: 0 } });
+    expect(await list(`?limit=${n}&cursor=${encodeURIComponent(full.metadata.nextCursor!)}`)).toEqual({
+      servers: [],
+      metadata: { count: 0 },
+    });
   });
 
   it("reads a cursor as (name, version) > cursor, and one without ':' as name > cursor", async () => {
     const afterVersion = await list(`?limit=2&cursor=${encodeURIComponent(`${PLUS_SERVER}:1.0.2`)}`);
     expect(afterVersion.servers.map(key)).toEqual([`${PLUS_SERVER}:${PLUS_VERSION}`, `${PLUS_SERVER}:1.1.0-beta.1`]);
     const afterName = await list(`?limit=100&cursor=${encodeURIComponent(PLUS_SERVER)}`);
-    expect(afterName.servers.map(key)).toEqual(live().filter((r) => r.name > PLUS_SERVER).map(recordKey));
+    expect(afterName.servers.map(key)).toEqual(
+      live()
+        .filter((r) => r.name > PLUS_SERVER)
+        .map(recordKey),
+    );
     expect((await list("?cursor=zzz")).servers).toEqual([]);
     expect((await list("?cursor=")).servers.length).toBe(30); // empty means absent
   });
@@ -158,7 +174,11 @@ describe("GET /v0.1/servers", () => {
 
   it("searches case-insensitively in names only", async () => {
     const hits = await list("?search=WeAtHeR&limit=100");
-    expect(hits.servers.map(key)).toEqual(live().filter((r) => r.name.toLowerCase().includes("weather")).map(recordKey));
+    expect(hits.servers.map(key)).toEqual(
+      live()
+        .filter((r) => r.name.toLowerCase().includes("weather"))
+        .map(recordKey),
+    );
     expect(hits.servers.length).toBeGreaterThan(3);
     expect((await list("?search=forecasts")).servers).toEqual([]); // a description word
     expect((await list("?search=%25")).servers).toEqual([]); // % is literal, not a wildcard
@@ -167,15 +187,25 @@ describe("GET /v0.1/servers", () => {
 
   it("filters version=latest to isLatest, and any other version exactly", async () => {
     const latest = await list("?version=latest&limit=100");
-    expect(latest.servers.map(key)).toEqual(live().filter((r) => r.official.isLatest).map(recordKey));
+    expect(latest.servers.map(key)).toEqual(
+      live()
+        .filter((r) => r.official.isLatest)
+        .map(recordKey),
+    );
     expect(latest.servers.every((s) => s._meta[OFFICIAL_META_KEY].isLatest)).toBe(true);
     expect(new Set(latest.servers.map((s) => s.server.name)).size).toBe(latest.servers.length);
     const withDeleted = await list("?version=latest&include_deleted=true&limit=100");
     expect(withDeleted.servers.map((s) => s.server.name)).toContain(GONE_SERVER);
 
     const exact = await list("?version=1.0.0&limit=100");
-    expect(exact.servers.map(key)).toEqual(live().filter((r) => r.version === "1.0.0").map(recordKey));
-    expect((await list(`?version=${encodeURIComponent(PLUS_VERSION)}`)).servers.map(key)).toEqual([`${PLUS_SERVER}:${PLUS_VERSION}`]);
+    expect(exact.servers.map(key)).toEqual(
+      live()
+        .filter((r) => r.version === "1.0.0")
+        .map(recordKey),
+    );
+    expect((await list(`?version=${encodeURIComponent(PLUS_VERSION)}`)).servers.map(key)).toEqual([
+      `${PLUS_SERVER}:${PLUS_VERSION}`,
+    ]);
     expect((await list("?version=9.9.9")).servers).toEqual([]);
   });
 
@@ -187,7 +217,9 @@ describe("GET /v0.1/servers", () => {
     expect(all.servers.some((s) => s._meta[OFFICIAL_META_KEY].status === "deleted")).toBe(true);
     expect((await list("?limit=100&include_deleted=1")).servers).toHaveLength(everything().length);
     const body = await expectProblem("/v0.1/servers?include_deleted=yes", 422, DETAIL.validationFailed);
-    expect(body.errors).toEqual([expect.objectContaining({ location: "query.include_deleted", message: "invalid boolean" })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ location: "query.include_deleted", message: "invalid boolean" }),
+    ]);
   });
 
   it("filters updated_since strictly (>), includes deleted versions, and rejects bad timestamps with the official text", async () => {
@@ -196,28 +228,57 @@ describe("GET /v0.1/servers", () => {
     const after = (t: string) => everything().filter((r) => Date.parse(r.official.updatedAt) > Date.parse(t));
     const page = await list(`?limit=100&updated_since=${pivot}`);
     expect(page.servers.map(key)).toEqual(after(pivot).map(recordKey));
-    expect(page.servers.some((s) => s.server.version === "1.0.0" && s.server.name === GONE_SERVER) || !after(pivot).some((r) => r.name === GONE_SERVER)).toBe(true);
+    expect(
+      page.servers.some((s) => s.server.version === "1.0.0" && s.server.name === GONE_SERVER) ||
+        !after(pivot).some((r) => r.name === GONE_SERVER),
+    ).toBe(true);
     expect(page.servers.every((s) => s._meta[OFFICIAL_META_KEY].updatedAt !== pivot)).toBe(true);
     // The same instant in another zone and with a fraction just below.
-    const shifted = new Date(Date.parse(pivot) + 2 * 3_600_000).toISOString().replace(/\.000Z$/, "+02:00").replace("Z", "");
-    expect((await list(`?limit=100&updated_since=${encodeURIComponent(shifted)}`)).servers.map(key)).toEqual(after(pivot).map(recordKey));
+    const shifted = new Date(Date.parse(pivot) + 2 * 3_600_000)
+      .toISOString()
+      .replace(/\.000Z$/, "+02:00")
+      .replace("Z", "");
+    expect((await list(`?limit=100&updated_since=${encodeURIComponent(shifted)}`)).servers.map(key)).toEqual(
+      after(pivot).map(recordKey),
+    );
     const justBefore = new Date(Date.parse(pivot) - 1000).toISOString().replace(/\.000Z$/, ".999999999Z");
-    expect((await list(`?limit=100&updated_since=${justBefore}`)).servers.length).toBe(after(pivot).length + everything().filter((r) => r.official.updatedAt === pivot).length);
+    expect((await list(`?limit=100&updated_since=${justBefore}`)).servers.length).toBe(
+      after(pivot).length + everything().filter((r) => r.official.updatedAt === pivot).length,
+    );
     // Deleted versions are part of an incremental sync.
     const all = await list("?limit=100&updated_since=2000-01-01T00:00:00Z");
     expect(all.servers.map(key)).toEqual(everything().map(recordKey));
-    expect((await list("?limit=100&updated_since=2000-01-01T00:00:00Z&include_deleted=true")).servers).toHaveLength(everything().length);
+    expect((await list("?limit=100&updated_since=2000-01-01T00:00:00Z&include_deleted=true")).servers).toHaveLength(
+      everything().length,
+    );
     expect((await list("?updated_since=2999-01-01T00:00:00Z")).servers).toEqual([]);
 
-    for (const bad of ["yesterday", "2025-01-01", "2025-01-01T00:00:00", "2025-01-01t00:00:00Z", "2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01 00:00:00Z"]) {
+    for (const bad of [
+      "yesterday",
+      "2025-01-01",
+      "2025-01-01T00:00:00",
+      "2025-01-01t00:00:00Z",
+      "2025-13-01T00:00:00Z",
+      "2025-02-29T00:00:00Z",
+      "2025-01-01T24:00:00Z",
+      "2025-01-01 00:00:00Z",
+    ]) {
       await expectProblem(`/v0.1/servers?updated_since=${encodeURIComponent(bad)}`, 400, DETAIL.invalidUpdatedSince);
     }
-    await expectProblem("/v0.1/servers?updated_since=2025-01-01T00:00:00Z&include_deleted=false", 400, DETAIL.includeDeletedConflict);
+    await expectProblem(
+      "/v0.1/servers?updated_since=2025-01-01T00:00:00Z&include_deleted=false",
+      400,
+      DETAIL.includeDeletedConflict,
+    );
   });
 
   it("combines filters with AND and with the cursor", async () => {
-    const page = await list(`?search=weather&version=latest&limit=1&cursor=${encodeURIComponent("io.github.example/weather-mcp")}`);
-    const expected = live().filter((r) => r.official.isLatest && r.name.includes("weather") && r.name > "io.github.example/weather-mcp");
+    const page = await list(
+      `?search=weather&version=latest&limit=1&cursor=${encodeURIComponent("io.github.example/weather-mcp")}`,
+    );
+    const expected = live().filter(
+      (r) => r.official.isLatest && r.name.includes("weather") && r.name > "io.github.example/weather-mcp",
+    );
     expect(page.servers.map(key)).toEqual(expected.slice(0, 1).map(recordKey));
   });
 
@@ -253,14 +314,24 @@ describe("GET /v0.1/servers/{name}/versions[/{version}]", () => {
     const r = await get(`/v0.1/servers/${enc(GONE_SERVER)}/versions?include_deleted=true`);
     expect(r.status).toBe(200);
     expect((r.json() as ServerList).servers.map(key)).toEqual([`${GONE_SERVER}:1.0.0`]);
-    const withWeather = await get(`/v0.1/servers/${enc("io.github.example/weather-mcp")}/versions?include_deleted=true`);
-    expect((withWeather.json() as ServerList).metadata.count).toBe(fixture.model.versions.filter((v) => v.name === "io.github.example/weather-mcp").length);
-    await expectProblem(`/v0.1/servers/${enc(GONE_SERVER)}/versions?include_deleted=maybe`, 422, DETAIL.validationFailed);
+    const withWeather = await get(
+      `/v0.1/servers/${enc("io.github.example/weather-mcp")}/versions?include_deleted=true`,
+    );
+    expect((withWeather.json() as ServerList).metadata.count).toBe(
+      fixture.model.versions.filter((v) => v.name === "io.github.example/weather-mcp").length,
+    );
+    await expectProblem(
+      `/v0.1/servers/${enc(GONE_SERVER)}/versions?include_deleted=maybe`,
+      422,
+      DETAIL.validationFailed,
+    );
   });
 
   it("serves every version by URL-encoded name and version, equal to the static file", async () => {
     for (const rec of fixture.model.versions) {
-      const r = await get(`/v0.1/servers/${enc(rec.name)}/versions/${enc(rec.version)}${rec.official.status === "deleted" ? "?include_deleted=true" : ""}`);
+      const r = await get(
+        `/v0.1/servers/${enc(rec.name)}/versions/${enc(rec.version)}${rec.official.status === "deleted" ? "?include_deleted=true" : ""}`,
+      );
       expect(r.status, `${rec.name} ${rec.version}`).toBe(200);
       validators.serverResponse(r.json());
       expect(r.text).toBe(String(fixture.tree.get(`v0.1/servers/${rec.name}/versions/${rec.version}`)));
@@ -324,7 +395,11 @@ describe("transport rules, errors, CORS", () => {
   });
 
   it("answers unknown API paths and other methods with problem+json", async () => {
-    await expectProblem("/v0.1/serverz", 404, /^Endpoint not found\. Did you mean '\/v0\.1\/serverz' or '\/v0\/serverz'\?/);
+    await expectProblem(
+      "/v0.1/serverz",
+      404,
+      /^Endpoint not found\. Did you mean '\/v0\.1\/serverz' or '\/v0\/serverz'\?/,
+    );
     await expectProblem("/v0.1/servers/a/b/c/d/e", 404, /^Endpoint not found/);
     const post = await get("/v0.1/publish", { method: "POST", body: "{}" });
     expect(post.status).toBe(405);
@@ -334,16 +409,26 @@ describe("transport rules, errors, CORS", () => {
   it("answers CORS preflights like upstream (rs/cors) and marks every response Allow-Origin *", async () => {
     const pre = await fetch(`${base}/v0.1/servers`, {
       method: "OPTIONS",
-      headers: { Origin: "https://example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-custom, authorization" },
+      headers: {
+        Origin: "https://example.com",
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-custom, authorization",
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("access-control-allow-origin")).toBe("*");
     expect(pre.headers.get("access-control-allow-methods")).toBe("GET");
     expect(pre.headers.get("access-control-allow-headers")).toBe("x-custom, authorization");
     expect(pre.headers.get("access-control-max-age")).toBe("86400");
-    const patch = await fetch(`${base}/v0.1/servers`, { method: "OPTIONS", headers: { Origin: "https://example.com", "Access-Control-Request-Method": "PATCH" } });
+    const patch = await fetch(`${base}/v0.1/servers`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://example.com", "Access-Control-Request-Method": "PATCH" },
+    });
     expect(patch.headers.get("access-control-allow-methods")).toBe("PATCH");
-    const trace = await fetch(`${base}/v0.1/servers`, { method: "OPTIONS", headers: { Origin: "https://example.com", "Access-Control-Request-Method": "TRACE" } });
+    const trace = await fetch(`${base}/v0.1/servers`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://example.com", "Access-Control-Request-Method": "TRACE" },
+    });
     expect(trace.headers.get("access-control-allow-origin")).toBeNull();
     const simple = await get("/v0.1/servers?limit=1", { headers: { Origin: "https://example.com" } });
     expect(simple.headers.get("access-control-allow-origin")).toBe("*");
@@ -354,7 +439,11 @@ describe("transport rules, errors, CORS", () => {
     for (const p of ["/v0", "/v0.1"]) {
       expect((await get(`${p}/health`)).json()).toEqual({ status: "ok" });
       expect((await get(`${p}/ping`)).json()).toEqual({ pong: true });
-      expect((await get(`${p}/version`)).json()).toEqual({ version: "static", git_commit: "0123456789abcdef0123456789abcdef01234567", build_time: "2025-12-01T00:00:00Z" });
+      expect((await get(`${p}/version`)).json()).toEqual({
+        version: "static",
+        git_commit: "0123456789abcdef0123456789abcdef01234567",
+        build_time: "2025-12-01T00:00:00Z",
+      });
     }
   });
 
@@ -369,7 +458,13 @@ describe("transport rules, errors, CORS", () => {
 
 describe("static files", () => {
   it("serves the .json twins and the extension as application/json, equal to the tree", async () => {
-    for (const path of ["v0.1/servers.json", `v0.1/servers/${PLUS_SERVER}/versions.json`, `v0.1/servers/${PLUS_SERVER}/versions/latest.json`, `v0.1/servers/${PLUS_SERVER}/versions/${PLUS_VERSION}.json`, "v0.1/x/io.github.mcp-static-registry/meta.json"]) {
+    for (const path of [
+      "v0.1/servers.json",
+      `v0.1/servers/${PLUS_SERVER}/versions.json`,
+      `v0.1/servers/${PLUS_SERVER}/versions/latest.json`,
+      `v0.1/servers/${PLUS_SERVER}/versions/${PLUS_VERSION}.json`,
+      "v0.1/x/io.github.mcp-static-registry/meta.json",
+    ]) {
       const r = await get(`/${path.replace("+", "%2B")}`);
       expect(r.status, path).toBe(200);
       expect(r.headers.get("content-type")).toBe("application/json");
@@ -397,7 +492,13 @@ describe("static files", () => {
 describe("measureServeThroughput", () => {
   it("loads the server from a worker thread and reports requests/s and latency percentiles", async () => {
     const other = createRegistryServer({ model: fixture.model, tree: fixture.tree });
-    const result = await measureServeThroughput({ server: other, paths: ["/v0.1/servers?limit=100", "/v0.1/servers?limit=10&search=weather"], durationMs: 400, concurrency: 4, warmupMs: 100 });
+    const result = await measureServeThroughput({
+      server: other,
+      paths: ["/v0.1/servers?limit=100", "/v0.1/servers?limit=10&search=weather"],
+      durationMs: 400,
+      concurrency: 4,
+      warmupMs: 100,
+    });
     expect(other.listening).toBe(false); // it started and stopped the server itself
     expect(result.errors).toBe(0);
     expect(result.requests).toBeGreaterThan(10);
@@ -413,16 +514,21 @@ describe("measureServeThroughput", () => {
 describe("security headers", () => {
   const sha = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
 
-  it.each(["/v0.1/servers", "/v0.1/servers.html", "/v0/servers/index.html", `/v0.1/servers/${encodeURIComponent(PLUS_SERVER)}/versions`, "/v0.1/servers.json", "/v0.1/nope", "/v0.1/servers/"])(
-    "API %s: nothing runs, loads, frames or sniffs",
-    async (p) => {
-      const r = await get(p);
-      expect(r.headers.get("content-security-policy")).toBe(API_CSP);
-      expect(r.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(r.headers.get("x-frame-options")).toBe("DENY");
-      expect(r.headers.get("referrer-policy")).toBe("no-referrer");
-    },
-  );
+  it.each([
+    "/v0.1/servers",
+    "/v0.1/servers.html",
+    "/v0/servers/index.html",
+    `/v0.1/servers/${encodeURIComponent(PLUS_SERVER)}/versions`,
+    "/v0.1/servers.json",
+    "/v0.1/nope",
+    "/v0.1/servers/",
+  ])("API %s: nothing runs, loads, frames or sniffs", async (p) => {
+    const r = await get(p);
+    expect(r.headers.get("content-security-policy")).toBe(API_CSP);
+    expect(r.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(r.headers.get("x-frame-options")).toBe("DENY");
+    expect(r.headers.get("referrer-policy")).toBe("no-referrer");
+  });
 
   it("the site: its own files only; the 404 page's inline script and style allowed by their hash", async () => {
     const home = await get("/");
@@ -440,6 +546,8 @@ describe("security headers", () => {
 
   it("siteCspFor hashes inline blocks only, not scripts loaded by src", () => {
     expect(siteCspFor('<script type="module" src="app.js"></script>')).toBe(SITE_CSP);
-    expect(siteCspFor("<script>a()</script><script>b()</script>")).toContain(`script-src 'self' ${sha("a()")} ${sha("b()")};`);
+    expect(siteCspFor("<script>a()</script><script>b()</script>")).toContain(
+      `script-src 'self' ${sha("a()")} ${sha("b()")};`,
+    );
   });
 });

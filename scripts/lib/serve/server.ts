@@ -85,19 +85,32 @@ export function contentTypeFor(path: string): string {
 // anything else).
 const COMMON_SECURITY_HEADERS = { "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY" } as const;
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
-export const SITE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const API_SECURITY_HEADERS = { ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": API_CSP, "Referrer-Policy": "no-referrer" } as const;
-const SITE_SECURITY_HEADERS = { ...COMMON_SECURITY_HEADERS, "Content-Security-Policy": SITE_CSP, "Referrer-Policy": "same-origin" } as const;
+export const SITE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const API_SECURITY_HEADERS = {
+  ...COMMON_SECURITY_HEADERS,
+  "Content-Security-Policy": API_CSP,
+  "Referrer-Policy": "no-referrer",
+} as const;
+const SITE_SECURITY_HEADERS = {
+  ...COMMON_SECURITY_HEADERS,
+  "Content-Security-Policy": SITE_CSP,
+  "Referrer-Policy": "same-origin",
+} as const;
 
 const INLINE_SCRIPT = /<script\b(?![^>]*\bsrc\s*=)[^>]*>([\s\S]*?)<\/script>/gi;
 const INLINE_STYLE = /<style\b[^>]*>([\s\S]*?)<\/style>/gi;
 
 /** The site CSP for one HTML page: its inline scripts and styles allowed by sha256, nothing else inline. */
 export function siteCspFor(html: string): string {
-  const hashes = (re: RegExp) => [...html.matchAll(re)].map((m) => ` 'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`).join("");
+  const hashes = (re: RegExp) =>
+    [...html.matchAll(re)].map((m) => ` 'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`).join("");
   const scripts = hashes(INLINE_SCRIPT);
   const styles = hashes(INLINE_STYLE);
-  return SITE_CSP.replace("script-src 'self'", `script-src 'self'${scripts}`).replace("style-src 'self'", `style-src 'self'${styles}`);
+  return SITE_CSP.replace("script-src 'self'", `script-src 'self'${scripts}`).replace(
+    "style-src 'self'",
+    `style-src 'self'${styles}`,
+  );
 }
 
 // rs/cors as configured upstream (internal/api/server.go; PATCH since #1436).
@@ -146,19 +159,25 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
   const fileAt = (urlPath: string): StaticFile | undefined => {
     const body = tree.get(urlPath.slice(1));
     if (body === undefined) return undefined;
-    return { body: typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength), type: contentTypeFor(urlPath) };
+    return {
+      body: typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      type: contentTypeFor(urlPath),
+    };
   };
   const hasFile = (urlPath: string) => tree.has(urlPath.slice(1));
   const info = input.model.info;
   const statusBodies: Record<string, Buffer> = {
     health: Buffer.from(stringifyJson({ status: "ok" })),
     ping: Buffer.from(stringifyJson({ pong: true })),
-    version: Buffer.from(stringifyJson({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt })),
+    version: Buffer.from(
+      stringifyJson({ version: "static", git_commit: info.gitCommit ?? "unknown", build_time: info.generatedAt }),
+    ),
   };
 
   const send = (req: http.IncomingMessage, res: http.ServerResponse, r: ApiResponse) => {
     res.statusCode = r.status;
-    if (res.getHeader("Content-Security-Policy") === SITE_CSP && r.contentType.startsWith("text/html")) res.setHeader("Content-Security-Policy", siteCspFor(bodyBytes(r).toString("utf8")));
+    if (res.getHeader("Content-Security-Policy") === SITE_CSP && r.contentType.startsWith("text/html"))
+      res.setHeader("Content-Security-Policy", siteCspFor(bodyBytes(r).toString("utf8")));
     res.setHeader("Content-Type", r.contentType);
     res.setHeader("Content-Length", bodyLength(r));
     for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
@@ -187,7 +206,8 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
   /** An API route's answer, or undefined when the path is not a route. */
   const route = (segments: readonly string[], query: URLSearchParams): ApiResponse | undefined => {
     const [first] = segments;
-    if (segments.length === 1 && first !== undefined && first in statusBodies) return { status: 200, contentType: JSON_TYPE, body: [statusBodies[first]!] };
+    if (segments.length === 1 && first !== undefined && first in statusBodies)
+      return { status: 200, contentType: JSON_TYPE, body: [statusBodies[first]!] };
     if (first !== "servers") return undefined;
     if (segments.length === 1) {
       const parsed = parseListQuery(query);
@@ -196,7 +216,8 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     let rawName: string | undefined;
     let rest: readonly string[] = [];
     if (segments.length >= 3 && segments[2] === "versions") [rawName, rest] = [segments[1], segments.slice(3)];
-    else if (segments.length >= 4 && segments[3] === "versions") [rawName, rest] = [`${segments[1]}/${segments[2]}`, segments.slice(4)];
+    else if (segments.length >= 4 && segments[3] === "versions")
+      [rawName, rest] = [`${segments[1]}/${segments[2]}`, segments.slice(4)];
     if (rawName === undefined || rest.length > 1) return undefined;
     // The mux decoded each segment once; upstream's handler url.PathUnescape()s the value again.
     const name = percentDecode(rawName);
@@ -215,13 +236,19 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     const rawPath = q === -1 ? url : url.slice(0, q);
     const rawQuery = q === -1 ? "" : url.slice(q + 1);
     const path = rawPath.startsWith("/") ? percentDecode(rawPath) : null;
-    for (const [k, v] of Object.entries(path != null && !isApiPath(path) ? SITE_SECURITY_HEADERS : API_SECURITY_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(
+      path != null && !isApiPath(path) ? SITE_SECURITY_HEADERS : API_SECURITY_HEADERS,
+    ))
+      res.setHeader(k, v);
     if (path == null) return send(req, res, problem(400, "Invalid request: malformed URL path"));
-    if (path.includes("\0") || path.includes("%00")) return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
-    if (rawQuery.includes("\0") || rawQuery.includes("%00")) return send(req, res, problem(400, "Invalid request: query parameters contain null bytes", undefined, JSON_TYPE));
+    if (path.includes("\0") || path.includes("%00"))
+      return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
+    if (rawQuery.includes("\0") || rawQuery.includes("%00"))
+      return send(req, res, problem(400, "Invalid request: query parameters contain null bytes", undefined, JSON_TYPE));
     const api = isApiPath(path);
     // Only a literal trailing slash: an encoded one (`…%2F`) is part of a name, and redirecting on it would loop.
-    if (api && rawPath.endsWith("/")) return redirect(res, 308, rawPath.replace(/\/+$/, "") + (rawQuery ? `?${rawQuery}` : ""));
+    if (api && rawPath.endsWith("/"))
+      return redirect(res, 308, rawPath.replace(/\/+$/, "") + (rawQuery ? `?${rawQuery}` : ""));
 
     res.setHeader("Vary", "Origin");
     res.setHeader("Access-Control-Allow-Origin", "*");
@@ -247,7 +274,10 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
     }
 
     if (api) {
-      const segments = rawPath.split("/").slice(2).map((s) => percentDecode(s) ?? s);
+      const segments = rawPath
+        .split("/")
+        .slice(2)
+        .map((s) => percentDecode(s) ?? s);
       const answer = route(segments, new URLSearchParams(rawQuery));
       const file = fileAt(path);
       // A twin like …/versions/latest.json reaches the version route as version "latest.json": the file wins.
@@ -258,7 +288,8 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
 
     const exact = path.endsWith("/") ? fileAt(`${path}index.html`) : (fileAt(path) ?? fileAt(`${path}.html`));
     if (exact) return send(req, res, staticFile(exact));
-    if (!path.endsWith("/") && hasFile(`${path}/index.html`)) return redirect(res, 301, `${rawPath}/${rawQuery ? `?${rawQuery}` : ""}`);
+    if (!path.endsWith("/") && hasFile(`${path}/index.html`))
+      return redirect(res, 301, `${rawPath}/${rawQuery ? `?${rawQuery}` : ""}`);
     return send(req, res, notFound(path));
   };
 }
@@ -302,7 +333,8 @@ export async function measureServeThroughput(input: ThroughputInput): Promise<Th
   if (input.paths.length === 0) throw new Error("measureServeThroughput: no paths to request");
   const { server } = input;
   const started = !server.listening;
-  if (started) await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
+  if (started)
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
   try {
     const address = server.address() as AddressInfo;
     const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;

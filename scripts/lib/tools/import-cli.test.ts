@@ -53,7 +53,11 @@ interface Run {
 /** The CLI in one node process (no tsx wrapper in between), so SIGKILL and /proc reach the importer itself. */
 function startCli(cwd: string, args: string[]) {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, CLI, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, CLI, ...args], {
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString("latin1")));
@@ -86,7 +90,12 @@ const until = async (what: () => boolean, ms = 30_000, everyMs = 10) => {
 };
 
 const item = (i: number, extra: Partial<FakeApiItem> = {}): FakeApiItem => ({
-  server: { $schema: CURRENT_SCHEMA_URL, name: `io.github.test/server-${String(i).padStart(3, "0")}`, description: "A server.", version: "1.0.0" },
+  server: {
+    $schema: CURRENT_SCHEMA_URL,
+    name: `io.github.test/server-${String(i).padStart(3, "0")}`,
+    description: "A server.",
+    version: "1.0.0",
+  },
   publishedAt: "2025-10-01T10:00:00.123456Z",
   ...(i % 7 === 3 ? { status: "deleted" as const, statusMessage: "taken down" } : {}),
   ...extra,
@@ -96,7 +105,9 @@ const item = (i: number, extra: Partial<FakeApiItem> = {}): FakeApiItem => ({
 function versionFolders(servers: string): string[] {
   if (!fs.existsSync(servers)) return [];
   const out: string[] = [];
-  for (const ns of fs.readdirSync(servers)) for (const srv of fs.readdirSync(path.join(servers, ns))) for (const v of fs.readdirSync(path.join(servers, ns, srv))) out.push(`${ns}/${srv}/${v}`);
+  for (const ns of fs.readdirSync(servers))
+    for (const srv of fs.readdirSync(path.join(servers, ns)))
+      for (const v of fs.readdirSync(path.join(servers, ns, srv))) out.push(`${ns}/${srv}/${v}`);
   return out.sort();
 }
 
@@ -107,7 +118,9 @@ function expectComplete(servers: string, items: readonly FakeApiItem[]): void {
     const upstream = byFolder.get(dir);
     if (upstream === undefined) continue; // published here, not by the import
     const files = fs.readdirSync(path.join(servers, dir)).sort();
-    expect(files, dir).toEqual(upstream.status === "deleted" ? ["import.yaml", "server.json", "status.yaml"] : ["import.yaml", "server.json"]);
+    expect(files, dir).toEqual(
+      upstream.status === "deleted" ? ["import.yaml", "server.json", "status.yaml"] : ["import.yaml", "server.json"],
+    );
   }
 }
 
@@ -130,7 +143,11 @@ describe("import CLI: an interrupted run publishes nothing half-written", () => 
     const dir = tempDir();
     const items = Array.from({ length: 250 }, (_, i) => item(i));
     let stalling = true;
-    const api = await fakeApi(items, () => false, (n) => stalling && n === 2);
+    const api = await fakeApi(
+      items,
+      () => false,
+      (n) => stalling && n === 2,
+    );
     // Folders with our prefix that the importer did not make (no marker): one with content is left alone,
     // an empty one (a run killed between mkdir and writing the marker) is removed.
     fs.mkdirSync(path.join(dir, `${STAGING_PREFIX}4000000`));
@@ -162,7 +179,11 @@ describe("import CLI: an interrupted run publishes nothing half-written", () => 
 
   it("Ctrl+C (SIGINT) while a page stalls: exit 1, one line, nothing written and no staging left", async () => {
     const dir = tempDir();
-    const api = await fakeApi(Array.from({ length: 150 }, (_, i) => item(i)), () => false, (n) => n === 2);
+    const api = await fakeApi(
+      Array.from({ length: 150 }, (_, i) => item(i)),
+      () => false,
+      (n) => n === 2,
+    );
     const run = startCli(dir, ["--from", api.url, "--servers", "servers"]);
     await until(() => api.requests.length >= 2);
     await new Promise((r) => setTimeout(r, 300));
@@ -193,7 +214,14 @@ describe("import CLI: an interrupted run publishes nothing half-written", () => 
       // An existing server in the namespace, so the commit moves server folders one by one.
       const mine = path.join(dir, "servers/io.github.test/local/1.0.0");
       fs.mkdirSync(mine, { recursive: true });
-      fs.writeFileSync(path.join(mine, "server.json"), JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name: "io.github.test/local", description: "Local.", version: "1.0.0" }, null, 2) + "\n");
+      fs.writeFileSync(
+        path.join(mine, "server.json"),
+        JSON.stringify(
+          { $schema: CURRENT_SCHEMA_URL, name: "io.github.test/local", description: "Local.", version: "1.0.0" },
+          null,
+          2,
+        ) + "\n",
+      );
       const run = startCli(dir, ["--from", api.url, "--servers", "servers"]);
       await until(() => reached(dir, run.child.pid!), 60_000, 1);
       run.child.kill("SIGKILL");
@@ -233,9 +261,13 @@ describe("import CLI: what the importer before staging left behind", () => {
 
     const r = await runCli(dir, ["--from", api.url, "--servers", "servers"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe("import into servers/: 4 written, 1 updated, 0 unchanged, 0 skipped (namespace), 0 rejected\n");
+    expect(r.stdout).toBe(
+      "import into servers/: 4 written, 1 updated, 0 unchanged, 0 skipped (namespace), 0 rejected\n",
+    );
     expect(r.stderr).toContain(`removed ${path.join(half, "status.yaml.tmp-4000002")}`);
-    expect(fs.readFileSync(path.join(half, "status.yaml"), "utf8")).toBe('status: deleted\nstatusMessage: "taken down"\n');
+    expect(fs.readFileSync(path.join(half, "status.yaml"), "utf8")).toBe(
+      'status: deleted\nstatusMessage: "taken down"\n',
+    );
     expect(versionFolders(path.join(dir, "servers"))).toHaveLength(5);
     expectComplete(path.join(dir, "servers"), items);
     expect(checkTree("servers", dir).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -244,7 +276,14 @@ describe("import CLI: what the importer before staging left behind", () => {
 
 /** A JSON list page of `n` new servers, `tag` making the names unique per page. */
 function listPage(tag: string, n: number, nextCursor?: string): string {
-  const servers = Array.from({ length: n }, (_, i) => ({ server: { $schema: CURRENT_SCHEMA_URL, name: `io.github.loop/s-${tag}-${i}`, description: "A server.", version: "1.0.0" } }));
+  const servers = Array.from({ length: n }, (_, i) => ({
+    server: {
+      $schema: CURRENT_SCHEMA_URL,
+      name: `io.github.loop/s-${tag}-${i}`,
+      description: "A server.",
+      version: "1.0.0",
+    },
+  }));
   return JSON.stringify({ servers, metadata: { count: n, ...(nextCursor === undefined ? {} : { nextCursor }) } });
 }
 
@@ -252,7 +291,9 @@ function listPage(tag: string, n: number, nextCursor?: string): string {
 function endlessList(sent: { bytes: number }, total = Infinity, delayMs = 0) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { "content-type": "application/json" }); // chunked: no length to refuse up front
-    const entry = Buffer.from(`{"server":{"name":"io.github.big/x","description":"${"x".repeat(60_000)}","version":"1"}},`);
+    const entry = Buffer.from(
+      `{"server":{"name":"io.github.big/x","description":"${"x".repeat(60_000)}","version":"1"}},`,
+    );
     let open = true;
     res.on("close", () => (open = false));
     res.write('{"servers":[');
@@ -288,7 +329,16 @@ describe("import CLI: a hostile upstream is bounded", () => {
     expectRefused(capped, dir, /larger than 1048576 bytes \(--max-response-bytes\)/);
 
     const slow = await fakeServer(endlessList({ bytes: 0 }, Infinity, 200));
-    const timed = await runCli(dir, ["--from", slow.url, "--servers", "servers", "--max-response-bytes", "1G", "--timeout", "1"]);
+    const timed = await runCli(dir, [
+      "--from",
+      slow.url,
+      "--servers",
+      "servers",
+      "--max-response-bytes",
+      "1G",
+      "--timeout",
+      "1",
+    ]);
     expectRefused(timed, dir, /no complete answer within 1 s \(--timeout\)/);
     expect(timed.ms).toBeLessThan(30_000);
   }, 90_000);
@@ -300,14 +350,32 @@ describe("import CLI: a hostile upstream is bounded", () => {
       n++;
       res.writeHead(200, { "content-type": "application/json" }).end(listPage(String(n), 100, `c${n}`));
     });
-    expectRefused(await runCli(dir, ["--from", s.url, "--servers", "servers", "--max-pages", "3"]), dir, /stopped after 3 pages \(--max-pages\)/);
+    expectRefused(
+      await runCli(dir, ["--from", s.url, "--servers", "servers", "--max-pages", "3"]),
+      dir,
+      /stopped after 3 pages \(--max-pages\)/,
+    );
     expect(n).toBe(3);
     const pageBytes = Buffer.byteLength(listPage("1", 100, "c1"));
-    expectRefused(await runCli(dir, ["--from", s.url, "--servers", "servers", "--max-total-bytes", String(Math.round(pageBytes * 2.5))]), dir, /more than \d+ bytes in total \(--max-total-bytes\)/);
+    expectRefused(
+      await runCli(dir, [
+        "--from",
+        s.url,
+        "--servers",
+        "servers",
+        "--max-total-bytes",
+        String(Math.round(pageBytes * 2.5)),
+      ]),
+      dir,
+      /more than \d+ bytes in total \(--max-total-bytes\)/,
+    );
 
     const slow = await fakeServer((_req, res) => {
       n++;
-      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(listPage(String(n), 100, `c${n}`)), 300);
+      setTimeout(
+        () => res.writeHead(200, { "content-type": "application/json" }).end(listPage(String(n), 100, `c${n}`)),
+        300,
+      );
     });
     const timed = await runCli(dir, ["--from", slow.url, "--servers", "servers", "--total-timeout", "2"]);
     expectRefused(timed, dir, /stopped after 2 s \(--total-timeout\)/);
@@ -317,12 +385,24 @@ describe("import CLI: a hostile upstream is bounded", () => {
   it("refuses a redirect to another origin and a text/html content type", async () => {
     const dir = tempDir();
     const elsewhere = await fakeServer({ "/v0.1/servers": { body: listPage("a", 1) } });
-    const redirecting = await fakeServer((_req, res) => void res.writeHead(302, { location: `${elsewhere.url}/v0.1/servers` }).end());
-    expectRefused(await runCli(dir, ["--from", redirecting.url, "--servers", "servers"]), dir, /redirected to another origin \(http:\/\/127\.0\.0\.1:\d+\)/);
+    const redirecting = await fakeServer(
+      (_req, res) => void res.writeHead(302, { location: `${elsewhere.url}/v0.1/servers` }).end(),
+    );
+    expectRefused(
+      await runCli(dir, ["--from", redirecting.url, "--servers", "servers"]),
+      dir,
+      /redirected to another origin \(http:\/\/127\.0\.0\.1:\d+\)/,
+    );
     expect(elsewhere.requests).toEqual([]);
 
-    const html = await fakeServer({ "/v0.1/servers": { headers: { "content-type": "text/html; charset=utf-8" }, body: listPage("a", 1) } });
-    expectRefused(await runCli(dir, ["--from", html.url, "--servers", "servers"]), dir, /content type "text\/html; charset=utf-8" is not the one asked for/);
+    const html = await fakeServer({
+      "/v0.1/servers": { headers: { "content-type": "text/html; charset=utf-8" }, body: listPage("a", 1) },
+    });
+    expectRefused(
+      await runCli(dir, ["--from", html.url, "--servers", "servers"]),
+      dir,
+      /content type "text\/html; charset=utf-8" is not the one asked for/,
+    );
   }, 60_000);
 
   it("bad limit values are usage errors (exit 2, one line)", async () => {
@@ -339,10 +419,42 @@ const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 describe("import CLI: upstream text never reaches the terminal as control sequences", () => {
   const hostile = ["\u001b[2A", "\u001b]52;c;ZWNobyBwd25lZA==\u0007", "\r", "\u009b31m"];
   const hostileItems: FakeApiItem[] = [
-    { server: { $schema: CURRENT_SCHEMA_URL, name: `io.github.evil/up${hostile[0]}`, description: `moves${hostile[0]}`, version: "1.0.0" }, publishedAt: "2025-10-01T10:00:00Z" },
-    { server: { $schema: CURRENT_SCHEMA_URL, name: "io.github.evil/clip", description: "clipboard", version: `1.0.0${hostile[1]}` }, publishedAt: "2025-10-01T10:00:00Z" },
-    { server: { $schema: CURRENT_SCHEMA_URL, name: "io.github.evil/cr", description: `${"d".repeat(120)}${hostile[2]}not imported: nothing${hostile[3]}`, version: "1.0.0" }, publishedAt: "2025-10-01T10:00:00Z" },
-    { server: { $schema: CURRENT_SCHEMA_URL, name: `io.github.evil/c1${hostile[3]}`, description: "c1", version: `2${hostile[2]}` }, publishedAt: "2025-10-01T10:00:00Z" },
+    {
+      server: {
+        $schema: CURRENT_SCHEMA_URL,
+        name: `io.github.evil/up${hostile[0]}`,
+        description: `moves${hostile[0]}`,
+        version: "1.0.0",
+      },
+      publishedAt: "2025-10-01T10:00:00Z",
+    },
+    {
+      server: {
+        $schema: CURRENT_SCHEMA_URL,
+        name: "io.github.evil/clip",
+        description: "clipboard",
+        version: `1.0.0${hostile[1]}`,
+      },
+      publishedAt: "2025-10-01T10:00:00Z",
+    },
+    {
+      server: {
+        $schema: CURRENT_SCHEMA_URL,
+        name: "io.github.evil/cr",
+        description: `${"d".repeat(120)}${hostile[2]}not imported: nothing${hostile[3]}`,
+        version: "1.0.0",
+      },
+      publishedAt: "2025-10-01T10:00:00Z",
+    },
+    {
+      server: {
+        $schema: CURRENT_SCHEMA_URL,
+        name: `io.github.evil/c1${hostile[3]}`,
+        description: "c1",
+        version: `2${hostile[2]}`,
+      },
+      publishedAt: "2025-10-01T10:00:00Z",
+    },
   ];
 
   it("prints every rejected name, version and reason with control characters shown as escapes (text and --json)", async () => {
@@ -360,13 +472,18 @@ describe("import CLI: upstream text never reaches the terminal as control sequen
     expect(text.stdout).toMatch(/^import into servers\/: 0 written, .* 4 rejected\n$/);
     const json = await runCli(dir, ["--from", api.url, "--servers", "servers", "--json"]);
     check(json);
-    expect(JSON.parse(json.stdout)).toMatchObject({ counts: { rejected: 4 }, rejected: [{ name: `io.github.evil/c1${hostile[3]}` }, {}, {}, {}] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      counts: { rejected: 4 },
+      rejected: [{ name: `io.github.evil/c1${hostile[3]}` }, {}, {}, {}],
+    });
     expect(versionFolders(path.join(dir, "servers"))).toEqual([]);
   }, 60_000);
 
   it("an upstream error body is shown escaped on the one error line", async () => {
     const dir = tempDir();
-    const s = await fakeServer({ "/v0.1/servers": { status: 404, body: `gone${hostile.join("")}\nerror: fake second line` } });
+    const s = await fakeServer({
+      "/v0.1/servers": { status: 404, body: `gone${hostile.join("")}\nerror: fake second line` },
+    });
     const r = await runCli(dir, ["--from", s.url, "--servers", "servers"]);
     expectRefused(r, dir, /HTTP 404: gone\\e\[2A\\e\]52;c;.*\\x07\\r\\x9b31m\\nerror: fake second line$/);
     expect(r.stderr).not.toMatch(RAW_CONTROL);

@@ -31,7 +31,16 @@ import path from "node:path";
 import { parseJsonBytes } from "../json-source.ts";
 import { visible } from "../terminal.ts";
 import { describeOutcome, type HttpClient } from "../verify/http.ts";
-import { fsTreeReader, IMPORT_FILE, loadTree, SERVER_FILE, STATUS_FILE, type LoadedVersion, type TreeItem, type TreeReader } from "../load.ts";
+import {
+  fsTreeReader,
+  IMPORT_FILE,
+  loadTree,
+  SERVER_FILE,
+  STATUS_FILE,
+  type LoadedVersion,
+  type TreeItem,
+  type TreeReader,
+} from "../load.ts";
 import { OFFICIAL_META_KEY, type Status } from "../model.ts";
 import { formatImportYaml, type ImportInfo } from "../import-record.ts";
 import { upgradeServerJson, type UpstreamFacts } from "./upgrade.ts";
@@ -123,10 +132,19 @@ export function fsServersStore(root: string, io: StagingIo = { pid: 0 }): Server
     if (made) return;
     fs.mkdirSync(stage);
     made = true;
-    fs.writeFileSync(path.join(stage, STAGING_MARKER), JSON.stringify({ tool: MARKER_TOOL, pid: io.pid, servers: path.resolve(root), createdAt: (io.now?.() ?? new Date()).toISOString() }) + "\n");
+    fs.writeFileSync(
+      path.join(stage, STAGING_MARKER),
+      JSON.stringify({
+        tool: MARKER_TOOL,
+        pid: io.pid,
+        servers: path.resolve(root),
+        createdAt: (io.now?.() ?? new Date()).toISOString(),
+      }) + "\n",
+    );
     // rename(2) is atomic only within one file system; refuse before anything was staged.
     const target = fs.existsSync(root) ? root : path.dirname(stage);
-    if (fs.statSync(stage).dev !== fs.statSync(target).dev) throw new Error(`${stage} is on another file system than ${root}; cannot move versions into place atomically`);
+    if (fs.statSync(stage).dev !== fs.statSync(target).dev)
+      throw new Error(`${stage} is on another file system than ${root}; cannot move versions into place atomically`);
     fs.mkdirSync(path.join(stage, "tree"));
     fs.mkdirSync(path.join(stage, "files"));
   };
@@ -176,7 +194,9 @@ export function fsServersStore(root: string, io: StagingIo = { pid: 0 }): Server
         }
       };
       const versionsUnder = (rel: string, depth: number): string[] =>
-        depth === 3 ? [rel] : fs.readdirSync(path.join(tree, rel)).flatMap((n) => versionsUnder(`${rel}/${n}`, depth + 1));
+        depth === 3
+          ? [rel]
+          : fs.readdirSync(path.join(tree, rel)).flatMap((n) => versionsUnder(`${rel}/${n}`, depth + 1));
       place("", 1);
       for (const op of fileOps) {
         if (op.staged === undefined) fs.rmSync(path.join(root, op.rel), { force: true });
@@ -214,7 +234,10 @@ const LEGACY_TMP = /^(?:server\.json|status\.yaml|import\.yaml)\.tmp-(\d+)$/;
  * longer alive. A folder without our marker is never removed (unless it is empty: a run killed between
  * creating it and writing the marker), and neither is one whose run still works.
  */
-export function cleanImportLeftovers(root: string, io: { readonly pid: number; isAlive(pid: number): boolean }): Leftovers {
+export function cleanImportLeftovers(
+  root: string,
+  io: { readonly pid: number; isAlive(pid: number): boolean },
+): Leftovers {
   const parent = path.dirname(path.resolve(root));
   const removed: string[] = [];
   const kept: { path: string; why: string }[] = [];
@@ -256,11 +279,18 @@ export function cleanImportLeftovers(root: string, io: { readonly pid: number; i
  * Remove the `*.tmp-<pid>` files of dead importer runs from version folders (real folders only, symlinks are
  * never followed), and a version folder that is then empty. Returns the folders that still hold a version.
  */
-function cleanLegacyTmpFiles(root: string, io: { readonly pid: number; isAlive(pid: number): boolean }, removed: string[]): string[] {
+function cleanLegacyTmpFiles(
+  root: string,
+  io: { readonly pid: number; isAlive(pid: number): boolean },
+  removed: string[],
+): string[] {
   const repaired: string[] = [];
   const dirs = (abs: string) => {
     try {
-      return fs.readdirSync(abs, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      return fs
+        .readdirSync(abs, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       return [];
     }
@@ -318,16 +348,34 @@ export function formatStatusYaml(status: Status, message: string | undefined): s
 }
 
 /** Upgrade and validate one entry on its own. Tree rules come later (Importer). */
-export function prepareEntry(entry: ImportEntry, opts: ImportOptions): { kind: "ok"; files: VersionFiles; loaded: LoadedVersion; changes: string[] } | { kind: "rejected"; rejected: Rejected } {
+export function prepareEntry(
+  entry: ImportEntry,
+  opts: ImportOptions,
+):
+  | { kind: "ok"; files: VersionFiles; loaded: LoadedVersion; changes: string[] }
+  | { kind: "rejected"; rejected: Rejected } {
   const up = upgradeServerJson(entry.doc, opts.repair ? { repair: true } : {});
-  const nameOf = (d: unknown) => (typeof (d as { name?: unknown })?.name === "string" ? (d as { name: string }).name : undefined);
-  const versionOf = (d: unknown) => (typeof (d as { version?: unknown })?.version === "string" ? (d as { version: string }).version : undefined);
-  const who = { origin: entry.origin, ...(nameOf(entry.doc) === undefined ? {} : { name: nameOf(entry.doc)! }), ...(versionOf(entry.doc) === undefined ? {} : { version: versionOf(entry.doc)! }) };
+  const nameOf = (d: unknown) =>
+    typeof (d as { name?: unknown })?.name === "string" ? (d as { name: string }).name : undefined;
+  const versionOf = (d: unknown) =>
+    typeof (d as { version?: unknown })?.version === "string" ? (d as { version: string }).version : undefined;
+  const who = {
+    origin: entry.origin,
+    ...(nameOf(entry.doc) === undefined ? {} : { name: nameOf(entry.doc)! }),
+    ...(versionOf(entry.doc) === undefined ? {} : { version: versionOf(entry.doc)! }),
+  };
   if (up.kind === "invalid") return { kind: "rejected", rejected: { ...who, code: up.code, reason: up.reason } };
   const name = nameOf(up.doc);
   const version = versionOf(up.doc);
   if (name === undefined || version === undefined || name.split("/").length !== 2) {
-    return { kind: "rejected", rejected: { ...who, code: "import/no-identity", reason: "the document has no string name of the form namespace/server or no string version" } };
+    return {
+      kind: "rejected",
+      rejected: {
+        ...who,
+        code: "import/no-identity",
+        reason: "the document has no string name of the form namespace/server or no string version",
+      },
+    };
   }
   const facts = { ...up.facts, ...definedOnly(entry.facts) };
   const status = facts.status ?? "active";
@@ -344,12 +392,21 @@ export function prepareEntry(entry: ImportEntry, opts: ImportOptions): { kind: "
           ...(up.from === "2025-12-11" ? {} : { upgradedFrom: up.from }),
           ...(up.changes.length > 0 ? { changes: up.changes } : {}),
         };
-  const files: VersionFiles = { name, version, serverJson, ...(statusYaml === undefined ? {} : { statusYaml }), ...(importInfo === undefined ? {} : { importYaml: formatImportYaml(importInfo) }) };
+  const files: VersionFiles = {
+    name,
+    version,
+    serverJson,
+    ...(statusYaml === undefined ? {} : { statusYaml }),
+    ...(importInfo === undefined ? {} : { importYaml: formatImportYaml(importInfo) }),
+  };
   const loaded = loadTree(memoryReader(files));
   const errors = validateLoaded(loaded).filter((d) => d.severity === "error");
   const version0 = loaded.versions[0];
   if (errors.length > 0 || version0 === undefined) {
-    const reason = errors.length > 0 ? errors.map((d) => `${d.pointer ? d.pointer + ": " : ""}${d.message}`).join("; ") : "the version could not be loaded";
+    const reason =
+      errors.length > 0
+        ? errors.map((d) => `${d.pointer ? d.pointer + ": " : ""}${d.message}`).join("; ")
+        : "the version could not be loaded";
     return { kind: "rejected", rejected: { ...who, name, version, code: errors[0]?.code ?? "import/invalid", reason } };
   }
   return { kind: "ok", files, loaded: version0, changes: up.changes };
@@ -414,10 +471,16 @@ export class Importer {
     const { files, loaded } = prepared;
     const key = folderOf(files);
     const who = { origin: entry.origin, name: files.name, version: files.version };
-    if (this.seen.has(key)) return this.reject({ ...who, code: "import/duplicate", reason: "the source lists this name and version twice; the first one was kept" });
+    if (this.seen.has(key))
+      return this.reject({
+        ...who,
+        code: "import/duplicate",
+        reason: "the source lists this name and version twice; the first one was kept",
+      });
     this.seen.add(key);
     const conflict = this.tree.conflictsOf(loaded)[0];
-    if (conflict?.code === "tree/namespace-case-conflict" || conflict?.code === "tree/name-case-conflict") return this.reject({ ...who, code: conflict.code, reason: conflict.message });
+    if (conflict?.code === "tree/namespace-case-conflict" || conflict?.code === "tree/name-case-conflict")
+      return this.reject({ ...who, code: conflict.code, reason: conflict.message });
     const dir = key;
     const current = this.store.read(`${dir}/${SERVER_FILE}`);
     if (current !== undefined) return this.update(entry, files, current);
@@ -445,11 +508,20 @@ export class Importer {
     const who = { origin: entry.origin, name: files.name, version: files.version };
     if (!this.store.exists(`${dir}/${IMPORT_FILE}`) && !this.opts.adopt?.has(dir)) {
       if (Buffer.from(current).toString("utf8") === files.serverJson) this.counts.unchanged++;
-      else this.reject({ ...who, code: "import/exists-locally", reason: "this version was published here (no import.yaml) with a different server.json; it was left alone" });
+      else
+        this.reject({
+          ...who,
+          code: "import/exists-locally",
+          reason: "this version was published here (no import.yaml) with a different server.json; it was left alone",
+        });
       return;
     }
     if (!sameJson(current, files.serverJson)) {
-      return this.reject({ ...who, code: "import/conflict", reason: "server.json differs from the imported copy; versions are immutable, so it was not overwritten" });
+      return this.reject({
+        ...who,
+        code: "import/conflict",
+        reason: "server.json differs from the imported copy; versions are immutable, so it was not overwritten",
+      });
     }
     let changed = false;
     const sync = (rel: string, text: string | undefined) => {
@@ -474,24 +546,41 @@ function sameJson(bytes: Uint8Array, text: string): boolean {
 // ---- sources --------------------------------------------------------------------------------------
 
 /** A JSON array of server.json documents (the official seed format), or an API list response. */
-export function entriesFromFile(bytes: Uint8Array, file: string): { kind: "ok"; entries: ImportEntry[] } | { kind: "invalid"; reason: string } {
+export function entriesFromFile(
+  bytes: Uint8Array,
+  file: string,
+): { kind: "ok"; entries: ImportEntry[] } | { kind: "invalid"; reason: string } {
   const parsed = parseJsonBytes(bytes, file);
   if (parsed.kind === "invalid") {
     const d = parsed.diagnostics[0];
-    return { kind: "invalid", reason: d ? `${file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}: ${d.message}` : `${file}: not JSON` };
+    return {
+      kind: "invalid",
+      reason: d ? `${file}${d.line ? `:${d.line}:${d.column ?? 1}` : ""}: ${d.message}` : `${file}: not JSON`,
+    };
   }
   const value = parsed.source.value;
   const base = path.basename(file);
   if (Array.isArray(value)) return { kind: "ok", entries: value.map((v, i) => entryOf(v, `${base}[${i}]`)) };
   const servers = (value as { servers?: unknown } | null)?.servers;
-  if (Array.isArray(servers)) return { kind: "ok", entries: servers.map((v, i) => entryOf(v, `${base} servers[${i}]`)) };
-  return { kind: "invalid", reason: `${file}: expected a JSON array of server.json documents (the seed format) or an API response with "servers"` };
+  if (Array.isArray(servers))
+    return { kind: "ok", entries: servers.map((v, i) => entryOf(v, `${base} servers[${i}]`)) };
+  return {
+    kind: "invalid",
+    reason: `${file}: expected a JSON array of server.json documents (the seed format) or an API response with "servers"`,
+  };
 }
 
 /** A list item: an API ServerResponse `{server, _meta}` or a bare server.json. */
 export function entryOf(item: unknown, origin: string): ImportEntry {
   const o = item as { server?: unknown; _meta?: Record<string, unknown> } | null;
-  if (o != null && typeof o === "object" && !Array.isArray(o) && typeof o.server === "object" && o.server != null && !("name" in o)) {
+  if (
+    o != null &&
+    typeof o === "object" &&
+    !Array.isArray(o) &&
+    typeof o.server === "object" &&
+    o.server != null &&
+    !("name" in o)
+  ) {
     const meta = o._meta && typeof o._meta === "object" ? o._meta[OFFICIAL_META_KEY] : undefined;
     return { doc: o.server, facts: factsOf(meta), origin };
   }
@@ -547,7 +636,9 @@ export interface ApiImportHooks {
   readonly limit?: number;
 }
 
-export type ApiImportResult = { readonly kind: "ok"; readonly pages: number; readonly bytes: number } | { readonly kind: "failed"; readonly reason: string; readonly pages: number };
+export type ApiImportResult =
+  | { readonly kind: "ok"; readonly pages: number; readonly bytes: number }
+  | { readonly kind: "failed"; readonly reason: string; readonly pages: number };
 
 const JSON_TYPE = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -570,12 +661,14 @@ export async function importFromApi(from: string, importer: Importer, hooks: Api
   const seenVersions = new Set<string>();
   const failed = (reason: string): ApiImportResult => ({ kind: "failed", reason: visible(reason), pages });
   for (;;) {
-    if (pages >= limits.maxPages) return failed(`stopped after ${limits.maxPages} pages (--max-pages), the upstream still returned a next cursor`);
+    if (pages >= limits.maxPages)
+      return failed(`stopped after ${limits.maxPages} pages (--max-pages), the upstream still returned a next cursor`);
     const q = new URLSearchParams({ limit: String(pageSize), include_deleted: "true" });
     if (cursor !== "") q.set("cursor", cursor);
     const url = `${list}?${q}`;
     const left = limits.maxTotalBytes - bytes;
-    if (now() >= deadline) return failed(`stopped after ${limits.totalTimeoutMs / 1000} s (--total-timeout) at page ${pages + 1}`);
+    if (now() >= deadline)
+      return failed(`stopped after ${limits.totalTimeoutMs / 1000} s (--total-timeout) at page ${pages + 1}`);
     const outcome = await hooks.http.request(url, {
       headers: { accept: "application/json" },
       timeoutMs: limits.requestTimeoutMs,
@@ -592,17 +685,29 @@ export async function importFromApi(from: string, importer: Importer, hooks: Api
       );
     }
     if (outcome.kind === "timeout") {
-      return failed(now() >= deadline ? `${url}: stopped after ${limits.totalTimeoutMs / 1000} s (--total-timeout)` : `${url}: no complete answer within ${limits.requestTimeoutMs / 1000} s (--timeout), ${outcome.attempts} attempt(s)`);
+      return failed(
+        now() >= deadline
+          ? `${url}: stopped after ${limits.totalTimeoutMs / 1000} s (--total-timeout)`
+          : `${url}: no complete answer within ${limits.requestTimeoutMs / 1000} s (--timeout), ${outcome.attempts} attempt(s)`,
+      );
     }
     if (outcome.kind === "refused") return failed(`${url}: ${outcome.reason}`);
     if (outcome.kind !== "response") return failed(describeOutcome(outcome));
-    if (outcome.status !== 200) return failed(`${url}: HTTP ${outcome.status}: ${Buffer.from(outcome.body.subarray(0, 200)).toString("utf8")}`);
+    if (outcome.status !== 200)
+      return failed(`${url}: HTTP ${outcome.status}: ${Buffer.from(outcome.body.subarray(0, 200)).toString("utf8")}`);
     bytes += outcome.body.byteLength;
     const parsed = parseJsonBytes(outcome.body, url);
-    const body = parsed.kind === "ok" ? (parsed.source.value as { servers?: unknown; metadata?: { nextCursor?: unknown; count?: unknown } } | null) : null;
-    if (!body || !Array.isArray(body.servers)) return failed(`${url}: the response is not a server list ({"servers": [...], "metadata": {...}})`);
+    const body =
+      parsed.kind === "ok"
+        ? (parsed.source.value as { servers?: unknown; metadata?: { nextCursor?: unknown; count?: unknown } } | null)
+        : null;
+    if (!body || !Array.isArray(body.servers))
+      return failed(`${url}: the response is not a server list ({"servers": [...], "metadata": {...}})`);
     const count = body.metadata?.count;
-    if (count !== undefined && count !== body.servers.length) return failed(`${url}: metadata.count says ${JSON.stringify(count)} but the page has ${body.servers.length} servers`);
+    if (count !== undefined && count !== body.servers.length)
+      return failed(
+        `${url}: metadata.count says ${JSON.stringify(count)} but the page has ${body.servers.length} servers`,
+      );
     pages++;
     let fresh = 0;
     body.servers.forEach((item, i) => {
@@ -615,8 +720,12 @@ export async function importFromApi(from: string, importer: Importer, hooks: Api
     hooks.onPage?.(pages, body.servers.length);
     const next = body.metadata?.nextCursor;
     if (typeof next !== "string" || next === "" || body.servers.length === 0 || body.servers.length < pageSize) break;
-    if (seenCursors.has(next) || next === cursor) return failed(`${url}: the registry returned the cursor ${JSON.stringify(next)} again; stopping instead of looping`);
-    if (fresh === 0) return failed(`${url}: page ${pages} repeats versions of earlier pages only; stopping instead of looping`);
+    if (seenCursors.has(next) || next === cursor)
+      return failed(
+        `${url}: the registry returned the cursor ${JSON.stringify(next)} again; stopping instead of looping`,
+      );
+    if (fresh === 0)
+      return failed(`${url}: page ${pages} repeats versions of earlier pages only; stopping instead of looping`);
     seenCursors.add(next);
     cursor = next;
   }
@@ -631,7 +740,9 @@ function identityOf(doc: unknown): string | undefined {
 // ---- rendering (human-facing: every upstream string through visible()) --------------------------------
 
 export function formatRejected(r: Rejected): string {
-  return visible(`not imported: ${r.origin}${r.name ? ` ${r.name}` : ""}${r.version ? `@${r.version}` : ""}: ${r.code}: ${r.reason}`);
+  return visible(
+    `not imported: ${r.origin}${r.name ? ` ${r.name}` : ""}${r.version ? `@${r.version}` : ""}: ${r.code}: ${r.reason}`,
+  );
 }
 
 export function formatCounts(c: ImportCounts): string {
@@ -643,5 +754,8 @@ export function formatCounts(c: ImportCounts): string {
  * characters terminals act on are escaped too, so the text is safe to print and still the same JSON value.
  */
 export function formatImportJson(counts: ImportCounts, rejected: readonly Rejected[]): string {
-  return JSON.stringify({ counts, rejected }, null, 2).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify({ counts, rejected }, null, 2).replace(
+    /[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

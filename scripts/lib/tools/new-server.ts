@@ -36,7 +36,9 @@ export interface DraftOptions {
   readonly transportUrl?: string;
 }
 
-export type Draft = { readonly kind: "ok"; readonly doc: ServerJson; readonly advice: string[] } | { readonly kind: "invalid"; readonly problems: string[] };
+export type Draft =
+  | { readonly kind: "ok"; readonly doc: ServerJson; readonly advice: string[] }
+  | { readonly kind: "invalid"; readonly problems: string[] };
 
 export class ManifestError extends Error {}
 
@@ -49,9 +51,15 @@ export function readPackageJson(text: string): ManifestFacts {
   } catch (e) {
     throw new ManifestError(`package.json is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof doc !== "object" || doc == null || Array.isArray(doc)) throw new ManifestError("package.json must be a JSON object");
+  if (typeof doc !== "object" || doc == null || Array.isArray(doc))
+    throw new ManifestError("package.json must be a JSON object");
   const d = doc as Record<string, unknown>;
-  const repo = typeof d.repository === "string" ? d.repository : typeof d.repository === "object" && d.repository != null ? (d.repository as Record<string, unknown>).url : undefined;
+  const repo =
+    typeof d.repository === "string"
+      ? d.repository
+      : typeof d.repository === "object" && d.repository != null
+        ? (d.repository as Record<string, unknown>).url
+        : undefined;
   return {
     kind: "npm",
     ...str("identifier", d.name),
@@ -70,14 +78,18 @@ function parseToml(text: string, file: string): Record<string, unknown> {
   } catch (e) {
     if (!(e instanceof TomlError)) throw e;
     const first = e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
-    throw new ManifestError(`${file}:${e.line}:${e.column}: not valid TOML: ${first}. Fix the file (\`cargo metadata\` or \`pip install .\` would refuse it too) and run again.`);
+    throw new ManifestError(
+      `${file}:${e.line}:${e.column}: not valid TOML: ${first}. Fix the file (\`cargo metadata\` or \`pip install .\` would refuse it too) and run again.`,
+    );
   }
 }
 
 /** The table at `key` of a parsed TOML document, or an empty one when it is missing or not a table. */
 function table(doc: Record<string, unknown>, key: string): Record<string, unknown> {
   const t = doc[key];
-  return typeof t === "object" && t != null && !Array.isArray(t) && !(t instanceof Date) ? (t as Record<string, unknown>) : {};
+  return typeof t === "object" && t != null && !Array.isArray(t) && !(t instanceof Date)
+    ? (t as Record<string, unknown>)
+    : {};
 }
 
 /** `file` names the manifest in error messages. */
@@ -86,9 +98,17 @@ export function readPyproject(text: string, file = "pyproject.toml"): ManifestFa
   const urls = table(project, "urls");
   const notes: string[] = [];
   const dynamic = project["dynamic"];
-  if (project["version"] === undefined && Array.isArray(dynamic) && dynamic.includes("version")) notes.push("the version is dynamic in pyproject.toml: pass --version with the version you published to PyPI");
+  if (project["version"] === undefined && Array.isArray(dynamic) && dynamic.includes("version"))
+    notes.push("the version is dynamic in pyproject.toml: pass --version with the version you published to PyPI");
   const repo = Object.entries(urls).find(([k]) => /^(repository|source|source code|homepage)$/i.test(k))?.[1];
-  return { kind: "pypi", ...str("identifier", project["name"]), ...str("version", project["version"]), ...str("description", project["description"]), ...str("repositoryUrl", repo), notes };
+  return {
+    kind: "pypi",
+    ...str("identifier", project["name"]),
+    ...str("version", project["version"]),
+    ...str("description", project["description"]),
+    ...str("repositoryUrl", repo),
+    notes,
+  };
 }
 
 /** `file` names the manifest in error messages. */
@@ -96,8 +116,16 @@ export function readCargoToml(text: string, file = "Cargo.toml"): ManifestFacts 
   const pkg = table(parseToml(text, file), "package");
   const notes: string[] = [];
   // `version.workspace = true` and `version = { workspace = true }` are the same table.
-  if (table(pkg, "version")["workspace"] === true) notes.push("the version comes from the workspace: pass --version with the version you published to crates.io");
-  return { kind: "cargo", ...str("identifier", pkg["name"]), ...str("version", pkg["version"]), ...str("description", pkg["description"]), ...str("repositoryUrl", pkg["repository"]), notes };
+  if (table(pkg, "version")["workspace"] === true)
+    notes.push("the version comes from the workspace: pass --version with the version you published to crates.io");
+  return {
+    kind: "cargo",
+    ...str("identifier", pkg["name"]),
+    ...str("version", pkg["version"]),
+    ...str("description", pkg["description"]),
+    ...str("repositoryUrl", pkg["repository"]),
+    notes,
+  };
 }
 
 export function readCsproj(text: string, fileName: string): ManifestFacts {
@@ -106,7 +134,14 @@ export function readCsproj(text: string, fileName: string): ManifestFacts {
     return m ? decodeXml((m[1] as string).trim()) : undefined;
   };
   const id = tag("PackageId") ?? tag("AssemblyName") ?? fileName.replace(/\.csproj$/i, "");
-  return { kind: "nuget", ...str("identifier", id), ...str("version", tag("Version") ?? tag("PackageVersion")), ...str("description", tag("Description")), ...str("repositoryUrl", tag("RepositoryUrl")), notes: [] };
+  return {
+    kind: "nuget",
+    ...str("identifier", id),
+    ...str("version", tag("Version") ?? tag("PackageVersion")),
+    ...str("description", tag("Description")),
+    ...str("repositoryUrl", tag("RepositoryUrl")),
+    notes: [],
+  };
 }
 
 /**
@@ -116,10 +151,20 @@ export function readCsproj(text: string, fileName: string): ManifestFacts {
 export function readImageReference(ref: string): ManifestFacts {
   const trimmed = ref.trim();
   const parsed = parseOciReference(trimmed);
-  if (!parsed.ok) return { kind: "oci", identifier: trimmed, notes: [`the image reference ${JSON.stringify(ref)} is not valid: ${parsed.error}`] };
+  if (!parsed.ok)
+    return {
+      kind: "oci",
+      identifier: trimmed,
+      notes: [`the image reference ${JSON.stringify(ref)} is not valid: ${parsed.error}`],
+    };
   const { registry, repository, tag, digest } = parsed.ref;
   const full = `${registry === OCI_DEFAULT_REGISTRY ? "docker.io" : registry}/${repository}${tag === undefined ? "" : `:${tag}`}${digest === undefined ? "" : `@${digest}`}`;
-  const notes = tag === undefined ? [`the image reference ${JSON.stringify(ref)} has no tag: add the tag you published, e.g. ${full.replace(/@.*$/, "")}:1.0.0`] : [];
+  const notes =
+    tag === undefined
+      ? [
+          `the image reference ${JSON.stringify(ref)} has no tag: add the tag you published, e.g. ${full.replace(/@.*$/, "")}:1.0.0`,
+        ]
+      : [];
   return { kind: "oci", identifier: full, ...str("version", tag), notes };
 }
 
@@ -128,17 +173,29 @@ function str<K extends string>(key: K, v: unknown): { [P in K]?: string } {
 }
 
 function decodeXml(s: string): string {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
 
 // --- the draft ----------------------------------------------------------------------------------------
 
 /** `git+https://github.com/a/b.git`, `github:a/b`, `git@github.com:a/b.git` → `https://github.com/a/b`. */
 export function normalizeRepositoryUrl(url: string): { url: string; source: string } | undefined {
-  const shorthand = /^(github|gitlab):([\w.-]+\/[\w.-]+)$/.exec(url) ?? (/^([\w.-]+\/[\w.-]+)$/.test(url) ? [url, "github", url] : null);
+  const shorthand =
+    /^(github|gitlab):([\w.-]+\/[\w.-]+)$/.exec(url) ??
+    (/^([\w.-]+\/[\w.-]+)$/.test(url) ? [url, "github", url] : null);
   const normalized = shorthand
     ? `https://${shorthand[1]}.com/${shorthand[2]}`
-    : url.replace(/^git\+/, "").replace(/^git@([^:]+):/, "https://$1/").replace(/^(git|ssh):\/\/(git@)?/, "https://").replace(/\.git$/, "").replace(/\/+$/, "");
+    : url
+        .replace(/^git\+/, "")
+        .replace(/^git@([^:]+):/, "https://$1/")
+        .replace(/^(git|ssh):\/\/(git@)?/, "https://")
+        .replace(/\.git$/, "")
+        .replace(/\/+$/, "");
   const m = /^https:\/\/(github\.com|gitlab\.com)\/([\w.-]+\/[\w.-]+)$/.exec(normalized);
   return m ? { url: `https://${m[1]}/${m[2]}`, source: (m[1] as string).split(".")[0] as string } : undefined;
 }
@@ -153,20 +210,33 @@ export function suggestName(facts: ManifestFacts): string | undefined {
 export function draftServer(facts: ManifestFacts, options: DraftOptions): Draft {
   const problems = [...facts.notes.filter((n) => !(options.version && /version/.test(n)))];
   const name = options.name ?? facts.mcpName ?? suggestName(facts);
-  if (!name) problems.push("no server name: pass --name <namespace>/<server>, e.g. --name io.github.<your-login>/<server> (or a reverse-DNS name of a domain you own)");
+  if (!name)
+    problems.push(
+      "no server name: pass --name <namespace>/<server>, e.g. --name io.github.<your-login>/<server> (or a reverse-DNS name of a domain you own)",
+    );
   const version = options.version ?? facts.version;
   if (!version) problems.push(`no version in the ${facts.kind} manifest: pass --version`);
   const description = options.description ?? facts.description;
-  if (!description) problems.push("no description in the manifest: pass --description (one sentence, at most 100 characters)");
+  if (!description)
+    problems.push("no description in the manifest: pass --description (one sentence, at most 100 characters)");
   if (!facts.identifier) problems.push(`no package name in the ${facts.kind} manifest`);
-  if (problems.length > 0 || !name || !version || !description || !facts.identifier) return { kind: "invalid", problems };
+  if (problems.length > 0 || !name || !version || !description || !facts.identifier)
+    return { kind: "invalid", problems };
 
   const transportType = options.transport ?? "stdio";
-  const transport = transportType === "stdio" ? { type: "stdio" } : { type: transportType, url: options.transportUrl ?? "http://localhost:8080/mcp" };
+  const transport =
+    transportType === "stdio"
+      ? { type: "stdio" }
+      : { type: transportType, url: options.transportUrl ?? "http://localhost:8080/mcp" };
   const pkg: Package =
     facts.kind === "oci"
       ? { registryType: "oci", identifier: facts.identifier, transport }
-      : { registryType: facts.kind, identifier: facts.identifier, version: options.version ?? facts.version ?? version, transport };
+      : {
+          registryType: facts.kind,
+          identifier: facts.identifier,
+          version: options.version ?? facts.version ?? version,
+          transport,
+        };
   const repository = facts.repositoryUrl ? normalizeRepositoryUrl(facts.repositoryUrl) : undefined;
   const doc: ServerJson = {
     $schema: CURRENT_SCHEMA_URL,
@@ -185,16 +255,31 @@ export function backReferenceAdvice(facts: ManifestFacts, name: string, pkg: Pac
   switch (facts.kind) {
     case "npm":
       return facts.mcpName === name
-        ? [`package.json already declares "mcpName": "${name}". Publish version ${pkg.version} to npm before opening the pull request.`]
+        ? [
+            `package.json already declares "mcpName": "${name}". Publish version ${pkg.version} to npm before opening the pull request.`,
+          ]
         : [`Add this to package.json and publish version ${pkg.version} to npm:`, `  "mcpName": "${name}"`];
     case "pypi":
-      return [`Add this line to the README that PyPI shows as the project description, and publish version ${pkg.version}:`, `  mcp-name: ${name}`, "(an HTML comment works too: <!-- mcp-name: " + name + " -->)"];
+      return [
+        `Add this line to the README that PyPI shows as the project description, and publish version ${pkg.version}:`,
+        `  mcp-name: ${name}`,
+        "(an HTML comment works too: <!-- mcp-name: " + name + " -->)",
+      ];
     case "nuget":
-      return [`Add this line to the package README (<PackageReadmeFile> in the .csproj), and publish version ${pkg.version} to NuGet:`, `  mcp-name: ${name}`];
+      return [
+        `Add this line to the package README (<PackageReadmeFile> in the .csproj), and publish version ${pkg.version} to NuGet:`,
+        `  mcp-name: ${name}`,
+      ];
     case "cargo":
-      return [`Add this line to the crate's README (the one crates.io shows), and publish version ${pkg.version}:`, `  mcp-name: ${name}`];
+      return [
+        `Add this line to the crate's README (the one crates.io shows), and publish version ${pkg.version}:`,
+        `  mcp-name: ${name}`,
+      ];
     case "oci":
-      return ["Add this label to the Dockerfile, rebuild and push the tag:", `  LABEL io.modelcontextprotocol.server.name="${name}"`];
+      return [
+        "Add this label to the Dockerfile, rebuild and push the tag:",
+        `  LABEL io.modelcontextprotocol.server.name="${name}"`,
+      ];
   }
 }
 
@@ -247,13 +332,33 @@ export type Ask = (question: string, fallback?: string) => Promise<string>;
 export async function interview(ask: Ask): Promise<{ facts: ManifestFacts; options: DraftOptions }> {
   const kinds: SourceKind[] = ["npm", "pypi", "nuget", "cargo", "oci"];
   let kind = "";
-  while (!kinds.includes(kind as SourceKind)) kind = (await ask(`Package type (${kinds.join(", ")})`, "npm")).trim().toLowerCase();
-  const identifier = (await ask(kind === "oci" ? "Image reference with tag (e.g. ghcr.io/you/server:1.0.0)" : "Package name on the registry")).trim();
+  while (!kinds.includes(kind as SourceKind))
+    kind = (await ask(`Package type (${kinds.join(", ")})`, "npm")).trim().toLowerCase();
+  const identifier = (
+    await ask(
+      kind === "oci" ? "Image reference with tag (e.g. ghcr.io/you/server:1.0.0)" : "Package name on the registry",
+    )
+  ).trim();
   const facts: ManifestFacts =
-    kind === "oci" ? readImageReference(identifier) : { kind: kind as SourceKind, ...str("identifier", identifier), ...str("version", await ask("Package version (the exact published version)")), notes: [] };
+    kind === "oci"
+      ? readImageReference(identifier)
+      : {
+          kind: kind as SourceKind,
+          ...str("identifier", identifier),
+          ...str("version", await ask("Package version (the exact published version)")),
+          notes: [],
+        };
   const name = (await ask("Server name (io.github.<your-login>/<server> or <reverse-domain>/<server>)")).trim();
   const version = kind === "oci" ? (await ask("Server version", facts.version)).trim() : facts.version;
   const description = (await ask("One-sentence description")).trim();
   const transport = (await ask("Transport (stdio, streamable-http, sse)", "stdio")).trim() as DraftOptions["transport"];
-  return { facts, options: { ...(name ? { name } : {}), ...(version ? { version } : {}), ...(description ? { description } : {}), ...(transport ? { transport } : {}) } };
+  return {
+    facts,
+    options: {
+      ...(name ? { name } : {}),
+      ...(version ? { version } : {}),
+      ...(description ? { description } : {}),
+      ...(transport ? { transport } : {}),
+    },
+  };
 }

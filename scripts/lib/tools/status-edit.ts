@@ -22,7 +22,9 @@ export interface PresentVersion {
   readonly statusText?: string;
 }
 
-export type FileEdit = { readonly kind: "write"; readonly file: string; readonly content: string } | { readonly kind: "remove"; readonly file: string };
+export type FileEdit =
+  | { readonly kind: "write"; readonly file: string; readonly content: string }
+  | { readonly kind: "remove"; readonly file: string };
 
 export type StatusPlan =
   | { readonly kind: "ok"; readonly edits: FileEdit[]; readonly unchanged: string[]; readonly advice: string[] }
@@ -37,21 +39,38 @@ export function statusYaml(status: Status, message?: string): string {
   return stringify(message === undefined ? { status } : { status, statusMessage: message }, { lineWidth: 0 });
 }
 
-export function planStatusChange(request: StatusRequest, present: readonly PresentVersion[], serversRoot = "servers"): StatusPlan {
+export function planStatusChange(
+  request: StatusRequest,
+  present: readonly PresentVersion[],
+  serversRoot = "servers",
+): StatusPlan {
   const bad = (reason: string, usage = true): StatusPlan => ({ kind: "invalid", reason, usage });
-  if (!STATUSES.includes(request.status as Status)) return bad(`--status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(request.status)}`);
+  if (!STATUSES.includes(request.status as Status))
+    return bad(`--status must be one of ${STATUSES.join(", ")}, got ${JSON.stringify(request.status)}`);
   const status = request.status as Status;
-  if (!NAME.test(request.name)) return bad(`${JSON.stringify(request.name)} is not a server name: expected <namespace>/<server>, e.g. io.github.alice/weather`);
-  if (request.allVersions === (request.version !== undefined)) return bad("name one version, or pass --all-versions (not both)");
-  if (status === "active" && request.message !== undefined) return bad("--message is not allowed with --status active: an active version carries no status message");
+  if (!NAME.test(request.name))
+    return bad(
+      `${JSON.stringify(request.name)} is not a server name: expected <namespace>/<server>, e.g. io.github.alice/weather`,
+    );
+  if (request.allVersions === (request.version !== undefined))
+    return bad("name one version, or pass --all-versions (not both)");
+  if (status === "active" && request.message !== undefined)
+    return bad("--message is not allowed with --status active: an active version carries no status message");
   if (request.message !== undefined) {
     const findings = checkStatusSchema({ status, statusMessage: request.message });
     if (findings.length > 0) return bad(`--message: ${findings[0]?.message ?? "invalid"} (1 to 500 characters)`);
   }
-  if (present.length === 0) return bad(`no versions of ${request.name} under ${serversRoot}/${request.name}/: check the name (letter case counts)`, false);
+  if (present.length === 0)
+    return bad(
+      `no versions of ${request.name} under ${serversRoot}/${request.name}/: check the name (letter case counts)`,
+      false,
+    );
   const targets = request.allVersions ? present : present.filter((v) => v.version === request.version);
   if (targets.length === 0) {
-    return bad(`${request.name} has no version ${JSON.stringify(request.version)}; it has ${present.map((v) => v.version).join(", ")}`, false);
+    return bad(
+      `${request.name} has no version ${JSON.stringify(request.version)}; it has ${present.map((v) => v.version).join(", ")}`,
+      false,
+    );
   }
   const github = isGitHubNamespace(request.name);
   const edits: FileEdit[] = [];
@@ -77,7 +96,13 @@ export function planStatusChange(request: StatusRequest, present: readonly Prese
       ...written.map((f) => `  npm run sign -- --key <private-key-hex> ${f}`),
     );
   }
-  if (edits.length > 0) advice.push("Then commit the status files and open a pull request; `npm run verify -- --base origin/main --author <your-login>` runs the same checks first.");
-  if (status === "deleted") advice.push("A deleted version disappears from the lists and from latest, but its server.json stays (a tombstone); its version string can never be reused.");
+  if (edits.length > 0)
+    advice.push(
+      "Then commit the status files and open a pull request; `npm run verify -- --base origin/main --author <your-login>` runs the same checks first.",
+    );
+  if (status === "deleted")
+    advice.push(
+      "A deleted version disappears from the lists and from latest, but its server.json stays (a tombstone); its version string can never be reused.",
+    );
   return { kind: "ok", edits, unchanged, advice };
 }

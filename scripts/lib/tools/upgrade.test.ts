@@ -7,7 +7,12 @@ const ok = (input: unknown, repair = false) => {
   if (r.kind !== "ok") throw new Error(r.reason);
   return r;
 };
-const pkg = (p: Record<string, unknown>) => ({ name: "io.github.aa/bb", description: "d", version: "1.0.0", packages: [{ transport: { type: "stdio" }, ...p }] });
+const pkg = (p: Record<string, unknown>) => ({
+  name: "io.github.aa/bb",
+  description: "d",
+  version: "1.0.0",
+  packages: [{ transport: { type: "stdio" }, ...p }],
+});
 
 describe("upgradeServerJson", () => {
   it("leaves a current document alone, $schema first", () => {
@@ -20,44 +25,106 @@ describe("upgradeServerJson", () => {
   });
 
   it("moves an OCI version into the identifier and drops registryBaseUrl (Docker Hub keeps the short name)", () => {
-    const r = ok(pkg({ registryType: "oci", registryBaseUrl: "https://docker.io", identifier: "apache/iotdb", version: "2.0.5" }));
-    expect(r.doc["packages"]).toEqual([{ transport: { type: "stdio" }, registryType: "oci", identifier: "apache/iotdb:2.0.5" }]);
+    const r = ok(
+      pkg({ registryType: "oci", registryBaseUrl: "https://docker.io", identifier: "apache/iotdb", version: "2.0.5" }),
+    );
+    expect(r.doc["packages"]).toEqual([
+      { transport: { type: "stdio" }, registryType: "oci", identifier: "apache/iotdb:2.0.5" },
+    ]);
     expect(r.from).toBe("2025-09-29");
   });
 
   it("moves a non-Docker-Hub registry host into the OCI identifier", () => {
-    const r = ok(pkg({ registryType: "oci", registryBaseUrl: "https://ghcr.io", identifier: "owner/img", version: "1.2.3" }));
+    const r = ok(
+      pkg({ registryType: "oci", registryBaseUrl: "https://ghcr.io", identifier: "owner/img", version: "1.2.3" }),
+    );
     expect((r.doc["packages"] as { identifier: string }[])[0]!.identifier).toBe("ghcr.io/owner/img:1.2.3");
   });
 
   it("keeps an OCI tag or digest already in the identifier and drops the version", () => {
     const r = ok(pkg({ registryType: "oci", identifier: "ghcr.io/owner/img:1.0.0", version: "2.0.0" }));
-    expect((r.doc["packages"] as { identifier: string; version?: string }[])[0]).toMatchObject({ identifier: "ghcr.io/owner/img:1.0.0" });
+    expect((r.doc["packages"] as { identifier: string; version?: string }[])[0]).toMatchObject({
+      identifier: "ghcr.io/owner/img:1.0.0",
+    });
     expect((r.doc["packages"] as { version?: string }[])[0]!.version).toBeUndefined();
   });
 
   it("fixes the NuGet base URL and drops mcpb's base URL and fileSha256 on npm", () => {
-    expect(ok(pkg({ registryType: "nuget", registryBaseUrl: "https://api.nuget.org", identifier: "X", version: "1.0.0" })).doc["packages"]).toMatchObject([{ registryBaseUrl: "https://api.nuget.org/v3/index.json" }]);
-    expect(ok(pkg({ registryType: "mcpb", registryBaseUrl: "https://github.com", identifier: "https://github.com/a/b/releases/download/v1/mcp.mcpb", fileSha256: "a".repeat(64) })).doc["packages"]).toEqual([
-      { transport: { type: "stdio" }, registryType: "mcpb", identifier: "https://github.com/a/b/releases/download/v1/mcp.mcpb", fileSha256: "a".repeat(64) },
+    expect(
+      ok(pkg({ registryType: "nuget", registryBaseUrl: "https://api.nuget.org", identifier: "X", version: "1.0.0" }))
+        .doc["packages"],
+    ).toMatchObject([{ registryBaseUrl: "https://api.nuget.org/v3/index.json" }]);
+    expect(
+      ok(
+        pkg({
+          registryType: "mcpb",
+          registryBaseUrl: "https://github.com",
+          identifier: "https://github.com/a/b/releases/download/v1/mcp.mcpb",
+          fileSha256: "a".repeat(64),
+        }),
+      ).doc["packages"],
+    ).toEqual([
+      {
+        transport: { type: "stdio" },
+        registryType: "mcpb",
+        identifier: "https://github.com/a/b/releases/download/v1/mcp.mcpb",
+        fileSha256: "a".repeat(64),
+      },
     ]);
-    expect((ok(pkg({ registryType: "npm", identifier: "x", version: "1.0.0", fileSha256: "a".repeat(64) })).doc["packages"] as object[])[0]).not.toHaveProperty("fileSha256");
+    expect(
+      (
+        ok(pkg({ registryType: "npm", identifier: "x", version: "1.0.0", fileSha256: "a".repeat(64) })).doc[
+          "packages"
+        ] as object[]
+      )[0],
+    ).not.toHaveProperty("fileSha256");
   });
 
   it("renames 2025-07-09 snake_case keys", () => {
-    const old = { name: "io.github.aa/bb", description: "d", version: "1.0.0", website_url: "https://x.example", packages: [{ registry_type: "npm", identifier: "x", version: "1.0.0", transport: { type: "stdio" }, environment_variables: [{ name: "K", is_secret: true }] }] };
+    const old = {
+      name: "io.github.aa/bb",
+      description: "d",
+      version: "1.0.0",
+      website_url: "https://x.example",
+      packages: [
+        {
+          registry_type: "npm",
+          identifier: "x",
+          version: "1.0.0",
+          transport: { type: "stdio" },
+          environment_variables: [{ name: "K", is_secret: true }],
+        },
+      ],
+    };
     expect(detectSchemaVersion(old)).toBe("2025-07-09");
     const r = ok(old);
-    expect(r.doc).toMatchObject({ websiteUrl: "https://x.example", packages: [{ registryType: "npm", environmentVariables: [{ name: "K", isSecret: true }] }] });
+    expect(r.doc).toMatchObject({
+      websiteUrl: "https://x.example",
+      packages: [{ registryType: "npm", environmentVariables: [{ name: "K", isSecret: true }] }],
+    });
     expect(JSON.stringify(r.doc)).not.toMatch(/_[a-z]+"/);
   });
 
   it("moves the old status and official _meta out of the document, keeping publisher-provided", () => {
-    const old = { name: "io.github.aa/bb", description: "d", version: "1.0.0", status: "deprecated", _meta: { [OFFICIAL_META_KEY]: { publishedAt: "2025-09-01T00:00:00Z", updatedAt: "2025-09-02T00:00:00Z" }, [PUBLISHER_META_KEY]: { a: 1 }, "com.other/x": {} } };
+    const old = {
+      name: "io.github.aa/bb",
+      description: "d",
+      version: "1.0.0",
+      status: "deprecated",
+      _meta: {
+        [OFFICIAL_META_KEY]: { publishedAt: "2025-09-01T00:00:00Z", updatedAt: "2025-09-02T00:00:00Z" },
+        [PUBLISHER_META_KEY]: { a: 1 },
+        "com.other/x": {},
+      },
+    };
     const r = ok(old);
     expect(r.doc["_meta"]).toEqual({ [PUBLISHER_META_KEY]: { a: 1 } });
     expect(r.doc).not.toHaveProperty("status");
-    expect(r.facts).toEqual({ status: "deprecated", publishedAt: "2025-09-01T00:00:00Z", updatedAt: "2025-09-02T00:00:00Z" });
+    expect(r.facts).toEqual({
+      status: "deprecated",
+      publishedAt: "2025-09-01T00:00:00Z",
+      updatedAt: "2025-09-02T00:00:00Z",
+    });
   });
 
   it("repairs descriptions only when asked", () => {

@@ -18,7 +18,13 @@
 // anything that would invent data. `repair` (opt-in) fixes what no rule can: an over-long description is
 // cut at a word boundary to 100 characters with "…", an empty one becomes "<name> MCP server".
 
-import { CURRENT_SCHEMA_URL, CURRENT_SCHEMA_VERSION, OFFICIAL_META_KEY, PUBLISHER_META_KEY, type Status } from "../model.ts";
+import {
+  CURRENT_SCHEMA_URL,
+  CURRENT_SCHEMA_VERSION,
+  OFFICIAL_META_KEY,
+  PUBLISHER_META_KEY,
+  type Status,
+} from "../model.ts";
 import { normalizeTime } from "../import-record.ts";
 
 export interface UpstreamFacts {
@@ -59,7 +65,13 @@ const SNAKE_TO_CAMEL: Readonly<Record<string, string>> = {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v != null && !Array.isArray(v);
 const SCHEMA_DATE = /\/schemas\/([0-9]{4}-[0-9]{2}-[0-9]{2})\/server\.schema\.json$/;
-const OCI_DOCKER_HOSTS = new Set(["docker.io", "registry-1.docker.io", "index.docker.io", "registry.hub.docker.com", "hub.docker.com"]);
+const OCI_DOCKER_HOSTS = new Set([
+  "docker.io",
+  "registry-1.docker.io",
+  "index.docker.io",
+  "registry.hub.docker.com",
+  "hub.docker.com",
+]);
 const NUGET_BASE = "https://api.nuget.org/v3/index.json";
 
 /** Which schema era a document is from: its `$schema` date, or a guess from its shape. */
@@ -102,7 +114,8 @@ function readFacts(meta: unknown): UpstreamFacts {
   const facts: UpstreamFacts = {};
   const status = meta["status"];
   if (status === "active" || status === "deprecated" || status === "deleted") facts.status = status;
-  if (typeof meta["statusMessage"] === "string" && meta["statusMessage"] !== "") facts.statusMessage = meta["statusMessage"];
+  if (typeof meta["statusMessage"] === "string" && meta["statusMessage"] !== "")
+    facts.statusMessage = meta["statusMessage"];
   const time = (...keys: string[]) => keys.map((k) => normalizeTime(meta[k])).find((t) => t !== undefined);
   const publishedAt = time("publishedAt", "published_at");
   const updatedAt = time("updatedAt", "updated_at");
@@ -151,13 +164,20 @@ export function upgradeServerJson(input: unknown, opts: { repair?: boolean } = {
   }
 
   if (Array.isArray(doc["packages"])) {
-    doc["packages"] = doc["packages"].map((p: unknown, i: number) => (isObj(p) ? upgradePackage({ ...p }, i, changeSet) : p));
+    doc["packages"] = doc["packages"].map((p: unknown, i: number) =>
+      isObj(p) ? upgradePackage({ ...p }, i, changeSet) : p,
+    );
   }
 
   if (opts.repair) repairDescription(doc, changeSet);
 
   const schema = doc["$schema"];
-  if (schema !== CURRENT_SCHEMA_URL) changeSet.add(schema === undefined ? `set $schema to ${CURRENT_SCHEMA_VERSION}` : `$schema ${String(schema)} → ${CURRENT_SCHEMA_VERSION}`);
+  if (schema !== CURRENT_SCHEMA_URL)
+    changeSet.add(
+      schema === undefined
+        ? `set $schema to ${CURRENT_SCHEMA_VERSION}`
+        : `$schema ${String(schema)} → ${CURRENT_SCHEMA_VERSION}`,
+    );
   const rest: Record<string, unknown> = { ...doc };
   delete rest["$schema"];
   return { kind: "ok", doc: { $schema: CURRENT_SCHEMA_URL, ...rest }, from, changes: [...changeSet], facts };
@@ -199,7 +219,11 @@ function upgradePackage(p: Record<string, unknown>, i: number, changes: Set<stri
   } else if (type === "nuget" && base !== undefined && /^https:\/\/api\.nuget\.org\/?$/.test(base)) {
     p["registryBaseUrl"] = NUGET_BASE;
     changes.add(`${at}: registryBaseUrl ${base} → ${NUGET_BASE}`);
-  } else if ((type === "npm" || type === "pypi") && base !== undefined && /^https:\/\/(registry\.npmjs\.org|pypi\.org)\/$/.test(base)) {
+  } else if (
+    (type === "npm" || type === "pypi") &&
+    base !== undefined &&
+    /^https:\/\/(registry\.npmjs\.org|pypi\.org)\/$/.test(base)
+  ) {
     p["registryBaseUrl"] = base.slice(0, -1);
     changes.add(`${at}: removed the trailing / of registryBaseUrl`);
   }
@@ -228,7 +252,7 @@ function repairDescription(doc: Record<string, unknown>, changes: Set<string>): 
     const name = doc["name"];
     const short = name.slice(name.indexOf("/") + 1);
     doc["description"] = `${short} MCP server`.slice(0, MAX_DESCRIPTION);
-    changes.add("repair: the empty description became the server name + \" MCP server\"");
+    changes.add('repair: the empty description became the server name + " MCP server"');
     return;
   }
   const chars = [...trimmed];

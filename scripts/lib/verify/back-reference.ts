@@ -19,10 +19,21 @@ export interface BackReferenceDeps {
 }
 
 /** The registry types that have a back-reference check, and the check kind each reports as. */
-export const PACKAGE_KINDS: Readonly<Record<string, CheckKind>> = { npm: "npm", pypi: "pypi", nuget: "nuget", cargo: "cargo", oci: "oci", mcpb: "mcpb" };
+export const PACKAGE_KINDS: Readonly<Record<string, CheckKind>> = {
+  npm: "npm",
+  pypi: "pypi",
+  nuget: "nuget",
+  cargo: "cargo",
+  oci: "oci",
+  mcpb: "mcpb",
+};
 
 /** Run the back-reference check of one package whose registryType is a key of PACKAGE_KINDS. */
-export function checkBackReference(kind: CheckKind, input: PackageCheckInput, deps: BackReferenceDeps): Promise<CheckResult> {
+export function checkBackReference(
+  kind: CheckKind,
+  input: PackageCheckInput,
+  deps: BackReferenceDeps,
+): Promise<CheckResult> {
   const { http, endpoints } = deps;
   switch (kind) {
     case "npm":
@@ -34,9 +45,17 @@ export function checkBackReference(kind: CheckKind, input: PackageCheckInput, de
     case "cargo":
       return verifyCargoPackage(input, { http, baseUrl: endpoints.crates });
     case "oci":
-      return verifyOciPackage(input, { http, endpoints: endpoints.oci, ...(deps.ociTimeoutMs ? { timeoutMs: deps.ociTimeoutMs } : {}) });
+      return verifyOciPackage(input, {
+        http,
+        endpoints: endpoints.oci,
+        ...(deps.ociTimeoutMs ? { timeoutMs: deps.ociTimeoutMs } : {}),
+      });
     case "mcpb":
-      return verifyMcpbPackage(input, { http, endpoints: endpoints.downloads, ...(deps.mcpbMaxBytes ? { maxBytes: deps.mcpbMaxBytes } : {}) });
+      return verifyMcpbPackage(input, {
+        http,
+        endpoints: endpoints.downloads,
+        ...(deps.mcpbMaxBytes ? { maxBytes: deps.mcpbMaxBytes } : {}),
+      });
     default:
       throw new Error(`internal: no back-reference check for kind ${kind}`);
   }

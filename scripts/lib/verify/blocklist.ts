@@ -9,7 +9,8 @@ export interface Blocklist {
   readonly namespaces: readonly string[];
 }
 
-export type BlocklistParse = { readonly kind: "ok"; readonly blocklist: Blocklist } | { readonly kind: "invalid"; readonly reason: string };
+export type BlocklistParse =
+  { readonly kind: "ok"; readonly blocklist: Blocklist } | { readonly kind: "invalid"; readonly reason: string };
 
 export function parseBlocklist(text: string): BlocklistParse {
   let doc: unknown;
@@ -25,8 +26,14 @@ export function parseBlocklist(text: string): BlocklistParse {
   }
   const namespaces: string[] = [];
   for (const item of (list ?? []) as unknown[]) {
-    const entry = typeof item === "string" ? item : typeof item === "object" && item != null ? (item as { namespace?: unknown }).namespace : undefined;
-    if (typeof entry !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/.test(entry)) return { kind: "invalid", reason: `not a namespace: ${JSON.stringify(item)}` };
+    const entry =
+      typeof item === "string"
+        ? item
+        : typeof item === "object" && item != null
+          ? (item as { namespace?: unknown }).namespace
+          : undefined;
+    if (typeof entry !== "string" || !/^[a-zA-Z0-9][a-zA-Z0-9.-]*$/.test(entry))
+      return { kind: "invalid", reason: `not a namespace: ${JSON.stringify(item)}` };
     namespaces.push(entry.toLowerCase());
   }
   return { kind: "ok", blocklist: { namespaces } };

@@ -73,9 +73,19 @@ export function unsafePathProblem(path: string): string | undefined {
 
 function modeProblem(mode: string): { code: string; message: string } | undefined {
   if (mode === MODE_REGULAR || mode === MODE_NONE) return undefined;
-  if (mode === "120000") return { code: "change/symlink", message: "a symbolic link: only regular files are allowed (a link can point outside the tree)" };
-  if (mode === "160000") return { code: "change/submodule", message: "a git submodule: only regular files are allowed" };
-  if (mode === "100755") return { code: "change/executable", message: "the file is executable (mode 100755); registry data must be mode 100644: run `chmod -x` and `git update-index --chmod=-x`" };
+  if (mode === "120000")
+    return {
+      code: "change/symlink",
+      message: "a symbolic link: only regular files are allowed (a link can point outside the tree)",
+    };
+  if (mode === "160000")
+    return { code: "change/submodule", message: "a git submodule: only regular files are allowed" };
+  if (mode === "100755")
+    return {
+      code: "change/executable",
+      message:
+        "the file is executable (mode 100755); registry data must be mode 100644: run `chmod -x` and `git update-index --chmod=-x`",
+    };
   return { code: "change/not-regular", message: `mode ${mode} is not a regular file` };
 }
 
@@ -90,14 +100,23 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
   const maintainer = input.maintainer === true;
   const usedVersions = new Map(input.historicalServerFiles.map((p) => [versionKey(p), p]));
   const addedServerDirs = new Set(
-    input.entries.filter((e) => e.status === "A" && e.path.startsWith("servers/") && e.path.endsWith(`/${SERVER_FILE}`)).map((e) => e.path.slice(0, -SERVER_FILE.length - 1)),
+    input.entries
+      .filter((e) => e.status === "A" && e.path.startsWith("servers/") && e.path.endsWith(`/${SERVER_FILE}`))
+      .map((e) => e.path.slice(0, -SERVER_FILE.length - 1)),
   );
   // Pair deletions and additions of the same blob, to say "renamed" rather than "deleted".
   const addedBySha = new Map(input.entries.filter((e) => e.status === "A").map((e) => [e.dstSha, e.path]));
 
   for (const e of input.entries) {
     const fail = (code: string, message: string, evidence: Record<string, unknown> = {}) =>
-      results.push(check("change", e.path, "fail", code, message, { status: e.status, srcMode: e.srcMode, dstMode: e.dstMode, ...evidence }));
+      results.push(
+        check("change", e.path, "fail", code, message, {
+          status: e.status,
+          srcMode: e.srcMode,
+          dstMode: e.dstMode,
+          ...evidence,
+        }),
+      );
     const unsafe = unsafePathProblem(e.path);
     if (unsafe) {
       fail("change/unsafe-path", `${unsafe}; such a path is refused as data`);
@@ -107,24 +126,50 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
     if (e.path.startsWith(POLICY_DIR)) {
       if (mode) fail(mode.code, mode.message);
       if (!maintainer) {
-        fail("maintainer/required", `${POLICY_DIR} is the maintainers' policy: only a maintainer (${MAINTAINERS_FILE}) may change it. A maintainer must make this change; to propose one, open an issue`);
+        fail(
+          "maintainer/required",
+          `${POLICY_DIR} is the maintainers' policy: only a maintainer (${MAINTAINERS_FILE}) may change it. A maintainer must make this change; to propose one, open an issue`,
+        );
       } else if (e.path === MAINTAINERS_FILE) {
         results.push(
-          check("change", e.path, "pass", "maintainer/maintainers-file", `a maintainer changes who the maintainers are (${input.maintainersChange ?? "see the diff"}): allowed by maintainer rule maintainer/maintainers-file, and another maintainer must review it`, {
-            status: e.status,
-          }),
+          check(
+            "change",
+            e.path,
+            "pass",
+            "maintainer/maintainers-file",
+            `a maintainer changes who the maintainers are (${input.maintainersChange ?? "see the diff"}): allowed by maintainer rule maintainer/maintainers-file, and another maintainer must review it`,
+            {
+              status: e.status,
+            },
+          ),
         );
       } else {
-        results.push(check("change", e.path, "pass", "maintainer/policy", `a maintainer edits the policy: allowed by maintainer rule maintainer/policy`, { status: e.status }));
+        results.push(
+          check(
+            "change",
+            e.path,
+            "pass",
+            "maintainer/policy",
+            `a maintainer edits the policy: allowed by maintainer rule maintainer/policy`,
+            { status: e.status },
+          ),
+        );
       }
       continue;
     }
     if (!e.path.startsWith("servers/")) {
       needsReview = true;
       results.push(
-        check("change", e.path, "fail", "change/outside-servers", "changes a file outside servers/: a maintainer must review this pull request (verification never passes it on its own)", {
-          status: e.status,
-        }),
+        check(
+          "change",
+          e.path,
+          "fail",
+          "change/outside-servers",
+          "changes a file outside servers/: a maintainer must review this pull request (verification never passes it on its own)",
+          {
+            status: e.status,
+          },
+        ),
       );
       if (mode) fail(mode.code, mode.message);
       continue;
@@ -135,7 +180,10 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
     }
     const parts = e.path.split("/");
     if (parts.length !== 5) {
-      fail("change/unexpected-path", "files under servers/ belong in servers/<namespace>/<server>/<version>/ (server.json, server.json.sig, status.yaml, status.yaml.sig)");
+      fail(
+        "change/unexpected-path",
+        "files under servers/ belong in servers/<namespace>/<server>/<version>/ (server.json, server.json.sig, status.yaml, status.yaml.sig)",
+      );
       continue;
     }
     const [, ns, server, version, file] = parts as [string, string, string, string, string];
@@ -156,7 +204,9 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
           continue;
         }
         publications.push({ dir, name, version });
-        results.push(check("change", e.path, "pass", "change/new-version", `adds version ${version} of ${name}`, { status: "A" }));
+        results.push(
+          check("change", e.path, "pass", "change/new-version", `adds version ${version} of ${name}`, { status: "A" }),
+        );
         continue;
       }
       if (e.status === "D") {
@@ -170,40 +220,80 @@ export function judgeChanges(input: ChangeInput): ChangePlan {
         );
         continue;
       }
-      fail("change/immutable", `a merged server.json is never modified; publish a new version folder instead (e.g. servers/${name}/<new-version>/server.json)`);
+      fail(
+        "change/immutable",
+        `a merged server.json is never modified; publish a new version folder instead (e.g. servers/${name}/<new-version>/server.json)`,
+      );
       continue;
     }
     if (file === SERVER_SIG_FILE) {
       if (e.status === "A" && publishedHere) {
-        results.push(check("change", e.path, "pass", "change/new-signature", `adds the signature of the new ${dir}/${SERVER_FILE}`, { status: "A" }));
+        results.push(
+          check(
+            "change",
+            e.path,
+            "pass",
+            "change/new-signature",
+            `adds the signature of the new ${dir}/${SERVER_FILE}`,
+            { status: "A" },
+          ),
+        );
       } else {
-        fail("change/immutable", `${SERVER_SIG_FILE} belongs to its server.json and changes only with a new version; a status change is signed in ${STATUS_SIG_FILE}`);
+        fail(
+          "change/immutable",
+          `${SERVER_SIG_FILE} belongs to its server.json and changes only with a new version; a status change is signed in ${STATUS_SIG_FILE}`,
+        );
       }
       continue;
     }
     if (file === STATUS_FILE || file === STATUS_SIG_FILE) {
       if (!inBase && !publishedHere) {
-        fail("change/status-without-version", `${dir} has no server.json, neither merged nor added by this pull request`);
+        fail(
+          "change/status-without-version",
+          `${dir} has no server.json, neither merged nor added by this pull request`,
+        );
         continue;
       }
       const prior = statusByDir.get(dir);
       const removed = file === STATUS_FILE ? e.status === "D" : (prior?.removed ?? false);
       statusByDir.set(dir, { dir, name, version, removed });
       results.push(
-        check("change", e.path, "pass", "change/status", `${e.status === "D" ? "removes" : e.status === "A" ? "adds" : "changes"} ${file} of ${name} ${version}`, { status: e.status }),
+        check(
+          "change",
+          e.path,
+          "pass",
+          "change/status",
+          `${e.status === "D" ? "removes" : e.status === "A" ? "adds" : "changes"} ${file} of ${name} ${version}`,
+          { status: e.status },
+        ),
       );
       continue;
     }
     if (file === "import.yaml") {
       if (!maintainer) {
-        fail("change/maintainer-file", "import.yaml is written only by a maintainer's import (npm run import): a maintainer must open this pull request. Remove import.yaml from your pull request");
+        fail(
+          "change/maintainer-file",
+          "import.yaml is written only by a maintainer's import (npm run import): a maintainer must open this pull request. Remove import.yaml from your pull request",
+        );
         continue;
       }
       if (e.status !== "D") imports.add(dir);
-      results.push(check("change", e.path, "pass", "maintainer/import", `${e.status === "D" ? "removes" : "writes"} the import record of ${name} ${version}: allowed by maintainer rule maintainer/import`, { status: e.status }));
+      results.push(
+        check(
+          "change",
+          e.path,
+          "pass",
+          "maintainer/import",
+          `${e.status === "D" ? "removes" : "writes"} the import record of ${name} ${version}: allowed by maintainer rule maintainer/import`,
+          { status: e.status },
+        ),
+      );
       continue;
     }
-    fail("change/unexpected-file", `unexpected file "${file}": a version folder holds server.json, server.json.sig, status.yaml and status.yaml.sig`);
+    fail(
+      "change/unexpected-file",
+      `unexpected file "${file}": a version folder holds server.json, server.json.sig, status.yaml and status.yaml.sig`,
+    );
   }
   // A status change of a version published in the same PR is part of that publication.
   const statusChanges = [...statusByDir.values()].filter((s) => !addedServerDirs.has(s.dir));

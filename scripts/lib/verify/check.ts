@@ -5,7 +5,18 @@
 
 import type { Package } from "../model.ts";
 
-export const CHECK_KINDS = ["schema", "change", "namespace", "npm", "pypi", "nuget", "cargo", "oci", "mcpb", "remote"] as const;
+export const CHECK_KINDS = [
+  "schema",
+  "change",
+  "namespace",
+  "npm",
+  "pypi",
+  "nuget",
+  "cargo",
+  "oci",
+  "mcpb",
+  "remote",
+] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /**
@@ -54,7 +65,15 @@ export interface PackageCheckInput {
 /** Bind kind, file and pointer once, so checkers read as `result("fail", code, msg, ev)`. */
 export function resultFor(kind: CheckKind, input: { file: string; pointer?: string }) {
   return (status: CheckStatus, code: string, message: string, evidence: Evidence = {}): CheckResult =>
-    check(kind, input.file, status, code, message, evidence, input.pointer === undefined ? {} : { pointer: input.pointer });
+    check(
+      kind,
+      input.file,
+      status,
+      code,
+      message,
+      evidence,
+      input.pointer === undefined ? {} : { pointer: input.pointer },
+    );
 }
 
 export const isPassing = (results: readonly CheckResult[]): boolean => results.every((r) => r.status === "pass");

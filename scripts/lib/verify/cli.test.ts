@@ -31,7 +31,9 @@ beforeAll(async () => {
   repo.git("checkout", "-q", "-b", "pr");
   repo.write(
     "servers/io.github.Alice-Dev/weather/1.1.0/server.json",
-    doc("io.github.Alice-Dev/weather", "1.1.0", { packages: [{ registryType: "npm", identifier: "left-pad", version: "1.3.0", transport: { type: "stdio" } }] }),
+    doc("io.github.Alice-Dev/weather", "1.1.0", {
+      packages: [{ registryType: "npm", identifier: "left-pad", version: "1.3.0", transport: { type: "stdio" } }],
+    }),
   );
   repo.write("servers/com.example/tool/1.0.0/server.json", doc("com.example/tool", "1.0.0"));
 });
@@ -41,12 +43,26 @@ afterAll(async () => {
 });
 
 function doc(name: string, version: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name, description: "A server for CLI tests.", version, ...extra }, null, 2) + "\n";
+  return (
+    JSON.stringify(
+      { $schema: CURRENT_SCHEMA_URL, name, description: "A server for CLI tests.", version, ...extra },
+      null,
+      2,
+    ) + "\n"
+  );
 }
 /** Async: the fake services live in this process, so its event loop must keep running. */
-function run(script: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [join(ROOT, "scripts", script), ...args], { cwd: repo.dir, env: { ...process.env, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "", ...env }, timeout: 20_000 });
+    const child = spawn(TSX, [join(ROOT, "scripts", script), ...args], {
+      cwd: repo.dir,
+      env: { ...process.env, GITHUB_ACTIONS: "", GITHUB_STEP_SUMMARY: "", ...env },
+      timeout: 20_000,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -59,7 +75,9 @@ describe("npm run sign and npm run verify", () => {
   it("signs a file with an ECDSA P-384 key in the official CLI format", async () => {
     const r = await run("sign.ts", ["--key", key.privateKeyHex, "servers/com.example/tool/1.0.0/server.json"]);
     expect(r.status).toBe(0);
-    expect(readFileSync(join(repo.dir, "servers/com.example/tool/1.0.0/server.json.sig"), "utf8").trim()).toMatch(/^[0-9a-f]{192}$/);
+    expect(readFileSync(join(repo.dir, "servers/com.example/tool/1.0.0/server.json.sig"), "utf8").trim()).toMatch(
+      /^[0-9a-f]{192}$/,
+    );
     expect((await run("sign.ts", ["--key", "1234", "x"])).status).toBe(2);
   });
 
@@ -68,20 +86,34 @@ describe("npm run sign and npm run verify", () => {
     mkdirSync(join(repo.dir, ".out"), { recursive: true });
     const summary = join(repo.dir, ".out/summary.md");
     writeFileSync(summary, "");
-    const r = await run("verify.ts", ["--base", "main", "--head", "pr", "--author", "Alice-Dev", "--json", ".out/report.json"], {
-      GITHUB_ACTIONS: "true",
-      GITHUB_STEP_SUMMARY: summary,
-      REGISTRY_GITHUB_API_URL: github.url,
-      REGISTRY_NPM_URL: npm.url,
-      REGISTRY_DNS_SERVER: dns.server,
-      REGISTRY_HTTP_PROOF_URL: `${npm.url}/{domain}/.well-known/mcp-registry-auth`,
-    });
+    const r = await run(
+      "verify.ts",
+      ["--base", "main", "--head", "pr", "--author", "Alice-Dev", "--json", ".out/report.json"],
+      {
+        GITHUB_ACTIONS: "true",
+        GITHUB_STEP_SUMMARY: summary,
+        REGISTRY_GITHUB_API_URL: github.url,
+        REGISTRY_NPM_URL: npm.url,
+        REGISTRY_DNS_SERVER: dns.server,
+        REGISTRY_HTTP_PROOF_URL: `${npm.url}/{domain}/.well-known/mcp-registry-auth`,
+      },
+    );
     expect(r.status).toBe(1); // left-pad has no mcpName
-    const json = JSON.parse(readFileSync(join(repo.dir, ".out/report.json"), "utf8")) as { ok: boolean; checks: { code: string; status: string; kind: string }[] };
+    const json = JSON.parse(readFileSync(join(repo.dir, ".out/report.json"), "utf8")) as {
+      ok: boolean;
+      checks: { code: string; status: string; kind: string }[];
+    };
     expect(json.ok).toBe(false);
     const byCode = Object.fromEntries(json.checks.map((c) => [c.code, c.status]));
-    expect(byCode).toMatchObject({ "namespace/github-author": "pass", "namespace/dns-signature": "pass", "npm/mcpname-missing": "fail", "change/new-version": "pass" });
-    expect(r.stdout).toContain("::error file=servers/io.github.Alice-Dev/weather/1.1.0/server.json,title=npm/mcpname-missing::NPM package 'left-pad' version '1.3.0' is missing required 'mcpName' field.");
+    expect(byCode).toMatchObject({
+      "namespace/github-author": "pass",
+      "namespace/dns-signature": "pass",
+      "npm/mcpname-missing": "fail",
+      "change/new-version": "pass",
+    });
+    expect(r.stdout).toContain(
+      "::error file=servers/io.github.Alice-Dev/weather/1.1.0/server.json,title=npm/mcpname-missing::NPM package 'left-pad' version '1.3.0' is missing required 'mcpName' field.",
+    );
     expect(readFileSync(summary, "utf8")).toContain("## Verification: ❌");
   });
 
@@ -89,21 +121,29 @@ describe("npm run sign and npm run verify", () => {
     const r = await run("verify.ts", ["--base", "nope", "--author", "a"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("nope");
-    expect((await run("verify.ts", ["--base", "main", "--author", "a"], { REGISTRY_OCI_ENDPOINTS: "garbage" })).status).toBe(2);
+    expect(
+      (await run("verify.ts", ["--base", "main", "--author", "a"], { REGISTRY_OCI_ENDPOINTS: "garbage" })).status,
+    ).toBe(2);
   });
 
   it("before committing, says there is nothing to verify and exits 1 (never '0 passed, 0 failed')", async () => {
     const env = { REGISTRY_GITHUB_API_URL: github.url, REGISTRY_NPM_URL: npm.url };
     const same = await run("verify.ts", ["--base", "pr", "--author", "Alice-Dev", "--offline"], env);
     expect(same.status).toBe(1);
-    expect(same.stderr).toMatch(/^error: nothing to verify: HEAD is the base pr \([0-9a-f]{12}\)\. Commit your change/m);
+    expect(same.stderr).toMatch(
+      /^error: nothing to verify: HEAD is the base pr \([0-9a-f]{12}\)\. Commit your change/m,
+    );
     expect(same.stdout).not.toMatch(/passed/);
     repo.write("servers/io.github.Alice-Dev/weather/1.2.0/server.json", doc("io.github.Alice-Dev/weather", "1.2.0"));
     const dirty = await run("verify.ts", ["--base", "main", "--author", "Alice-Dev", "--offline"], env);
     expect(dirty.status).toBe(1);
-    expect(dirty.stderr).toContain("error: 1 uncommitted change(s) under servers/ (first: servers/io.github.Alice-Dev/weather/1.2.0/server.json): verify checks commits");
+    expect(dirty.stderr).toContain(
+      "error: 1 uncommitted change(s) under servers/ (first: servers/io.github.Alice-Dev/weather/1.2.0/server.json): verify checks commits",
+    );
     // An explicit --head is a commit: the working tree does not matter.
-    expect((await run("verify.ts", ["--base", "main", "--head", "pr", "--author", "Alice-Dev", "--offline"], env)).stderr).not.toContain("uncommitted");
+    expect(
+      (await run("verify.ts", ["--base", "main", "--head", "pr", "--author", "Alice-Dev", "--offline"], env)).stderr,
+    ).not.toContain("uncommitted");
     repo.git("stash", "-q", "--include-untracked");
   });
 

@@ -57,7 +57,10 @@ export function parseHostMap(name: string, value: string | undefined): Record<st
     const item = part.trim();
     if (item === "") continue;
     const eq = item.indexOf("=");
-    if (eq <= 0) throw new EndpointConfigError(`${name}: expected host=url pairs separated by commas, got ${JSON.stringify(item)}`);
+    if (eq <= 0)
+      throw new EndpointConfigError(
+        `${name}: expected host=url pairs separated by commas, got ${JSON.stringify(item)}`,
+      );
     out[item.slice(0, eq).trim().toLowerCase()] = parseUrl(name, item.slice(eq + 1).trim());
   }
   return out;
@@ -71,7 +74,9 @@ export function endpointsFromEnv(env: Readonly<Record<string, string | undefined
   }
   const template = env.REGISTRY_HTTP_PROOF_URL;
   if (template && !template.includes("{domain}")) {
-    throw new EndpointConfigError(`REGISTRY_HTTP_PROOF_URL: the template must contain {domain}, got ${JSON.stringify(template)}`);
+    throw new EndpointConfigError(
+      `REGISTRY_HTTP_PROOF_URL: the template must contain {domain}, got ${JSON.stringify(template)}`,
+    );
   }
   return {
     githubApi: url("REGISTRY_GITHUB_API_URL", DEFAULT_ENDPOINTS.githubApi),

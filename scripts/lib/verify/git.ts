@@ -20,7 +20,13 @@ export function createGitRunner(cwd: string): GitRunner {
         maxBuffer: 1024 * 1024 * 1024,
         stdio: ["pipe", "pipe", "pipe"],
         // Never let repository config run programs (PR content is data): no pagers, no external diff.
-        env: { ...process.env, GIT_PAGER: "cat", GIT_EXTERNAL_DIFF: "", GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0" },
+        env: {
+          ...process.env,
+          GIT_PAGER: "cat",
+          GIT_EXTERNAL_DIFF: "",
+          GIT_CONFIG_NOSYSTEM: "1",
+          GIT_TERMINAL_PROMPT: "0",
+        },
       });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString("utf8").trim();
@@ -32,7 +38,9 @@ export function createGitRunner(cwd: string): GitRunner {
 /** Resolve a ref to a commit id, or throw a GitError naming the ref. */
 export function resolveCommit(git: GitRunner, ref: string): string {
   if (ref.startsWith("-")) throw new GitError(`not a git ref: ${ref}`);
-  return git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).toString("utf8").trim();
+  return git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])
+    .toString("utf8")
+    .trim();
 }
 
 export interface DiffEntry {
@@ -49,13 +57,19 @@ export interface DiffEntry {
 export function parseRawDiff(out: Buffer): DiffEntry[] {
   const fields = out.toString("utf8").split("\0");
   const entries: DiffEntry[] = [];
-  for (let i = 0; i + 1 < fields.length; ) {
+  for (let i = 0; i + 1 < fields.length;) {
     const meta = fields[i] as string;
     if (!meta.startsWith(":")) {
       i++;
       continue;
     }
-    const [srcMode, dstMode, srcSha, dstSha, status] = meta.slice(1).split(" ") as [string, string, string, string, string];
+    const [srcMode, dstMode, srcSha, dstSha, status] = meta.slice(1).split(" ") as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     // Renames/copies carry two paths; with --no-renames there is always one.
     const paths = /^[RC]/.test(status) ? 2 : 1;
     const path = fields[i + paths] as string;
@@ -67,7 +81,9 @@ export function parseRawDiff(out: Buffer): DiffEntry[] {
 
 /** The change of the PR: merge-base(base, head) → head, every file, no rename pairing. */
 export function diffEntries(git: GitRunner, base: string, head: string): DiffEntry[] {
-  return parseRawDiff(git(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--no-textconv", `${base}...${head}`]));
+  return parseRawDiff(
+    git(["diff", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--no-textconv", `${base}...${head}`]),
+  );
 }
 
 export interface TreeEntry {
@@ -130,9 +146,14 @@ export function gitTreeReader(git: GitRunner, rev: string, root = "servers"): Tr
     size: e.size,
     executable: e.mode === "100755",
   }));
-  const shaByPath = new Map(entries.filter((e) => e.type === "blob" && e.mode !== "120000").map((e) => [e.path.slice(root.length + 1), e.sha]));
+  const shaByPath = new Map(
+    entries.filter((e) => e.type === "blob" && e.mode !== "120000").map((e) => [e.path.slice(root.length + 1), e.sha]),
+  );
   // Only what the loader reads: the version files, within its size limits (it checks sizes first).
-  const blobs = readBlobs(git, entries.filter((e) => e.type === "blob" && e.mode !== "120000" && e.size <= 64 * 1024).map((e) => e.sha));
+  const blobs = readBlobs(
+    git,
+    entries.filter((e) => e.type === "blob" && e.mode !== "120000" && e.size <= 64 * 1024).map((e) => e.sha),
+  );
   return {
     displayRoot: root,
     items: () => items,
@@ -150,7 +171,17 @@ export function gitTreeReader(git: GitRunner, rev: string, root = "servers"): Tr
  * version string is never used twice, even after its folder was deleted.
  */
 export function historicalServerFiles(git: GitRunner, rev: string): string[] {
-  const out = git(["log", "--format=", "--name-only", "-z", "--no-renames", "--diff-filter=A", rev, "--", "servers/"]).toString("utf8");
+  const out = git([
+    "log",
+    "--format=",
+    "--name-only",
+    "-z",
+    "--no-renames",
+    "--diff-filter=A",
+    rev,
+    "--",
+    "servers/",
+  ]).toString("utf8");
   const paths = new Set<string>();
   for (const p of out.split(/\0|\n/)) if (p.endsWith("/server.json")) paths.add(p);
   return [...paths];

@@ -14,7 +14,8 @@ export type AccountOutcome =
   | { readonly kind: "not-found" }
   | { readonly kind: "error"; readonly message: string };
 
-export type MembershipOutcome = { readonly kind: "member" } | { readonly kind: "not-member" } | { readonly kind: "error"; readonly message: string };
+export type MembershipOutcome =
+  { readonly kind: "member" } | { readonly kind: "not-member" } | { readonly kind: "error"; readonly message: string };
 
 export interface GitHubIdentity {
   /** The account with GitHub's canonical login casing. */
@@ -38,7 +39,8 @@ function statusOf(error: unknown): number | undefined {
 function describe(error: unknown): string {
   const status = statusOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (status === 403 || status === 429) return `GitHub API refused the request (status ${status}; rate limit?): ${message}`;
+  if (status === 403 || status === 429)
+    return `GitHub API refused the request (status ${status}; rate limit?): ${message}`;
   return status ? `GitHub API status ${status}: ${message}` : `GitHub API unreachable: ${message}`;
 }
 

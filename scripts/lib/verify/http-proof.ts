@@ -17,13 +17,33 @@ export function internalAddressProblem(address: string): string | undefined {
   const v4 = isIP(address) === 4 ? address.split(".").map(Number) : undefined;
   if (v4) {
     const [a = 0, b = 0] = v4;
-    if (a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224) {
+    if (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a >= 224
+    ) {
       return `${address} is a loopback, private, link-local, shared or multicast address`;
     }
     return undefined;
   }
   const v6 = address.toLowerCase();
-  if (v6 === "::1" || v6 === "::" || v6.startsWith("fe8") || v6.startsWith("fe9") || v6.startsWith("fea") || v6.startsWith("feb") || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("ff") || v6.startsWith("2002:")) {
+  if (
+    v6 === "::1" ||
+    v6 === "::" ||
+    v6.startsWith("fe8") ||
+    v6.startsWith("fe9") ||
+    v6.startsWith("fea") ||
+    v6.startsWith("feb") ||
+    v6.startsWith("fc") ||
+    v6.startsWith("fd") ||
+    v6.startsWith("ff") ||
+    v6.startsWith("2002:")
+  ) {
     return `${address} is a loopback, private, link-local, multicast or 6to4 address`;
   }
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
@@ -49,14 +69,24 @@ export interface HttpProofOptions {
   readonly guard?: (host: string) => Promise<string | undefined>;
 }
 
-export function createHttpProofFetcher(http: HttpClient, template: string, options: HttpProofOptions = {}): (domain: string) => Promise<HttpOutcome> {
+export function createHttpProofFetcher(
+  http: HttpClient,
+  template: string,
+  options: HttpProofOptions = {},
+): (domain: string) => Promise<HttpOutcome> {
   return async (domain) => {
     const url = template.replaceAll("{domain}", domain);
     if (options.guard) {
       const problem = await options.guard(new URL(url).hostname);
       // Refused before any request: reported like an unreachable host (no record found there).
-      if (problem) return { kind: "response", url, status: 0, headers: new Headers(), body: new Uint8Array(), attempts: 0 };
+      if (problem)
+        return { kind: "response", url, status: 0, headers: new Headers(), body: new Uint8Array(), attempts: 0 };
     }
-    return http.request(url, { headers: { Accept: "text/plain" }, redirect: "manual", maxBodyBytes: HTTP_PROOF_MAX_BYTES, retries: 1 });
+    return http.request(url, {
+      headers: { Accept: "text/plain" },
+      redirect: "manual",
+      maxBodyBytes: HTTP_PROOF_MAX_BYTES,
+      retries: 1,
+    });
   };
 }

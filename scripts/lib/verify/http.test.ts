@@ -130,19 +130,39 @@ describe("http helper", () => {
     const followed = await http.request(`${s.url}/a`, { redirect: "same-origin" });
     expect(followed.kind === "response" && followed.status).toBe(200);
     const away = await http.request(`${s.url}/away`, { redirect: "same-origin" });
-    expect(away).toMatchObject({ kind: "refused", reason: `redirected to another origin (${other.url}); only redirects within ${s.url} are followed` });
+    expect(away).toMatchObject({
+      kind: "refused",
+      reason: `redirected to another origin (${other.url}); only redirects within ${s.url} are followed`,
+    });
     expect(other.requests).toEqual([]);
-    expect(await http.request(`${s.url}/loop`, { redirect: "same-origin" })).toMatchObject({ kind: "refused", reason: "more than 5 redirects" });
+    expect(await http.request(`${s.url}/loop`, { redirect: "same-origin" })).toMatchObject({
+      kind: "refused",
+      reason: "more than 5 redirects",
+    });
     // The default still follows everything.
     expect(await http.request(`${s.url}/away`)).toMatchObject({ kind: "response", status: 200 });
   });
 
   it("contentType: refuses a 2xx of another type before reading it; error statuses pass through", async () => {
-    const s = await serve({ "/html": { headers: { "content-type": "text/html" }, body: "<p>hi</p>" }, "/json": { body: { a: 1 } }, "/gone": { status: 404, headers: { "content-type": "text/html" }, body: "no" } });
+    const s = await serve({
+      "/html": { headers: { "content-type": "text/html" }, body: "<p>hi</p>" },
+      "/json": { body: { a: 1 } },
+      "/gone": { status: 404, headers: { "content-type": "text/html" }, body: "no" },
+    });
     const http = createHttpClient({ sleep: noSleep });
-    expect(await http.request(`${s.url}/html`, { contentType: /^application\/json/ })).toMatchObject({ kind: "refused", reason: 'content type "text/html" is not the one asked for', attempts: 1 });
-    expect(await http.request(`${s.url}/json`, { contentType: /^application\/json/ })).toMatchObject({ kind: "response", status: 200 });
-    expect(await http.request(`${s.url}/gone`, { contentType: /^application\/json/ })).toMatchObject({ kind: "response", status: 404 });
+    expect(await http.request(`${s.url}/html`, { contentType: /^application\/json/ })).toMatchObject({
+      kind: "refused",
+      reason: 'content type "text/html" is not the one asked for',
+      attempts: 1,
+    });
+    expect(await http.request(`${s.url}/json`, { contentType: /^application\/json/ })).toMatchObject({
+      kind: "response",
+      status: 200,
+    });
+    expect(await http.request(`${s.url}/gone`, { contentType: /^application\/json/ })).toMatchObject({
+      kind: "response",
+      status: 404,
+    });
   });
 
   it("deadline: no retry that cannot start in time, and an attempt ends at the deadline", async () => {

@@ -64,7 +64,13 @@ export type HttpOutcome =
       readonly attempts: number;
     }
   /** The body grew past the cap; the transfer was aborted there. */
-  | { readonly kind: "too-large"; readonly url: string; readonly status: number; readonly limit: number; readonly attempts: number }
+  | {
+      readonly kind: "too-large";
+      readonly url: string;
+      readonly status: number;
+      readonly limit: number;
+      readonly attempts: number;
+    }
   | { readonly kind: "timeout"; readonly url: string; readonly timeoutMs: number; readonly attempts: number }
   | { readonly kind: "network"; readonly url: string; readonly message: string; readonly attempts: number }
   /** A redirect or content type the request's options do not allow; never retried. */
@@ -127,7 +133,11 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const MAX_SAME_ORIGIN_REDIRECTS = 5;
 
   /** fetch, following only redirects that stay on the origin asked for when `same-origin` is set. */
-  async function fetchFollowing(url: string, o: RequestOptions, init: RequestInit): Promise<Response | { refused: string }> {
+  async function fetchFollowing(
+    url: string,
+    o: RequestOptions,
+    init: RequestInit,
+  ): Promise<Response | { refused: string }> {
     if (o.redirect !== "same-origin") return baseFetch(url, { ...init, redirect: o.redirect ?? "follow" });
     const origin = new URL(url).origin;
     let at = url;
@@ -142,14 +152,25 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       } catch {
         return { refused: `redirected to an invalid URL ${JSON.stringify(location)}` };
       }
-      if (next.origin !== origin) return { refused: `redirected to another origin (${next.origin}); only redirects within ${origin} are followed` };
+      if (next.origin !== origin)
+        return {
+          refused: `redirected to another origin (${next.origin}); only redirects within ${origin} are followed`,
+        };
       if (hop >= MAX_SAME_ORIGIN_REDIRECTS) return { refused: `more than ${MAX_SAME_ORIGIN_REDIRECTS} redirects` };
       at = next.toString();
     }
   }
 
-  async function attempt(url: string, o: RequestOptions, attempts: number, streamed: { value: boolean }): Promise<HttpOutcome> {
-    const timeoutMs = o.deadline === undefined ? (o.timeoutMs ?? defaultTimeout) : Math.max(0, Math.min(o.timeoutMs ?? defaultTimeout, o.deadline - now()));
+  async function attempt(
+    url: string,
+    o: RequestOptions,
+    attempts: number,
+    streamed: { value: boolean },
+  ): Promise<HttpOutcome> {
+    const timeoutMs =
+      o.deadline === undefined
+        ? (o.timeoutMs ?? defaultTimeout)
+        : Math.max(0, Math.min(o.timeoutMs ?? defaultTimeout, o.deadline - now()));
     const maxBytes = o.maxBodyBytes ?? defaultMaxBody;
     const controller = new AbortController();
     let timedOut = false;
@@ -169,7 +190,12 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       const response = fetched;
       if (o.contentType && response.ok && !o.contentType.test(response.headers.get("content-type") ?? "")) {
         controller.abort();
-        return { kind: "refused", url, reason: `content type ${JSON.stringify(response.headers.get("content-type") ?? "")} is not the one asked for`, attempts };
+        return {
+          kind: "refused",
+          url,
+          reason: `content type ${JSON.stringify(response.headers.get("content-type") ?? "")} is not the one asked for`,
+          attempts,
+        };
       }
       const declared = Number(response.headers.get("content-length") ?? NaN);
       if (Number.isFinite(declared) && declared > maxBytes) {
@@ -202,7 +228,14 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         body.set(c, at);
         at += c.byteLength;
       }
-      return { kind: "response", url: response.url || url, status: response.status, headers: response.headers, body, attempts };
+      return {
+        kind: "response",
+        url: response.url || url,
+        status: response.status,
+        headers: response.headers,
+        body,
+        attempts,
+      };
     } catch (error) {
       if (timedOut) return { kind: "timeout", url, timeoutMs, attempts };
       return { kind: "network", url, message: describeError(error), attempts };
@@ -219,7 +252,9 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       if (o.deadline !== undefined && now() >= o.deadline && outcome !== undefined) return outcome;
       outcome = await limit(() => attempt(url, o, n + 1, streamed));
       const retryable =
-        outcome.kind === "network" || outcome.kind === "timeout" || (outcome.kind === "response" && isRetryableStatus(outcome.status));
+        outcome.kind === "network" ||
+        outcome.kind === "timeout" ||
+        (outcome.kind === "response" && isRetryableStatus(outcome.status));
       // Once body bytes went to a streaming consumer a retry would feed them twice: stop there.
       if (!retryable || n === retries || streamed.value) return outcome;
       let wait = backoffMs * 2 ** n;
@@ -241,7 +276,9 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     const signal = AbortSignal.timeout(defaultTimeout);
     const headers = new Headers(init?.headers);
     if (!headers.has("user-agent")) headers.set("User-Agent", userAgent);
-    return limit(() => baseFetch(input, { ...init, headers, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }));
+    return limit(() =>
+      baseFetch(input, { ...init, headers, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+    );
   };
 
   return { request, fetch: timedFetch, userAgent };

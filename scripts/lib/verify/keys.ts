@@ -10,7 +10,16 @@
 // scheme is upstream's: Ed25519 over the bytes; ECDSA P-384 over SHA-384 of the bytes, encoded r||s
 // (96 bytes). Signatures are lower-case hex.
 
-import { ECDH, createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import {
+  ECDH,
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from "node:crypto";
 
 export type KeyAlgorithm = "ed25519" | "ecdsap384";
 
@@ -35,7 +44,8 @@ export function parseProofRecords(texts: readonly string[]): ProofRecord[] {
 }
 
 /** `ed25519:AbCdEfGh`: what upstream prints as the key that was tried. */
-export const keyLabel = (r: { algorithm: string; publicKey: string }): string => `${r.algorithm}:${r.publicKey.slice(0, 8)}`;
+export const keyLabel = (r: { algorithm: string; publicKey: string }): string =>
+  `${r.algorithm}:${r.publicKey.slice(0, 8)}`;
 
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -45,17 +55,25 @@ function p384PublicJwk(uncompressed: Buffer): { kty: "EC"; crv: "P-384"; x: stri
   return { kty: "EC", crv: "P-384", x: b64url(uncompressed.subarray(1, 49)), y: b64url(uncompressed.subarray(49, 97)) };
 }
 
-export type PublicKeyResult = { readonly kind: "ok"; readonly key: KeyObject } | { readonly kind: "invalid"; readonly reason: string };
+export type PublicKeyResult =
+  { readonly kind: "ok"; readonly key: KeyObject } | { readonly kind: "invalid"; readonly reason: string };
 
 export function importPublicKey(record: { algorithm: string; publicKey: string }): PublicKeyResult {
   const raw = Buffer.from(record.publicKey, "base64");
   try {
     if (record.algorithm === "ed25519") {
       if (raw.length !== 32) return { kind: "invalid", reason: `an ed25519 public key is 32 bytes, got ${raw.length}` };
-      return { kind: "ok", key: createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" }) };
+      return {
+        kind: "ok",
+        key: createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" }),
+      };
     }
     if (record.algorithm === "ecdsap384") {
-      if (raw.length !== 49 || (raw[0] !== 2 && raw[0] !== 3)) return { kind: "invalid", reason: `an ecdsap384 public key is a 49-byte compressed point, got ${raw.length} bytes` };
+      if (raw.length !== 49 || (raw[0] !== 2 && raw[0] !== 3))
+        return {
+          kind: "invalid",
+          reason: `an ecdsap384 public key is a 49-byte compressed point, got ${raw.length} bytes`,
+        };
       const uncompressed = ECDH.convertKey(raw, "secp384r1", undefined, undefined, "uncompressed") as Buffer;
       return { kind: "ok", key: createPublicKey({ key: p384PublicJwk(uncompressed), format: "jwk" }) };
     }
@@ -72,7 +90,8 @@ export interface PrivateKey {
   readonly publicKey: string;
 }
 
-export type PrivateKeyResult = { readonly kind: "ok"; readonly key: PrivateKey } | { readonly kind: "invalid"; readonly reason: string };
+export type PrivateKeyResult =
+  { readonly kind: "ok"; readonly key: PrivateKey } | { readonly kind: "invalid"; readonly reason: string };
 
 /** The official CLI's private-key formats: 64 hex chars (Ed25519 seed) or 96 (P-384 scalar). */
 export function parsePrivateKeyHex(hex: string, algorithm?: KeyAlgorithm): PrivateKeyResult {
@@ -80,13 +99,25 @@ export function parsePrivateKeyHex(hex: string, algorithm?: KeyAlgorithm): Priva
   if (!/^[0-9a-fA-F]+$/.test(clean)) return { kind: "invalid", reason: "the private key must be hex digits" };
   const alg = algorithm ?? (clean.length === 64 ? "ed25519" : clean.length === 96 ? "ecdsap384" : undefined);
   if (alg === "ed25519") {
-    if (clean.length !== 64) return { kind: "invalid", reason: `an Ed25519 private key is a 32-byte seed (64 hex chars), got ${clean.length} hex chars` };
-    const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(clean, "hex")]), format: "der", type: "pkcs8" });
+    if (clean.length !== 64)
+      return {
+        kind: "invalid",
+        reason: `an Ed25519 private key is a 32-byte seed (64 hex chars), got ${clean.length} hex chars`,
+      };
+    const key = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(clean, "hex")]),
+      format: "der",
+      type: "pkcs8",
+    });
     const spki = createPublicKey(key).export({ format: "der", type: "spki" });
     return { kind: "ok", key: { algorithm: "ed25519", key, publicKey: spki.subarray(-32).toString("base64") } };
   }
   if (alg === "ecdsap384") {
-    if (clean.length !== 96) return { kind: "invalid", reason: `an ECDSA P-384 private key is a 48-byte scalar (96 hex chars), got ${clean.length} hex chars` };
+    if (clean.length !== 96)
+      return {
+        kind: "invalid",
+        reason: `an ECDSA P-384 private key is a 48-byte scalar (96 hex chars), got ${clean.length} hex chars`,
+      };
     const ecdh = createECDH("secp384r1");
     try {
       ecdh.setPrivateKey(Buffer.from(clean, "hex"));
@@ -94,26 +125,43 @@ export function parsePrivateKeyHex(hex: string, algorithm?: KeyAlgorithm): Priva
       return { kind: "invalid", reason: `not a valid P-384 private key: ${(error as Error).message}` };
     }
     const uncompressed = ecdh.getPublicKey();
-    const key = createPrivateKey({ key: { ...p384PublicJwk(uncompressed), d: b64url(Buffer.from(clean, "hex")) }, format: "jwk" });
-    return { kind: "ok", key: { algorithm: "ecdsap384", key, publicKey: ecdh.getPublicKey(null, "compressed").toString("base64") } };
+    const key = createPrivateKey({
+      key: { ...p384PublicJwk(uncompressed), d: b64url(Buffer.from(clean, "hex")) },
+      format: "jwk",
+    });
+    return {
+      kind: "ok",
+      key: { algorithm: "ecdsap384", key, publicKey: ecdh.getPublicKey(null, "compressed").toString("base64") },
+    };
   }
-  return { kind: "invalid", reason: `expected 64 hex chars (Ed25519 seed) or 96 hex chars (ECDSA P-384 scalar), got ${clean.length}` };
+  return {
+    kind: "invalid",
+    reason: `expected 64 hex chars (Ed25519 seed) or 96 hex chars (ECDSA P-384 scalar), got ${clean.length}`,
+  };
 }
 
 /** Sign the exact bytes; lower-case hex. */
 export function signBytes(privateKey: PrivateKey, bytes: Uint8Array): string {
   const signature =
-    privateKey.algorithm === "ed25519" ? sign(null, bytes, privateKey.key) : sign("sha384", bytes, { key: privateKey.key, dsaEncoding: "ieee-p1363" });
+    privateKey.algorithm === "ed25519"
+      ? sign(null, bytes, privateKey.key)
+      : sign("sha384", bytes, { key: privateKey.key, dsaEncoding: "ieee-p1363" });
   return signature.toString("hex");
 }
 
-export function verifyBytes(record: { algorithm: string; publicKey: string }, bytes: Uint8Array, signatureHex: string): boolean {
+export function verifyBytes(
+  record: { algorithm: string; publicKey: string },
+  bytes: Uint8Array,
+  signatureHex: string,
+): boolean {
   const imported = importPublicKey(record);
   if (imported.kind !== "ok" || !/^[0-9a-fA-F]*$/.test(signatureHex)) return false;
   const signature = Buffer.from(signatureHex, "hex");
   try {
     if (record.algorithm === "ed25519") return signature.length === 64 && verify(null, bytes, imported.key, signature);
-    return signature.length === 96 && verify("sha384", bytes, { key: imported.key, dsaEncoding: "ieee-p1363" }, signature);
+    return (
+      signature.length === 96 && verify("sha384", bytes, { key: imported.key, dsaEncoding: "ieee-p1363" }, signature)
+    );
   } catch {
     return false;
   }
@@ -130,5 +178,8 @@ export function generateKey(algorithm: KeyAlgorithm): { privateKeyHex: string; r
   const ecdh = createECDH("secp384r1");
   ecdh.generateKeys();
   const hex = ecdh.getPrivateKey("hex").padStart(96, "0");
-  return { privateKeyHex: hex, record: `v=MCPv1; k=ecdsap384; p=${ecdh.getPublicKey(null, "compressed").toString("base64")}` };
+  return {
+    privateKeyHex: hex,
+    record: `v=MCPv1; k=ecdsap384; p=${ecdh.getPublicKey(null, "compressed").toString("base64")}`,
+  };
 }

@@ -8,17 +8,31 @@ import { verifyNpmPackage } from "./npm.ts";
 describe.skipIf(process.env.REGISTRY_LIVE_NPM !== "1")("live npm registry", () => {
   it("@modelcontextprotocol/server-filesystem declares its mcpName", async () => {
     const http = createHttpClient({ timeoutMs: 15_000 });
-    const latest = await http.request("https://registry.npmjs.org/@modelcontextprotocol%2Fserver-filesystem/latest", { headers: { Accept: "application/json" } });
-    const version = latest.kind === "response" ? (JSON.parse(Buffer.from(latest.body).toString("utf8")) as { version: string }).version : "";
+    const latest = await http.request("https://registry.npmjs.org/@modelcontextprotocol%2Fserver-filesystem/latest", {
+      headers: { Accept: "application/json" },
+    });
+    const version =
+      latest.kind === "response"
+        ? (JSON.parse(Buffer.from(latest.body).toString("utf8")) as { version: string }).version
+        : "";
     const r = await verifyNpmPackage(
       {
         file: "live",
         serverName: "io.github.modelcontextprotocol/server-filesystem",
         pointer: "/packages/0",
-        pkg: { registryType: "npm", identifier: "@modelcontextprotocol/server-filesystem", version, transport: { type: "stdio" } } as Package,
+        pkg: {
+          registryType: "npm",
+          identifier: "@modelcontextprotocol/server-filesystem",
+          version,
+          transport: { type: "stdio" },
+        } as Package,
       },
       { http, baseUrl: "https://registry.npmjs.org" },
     );
-    expect([r.status, r.code, r.evidence.mcpName]).toEqual(["pass", "npm/ok", "io.github.modelcontextprotocol/server-filesystem"]);
+    expect([r.status, r.code, r.evidence.mcpName]).toEqual([
+      "pass",
+      "npm/ok",
+      "io.github.modelcontextprotocol/server-filesystem",
+    ]);
   });
 });

@@ -21,7 +21,9 @@ describe("scripts/policy/maintainers.yaml", () => {
   });
 
   it("says who a change adds and removes", () => {
-    expect(maintainersChange({ logins: ["a", "b"] }, parseMaintainers("maintainers: [b, c]\n"))).toBe("adds c; removes a");
+    expect(maintainersChange({ logins: ["a", "b"] }, parseMaintainers("maintainers: [b, c]\n"))).toBe(
+      "adds c; removes a",
+    );
     expect(maintainersChange({ logins: ["a"] }, parseMaintainers("maintainers: [a]\n"))).toBe("changes no login");
   });
 });

@@ -13,7 +13,8 @@ export interface Maintainers {
   readonly logins: readonly string[];
 }
 
-export type MaintainersParse = { readonly kind: "ok"; readonly maintainers: Maintainers } | { readonly kind: "invalid"; readonly reason: string };
+export type MaintainersParse =
+  { readonly kind: "ok"; readonly maintainers: Maintainers } | { readonly kind: "invalid"; readonly reason: string };
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
@@ -27,11 +28,18 @@ export function parseMaintainers(text: string): MaintainersParse {
   }
   if (doc == null) return { kind: "ok", maintainers: { logins: [] } };
   const list = (doc as { maintainers?: unknown }).maintainers;
-  if (typeof doc !== "object" || Array.isArray(doc) || (list != null && !Array.isArray(list))) return { kind: "invalid", reason: "expected `maintainers:` with a list of GitHub logins" };
+  if (typeof doc !== "object" || Array.isArray(doc) || (list != null && !Array.isArray(list)))
+    return { kind: "invalid", reason: "expected `maintainers:` with a list of GitHub logins" };
   const logins: string[] = [];
   for (const item of (list ?? []) as unknown[]) {
-    const login = typeof item === "string" ? item : typeof item === "object" && item != null ? (item as { login?: unknown }).login : undefined;
-    if (typeof login !== "string" || !LOGIN.test(login)) return { kind: "invalid", reason: `not a GitHub login: ${JSON.stringify(item)}` };
+    const login =
+      typeof item === "string"
+        ? item
+        : typeof item === "object" && item != null
+          ? (item as { login?: unknown }).login
+          : undefined;
+    if (typeof login !== "string" || !LOGIN.test(login))
+      return { kind: "invalid", reason: `not a GitHub login: ${JSON.stringify(item)}` };
     logins.push(login.toLowerCase());
   }
   return { kind: "ok", maintainers: { logins: [...new Set(logins)] } };
@@ -46,6 +54,9 @@ export function maintainersChange(before: Maintainers, after: MaintainersParse):
   if (after.kind === "invalid") return `the new file is invalid (${after.reason})`;
   const added = after.maintainers.logins.filter((l) => !before.logins.includes(l));
   const removed = before.logins.filter((l) => !after.maintainers.logins.includes(l));
-  const parts = [...(added.length > 0 ? [`adds ${added.join(", ")}`] : []), ...(removed.length > 0 ? [`removes ${removed.join(", ")}`] : [])];
+  const parts = [
+    ...(added.length > 0 ? [`adds ${added.join(", ")}`] : []),
+    ...(removed.length > 0 ? [`removes ${removed.join(", ")}`] : []),
+  ];
   return parts.length > 0 ? parts.join("; ") : "changes no login";
 }

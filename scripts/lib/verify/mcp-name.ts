@@ -33,10 +33,11 @@ function lineAround(text: string, index: number): { line: string; lineNumber: nu
  */
 export function findMcpNameToken(content: string, serverName: string): TokenMatch {
   const token = `mcp-name: ${serverName}`;
-  for (let from = 0; ; ) {
+  for (let from = 0; ;) {
     const idx = content.indexOf(token, from);
     if (idx < 0) break;
-    if (isBoundary(content.slice(idx + token.length, idx + token.length + 4))) return { kind: "found", ...lineAround(content, idx) };
+    if (isBoundary(content.slice(idx + token.length, idx + token.length + 4)))
+      return { kind: "found", ...lineAround(content, idx) };
     from = idx + 1;
   }
   const first = content.indexOf(token);
@@ -55,6 +56,7 @@ export function goQuote(s: string): string {
 export function readmeEvidence(url: string, readme: Uint8Array | string, match: TokenMatch): Record<string, unknown> {
   const base: Record<string, unknown> = { readmeUrl: url, readmeSha256: sha256Hex(readme) };
   if (match.kind === "found") return { ...base, matchedLine: match.line, matchedLineNumber: match.lineNumber };
-  if (match.kind === "glued") return { ...base, gluedLine: match.line, gluedLineNumber: match.lineNumber, trailing: match.trailing };
+  if (match.kind === "glued")
+    return { ...base, gluedLine: match.line, gluedLineNumber: match.lineNumber, trailing: match.trailing };
   return base;
 }

@@ -26,7 +26,10 @@ export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps
   const { pkg } = input;
   // The offline rules (fileSha256, identifier, the host and release-asset path) are the core's.
   const pre = packagePrecondition(pkg);
-  if (pre || !pkg.fileSha256) return result("fail", "mcpb/precondition", pre ?? "must include a fileSha256 hash for integrity verification", { identifier: pkg.identifier });
+  if (pre || !pkg.fileSha256)
+    return result("fail", "mcpb/precondition", pre ?? "must include a fileSha256 hash for integrity verification", {
+      identifier: pkg.identifier,
+    });
 
   const expected = pkg.fileSha256.toLowerCase();
   let url: URL;
@@ -34,7 +37,9 @@ export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps
     url = new URL(pkg.identifier);
   } catch {
     // The core reads URLs as Go does; WHATWG may still refuse one it accepted.
-    return result("fail", "mcpb/precondition", `invalid MCPB package URL: ${pkg.identifier}`, { identifier: pkg.identifier });
+    return result("fail", "mcpb/precondition", `invalid MCPB package URL: ${pkg.identifier}`, {
+      identifier: pkg.identifier,
+    });
   }
   const fetchUrl = rewriteForEndpoint(url, deps.endpoints);
   const limit = deps.maxBytes ?? DEFAULT_MCPB_MAX_BYTES;
@@ -51,15 +56,31 @@ export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps
   });
   const evidence: Record<string, unknown> = { url: pkg.identifier, expectedSha256: expected };
   if (outcome.kind === "too-large") {
-    return result("fail", "mcpb/too-large", `MCPB package '${pkg.identifier}' is larger than the ${limit}-byte limit; the download was stopped there`, { ...evidence, limit });
+    return result(
+      "fail",
+      "mcpb/too-large",
+      `MCPB package '${pkg.identifier}' is larger than the ${limit}-byte limit; the download was stopped there`,
+      { ...evidence, limit },
+    );
   }
-  if (outcome.kind !== "response") return result("error", "mcpb/unavailable", `failed to verify MCPB package accessibility: ${describeOutcome(outcome)}`, evidence);
+  if (outcome.kind !== "response")
+    return result(
+      "error",
+      "mcpb/unavailable",
+      `failed to verify MCPB package accessibility: ${describeOutcome(outcome)}`,
+      evidence,
+    );
   if (outcome.status !== 200) {
     const transient = outcome.status === 429 || outcome.status >= 500;
-    return result(transient ? "error" : "fail", "mcpb/not-accessible", `MCPB package '${pkg.identifier}' is not publicly accessible (status: ${outcome.status})`, {
-      ...evidence,
-      status: outcome.status,
-    });
+    return result(
+      transient ? "error" : "fail",
+      "mcpb/not-accessible",
+      `MCPB package '${pkg.identifier}' is not publicly accessible (status: ${outcome.status})`,
+      {
+        ...evidence,
+        status: outcome.status,
+      },
+    );
   }
   const actual = hash.digest("hex");
   const seen = { ...evidence, sha256: actual, size, finalUrl: outcome.url };
@@ -71,5 +92,10 @@ export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps
       seen,
     );
   }
-  return result("pass", "mcpb/ok", `MCPB package '${pkg.identifier}' (${size} bytes) matches fileSha256 ${actual}`, seen);
+  return result(
+    "pass",
+    "mcpb/ok",
+    `MCPB package '${pkg.identifier}' (${size} bytes) matches fileSha256 ${actual}`,
+    seen,
+  );
 }

@@ -37,7 +37,10 @@ beforeAll(async () => {
   });
   proofs = await startFakeServer({
     "/web.example.dev/.well-known/mcp-registry-auth": { body: `${ed.record}\n` },
-    "/moved.example.dev/.well-known/mcp-registry-auth": { status: 301, headers: { location: "/web.example.dev/.well-known/mcp-registry-auth" } },
+    "/moved.example.dev/.well-known/mcp-registry-auth": {
+      status: 301,
+      headers: { location: "/web.example.dev/.well-known/mcp-registry-auth" },
+    },
   });
   deps = {
     github: createGitHubIdentity({ baseUrl: github.url, fetch: http.fetch, userAgent: http.userAgent }),
@@ -51,7 +54,12 @@ afterAll(async () => {
 });
 
 const bytes = Buffer.from('{"name":"com.example/weather","version":"1.0.0"}\n');
-const claim = (serverName: string, author = "someone", signature?: string, signedBytes: Uint8Array = bytes): OwnershipClaim => ({
+const claim = (
+  serverName: string,
+  author = "someone",
+  signature?: string,
+  signedBytes: Uint8Array = bytes,
+): OwnershipClaim => ({
   file: `servers/${serverName}/1.0.0/server.json`,
   serverName,
   author,
@@ -62,7 +70,9 @@ const claim = (serverName: string, author = "someone", signature?: string, signe
 describe("keys", () => {
   it("derives the RFC 8032 public key from a seed and signs the test vector", () => {
     const k = key("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
-    expect(Buffer.from(k.publicKey, "base64").toString("hex")).toBe("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    expect(Buffer.from(k.publicKey, "base64").toString("hex")).toBe(
+      "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+    );
     expect(signBytes(k, new Uint8Array())).toBe(
       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
     );
@@ -70,7 +80,9 @@ describe("keys", () => {
   it("signs ECDSA P-384 as r||s over SHA-384 and verifies it", () => {
     const sig = signBytes(key(p384.privateKeyHex), bytes);
     expect(sig).toHaveLength(192);
-    expect(verifyBytes({ algorithm: "ecdsap384", publicKey: key(p384.privateKeyHex).publicKey }, bytes, sig)).toBe(true);
+    expect(verifyBytes({ algorithm: "ecdsap384", publicKey: key(p384.privateKeyHex).publicKey }, bytes, sig)).toBe(
+      true,
+    );
   });
   it("rejects key hex of the wrong length", () => {
     expect(parsePrivateKeyHex("abcd").kind).toBe("invalid");
@@ -89,12 +101,16 @@ describe("GitHub namespaces", () => {
     expect(r.message).toContain("io.github.Alice-Dev/weather");
   });
   it("accepts a public org member and refuses a non-member", async () => {
-    expect((await verifyNamespace(claim("io.github.AcmeCorp/tool", "bob"), deps)).code).toBe("namespace/github-org-member");
+    expect((await verifyNamespace(claim("io.github.AcmeCorp/tool", "bob"), deps)).code).toBe(
+      "namespace/github-org-member",
+    );
     const r = await verifyNamespace(claim("io.github.AcmeCorp/tool", "mallory"), deps);
     expect([r.status, r.code]).toEqual(["fail", "namespace/not-org-member"]);
   });
   it("refuses another user's namespace and unknown accounts", async () => {
-    expect((await verifyNamespace(claim("io.github.Alice-Dev/weather", "mallory"), deps)).code).toBe("namespace/not-owner");
+    expect((await verifyNamespace(claim("io.github.Alice-Dev/weather", "mallory"), deps)).code).toBe(
+      "namespace/not-owner",
+    );
     expect((await verifyNamespace(claim("io.github.ghost/x", "ghost"), deps)).code).toBe("namespace/github-unknown");
   });
   it("reports a rate-limited GitHub as error, not fail", async () => {
@@ -117,25 +133,40 @@ describe("domain namespaces", () => {
     const r = await verifyNamespace(claim("com.example/weather", "x", sign(ed.privateKeyHex)), deps);
     expect([r.status, r.code]).toEqual(["pass", "namespace/dns-signature"]);
     expect(r.evidence).toMatchObject({ recordName: "example.com", record: ed.record });
-    expect((await verifyNamespace(claim("com.example.api/weather", "x", sign(ed.privateKeyHex)), deps)).code).toBe("namespace/dns-signature");
+    expect((await verifyNamespace(claim("com.example.api/weather", "x", sign(ed.privateKeyHex)), deps)).code).toBe(
+      "namespace/dns-signature",
+    );
   });
   it("accepts ECDSA P-384 keys", async () => {
-    expect((await verifyNamespace(claim("org.example.p384/w", "x", sign(p384.privateKeyHex)), deps)).code).toBe("namespace/dns-signature");
+    expect((await verifyNamespace(claim("org.example.p384/w", "x", sign(p384.privateKeyHex)), deps)).code).toBe(
+      "namespace/dns-signature",
+    );
   });
   it("refuses a signature over other bytes, naming the keys tried", async () => {
-    const r = await verifyNamespace(claim("com.example/weather", "x", sign(ed.privateKeyHex, Buffer.from("other"))), deps);
+    const r = await verifyNamespace(
+      claim("com.example/weather", "x", sign(ed.privateKeyHex, Buffer.from("other"))),
+      deps,
+    );
     expect(r.code).toBe("namespace/signature-invalid");
     expect(r.message).toContain(`ed25519:${ed.record.split("p=")[1]?.slice(0, 8)}`);
   });
   it("asks for a signature when the .sig file is missing", async () => {
-    expect((await verifyNamespace(claim("com.example/weather", "x", undefined), deps)).code).toBe("namespace/signature-missing");
+    expect((await verifyNamespace(claim("com.example/weather", "x", undefined), deps)).code).toBe(
+      "namespace/signature-missing",
+    );
   });
   it("accepts the HTTP well-known proof for that exact namespace only", async () => {
-    expect((await verifyNamespace(claim("dev.example.web/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe("namespace/http-signature");
-    expect((await verifyNamespace(claim("dev.example.web.sub/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe("namespace/no-key");
+    expect((await verifyNamespace(claim("dev.example.web/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe(
+      "namespace/http-signature",
+    );
+    expect((await verifyNamespace(claim("dev.example.web.sub/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe(
+      "namespace/no-key",
+    );
   });
   it("does not follow redirects of the HTTP proof", async () => {
-    expect((await verifyNamespace(claim("dev.example.moved/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe("namespace/no-key");
+    expect((await verifyNamespace(claim("dev.example.moved/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe(
+      "namespace/no-key",
+    );
   });
   it("detects a record placed under a selector", async () => {
     const r = await verifyNamespace(claim("net.example.selector/w", "x", sign(ed.privateKeyHex)), deps);
@@ -151,7 +182,9 @@ describe("domain namespaces", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
   it("honours the blocklist, sub-namespaces included", async () => {
-    expect((await verifyNamespace(claim("com.blocked.api/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe("namespace/blocked");
+    expect((await verifyNamespace(claim("com.blocked.api/w", "x", sign(ed.privateKeyHex)), deps)).code).toBe(
+      "namespace/blocked",
+    );
     expect((await verifyNamespace(claim("io.github.Spammer/w", "spammer"), deps)).code).toBe("namespace/blocked");
   });
 });
@@ -172,11 +205,24 @@ describe("blocklist file", () => {
 describe("HTTP proof host guard", () => {
   it("refuses internal addresses and allows public ones", async () => {
     const { internalAddressProblem } = await import("./http-proof.ts");
-    for (const a of ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.0.1", "172.16.0.1", "100.64.0.1", "::1", "fd00::1", "::ffff:10.0.0.1"]) expect(internalAddressProblem(a)).toBeDefined();
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "169.254.169.254",
+      "192.168.0.1",
+      "172.16.0.1",
+      "100.64.0.1",
+      "::1",
+      "fd00::1",
+      "::ffff:10.0.0.1",
+    ])
+      expect(internalAddressProblem(a)).toBeDefined();
     for (const a of ["93.184.216.34", "2606:2800:220:1::1"]) expect(internalAddressProblem(a)).toBeUndefined();
   });
   it("does not fetch a refused host", async () => {
-    const fetcher = createHttpProofFetcher(http, `${proofs.url}/{domain}/.well-known/mcp-registry-auth`, { guard: async () => "internal" });
+    const fetcher = createHttpProofFetcher(http, `${proofs.url}/{domain}/.well-known/mcp-registry-auth`, {
+      guard: async () => "internal",
+    });
     const before = proofs.requests.length;
     const out = await fetcher("web.example.dev");
     expect(out.kind === "response" && out.status).toBe(0);

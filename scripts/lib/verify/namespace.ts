@@ -61,20 +61,49 @@ export async function verifyNamespace(claim: OwnershipClaim, deps: NamespaceDeps
   const blocked = checkBlocklist(claim, deps.blocklist);
   if (blocked) return blocked;
   const namespace = namespaceOf(claim.serverName);
-  if (namespace.startsWith(GITHUB_PREFIX)) return await verifyGitHubNamespace(claim, namespace.slice(GITHUB_PREFIX.length), deps.github);
+  if (namespace.startsWith(GITHUB_PREFIX))
+    return await verifyGitHubNamespace(claim, namespace.slice(GITHUB_PREFIX.length), deps.github);
   return await verifyDomainNamespace(claim, namespace, deps);
 }
 
-async function verifyGitHubNamespace(claim: OwnershipClaim, owner: string, github: GitHubIdentity): Promise<CheckResult> {
-  const result = (status: CheckResult["status"], code: string, message: string, evidence: Record<string, unknown> = {}) =>
-    check("namespace", claim.file, status, code, message, { method: "github", namespace: `${GITHUB_PREFIX}${owner}`, author: claim.author, ...evidence });
+async function verifyGitHubNamespace(
+  claim: OwnershipClaim,
+  owner: string,
+  github: GitHubIdentity,
+): Promise<CheckResult> {
+  const result = (
+    status: CheckResult["status"],
+    code: string,
+    message: string,
+    evidence: Record<string, unknown> = {},
+  ) =>
+    check("namespace", claim.file, status, code, message, {
+      method: "github",
+      namespace: `${GITHUB_PREFIX}${owner}`,
+      author: claim.author,
+      ...evidence,
+    });
   const name = claim.serverName.slice(claim.serverName.indexOf("/") + 1);
   if (!LOGIN.test(owner)) {
-    return result("fail", "namespace/github-invalid", `'${GITHUB_PREFIX}${owner}' is not a GitHub namespace: a GitHub login or org name has only letters, digits and '-'`);
+    return result(
+      "fail",
+      "namespace/github-invalid",
+      `'${GITHUB_PREFIX}${owner}' is not a GitHub namespace: a GitHub login or org name has only letters, digits and '-'`,
+    );
   }
   const account = await github.getAccount(owner);
-  if (account.kind === "error") return result("error", "namespace/github-unavailable", `could not look up GitHub account '${owner}': ${account.message}. Try again later`);
-  if (account.kind === "not-found") return result("fail", "namespace/github-unknown", `GitHub account '${owner}' does not exist, so nobody can prove '${GITHUB_PREFIX}${owner}/*'`);
+  if (account.kind === "error")
+    return result(
+      "error",
+      "namespace/github-unavailable",
+      `could not look up GitHub account '${owner}': ${account.message}. Try again later`,
+    );
+  if (account.kind === "not-found")
+    return result(
+      "fail",
+      "namespace/github-unknown",
+      `GitHub account '${owner}' does not exist, so nobody can prove '${GITHUB_PREFIX}${owner}/*'`,
+    );
   const evidence = { account: account.login, accountId: account.id, accountType: account.type };
   if (account.login !== owner) {
     // GitHub logins are case-insensitive; names here are not (as upstream, issue #689). Say the fix.
@@ -86,12 +115,29 @@ async function verifyGitHubNamespace(claim: OwnershipClaim, owner: string, githu
     );
   }
   if (account.login.toLowerCase() === claim.author.toLowerCase()) {
-    return result("pass", "namespace/github-author", `PR author '${claim.author}' is GitHub account '${account.login}'`, evidence);
+    return result(
+      "pass",
+      "namespace/github-author",
+      `PR author '${claim.author}' is GitHub account '${account.login}'`,
+      evidence,
+    );
   }
   if (account.type === "Organization") {
     const membership = await github.isOrgMember(account.login, claim.author);
-    if (membership.kind === "error") return result("error", "namespace/github-unavailable", `could not check membership of '${claim.author}' in '${account.login}': ${membership.message}. Try again later`, evidence);
-    if (membership.kind === "member") return result("pass", "namespace/github-org-member", `PR author '${claim.author}' is a member of GitHub organization '${account.login}'`, { ...evidence, membership: "member" });
+    if (membership.kind === "error")
+      return result(
+        "error",
+        "namespace/github-unavailable",
+        `could not check membership of '${claim.author}' in '${account.login}': ${membership.message}. Try again later`,
+        evidence,
+      );
+    if (membership.kind === "member")
+      return result(
+        "pass",
+        "namespace/github-org-member",
+        `PR author '${claim.author}' is a member of GitHub organization '${account.login}'`,
+        { ...evidence, membership: "member" },
+      );
     return result(
       "fail",
       "namespace/not-org-member",
@@ -113,12 +159,25 @@ interface Tried {
   readonly record: ProofRecord;
 }
 
-async function verifyDomainNamespace(claim: OwnershipClaim, namespace: string, deps: NamespaceDeps): Promise<CheckResult> {
+async function verifyDomainNamespace(
+  claim: OwnershipClaim,
+  namespace: string,
+  deps: NamespaceDeps,
+): Promise<CheckResult> {
   const domain = reverseLabels(namespace);
   const base = { method: "domain", namespace, domain };
-  const result = (status: CheckResult["status"], code: string, message: string, evidence: Record<string, unknown> = {}) =>
-    check("namespace", claim.file, status, code, message, { ...base, ...evidence });
-  if (!namespace.includes(".")) return result("fail", "namespace/invalid-domain", `namespace '${namespace}' is not a reverse domain name (e.g. com.example)`);
+  const result = (
+    status: CheckResult["status"],
+    code: string,
+    message: string,
+    evidence: Record<string, unknown> = {},
+  ) => check("namespace", claim.file, status, code, message, { ...base, ...evidence });
+  if (!namespace.includes("."))
+    return result(
+      "fail",
+      "namespace/invalid-domain",
+      `namespace '${namespace}' is not a reverse domain name (e.g. com.example)`,
+    );
   const signed = claim.signed;
   if (!signed || signed.signature === undefined) {
     const path = signed?.path ?? claim.file;
@@ -132,7 +191,8 @@ async function verifyDomainNamespace(claim: OwnershipClaim, namespace: string, d
 
   const tried: Tried[] = [];
   const problems: string[] = [];
-  const evidenceTried = () => tried.map((t) => ({ method: t.method, where: t.where, key: keyLabel(t.record), record: t.record.text }));
+  const evidenceTried = () =>
+    tried.map((t) => ({ method: t.method, where: t.where, key: keyLabel(t.record), record: t.record.text }));
 
   // DNS: the domain and each parent with at least two labels; a record there covers sub-namespaces.
   const labels = domain.split(".");
@@ -147,13 +207,18 @@ async function verifyDomainNamespace(claim: OwnershipClaim, namespace: string, d
     for (const record of records) {
       tried.push({ method: "dns", where: name, record });
       if (verifyBytes(record, signed.bytes, signature)) {
-        return result("pass", "namespace/dns-signature", `${signed.path} is signed by ${keyLabel(record)}, published in DNS TXT at ${name}`, {
-          proof: "dns",
-          recordName: name,
-          record: record.text,
-          key: keyLabel(record),
-          signedSha256: sha256Hex(signed.bytes),
-        });
+        return result(
+          "pass",
+          "namespace/dns-signature",
+          `${signed.path} is signed by ${keyLabel(record)}, published in DNS TXT at ${name}`,
+          {
+            proof: "dns",
+            recordName: name,
+            record: record.text,
+            key: keyLabel(record),
+            signedSha256: sha256Hex(signed.bytes),
+          },
+        );
       }
     }
   }
@@ -165,13 +230,18 @@ async function verifyDomainNamespace(claim: OwnershipClaim, namespace: string, d
     for (const record of records) {
       tried.push({ method: "http", where: http.url, record });
       if (verifyBytes(record, signed.bytes, signature)) {
-        return result("pass", "namespace/http-signature", `${signed.path} is signed by ${keyLabel(record)}, published at ${http.url}`, {
-          proof: "http",
-          url: http.url,
-          record: record.text,
-          key: keyLabel(record),
-          signedSha256: sha256Hex(signed.bytes),
-        });
+        return result(
+          "pass",
+          "namespace/http-signature",
+          `${signed.path} is signed by ${keyLabel(record)}, published at ${http.url}`,
+          {
+            proof: "http",
+            url: http.url,
+            record: record.text,
+            key: keyLabel(record),
+            signedSha256: sha256Hex(signed.bytes),
+          },
+        );
       }
     }
   } else if (http.kind !== "response" || http.status === 429 || http.status >= 500) {
@@ -187,7 +257,12 @@ async function verifyDomainNamespace(claim: OwnershipClaim, namespace: string, d
       { tried: evidenceTried() },
     );
   }
-  if (problems.length > 0) return result("error", "namespace/lookup-failed", `could not look up the key for ${domain}: ${problems.join("; ")}. Try again later`);
+  if (problems.length > 0)
+    return result(
+      "error",
+      "namespace/lookup-failed",
+      `could not look up the key for ${domain}: ${problems.join("; ")}. Try again later`,
+    );
 
   // Nothing at the domain: a record under a selector is a common mistake; say so as upstream does.
   for (const selector of ["_mcp-auth", "_mcp-registry"]) {

@@ -23,25 +23,55 @@ export async function verifyNpmPackage(input: PackageCheckInput, deps: NpmDeps):
   const outcome = await deps.http.request(url, { headers: { Accept: "application/json" } });
   const evidence = { url, identifier: id, version };
   if (outcome.kind !== "response") {
-    return result("error", "npm/unavailable", `failed to fetch package metadata from NPM: ${describeOutcome(outcome)}. Likely transient, retry later`, evidence);
+    return result(
+      "error",
+      "npm/unavailable",
+      `failed to fetch package metadata from NPM: ${describeOutcome(outcome)}. Likely transient, retry later`,
+      evidence,
+    );
   }
   const status = outcome.status;
   if (status === 404) return await version404(input, deps, evidence);
   if (status === 429) {
-    return result("error", "npm/rate-limited", `NPM rate-limited the metadata request for package '${id}' (status: 429). Likely transient, retry later`, { ...evidence, status });
+    return result(
+      "error",
+      "npm/rate-limited",
+      `NPM rate-limited the metadata request for package '${id}' (status: 429). Likely transient, retry later`,
+      { ...evidence, status },
+    );
   }
   if (status >= 500) {
-    return result("error", "npm/unavailable", `NPM upstream error fetching metadata for package '${id}' (status: ${status}). Likely transient, retry later`, { ...evidence, status });
+    return result(
+      "error",
+      "npm/unavailable",
+      `NPM upstream error fetching metadata for package '${id}' (status: ${status}). Likely transient, retry later`,
+      { ...evidence, status },
+    );
   }
-  if (status !== 200) return result("fail", "npm/fetch-failed", `NPM package '${id}' metadata fetch failed (status: ${status})`, { ...evidence, status });
+  if (status !== 200)
+    return result("fail", "npm/fetch-failed", `NPM package '${id}' metadata fetch failed (status: ${status})`, {
+      ...evidence,
+      status,
+    });
 
   const doc = bodyJson(outcome.body);
   if (typeof doc !== "object" || doc == null || Array.isArray(doc)) {
-    return result("error", "npm/bad-response", `failed to parse NPM package metadata: the registry did not return a JSON object`, evidence);
+    return result(
+      "error",
+      "npm/bad-response",
+      `failed to parse NPM package metadata: the registry did not return a JSON object`,
+      evidence,
+    );
   }
   const record = doc as Record<string, unknown>;
   const mcpName = record.mcpName;
-  const seen = { ...evidence, mcpName: mcpName ?? null, ...(typeof record.dist === "object" && record.dist ? { dist: pickDist(record.dist as Record<string, unknown>) } : {}) };
+  const seen = {
+    ...evidence,
+    mcpName: mcpName ?? null,
+    ...(typeof record.dist === "object" && record.dist
+      ? { dist: pickDist(record.dist as Record<string, unknown>) }
+      : {}),
+  };
   if (typeof mcpName !== "string" || mcpName === "") {
     return result(
       "fail",
@@ -51,7 +81,12 @@ export async function verifyNpmPackage(input: PackageCheckInput, deps: NpmDeps):
     );
   }
   if (mcpName !== serverName) {
-    return result("fail", "npm/mcpname-mismatch", `NPM package '${id}' version '${version}' ownership validation failed. Expected mcpName '${serverName}', got '${mcpName}'`, seen);
+    return result(
+      "fail",
+      "npm/mcpname-mismatch",
+      `NPM package '${id}' version '${version}' ownership validation failed. Expected mcpName '${serverName}', got '${mcpName}'`,
+      seen,
+    );
   }
   return result("pass", "npm/ok", `NPM package '${id}' version '${version}' declares mcpName '${mcpName}'`, seen);
 }
@@ -63,11 +98,19 @@ function pickDist(dist: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** A 404 for the version: ask whether the package exists at all, to say which one is missing. */
-async function version404(input: PackageCheckInput, deps: NpmDeps, evidence: Record<string, unknown>): Promise<CheckResult> {
+async function version404(
+  input: PackageCheckInput,
+  deps: NpmDeps,
+  evidence: Record<string, unknown>,
+): Promise<CheckResult> {
   const result = resultFor("npm", input);
   const id = input.pkg.identifier;
   const version = input.pkg.version as string;
-  const probe = await deps.http.request(`${deps.baseUrl}/${pathEscape(id)}`, { method: "HEAD", timeoutMs: 3000, retries: 0 });
+  const probe = await deps.http.request(`${deps.baseUrl}/${pathEscape(id)}`, {
+    method: "HEAD",
+    timeoutMs: 3000,
+    retries: 0,
+  });
   const s = probe.kind === "response" ? probe.status : undefined;
   if (s === 200) {
     return result(
@@ -77,7 +120,12 @@ async function version404(input: PackageCheckInput, deps: NpmDeps, evidence: Rec
       { ...evidence, status: 404, packageStatus: 200 },
     );
   }
-  if (s === 404) return result("fail", "npm/not-found", `NPM package '${id}' not found (status: 404)`, { ...evidence, status: 404, packageStatus: 404 });
+  if (s === 404)
+    return result("fail", "npm/not-found", `NPM package '${id}' not found (status: 404)`, {
+      ...evidence,
+      status: 404,
+      packageStatus: 404,
+    });
   if (s === undefined || s === 429 || s >= 500) {
     return result(
       "error",
@@ -86,5 +134,9 @@ async function version404(input: PackageCheckInput, deps: NpmDeps, evidence: Rec
       { ...evidence, status: 404 },
     );
   }
-  return result("fail", "npm/version-not-found", `NPM package '${id}' version '${version}' not found (status: 404)`, { ...evidence, status: 404, packageStatus: s });
+  return result("fail", "npm/version-not-found", `NPM package '${id}' version '${version}' not found (status: 404)`, {
+    ...evidence,
+    status: 404,
+    packageStatus: s,
+  });
 }

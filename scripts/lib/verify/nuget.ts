@@ -28,7 +28,8 @@ function parseServiceIndex(outcome: HttpOutcome): ServiceIndex | undefined {
   const doc = bodyJson(outcome.body) as { resources?: unknown } | undefined;
   if (!doc || !Array.isArray(doc.resources)) return undefined;
   const resources = doc.resources.filter(
-    (r): r is { "@id": string; "@type": string } => typeof r === "object" && r != null && typeof r["@id"] === "string" && typeof r["@type"] === "string",
+    (r): r is { "@id": string; "@type": string } =>
+      typeof r === "object" && r != null && typeof r["@id"] === "string" && typeof r["@type"] === "string",
   );
   return { resources };
 }
@@ -46,23 +47,48 @@ export async function verifyNugetPackage(input: PackageCheckInput, deps: NugetDe
   const indexOutcome = await deps.http.request(deps.serviceIndexUrl, { headers: { Accept: "application/json" } });
   const index = parseServiceIndex(indexOutcome);
   if (!index) {
-    const why = indexOutcome.kind === "response" && indexOutcome.status === 200 ? "failed to parse NuGet service index" : `NuGet service index returned ${describeOutcome(indexOutcome)}`;
-    return result("error", "nuget/unavailable", `${why}. Likely transient, retry later`, { serviceIndexUrl: deps.serviceIndexUrl });
+    const why =
+      indexOutcome.kind === "response" && indexOutcome.status === 200
+        ? "failed to parse NuGet service index"
+        : `NuGet service index returned ${describeOutcome(indexOutcome)}`;
+    return result("error", "nuget/unavailable", `${why}. Likely transient, retry later`, {
+      serviceIndexUrl: deps.serviceIndexUrl,
+    });
   }
   const template = resource(index, "ReadmeUriTemplate/6.13.0");
-  if (!template) return result("error", "nuget/unavailable", "failed to get README URL template: ReadmeUriTemplate/6.13.0 not found in service index", { serviceIndexUrl: deps.serviceIndexUrl });
+  if (!template)
+    return result(
+      "error",
+      "nuget/unavailable",
+      "failed to get README URL template: ReadmeUriTemplate/6.13.0 not found in service index",
+      { serviceIndexUrl: deps.serviceIndexUrl },
+    );
 
   const lowerId = id.toLowerCase();
   // SemVer 2.0.0 build metadata (`+abc`) is not part of NuGet's normalized version.
   const lowerVersion = version.toLowerCase().replace(/\+.*$/, "");
-  const readmeUrl = template.replaceAll("{lower_id}", pathEscape(lowerId)).replaceAll("{lower_version}", pathEscape(lowerVersion));
+  const readmeUrl = template
+    .replaceAll("{lower_id}", pathEscape(lowerId))
+    .replaceAll("{lower_version}", pathEscape(lowerVersion));
   const evidence = { serviceIndexUrl: deps.serviceIndexUrl, readmeUrl, identifier: id, version };
   const readme = await deps.http.request(readmeUrl);
-  if (readme.kind !== "response") return result("error", "nuget/unavailable", `failed to fetch NuGet README: ${describeOutcome(readme)}. Likely transient, retry later`, evidence);
+  if (readme.kind !== "response")
+    return result(
+      "error",
+      "nuget/unavailable",
+      `failed to fetch NuGet README: ${describeOutcome(readme)}. Likely transient, retry later`,
+      evidence,
+    );
   if (readme.status === 200) {
     const match = findMcpNameToken(bodyText(readme.body), serverName);
     const seen = { ...evidence, ...readmeEvidence(readmeUrl, readme.body, match) };
-    if (match.kind === "found") return result("pass", "nuget/ok", `NuGet package '${id}' ${version} declares 'mcp-name: ${serverName}' in its README`, seen);
+    if (match.kind === "found")
+      return result(
+        "pass",
+        "nuget/ok",
+        `NuGet package '${id}' ${version} declares 'mcp-name: ${serverName}' in its README`,
+        seen,
+      );
     if (match.kind === "glued") {
       return result(
         "fail",
@@ -79,12 +105,23 @@ export async function verifyNugetPackage(input: PackageCheckInput, deps: NugetDe
     );
   }
   if (readme.status !== 404) {
-    return result(transient(readme) ? "error" : "fail", "nuget/unavailable", `NuGet README request returned status ${readme.status}`, { ...evidence, status: readme.status });
+    return result(
+      transient(readme) ? "error" : "fail",
+      "nuget/unavailable",
+      `NuGet README request returned status ${readme.status}`,
+      { ...evidence, status: readme.status },
+    );
   }
 
   // No README: find out whether the id, the version or only the README is missing.
   const baseAddress = resource(index, "PackageBaseAddress/3.0.0");
-  if (!baseAddress) return result("error", "nuget/unavailable", "failed to get Package Base URL: PackageBaseAddress/3.0.0 not found in service index", evidence);
+  if (!baseAddress)
+    return result(
+      "error",
+      "nuget/unavailable",
+      "failed to get Package Base URL: PackageBaseAddress/3.0.0 not found in service index",
+      evidence,
+    );
   const versionsUrl = `${baseAddress.replace(/\/+$/, "")}/${pathEscape(lowerId)}/index.json`;
   const versions = await deps.http.request(versionsUrl, { headers: { Accept: "application/json" } });
   const seen = { ...evidence, readmeStatus: 404, versionsUrl };
@@ -96,9 +133,17 @@ export async function verifyNugetPackage(input: PackageCheckInput, deps: NugetDe
       seen,
     );
   }
-  const list = versions.kind === "response" && versions.status === 200 ? (bodyJson(versions.body) as { versions?: unknown } | undefined)?.versions : undefined;
+  const list =
+    versions.kind === "response" && versions.status === 200
+      ? (bodyJson(versions.body) as { versions?: unknown } | undefined)?.versions
+      : undefined;
   if (!Array.isArray(list)) {
-    return result("error", "nuget/unavailable", `NuGet package index returned ${describeOutcome(versions)}. Likely transient, retry later`, seen);
+    return result(
+      "error",
+      "nuget/unavailable",
+      `NuGet package index returned ${describeOutcome(versions)}. Likely transient, retry later`,
+      seen,
+    );
   }
   if (!list.some((v) => typeof v === "string" && v.toLowerCase() === lowerVersion)) {
     return result(

@@ -65,11 +65,17 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   const pre = packagePrecondition(pkg);
   if (pre) return result("fail", "oci/precondition", pre, { identifier: id });
   const parsed = parseOciReference(id);
-  if (!parsed.ok) return result("fail", "oci/precondition", `invalid OCI reference: ${parsed.error}`, { identifier: id });
+  if (!parsed.ok)
+    return result("fail", "oci/precondition", `invalid OCI reference: ${parsed.error}`, { identifier: id });
   const ref = parsed.ref;
 
   const base = registryBase(ref.registry, deps.endpoints);
-  const evidence: Record<string, unknown> = { identifier: id, registry: ref.registry, repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}) };
+  const evidence: Record<string, unknown> = {
+    identifier: id,
+    registry: ref.registry,
+    repository: ref.repository,
+    ...(ref.tag ? { tag: ref.tag } : {}),
+  };
   let token: string | undefined;
 
   const fail = (outcome: HttpOutcome): CheckResult => {
@@ -85,16 +91,44 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
       );
     }
     const s = outcome.status;
-    if (s === 404) return result("fail", "oci/not-found", `OCI image '${id}' does not exist in the registry`, { ...evidence, status: s });
-    if (s === 401 || s === 403) return result("fail", "oci/private", `OCI image '${id}' is private or requires authentication. Only public images are supported`, { ...evidence, status: s });
-    if (s === 429) return result("error", "oci/rate-limited", `OCI registry is currently rate-limiting validations for '${id}'; please retry shortly`, { ...evidence, status: s });
-    return result(s >= 500 ? "error" : "fail", "oci/unavailable", `failed to fetch OCI image '${id}': registry answered status ${s}`, { ...evidence, status: s });
+    if (s === 404)
+      return result("fail", "oci/not-found", `OCI image '${id}' does not exist in the registry`, {
+        ...evidence,
+        status: s,
+      });
+    if (s === 401 || s === 403)
+      return result(
+        "fail",
+        "oci/private",
+        `OCI image '${id}' is private or requires authentication. Only public images are supported`,
+        { ...evidence, status: s },
+      );
+    if (s === 429)
+      return result(
+        "error",
+        "oci/rate-limited",
+        `OCI registry is currently rate-limiting validations for '${id}'; please retry shortly`,
+        { ...evidence, status: s },
+      );
+    return result(
+      s >= 500 ? "error" : "fail",
+      "oci/unavailable",
+      `failed to fetch OCI image '${id}': registry answered status ${s}`,
+      { ...evidence, status: s },
+    );
   };
 
   /** GET with the anonymous token dance on the first 401. */
   async function get(url: string, accept?: string): Promise<Step> {
-    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) });
-    let outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
+    const headers = (): Record<string, string> => ({
+      ...(accept ? { Accept: accept } : {}),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    });
+    let outcome = await deps.http.request(url, {
+      headers: headers(),
+      maxBodyBytes: 4 * 1024 * 1024,
+      ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
+    });
     if (outcome.kind === "response" && outcome.status === 401 && token === undefined) {
       const challenge = parseBearerChallenge(outcome.headers.get("www-authenticate"));
       if (challenge?.realm) {
@@ -102,12 +136,31 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
         if (challenge.service) tokenUrl.searchParams.set("service", challenge.service);
         tokenUrl.searchParams.set("scope", challenge.scope || `repository:${ref.repository}:pull`);
         const tokenOutcome = await deps.http.request(tokenUrl.href, { headers: { Accept: "application/json" } });
-        if (tokenOutcome.kind !== "response" || tokenOutcome.status !== 200) return { kind: "stop", result: fail(tokenOutcome) };
+        if (tokenOutcome.kind !== "response" || tokenOutcome.status !== 200)
+          return { kind: "stop", result: fail(tokenOutcome) };
         const body = bodyJson(tokenOutcome.body) as { token?: unknown; access_token?: unknown } | undefined;
-        const t = typeof body?.token === "string" ? body.token : typeof body?.access_token === "string" ? body.access_token : undefined;
-        if (!t) return { kind: "stop", result: result("error", "oci/bad-response", `OCI registry token endpoint for '${id}' returned no token`, evidence) };
+        const t =
+          typeof body?.token === "string"
+            ? body.token
+            : typeof body?.access_token === "string"
+              ? body.access_token
+              : undefined;
+        if (!t)
+          return {
+            kind: "stop",
+            result: result(
+              "error",
+              "oci/bad-response",
+              `OCI registry token endpoint for '${id}' returned no token`,
+              evidence,
+            ),
+          };
         token = t;
-        outcome = await deps.http.request(url, { headers: headers(), maxBodyBytes: 4 * 1024 * 1024, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) });
+        outcome = await deps.http.request(url, {
+          headers: headers(),
+          maxBodyBytes: 4 * 1024 * 1024,
+          ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
+        });
       }
     }
     if (outcome.kind !== "response" || outcome.status !== 200) return { kind: "stop", result: fail(outcome) };
@@ -121,34 +174,60 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   let manifestBytes = first.outcome.body;
   let manifestDigest = sha256(manifestBytes);
   if (ref.digest && ref.digest !== manifestDigest) {
-    return result("fail", "oci/digest-mismatch", `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${ref.digest}`, evidence);
+    return result(
+      "fail",
+      "oci/digest-mismatch",
+      `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${ref.digest}`,
+      evidence,
+    );
   }
   let manifest = bodyJson(manifestBytes) as Manifest | undefined;
   if (manifest && Array.isArray(manifest.manifests)) {
     // A multi-arch index / manifest list: pick one image, as remote.Image does (linux/amd64).
     const chosen = pickPlatform(manifest.manifests);
-    if (!chosen) return result("fail", "oci/no-image", `OCI image '${id}' is an index without a runnable image manifest`, { ...evidence, indexDigest: manifestDigest });
+    if (!chosen)
+      return result("fail", "oci/no-image", `OCI image '${id}' is an index without a runnable image manifest`, {
+        ...evidence,
+        indexDigest: manifestDigest,
+      });
     evidence.indexDigest = manifestDigest;
-    evidence.platform = chosen.platform ? `${chosen.platform.os}/${chosen.platform.architecture}${chosen.platform.variant ? `/${chosen.platform.variant}` : ""}` : "unspecified";
+    evidence.platform = chosen.platform
+      ? `${chosen.platform.os}/${chosen.platform.architecture}${chosen.platform.variant ? `/${chosen.platform.variant}` : ""}`
+      : "unspecified";
     const next = await get(manifestUrl(chosen.digest), MANIFEST_ACCEPT);
     if (next.kind === "stop") return next.result;
     manifestBytes = next.outcome.body;
     manifestDigest = sha256(manifestBytes);
     if (manifestDigest !== chosen.digest) {
-      return result("fail", "oci/digest-mismatch", `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${chosen.digest}`, evidence);
+      return result(
+        "fail",
+        "oci/digest-mismatch",
+        `OCI image '${id}': the registry served a manifest with digest ${manifestDigest}, not ${chosen.digest}`,
+        evidence,
+      );
     }
     manifest = bodyJson(manifestBytes) as Manifest | undefined;
   }
   evidence.manifestDigest = manifestDigest;
   const configDigest = manifest?.config?.digest;
   if (typeof configDigest !== "string" || !DIGEST.test(configDigest)) {
-    return result("error", "oci/bad-response", `failed to get image config: the manifest of '${id}' has no config digest`, evidence);
+    return result(
+      "error",
+      "oci/bad-response",
+      `failed to get image config: the manifest of '${id}' has no config digest`,
+      evidence,
+    );
   }
   evidence.configDigest = configDigest;
   const blob = await get(`${base}/v2/${ref.repository}/blobs/${configDigest}`);
   if (blob.kind === "stop") return blob.result;
   if (sha256(blob.outcome.body) !== configDigest) {
-    return result("fail", "oci/digest-mismatch", `OCI image '${id}': the config blob does not match its digest ${configDigest}`, evidence);
+    return result(
+      "fail",
+      "oci/digest-mismatch",
+      `OCI image '${id}': the config blob does not match its digest ${configDigest}`,
+      evidence,
+    );
   }
   const config = bodyJson(blob.outcome.body) as { config?: { Labels?: Record<string, unknown> | null } } | undefined;
   const labels = config?.config?.Labels ?? undefined;
@@ -163,7 +242,12 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
     );
   }
   if (label !== serverName) {
-    return result("fail", "oci/label-mismatch", `OCI image ownership validation failed. Expected annotation '${OCI_LABEL}' = '${serverName}', got '${label}'`, seen);
+    return result(
+      "fail",
+      "oci/label-mismatch",
+      `OCI image ownership validation failed. Expected annotation '${OCI_LABEL}' = '${serverName}', got '${label}'`,
+      seen,
+    );
   }
   return result("pass", "oci/ok", `OCI image '${id}' (${manifestDigest}) carries ${OCI_LABEL}=${label}`, seen);
 }
@@ -180,7 +264,11 @@ interface Manifest {
 
 function pickPlatform(manifests: readonly unknown[]): Descriptor | undefined {
   const descriptors = manifests.filter(
-    (m): m is Descriptor => typeof m === "object" && m != null && typeof (m as Descriptor).digest === "string" && DIGEST.test((m as Descriptor).digest),
+    (m): m is Descriptor =>
+      typeof m === "object" &&
+      m != null &&
+      typeof (m as Descriptor).digest === "string" &&
+      DIGEST.test((m as Descriptor).digest),
   );
   // Attestations (buildx provenance) are listed with platform unknown/unknown.
   const images = descriptors.filter((d) => d.platform?.os !== "unknown");

@@ -47,41 +47,71 @@ describe("npm", () => {
   const name = "io.github.modelcontextprotocol/server-filesystem";
   const id = "@modelcontextprotocol/server-filesystem";
   it("passes when that version's mcpName matches (recorded response), escaping the scope", async () => {
-    const s = await serve({ "/@modelcontextprotocol%2Fserver-filesystem/2026.8.31": { fixture: "npm/server-filesystem-2026.8.31.json" } });
-    const r = await verifyNpmPackage(input(name, { registryType: "npm", identifier: id, version: "2026.8.31" }), { http, baseUrl: s.url });
+    const s = await serve({
+      "/@modelcontextprotocol%2Fserver-filesystem/2026.8.31": { fixture: "npm/server-filesystem-2026.8.31.json" },
+    });
+    const r = await verifyNpmPackage(input(name, { registryType: "npm", identifier: id, version: "2026.8.31" }), {
+      http,
+      baseUrl: s.url,
+    });
     expect([r.status, r.code]).toEqual(["pass", "npm/ok"]);
     expect(r.evidence.mcpName).toBe(name);
     expect(s.requests[0]?.headers.accept).toBe("application/json");
   });
   it("fails on a different mcpName", async () => {
-    const s = await serve({ "/@modelcontextprotocol%2Fserver-filesystem/2026.8.31": { fixture: "npm/server-filesystem-2026.8.31.json" } });
-    const r = await verifyNpmPackage(input("io.github.someone/else", { registryType: "npm", identifier: id, version: "2026.8.31" }), { http, baseUrl: s.url });
+    const s = await serve({
+      "/@modelcontextprotocol%2Fserver-filesystem/2026.8.31": { fixture: "npm/server-filesystem-2026.8.31.json" },
+    });
+    const r = await verifyNpmPackage(
+      input("io.github.someone/else", { registryType: "npm", identifier: id, version: "2026.8.31" }),
+      { http, baseUrl: s.url },
+    );
     expect([r.status, r.code]).toEqual(["fail", "npm/mcpname-mismatch"]);
     expect(r.message).toContain(`got '${name}'`);
   });
   it("fails when mcpName is missing, with the official hint", async () => {
     const s = await serve({ "/left-pad/1.3.0": { fixture: "npm/left-pad-1.3.0.json" } });
-    const r = await verifyNpmPackage(input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "1.3.0" }), { http, baseUrl: s.url });
+    const r = await verifyNpmPackage(
+      input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "1.3.0" }),
+      { http, baseUrl: s.url },
+    );
     expect(r.code).toBe("npm/mcpname-missing");
     expect(r.message).toContain(`"mcpName": "io.github.a/b"`);
   });
   it("tells a missing version from a missing package", async () => {
     const s = await serve({ "HEAD /left-pad": { status: 200 } });
-    const r1 = await verifyNpmPackage(input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "99.0.0" }), { http, baseUrl: s.url });
+    const r1 = await verifyNpmPackage(
+      input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "99.0.0" }),
+      { http, baseUrl: s.url },
+    );
     expect(r1.code).toBe("npm/version-not-found");
-    const r2 = await verifyNpmPackage(input("io.github.a/b", { registryType: "npm", identifier: "nope", version: "1.0.0" }), { http, baseUrl: s.url });
+    const r2 = await verifyNpmPackage(
+      input("io.github.a/b", { registryType: "npm", identifier: "nope", version: "1.0.0" }),
+      { http, baseUrl: s.url },
+    );
     expect(r2.code).toBe("npm/not-found");
   });
   it("reports 429 as error (retry later), not fail", async () => {
     const s = await serve({ "/left-pad/1.3.0": { status: 429 } });
-    const r = await verifyNpmPackage(input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "1.3.0" }), { http, baseUrl: s.url });
+    const r = await verifyNpmPackage(
+      input("io.github.a/b", { registryType: "npm", identifier: "left-pad", version: "1.3.0" }),
+      { http, baseUrl: s.url },
+    );
     expect([r.status, r.code]).toEqual(["error", "npm/rate-limited"]);
   });
   it("refuses a non-official registryBaseUrl before asking anything", async () => {
-    const r = await verifyNpmPackage(input("io.github.a/b", { registryType: "npm", identifier: "x", version: "1.0.0", registryBaseUrl: "https://evil.example" }), {
-      http,
-      baseUrl: "http://127.0.0.1:9",
-    });
+    const r = await verifyNpmPackage(
+      input("io.github.a/b", {
+        registryType: "npm",
+        identifier: "x",
+        version: "1.0.0",
+        registryBaseUrl: "https://evil.example",
+      }),
+      {
+        http,
+        baseUrl: "http://127.0.0.1:9",
+      },
+    );
     expect([r.status, r.code]).toEqual(["fail", "npm/precondition"]);
   });
 });
@@ -110,7 +140,10 @@ describe("PyPI", () => {
   it("tells a missing release from a missing project", async () => {
     const s = await serve({ "HEAD /pypi/weather-mcp/json": { status: 200 } });
     expect((await verifyPypiPackage(pkg("9.9.9"), { http, baseUrl: s.url })).code).toBe("pypi/version-not-found");
-    const r = await verifyPypiPackage(input(name, { registryType: "pypi", identifier: "nope", version: "1" }), { http, baseUrl: s.url });
+    const r = await verifyPypiPackage(input(name, { registryType: "pypi", identifier: "nope", version: "1" }), {
+      http,
+      baseUrl: s.url,
+    });
     expect(r.code).toBe("pypi/not-found");
   });
 });
@@ -122,7 +155,8 @@ describe("NuGet", () => {
     "/v3-flatcontainer/contoso.weather.mcp/1.0.0/readme": { fixture: "nuget/readme.md" },
     "/v3-flatcontainer/contoso.weather.mcp/index.json": { fixture: "nuget/versions.json" },
   };
-  const pkg = (version: string, serverName = name, identifier = "Contoso.Weather.Mcp") => input(serverName, { registryType: "nuget", identifier, version });
+  const pkg = (version: string, serverName = name, identifier = "Contoso.Weather.Mcp") =>
+    input(serverName, { registryType: "nuget", identifier, version });
   it("finds the README through the service index (lower-cased id, build metadata stripped)", async () => {
     const s = await serve(routes);
     const r = await verifyNugetPackage(pkg("1.0.0+sha.abc"), { http, serviceIndexUrl: `${s.url}/v3/index.json` });
@@ -131,7 +165,10 @@ describe("NuGet", () => {
   });
   it("fails when the README lacks the token", async () => {
     const s = await serve(routes);
-    const r = await verifyNugetPackage(pkg("1.0.0", "io.github.contoso/other"), { http, serviceIndexUrl: `${s.url}/v3/index.json` });
+    const r = await verifyNugetPackage(pkg("1.0.0", "io.github.contoso/other"), {
+      http,
+      serviceIndexUrl: `${s.url}/v3/index.json`,
+    });
     expect(r.code).toBe("nuget/mcp-name-missing");
   });
   it("tells missing id, missing version and missing README apart", async () => {
@@ -145,7 +182,8 @@ describe("NuGet", () => {
 
 describe("crates.io", () => {
   const name = "io.github.example/weather-mcp";
-  const pkg = (version: string, serverName = name) => input(serverName, { registryType: "cargo", identifier: "weather-mcp", version });
+  const pkg = (version: string, serverName = name) =>
+    input(serverName, { registryType: "cargo", identifier: "weather-mcp", version });
   it("follows the readme pointer and finds the token in the rendered HTML", async () => {
     const s = await serve({
       "/api/v1/crates/weather-mcp/0.3.0/readme": { fixture: "crates/readme-meta.json" },
@@ -160,10 +198,14 @@ describe("crates.io", () => {
       "/api/v1/crates/weather-mcp/0.3.0/readme": { fixture: "crates/readme-meta.json" },
       "/readmes/weather-mcp/weather-mcp-0.3.0.html": { fixture: "crates/readme.html" },
     });
-    expect((await verifyCargoPackage(pkg("0.3.0", "io.github.example/weather"), { http, baseUrl: s.url })).code).toBe("cargo/mcp-name-glued");
+    expect((await verifyCargoPackage(pkg("0.3.0", "io.github.example/weather"), { http, baseUrl: s.url })).code).toBe(
+      "cargo/mcp-name-glued",
+    );
   });
   it("refuses a README pointer to another host", async () => {
-    const s = await serve({ "/api/v1/crates/weather-mcp/0.3.0/readme": { body: { url: "http://169.254.169.254/latest/meta-data" } } });
+    const s = await serve({
+      "/api/v1/crates/weather-mcp/0.3.0/readme": { body: { url: "http://169.254.169.254/latest/meta-data" } },
+    });
     const r = await verifyCargoPackage(pkg("0.3.0"), { http, baseUrl: s.url });
     expect([r.status, r.code]).toEqual(["error", "cargo/bad-response"]);
     expect(s.requests).toHaveLength(1);

@@ -37,7 +37,9 @@ describe("report rendering", () => {
   it("writes the --json receipt with the required fields", () => {
     const json = JSON.parse(toJsonReport(report)) as { ok: boolean; checks: Record<string, unknown>[] };
     expect(json.ok).toBe(false);
-    expect(Object.keys(json.checks[0] ?? {})).toEqual(expect.arrayContaining(["file", "kind", "status", "message", "evidence"]));
+    expect(Object.keys(json.checks[0] ?? {})).toEqual(
+      expect.arrayContaining(["file", "kind", "status", "message", "evidence"]),
+    );
   });
   it("prints a readable report with the verdict", () => {
     expect(formatReport(report)).toMatch(/1 passed, 1 failed, 1 could not finish, 1 skipped: some checks failed/);
@@ -47,7 +49,13 @@ describe("report rendering", () => {
 describe("endpoints from the environment", () => {
   it("defaults to the real services", () => {
     const e = endpointsFromEnv({});
-    expect([e.npm, e.pypi, e.nuget, e.crates, e.githubApi]).toEqual(["https://registry.npmjs.org", "https://pypi.org", "https://api.nuget.org/v3/index.json", "https://crates.io", "https://api.github.com"]);
+    expect([e.npm, e.pypi, e.nuget, e.crates, e.githubApi]).toEqual([
+      "https://registry.npmjs.org",
+      "https://pypi.org",
+      "https://api.nuget.org/v3/index.json",
+      "https://crates.io",
+      "https://api.github.com",
+    ]);
   });
   it("reads every override", () => {
     const e = endpointsFromEnv({
@@ -60,7 +68,9 @@ describe("endpoints from the environment", () => {
     expect(e.npm).toBe("http://127.0.0.1:1");
     expect(e.oci).toEqual({ "docker.io": "http://127.0.0.1:5000", "ghcr.io": "http://127.0.0.1:5001" });
     expect(e.dnsServer).toBe("127.0.0.1:5353");
-    expect(rewriteForEndpoint(new URL("https://github.com/a/b/releases/download/v1/x.mcpb"), e.downloads)).toBe("http://127.0.0.1:7000/a/b/releases/download/v1/x.mcpb");
+    expect(rewriteForEndpoint(new URL("https://github.com/a/b/releases/download/v1/x.mcpb"), e.downloads)).toBe(
+      "http://127.0.0.1:7000/a/b/releases/download/v1/x.mcpb",
+    );
   });
   it("rejects malformed values with the variable's name", () => {
     expect(() => endpointsFromEnv({ REGISTRY_OCI_ENDPOINTS: "nonsense" })).toThrow(EndpointConfigError);

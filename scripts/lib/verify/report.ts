@@ -23,7 +23,9 @@ export function formatReport(report: VerifyReport): string {
     lines.push(`${ICON[c.status]} ${c.status.padEnd(5)} ${visible(`${where} [${c.code}] ${c.message}`)}`);
   }
   const counts = countByStatus(report.checks);
-  lines.push(`${counts.pass} passed, ${counts.fail} failed, ${counts.error} could not finish, ${counts.skip} skipped: ${VERDICT_TEXT[report.verdict]}`);
+  lines.push(
+    `${counts.pass} passed, ${counts.fail} failed, ${counts.error} could not finish, ${counts.skip} skipped: ${VERDICT_TEXT[report.verdict]}`,
+  );
   return lines.join("\n");
 }
 
@@ -48,7 +50,11 @@ export function toAnnotations(checks: readonly CheckResult[]): string[] {
     .filter((c) => c.status !== "pass")
     .map((c) => {
       const command = c.status === "skip" ? "notice" : c.status === "error" ? "warning" : "error";
-      const props = [`file=${escapeProperty(c.file)}`, ...(c.line !== undefined ? [`line=${c.line}`] : []), `title=${escapeProperty(c.code)}`];
+      const props = [
+        `file=${escapeProperty(c.file)}`,
+        ...(c.line !== undefined ? [`line=${c.line}`] : []),
+        `title=${escapeProperty(c.code)}`,
+      ];
       const message = c.status === "error" ? `could not finish, try again later: ${c.message}` : c.message;
       return `::${command} ${props.join(",")}::${escapeData(message)}`;
     });
@@ -56,7 +62,12 @@ export function toAnnotations(checks: readonly CheckResult[]): string[] {
 
 /** Text that authors (or services) wrote goes into HTML-capable Markdown: escape it. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 const cell = (s: string) => escapeHtml(s).replace(/\|/g, "&#124;").replace(/\r?\n/g, "<br>");
 
@@ -80,7 +91,9 @@ export function toSummaryMarkdown(report: VerifyReport): string {
     "| --- | --- | --- | --- | --- |",
   ];
   for (const c of sortChecks(report.checks)) {
-    out.push(`| \`${cell(c.file)}\`${c.line !== undefined ? `:${c.line}` : ""} | ${c.kind} \`${cell(c.code)}\` | ${ICON[c.status]} ${c.status} | ${cell(c.message)} | ${cell(evidenceText(c))} |`);
+    out.push(
+      `| \`${cell(c.file)}\`${c.line !== undefined ? `:${c.line}` : ""} | ${c.kind} \`${cell(c.code)}\` | ${ICON[c.status]} ${c.status} | ${cell(c.message)} | ${cell(evidenceText(c))} |`,
+    );
   }
   return out.join("\n") + "\n";
 }

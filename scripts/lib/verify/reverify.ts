@@ -66,12 +66,23 @@ export interface HealthReport {
 }
 
 /** The latest live version of every server (as the list endpoint shows it), or only `only`. */
-export function reverifyTargets(model: RegistryModel, readSignature: (file: string) => string | undefined, only?: string): ReverifyTarget[] {
+export function reverifyTargets(
+  model: RegistryModel,
+  readSignature: (file: string) => string | undefined,
+  only?: string,
+): ReverifyTarget[] {
   return listedRecords(model)
     .filter((r) => only === undefined || r.name === only)
     .map((r) => {
       const signature = readSignature(`${r.file}.sig`);
-      return { name: r.name, version: r.version, file: r.file, doc: r.server, bytes: r.bytes, ...(signature === undefined ? {} : { signature }) };
+      return {
+        name: r.name,
+        version: r.version,
+        file: r.file,
+        doc: r.server,
+        bytes: r.bytes,
+        ...(signature === undefined ? {} : { signature }),
+      };
     });
 }
 
@@ -82,22 +93,51 @@ export async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps)
   if (isDomainNamespace(target.name)) {
     results.push(
       await verifyNamespace(
-        { file: target.file, serverName: target.name, author: "(nightly)", action: "publish", signed: { path: target.file, bytes: target.bytes, signature: target.signature } },
+        {
+          file: target.file,
+          serverName: target.name,
+          author: "(nightly)",
+          action: "publish",
+          signed: { path: target.file, bytes: target.bytes, signature: target.signature },
+        },
         deps.namespace,
       ),
     );
   }
   const packages = Array.isArray(target.doc.packages) ? target.doc.packages : [];
   for (const [i, pkg] of packages.entries()) results.push(await backReference(target, pkg, i, deps));
-  const checks = results.map((c) => ({ kind: c.kind, status: c.status, code: c.code, message: c.message, evidence: c.evidence }));
-  const status: HealthStatus = checks.some((c) => c.status === "fail") ? "broken" : checks.some((c) => c.status === "error") ? "error" : "ok";
+  const checks = results.map((c) => ({
+    kind: c.kind,
+    status: c.status,
+    code: c.code,
+    message: c.message,
+    evidence: c.evidence,
+  }));
+  const status: HealthStatus = checks.some((c) => c.status === "fail")
+    ? "broken"
+    : checks.some((c) => c.status === "error")
+      ? "error"
+      : "ok";
   return { name: target.name, version: target.version, file: target.file, status, checks };
 }
 
 function backReference(target: ReverifyTarget, pkg: Package, index: number, deps: ReverifyDeps): Promise<CheckResult> {
   const kind = PACKAGE_KINDS[pkg.registryType];
-  if (!kind) return Promise.resolve(check("schema", target.file, "skip", "reverify/unknown-type", `registry type '${pkg.registryType}' has no back-reference check`));
-  return checkBackReference(kind, { file: target.file, serverName: target.name, pkg, pointer: `/packages/${index}` }, deps);
+  if (!kind)
+    return Promise.resolve(
+      check(
+        "schema",
+        target.file,
+        "skip",
+        "reverify/unknown-type",
+        `registry type '${pkg.registryType}' has no back-reference check`,
+      ),
+    );
+  return checkBackReference(
+    kind,
+    { file: target.file, serverName: target.name, pkg, pointer: `/packages/${index}` },
+    deps,
+  );
 }
 
 export async function reverifyAll(targets: readonly ReverifyTarget[], deps: ReverifyDeps): Promise<HealthReport> {
@@ -113,7 +153,15 @@ export async function reverifyAll(targets: readonly ReverifyTarget[], deps: Reve
   const servers = entries.sort((a, b) => compareCodeUnits(a.name, b.name));
   const counts = { ok: 0, broken: 0, error: 0 };
   for (const e of servers) counts[e.status]++;
-  return { version: 1, checkedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"), counts, servers };
+  return {
+    version: 1,
+    checkedAt: deps
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z"),
+    counts,
+    servers,
+  };
 }
 
 /** Two reports say the same thing when they differ only in checkedAt (no commit every night for nothing). */
@@ -132,8 +180,12 @@ export function renderHealthMarkdown(report: HealthReport, runUrl?: string): str
   else {
     lines.push("| Server | Version | State | What broke |", "| --- | --- | --- | --- |");
     for (const s of problems) {
-      const what = s.checks.filter((c) => c.status === "fail" || c.status === "error").map((c) => `${c.kind}: ${cell(c.message)} (\`${c.code}\`)`);
-      lines.push(`| \`${s.name}\` | \`${s.version}\` | ${s.status === "broken" ? "❌ broken" : "⚠️ could not check"} | ${what.join("<br>")} |`);
+      const what = s.checks
+        .filter((c) => c.status === "fail" || c.status === "error")
+        .map((c) => `${c.kind}: ${cell(c.message)} (\`${c.code}\`)`);
+      lines.push(
+        `| \`${s.name}\` | \`${s.version}\` | ${s.status === "broken" ? "❌ broken" : "⚠️ could not check"} | ${what.join("<br>")} |`,
+      );
     }
     lines.push(
       "",
@@ -144,25 +196,49 @@ export function renderHealthMarkdown(report: HealthReport, runUrl?: string): str
   return lines.join("\n") + "\n";
 }
 
-const cell = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "&#124;").replace(/@/g, "&#64;").replace(/\r?\n/g, " ");
+const cell = (s: string) =>
+  s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\|/g, "&#124;")
+    .replace(/@/g, "&#64;")
+    .replace(/\r?\n/g, " ");
 
 export interface Repo {
   readonly owner: string;
   readonly repo: string;
 }
 
-export type IssueOutcome = { readonly kind: "opened" | "updated" | "closed"; readonly number: number } | { readonly kind: "none" };
+export type IssueOutcome =
+  { readonly kind: "opened" | "updated" | "closed"; readonly number: number } | { readonly kind: "none" };
 
 /** One issue, labelled `reverify`: opened when something broke, updated while it lasts, closed when all is well. */
-export async function updateHealthIssue(octokit: Octokit, where: Repo, report: HealthReport, runUrl?: string): Promise<IssueOutcome> {
-  const open = await octokit.paginate(octokit.rest.issues.listForRepo, { ...where, state: "open", labels: HEALTH_ISSUE_LABEL, per_page: 100 });
+export async function updateHealthIssue(
+  octokit: Octokit,
+  where: Repo,
+  report: HealthReport,
+  runUrl?: string,
+): Promise<IssueOutcome> {
+  const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
+    ...where,
+    state: "open",
+    labels: HEALTH_ISSUE_LABEL,
+    per_page: 100,
+  });
   const existing = open.find((i) => !i.pull_request);
   const broken = report.counts.broken + report.counts.error;
   const title = `Nightly re-verification: ${report.counts.broken} broken, ${report.counts.error} could not be checked`;
   const body = renderHealthMarkdown(report, runUrl);
   if (broken === 0) {
     if (!existing) return { kind: "none" };
-    await octokit.rest.issues.update({ ...where, issue_number: existing.number, body, state: "closed", state_reason: "completed" });
+    await octokit.rest.issues.update({
+      ...where,
+      issue_number: existing.number,
+      body,
+      state: "closed",
+      state_reason: "completed",
+    });
     return { kind: "closed", number: existing.number };
   }
   if (existing) {
@@ -176,7 +252,12 @@ export async function updateHealthIssue(octokit: Octokit, where: Repo, report: H
 export type PublishOutcome = { readonly kind: "unchanged" } | { readonly kind: "committed"; readonly sha: string };
 
 /** Commit site/data/health.json on the default branch through the contents API, only when the findings changed. */
-export async function publishHealthReport(octokit: Octokit, where: Repo, report: HealthReport, branch: string): Promise<PublishOutcome> {
+export async function publishHealthReport(
+  octokit: Octokit,
+  where: Repo,
+  report: HealthReport,
+  branch: string,
+): Promise<PublishOutcome> {
   let sha: string | undefined;
   let previous: unknown;
   try {
@@ -191,6 +272,13 @@ export async function publishHealthReport(octokit: Octokit, where: Repo, report:
   if (sameHealth(report, previous)) return { kind: "unchanged" };
   const content = Buffer.from(JSON.stringify(report, null, 2) + "\n").toString("base64");
   const message = `health: ${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} unchecked (nightly re-verification)`;
-  const { data } = await octokit.rest.repos.createOrUpdateFileContents({ ...where, path: HEALTH_REPORT_PATH, message, content, branch, ...(sha ? { sha } : {}) });
+  const { data } = await octokit.rest.repos.createOrUpdateFileContents({
+    ...where,
+    path: HEALTH_REPORT_PATH,
+    message,
+    content,
+    branch,
+    ...(sha ? { sha } : {}),
+  });
   return { kind: "committed", sha: data.commit.sha ?? "" };
 }

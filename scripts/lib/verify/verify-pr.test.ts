@@ -16,8 +16,14 @@ import { verifyPullRequest, type VerifyDeps } from "./verify-pr.ts";
 
 const NS = "io.github.Alice-Dev";
 const doc = (name: string, version: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ $schema: CURRENT_SCHEMA_URL, name, description: "Weather forecasts for tests.", version, ...extra }, null, 2) + "\n";
-const npmPkg = (version: string) => ({ packages: [{ registryType: "npm", identifier: "@alice/weather", version, transport: { type: "stdio" } }] });
+  JSON.stringify(
+    { $schema: CURRENT_SCHEMA_URL, name, description: "Weather forecasts for tests.", version, ...extra },
+    null,
+    2,
+  ) + "\n";
+const npmPkg = (version: string) => ({
+  packages: [{ registryType: "npm", identifier: "@alice/weather", version, transport: { type: "stdio" } }],
+});
 const key = generateKey("ed25519");
 const privateKey = (parsePrivateKeyHex(key.privateKeyHex) as { kind: "ok"; key: PrivateKey }).key;
 
@@ -30,7 +36,9 @@ beforeAll(async () => {
   github = await startFakeGitHub({ accounts: { "alice-dev": "user-alice.json" } });
   npm = await startFakeServer({
     "/@alice%2Fweather/1.1.0": { body: { name: "@alice/weather", version: "1.1.0", mcpName: `${NS}/weather` } },
-    "/@alice%2Fweather/1.2.0": { body: { name: "@alice/weather", version: "1.2.0", mcpName: "io.github.someone/else" } },
+    "/@alice%2Fweather/1.2.0": {
+      body: { name: "@alice/weather", version: "1.2.0", mcpName: "io.github.someone/else" },
+    },
   });
   dns = await startFakeDnsServer({ "example.com": [key.record] });
   const http = createHttpClient({ retries: 0, timeoutMs: 2000 });
@@ -40,7 +48,13 @@ beforeAll(async () => {
     maintainers: { logins: ["maint-ana"] },
     online: {
       http,
-      endpoints: { ...DEFAULT_ENDPOINTS, githubApi: github.url, npm: npm.url, dnsServer: dns.server, httpProofTemplate: `${npm.url}/{domain}/proof` },
+      endpoints: {
+        ...DEFAULT_ENDPOINTS,
+        githubApi: github.url,
+        npm: npm.url,
+        dnsServer: dns.server,
+        httpProofTemplate: `${npm.url}/{domain}/proof`,
+      },
       namespace: {
         github: createGitHubIdentity({ baseUrl: github.url, fetch: http.fetch, userAgent: http.userAgent }),
         txt: createTxtLookup({ server: dns.server, timeoutMs: 300, tries: 1 }),
@@ -66,8 +80,10 @@ function baseRepo(): TempRepo {
   repo.git("checkout", "-q", "-b", "pr");
   return repo;
 }
-const run = (r: TempRepo, author = "alice-dev", offline = false) => verifyPullRequest({ base: "main", head: "pr", author, offline }, deps(r));
-const codes = (report: Awaited<ReturnType<typeof run>>, status?: string) => report.checks.filter((c) => !status || c.status === status).map((c) => c.code);
+const run = (r: TempRepo, author = "alice-dev", offline = false) =>
+  verifyPullRequest({ base: "main", head: "pr", author, offline }, deps(r));
+const codes = (report: Awaited<ReturnType<typeof run>>, status?: string) =>
+  report.checks.filter((c) => !status || c.status === status).map((c) => c.code);
 
 describe("publishing", () => {
   it("passes a new version in the author's namespace whose npm package points back", async () => {
@@ -76,7 +92,9 @@ describe("publishing", () => {
     r.commit("1.1.0");
     const report = await run(r);
     expect(codes(report, "fail")).toEqual([]);
-    expect(codes(report)).toEqual(expect.arrayContaining(["change/new-version", "schema/ok", "namespace/github-author", "npm/ok"]));
+    expect(codes(report)).toEqual(
+      expect.arrayContaining(["change/new-version", "schema/ok", "namespace/github-author", "npm/ok"]),
+    );
     expect([report.ok, report.verdict]).toEqual([true, "pass"]);
   });
 
@@ -139,7 +157,9 @@ describe("immutability", () => {
     r.write(`servers/${NS}/weather/9.0.0/server.json`, doc(`${NS}/weather`, "1.0.0"));
     r.commit("rename");
     const report = await run(r);
-    expect(report.checks.find((c) => c.code === "change/immutable")?.evidence.renamedTo).toBe(`servers/${NS}/weather/9.0.0/server.json`);
+    expect(report.checks.find((c) => c.code === "change/immutable")?.evidence.renamedTo).toBe(
+      `servers/${NS}/weather/9.0.0/server.json`,
+    );
   });
 
   it("never reuses a version string, also after deletion and in another letter case", async () => {
@@ -170,7 +190,12 @@ describe("file types and paths", () => {
     r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
     r.chmodExec(`servers/${NS}/weather/1.1.0/server.json`);
     r.commit("exec");
-    r.git("update-index", "--add", "--cacheinfo", `160000,${r.git("rev-parse", "main")},servers/${NS}/weather/1.2.0/server.json`);
+    r.git(
+      "update-index",
+      "--add",
+      "--cacheinfo",
+      `160000,${r.git("rev-parse", "main")},servers/${NS}/weather/1.2.0/server.json`,
+    );
     r.git("commit", "-q", "-m", "submodule");
     const failed = codes(await run(r), "fail");
     expect(failed).toEqual(expect.arrayContaining(["change/executable", "change/submodule"]));
@@ -202,7 +227,8 @@ describe("file types and paths", () => {
 });
 
 describe("the build's verdict: the whole head tree, with the blame on the PR's files", () => {
-  const failures = (report: Awaited<ReturnType<typeof run>>) => report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code]);
+  const failures = (report: Awaited<ReturnType<typeof run>>) =>
+    report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code]);
 
   it("a new server whose name differs only in case from an existing one fails on the NEW file, naming the existing one as the other party", async () => {
     const r = baseRepo();
@@ -213,7 +239,9 @@ describe("the build's verdict: the whole head tree, with the blame on the PR's f
     expect(failures(report)).toEqual([[file, "tree/name-case-conflict"]]);
     const message = report.checks.find((c) => c.code === "tree/name-case-conflict")?.message ?? "";
     // The rule's finding on the PR's file: the existing server and its file as the other party, and what to change.
-    expect(message).toContain(`server name "${NS}/Weather" differs only in letter case from the server "${NS}/weather" (servers/${NS}/weather/1.0.0/server.json)`);
+    expect(message).toContain(
+      `server name "${NS}/Weather" differs only in letter case from the server "${NS}/weather" (servers/${NS}/weather/1.0.0/server.json)`,
+    );
     expect(message).toContain(`use "${NS}/weather" (publish a new version of that server) or a clearly different name`);
     expect(report.checks.some((c) => c.file === `servers/${NS}/weather/1.0.0/server.json`)).toBe(false);
     expect(report.verdict).toBe("fail");
@@ -232,9 +260,16 @@ describe("the build's verdict: the whole head tree, with the blame on the PR's f
     // The change rules refuse the reused version string; the layout rule reports the PR's version folder,
     // naming the existing one as the other party, and nothing on the existing folder.
     const folder = file.slice(0, -"/server.json".length);
-    expect(failures(report).sort()).toEqual([[folder, "layout/version-case-conflict"], [file, "change/version-reused"]].sort());
+    expect(failures(report).sort()).toEqual(
+      [
+        [folder, "layout/version-case-conflict"],
+        [file, "change/version-reused"],
+      ].sort(),
+    );
     const message = report.checks.find((c) => c.code === "layout/version-case-conflict")?.message ?? "";
-    expect(message).toContain(`version folder "1.0.0-RC" differs only in letter case or Unicode normal form from "1.0.0-rc" (servers/${NS}/weather/1.0.0-rc)`);
+    expect(message).toContain(
+      `version folder "1.0.0-RC" differs only in letter case or Unicode normal form from "1.0.0-rc" (servers/${NS}/weather/1.0.0-rc)`,
+    );
   });
 
   it("an error the base branch already has is not the PR's fault, but the verdict is never pass", async () => {
@@ -250,7 +285,9 @@ describe("the build's verdict: the whole head tree, with the blame on the PR's f
     expect(failures(report)).toEqual([]);
     const inherited = report.checks.filter((c) => c.file === broken);
     expect(inherited.length).toBeGreaterThan(0);
-    expect(inherited.every((c) => c.status === "error" && c.message.startsWith("already wrong on the base branch"))).toBe(true);
+    expect(
+      inherited.every((c) => c.status === "error" && c.message.startsWith("already wrong on the base branch")),
+    ).toBe(true);
     expect(report.verdict).toBe("error");
   });
 });
@@ -275,16 +312,23 @@ describe("status changes", () => {
 });
 
 describe("the maintainer route (maintainers from the base checkout)", () => {
-  const IMPORT_YAML = "source: https://registry.modelcontextprotocol.io\npublishedAt: 2025-10-01T00:00:00Z\nupdatedAt: 2025-10-01T00:00:00Z\nstatusChangedAt: 2025-10-01T00:00:00Z\n";
-  const byCode = (report: Awaited<ReturnType<typeof run>>) => Object.fromEntries(report.checks.map((c) => [c.code, c.status]));
+  const IMPORT_YAML =
+    "source: https://registry.modelcontextprotocol.io\npublishedAt: 2025-10-01T00:00:00Z\nupdatedAt: 2025-10-01T00:00:00Z\nstatusChangedAt: 2025-10-01T00:00:00Z\n";
+  const byCode = (report: Awaited<ReturnType<typeof run>>) =>
+    Object.fromEntries(report.checks.map((c) => [c.code, c.status]));
 
   it("a maintainer takes down a version of any namespace (with a reason); anyone else is told a maintainer must", async () => {
     const r = baseRepo();
-    r.write(`servers/${NS}/weather/1.0.0/status.yaml`, 'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n');
+    r.write(
+      `servers/${NS}/weather/1.0.0/status.yaml`,
+      'status: deleted\nstatusMessage: "Takedown: malware reported in #123"\n',
+    );
     r.commit("takedown");
     const maintainer = await run(r, "Maint-Ana");
     expect(byCode(maintainer)).toMatchObject({ "change/status": "pass", "maintainer/status": "pass" });
-    expect(maintainer.checks.find((c) => c.code === "maintainer/status")?.message).toContain("allowed by maintainer rule maintainer/status");
+    expect(maintainer.checks.find((c) => c.code === "maintainer/status")?.message).toContain(
+      "allowed by maintainer rule maintainer/status",
+    );
     expect(maintainer.verdict).toBe("pass");
     const other = await run(r, "mallory");
     expect(codes(other, "fail")).toEqual(["namespace/not-owner"]);
@@ -318,7 +362,9 @@ describe("the maintainer route (maintainers from the base checkout)", () => {
     const other = await run(r, "alice-dev");
     expect(codes(other, "fail")).toContain("change/maintainer-file");
     expect(other.verdict).toBe("fail");
-    expect(other.checks.find((c) => c.code === "change/maintainer-file")?.message).toMatch(/a maintainer must open this pull request/);
+    expect(other.checks.find((c) => c.code === "change/maintainer-file")?.message).toMatch(
+      /a maintainer must open this pull request/,
+    );
   });
 
   it("scripts/policy/ is a maintainer's to edit; the maintainers file too, and the check says who changes", async () => {
@@ -328,7 +374,9 @@ describe("the maintainer route (maintainers from the base checkout)", () => {
     r.commit("policy");
     const maintainer = await run(r, "maint-ana");
     expect(byCode(maintainer)).toMatchObject({ "maintainer/policy": "pass", "maintainer/maintainers-file": "pass" });
-    expect(maintainer.checks.find((c) => c.code === "maintainer/maintainers-file")?.message).toContain("adds maint-ana, new-one");
+    expect(maintainer.checks.find((c) => c.code === "maintainer/maintainers-file")?.message).toContain(
+      "adds maint-ana, new-one",
+    );
     expect(maintainer.verdict).toBe("pass");
     const other = await run(r, "alice-dev");
     expect(codes(other, "fail")).toEqual(["maintainer/required", "maintainer/required"]);

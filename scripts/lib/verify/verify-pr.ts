@@ -14,11 +14,25 @@ import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
 import { check, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { judgeChanges, SERVER_SIG_FILE, STATUS_FILE, STATUS_SIG_FILE } from "./changes.ts";
 import type { Endpoints } from "./endpoints.ts";
-import { diffEntries, gitTreeReader, historicalServerFiles, listTree, readFileAt, resolveCommit, type GitRunner } from "./git.ts";
+import {
+  diffEntries,
+  gitTreeReader,
+  historicalServerFiles,
+  listTree,
+  readFileAt,
+  resolveCommit,
+  type GitRunner,
+} from "./git.ts";
 import type { HttpClient } from "./http.ts";
 import { parse as parseYaml } from "yaml";
 import { visible } from "../terminal.ts";
-import { isMaintainer, maintainersChange, MAINTAINERS_FILE, parseMaintainers, type Maintainers } from "./maintainers.ts";
+import {
+  isMaintainer,
+  maintainersChange,
+  MAINTAINERS_FILE,
+  parseMaintainers,
+  type Maintainers,
+} from "./maintainers.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { packagePrecondition } from "./preconditions.ts";
 
@@ -61,23 +75,30 @@ export interface VerifyDeps {
   readonly maintainers?: Maintainers;
 }
 
-
 /**
  * Why there is nothing to verify yet, or undefined. `npm run verify` runs on commits: before the change is
  * committed it would report "0 passed, 0 failed" and pass, which says nothing. `checkWorktree` when the
  * head is the working copy's HEAD (uncommitted files under servers/ are then the author's real change).
  */
-export function nothingToVerify(git: GitRunner, o: { readonly base: string; readonly head: string; readonly checkWorktree: boolean }): string | undefined {
+export function nothingToVerify(
+  git: GitRunner,
+  o: { readonly base: string; readonly head: string; readonly checkWorktree: boolean },
+): string | undefined {
   const base = resolveCommit(git, o.base);
   const head = resolveCommit(git, o.head);
   if (o.checkWorktree) {
-    const dirty = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "servers/"]).toString("utf8").split("\0").filter((l) => /^[ MADRCU?!]{2} /.test(l));
+    const dirty = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "servers/"])
+      .toString("utf8")
+      .split("\0")
+      .filter((l) => /^[ MADRCU?!]{2} /.test(l));
     if (dirty.length > 0) {
       return `${dirty.length} uncommitted change(s) under servers/ (first: ${visible(dirty[0]!.slice(3))}): verify checks commits, not the working tree. Commit them (git add servers && git commit), then run npm run verify again.`;
     }
   }
-  if (base === head) return `nothing to verify: ${visible(o.head)} is the base ${visible(o.base)} (${base.slice(0, 12)}). Commit your change on a branch, then run npm run verify -- --base ${visible(o.base)} --author <login>.`;
-  if (diffEntries(git, base, head).length === 0) return `nothing to verify: ${visible(o.head)} changes no file against ${visible(o.base)} (already merged, or behind it).`;
+  if (base === head)
+    return `nothing to verify: ${visible(o.head)} is the base ${visible(o.base)} (${base.slice(0, 12)}). Commit your change on a branch, then run npm run verify -- --base ${visible(o.base)} --author <login>.`;
+  if (diffEntries(git, base, head).length === 0)
+    return `nothing to verify: ${visible(o.head)} changes no file against ${visible(o.base)} (already merged, or behind it).`;
   return undefined;
 }
 
@@ -89,12 +110,17 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
 
   // 1. The change rules, from the diff and the base history.
   const baseEntries = listTree(git, base, "servers");
-  const baseVersionDirs = new Set(baseEntries.filter((e) => e.type === "tree" && e.path.split("/").length === 4).map((e) => e.path));
+  const baseVersionDirs = new Set(
+    baseEntries.filter((e) => e.type === "tree" && e.path.split("/").length === 4).map((e) => e.path),
+  );
   const maintainers = deps.maintainers ?? { logins: [] };
   const maintainer = isMaintainer(options.author, maintainers);
   const entries = diffEntries(git, base, head);
   const maintainersEdit = entries.some((e) => e.path === MAINTAINERS_FILE)
-    ? maintainersChange(parsedMaintainersAt(git, base), parseMaintainers(readFileAt(git, head, MAINTAINERS_FILE)?.toString("utf8") ?? ""))
+    ? maintainersChange(
+        parsedMaintainersAt(git, base),
+        parseMaintainers(readFileAt(git, head, MAINTAINERS_FILE)?.toString("utf8") ?? ""),
+      )
     : undefined;
   const plan = judgeChanges({
     entries,
@@ -129,15 +155,28 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     const doc = v.doc as Partial<ServerJson>;
     const serverName = typeof doc.name === "string" && doc.name === p.name ? doc.name : p.name;
     const signature = readFileAt(git, head, `${p.dir}/${SERVER_SIG_FILE}`)?.toString("utf8");
-    const claim: OwnershipClaim = { file, serverName, author: options.author, action: "publish", signed: { path: file, bytes: v.bytes, signature } };
+    const claim: OwnershipClaim = {
+      file,
+      serverName,
+      author: options.author,
+      action: "publish",
+      signed: { path: file, bytes: v.bytes, signature },
+    };
     if (maintainer && plan.imports.has(p.dir)) {
       // An import: the source registry proved the namespace; the maintainer vouches for the source. The
       // blocklist still applies.
       checks.push(
         checkBlocklist(claim, deps.blocklist) ??
-          check("namespace", file, "pass", "maintainer/import", `imported by maintainer '${options.author}' (import.yaml records the source): allowed by maintainer rule maintainer/import instead of a namespace proof`, {
-            maintainer: options.author,
-          }),
+          check(
+            "namespace",
+            file,
+            "pass",
+            "maintainer/import",
+            `imported by maintainer '${options.author}' (import.yaml records the source): allowed by maintainer rule maintainer/import instead of a namespace proof`,
+            {
+              maintainer: options.author,
+            },
+          ),
       );
     } else {
       checks.push(await ownership(claim, options, deps));
@@ -165,7 +204,10 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     const owned = await ownership(claim, options, deps);
     checks.push(
       owned.status === "fail"
-        ? { ...owned, message: `${owned.message}. A status change in a namespace that is not yours (a takedown, a restore) is done by a maintainer: ask one (MAINTAINERS.md)` }
+        ? {
+            ...owned,
+            message: `${owned.message}. A status change in a namespace that is not yours (a takedown, a restore) is done by a maintainer: ask one (MAINTAINERS.md)`,
+          }
         : owned,
     );
   }
@@ -174,7 +216,10 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
   return { ok: verdict === "pass", verdict, base, head, author: options.author, checks };
 }
 
-const where = (d: Diagnostic) => ({ ...(d.pointer !== undefined ? { pointer: d.pointer } : {}), ...(d.line !== undefined ? { line: d.line } : {}) });
+const where = (d: Diagnostic) => ({
+  ...(d.pointer !== undefined ? { pointer: d.pointer } : {}),
+  ...(d.line !== undefined ? { line: d.line } : {}),
+});
 const text = (d: Diagnostic) => `${d.message}${d.hint ? ` (${d.hint})` : ""}`;
 
 /**
@@ -183,25 +228,65 @@ const text = (d: Diagnostic) => `${d.message}${d.hint ? ` (${d.hint})` : ""}`;
  * not build either); new errors on other files that no single changed file causes fail where they are.
  * Every new server.json without an error gets one `schema/ok` pass.
  */
-export function validationResults(attribution: Attribution, publications: readonly { readonly dir: string }[]): CheckResult[] {
+export function validationResults(
+  attribution: Attribution,
+  publications: readonly { readonly dir: string }[],
+): CheckResult[] {
   const out: CheckResult[] = [];
   for (const d of attribution.findings) {
-    out.push(check("schema", d.file, d.severity === "error" ? "fail" : "pass", d.code, `${d.severity === "warning" ? "warning: " : ""}${text(d)}`, {}, where(d)));
+    out.push(
+      check(
+        "schema",
+        d.file,
+        d.severity === "error" ? "fail" : "pass",
+        d.code,
+        `${d.severity === "warning" ? "warning: " : ""}${text(d)}`,
+        {},
+        where(d),
+      ),
+    );
   }
   for (const d of attribution.preExisting) {
     if (d.severity !== "error") continue;
     out.push(
-      check("schema", d.file, "error", d.code, `already wrong on the base branch, not caused by this pull request: ${text(d)}. The tree does not build until a maintainer fixes the base branch; then re-run this check`, {}, where(d)),
+      check(
+        "schema",
+        d.file,
+        "error",
+        d.code,
+        `already wrong on the base branch, not caused by this pull request: ${text(d)}. The tree does not build until a maintainer fixes the base branch; then re-run this check`,
+        {},
+        where(d),
+      ),
     );
   }
   for (const d of attribution.unattributed) {
     if (d.severity !== "error") continue;
-    out.push(check("schema", d.file, "fail", d.code, `this pull request's changes together make this existing file fail: ${text(d)}. Change your files so that they no longer clash with it`, {}, where(d)));
+    out.push(
+      check(
+        "schema",
+        d.file,
+        "fail",
+        d.code,
+        `this pull request's changes together make this existing file fail: ${text(d)}. Change your files so that they no longer clash with it`,
+        {},
+        where(d),
+      ),
+    );
   }
   const failed = new Set(attribution.findings.filter((d) => d.severity === "error").map((d) => d.file));
   for (const p of publications) {
     const file = `${p.dir}/server.json`;
-    if (!failed.has(file)) out.push(check("schema", file, "pass", "schema/ok", `${file} is valid (JSON Schema, official rules, path agreement, tree rules)`));
+    if (!failed.has(file))
+      out.push(
+        check(
+          "schema",
+          file,
+          "pass",
+          "schema/ok",
+          `${file} is valid (JSON Schema, official rules, path agreement, tree rules)`,
+        ),
+      );
   }
   return out;
 }
@@ -209,7 +294,16 @@ export function validationResults(attribution: Attribution, publications: readon
 async function ownership(claim: OwnershipClaim, options: VerifyOptions, deps: VerifyDeps): Promise<CheckResult> {
   if (options.offline || !deps.online) {
     const blocked = checkBlocklist(claim, deps.blocklist);
-    return blocked ?? check("namespace", claim.file, "skip", "namespace/skipped", `namespace ownership of ${claim.serverName} not checked (--offline)`);
+    return (
+      blocked ??
+      check(
+        "namespace",
+        claim.file,
+        "skip",
+        "namespace/skipped",
+        `namespace ownership of ${claim.serverName} not checked (--offline)`,
+      )
+    );
   }
   return await verifyNamespace(claim, deps.online.namespace);
 }
@@ -220,9 +314,26 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
   const kind = PACKAGE_KINDS[type];
   // Whether the package can be looked up is the core's offline verdict (reported above as schema checks).
   if (!kind || packagePrecondition(input.pkg) !== undefined) {
-    return check(kind ?? "schema", input.file, "skip", `${kind ?? "package"}/not-checked`, `back-reference of the package at ${input.pointer} not checked: the offline rules refuse the package (see its schema check)`, {}, { pointer: input.pointer });
+    return check(
+      kind ?? "schema",
+      input.file,
+      "skip",
+      `${kind ?? "package"}/not-checked`,
+      `back-reference of the package at ${input.pointer} not checked: the offline rules refuse the package (see its schema check)`,
+      {},
+      { pointer: input.pointer },
+    );
   }
-  if (options.offline || !deps.online) return check(kind, input.file, "skip", `${kind}/skipped`, `${type} back-reference of '${pkg.identifier}' not checked (--offline)`, {}, { pointer: input.pointer });
+  if (options.offline || !deps.online)
+    return check(
+      kind,
+      input.file,
+      "skip",
+      `${kind}/skipped`,
+      `${type} back-reference of '${pkg.identifier}' not checked (--offline)`,
+      {},
+      { pointer: input.pointer },
+    );
   return checkBackReference(kind, input, deps.online);
 }
 
@@ -237,13 +348,35 @@ function parsedMaintainersAt(git: GitRunner, rev: string): Maintainers {
  */
 function maintainerStatusCheck(file: string, bytes: Uint8Array | undefined, author: string): CheckResult {
   const evidence = { maintainer: author };
-  if (bytes === undefined) return check("namespace", file, "pass", "maintainer/status", `maintainer '${author}' restores this version (status.yaml removed): allowed by maintainer rule maintainer/status`, evidence);
+  if (bytes === undefined)
+    return check(
+      "namespace",
+      file,
+      "pass",
+      "maintainer/status",
+      `maintainer '${author}' restores this version (status.yaml removed): allowed by maintainer rule maintainer/status`,
+      evidence,
+    );
   const doc = statusDocOf(bytes);
   const status = typeof doc?.status === "string" ? doc.status : "?";
   if (status === "deleted" && (typeof doc?.statusMessage !== "string" || doc.statusMessage.trim() === "")) {
-    return check("namespace", file, "fail", "maintainer/takedown-reason", `a takedown (status: deleted) by a maintainer must say why: add statusMessage, e.g. "Takedown: malware reported in #123" (npm run status -- --status deleted --message …)`, evidence);
+    return check(
+      "namespace",
+      file,
+      "fail",
+      "maintainer/takedown-reason",
+      `a takedown (status: deleted) by a maintainer must say why: add statusMessage, e.g. "Takedown: malware reported in #123" (npm run status -- --status deleted --message …)`,
+      evidence,
+    );
   }
-  return check("namespace", file, "pass", "maintainer/status", `maintainer '${author}' sets status ${status}: allowed by maintainer rule maintainer/status (any namespace)`, evidence);
+  return check(
+    "namespace",
+    file,
+    "pass",
+    "maintainer/status",
+    `maintainer '${author}' sets status ${status}: allowed by maintainer rule maintainer/status (any namespace)`,
+    evidence,
+  );
 }
 
 function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unknown } | null {

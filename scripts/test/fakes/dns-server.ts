@@ -12,7 +12,10 @@ export interface FakeDnsServer {
   close(): Promise<void>;
 }
 
-export async function startFakeDnsServer(txt: Record<string, readonly string[]>, options: { hang?: readonly string[] } = {}): Promise<FakeDnsServer> {
+export async function startFakeDnsServer(
+  txt: Record<string, readonly string[]>,
+  options: { hang?: readonly string[] } = {},
+): Promise<FakeDnsServer> {
   const socket = createSocket("udp4");
   const queries: string[] = [];
   const table = new Map(Object.entries(txt).map(([k, v]) => [k.toLowerCase(), v]));

@@ -16,7 +16,15 @@ export interface FakeGitHubOptions {
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeServer> {
   return startFakeServer((req, res, self) => {
     if (options.status) {
-      send(res, { status: options.status, headers: { "x-ratelimit-remaining": "0" }, body: { message: "API rate limit exceeded" } }, self.url);
+      send(
+        res,
+        {
+          status: options.status,
+          headers: { "x-ratelimit-remaining": "0" },
+          body: { message: "API rate limit exceeded" },
+        },
+        self.url,
+      );
       return;
     }
     const url = new URL(req.url ?? "/", "http://x");

@@ -59,8 +59,20 @@ async function bodyOf(req: IncomingMessage): Promise<Record<string, unknown>> {
   return text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
 }
 
-export async function startFakeGitHubPrApi(owner: string, repo: string, initial: Partial<GitHubState> = {}): Promise<FakeGitHubPrApi> {
-  const state: GitHubState = { pulls: [], comments: [], issues: [], dispatches: [], files: new Map(), log: [], ...initial };
+export async function startFakeGitHubPrApi(
+  owner: string,
+  repo: string,
+  initial: Partial<GitHubState> = {},
+): Promise<FakeGitHubPrApi> {
+  const state: GitHubState = {
+    pulls: [],
+    comments: [],
+    issues: [],
+    dispatches: [],
+    files: new Map(),
+    log: [],
+    ...initial,
+  };
   let nextId = 1000;
   const prefix = `/repos/${owner}/${repo}`;
   const server = await startFakeServer(async (req, res, self) => {
@@ -75,12 +87,26 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
     const perPage = Number(url.searchParams.get("per_page") ?? "30");
     const paged = <T>(list: T[]) => {
       const slice = list.slice((page - 1) * perPage, page * perPage);
-      if (page * perPage < list.length) res.setHeader("link", `<${self.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`);
+      if (page * perPage < list.length)
+        res.setHeader("link", `<${self.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`);
       return slice;
     };
     const pullOf = (n: string) => state.pulls.find((x) => x.number === Number(n));
-    const prJson = (x: FakePull) => ({ number: x.number, state: x.state, head: { sha: x.headSha }, base: { ref: x.baseRef }, labels: x.labels.map((name) => ({ name })), merged: Boolean(x.merged) });
-    const issueJson = (i: FakeIssue) => ({ number: i.number, title: i.title, body: i.body, state: i.state, labels: i.labels.map((name) => ({ name })) });
+    const prJson = (x: FakePull) => ({
+      number: x.number,
+      state: x.state,
+      head: { sha: x.headSha },
+      base: { ref: x.baseRef },
+      labels: x.labels.map((name) => ({ name })),
+      merged: Boolean(x.merged),
+    });
+    const issueJson = (i: FakeIssue) => ({
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      labels: i.labels.map((name) => ({ name })),
+    });
     let m: RegExpExecArray | null;
 
     if ((m = /^\/pulls\/(\d+)$/.exec(p)) && method === "GET") {
@@ -95,7 +121,8 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
       const x = pullOf(m[1] as string);
       if (!x) return notFound();
       const body = await bodyOf(req);
-      if (body.sha !== x.headSha) return ok({ message: "Head branch was modified. Review and try the merge again." }, 409);
+      if (body.sha !== x.headSha)
+        return ok({ message: "Head branch was modified. Review and try the merge again." }, 409);
       if (x.state !== "open") return ok({ message: "Pull Request is not mergeable" }, 405);
       x.state = "closed";
       x.merged = { sha: `merge-of-${x.headSha.slice(0, 7)}`, method: String(body.merge_method) };
@@ -103,9 +130,17 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
     }
     if ((m = /^\/issues\/(\d+)\/comments$/.exec(p))) {
       const issue = Number(m[1]);
-      if (method === "GET") return ok(paged(state.comments.filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body, user: c.user }))));
+      if (method === "GET")
+        return ok(
+          paged(state.comments.filter((c) => c.issue === issue).map((c) => ({ id: c.id, body: c.body, user: c.user }))),
+        );
       if (method === "POST") {
-        const c: FakeComment = { id: nextId++, issue, body: String((await bodyOf(req)).body), user: { login: "github-actions[bot]", type: "Bot" } };
+        const c: FakeComment = {
+          id: nextId++,
+          issue,
+          body: String((await bodyOf(req)).body),
+          user: { login: "github-actions[bot]", type: "Bot" },
+        };
         state.comments.push(c);
         return ok({ id: c.id, body: c.body, user: c.user }, 201);
       }
@@ -134,11 +169,26 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
     if (p === "/issues" && method === "GET") {
       const wanted = url.searchParams.get("labels");
       const st = url.searchParams.get("state") ?? "open";
-      return ok(paged(state.issues.filter((i) => (st === "all" || i.state === st) && (!wanted || wanted.split(",").every((l) => i.labels.includes(l)))).map(issueJson)));
+      return ok(
+        paged(
+          state.issues
+            .filter(
+              (i) =>
+                (st === "all" || i.state === st) && (!wanted || wanted.split(",").every((l) => i.labels.includes(l))),
+            )
+            .map(issueJson),
+        ),
+      );
     }
     if (p === "/issues" && method === "POST") {
       const body = await bodyOf(req);
-      const issue: FakeIssue = { number: nextId++, title: String(body.title), body: String(body.body), state: "open", labels: (body.labels as string[]) ?? [] };
+      const issue: FakeIssue = {
+        number: nextId++,
+        title: String(body.title),
+        body: String(body.body),
+        state: "open",
+        labels: (body.labels as string[]) ?? [],
+      };
       state.issues.push(issue);
       return ok(issueJson(issue), 201);
     }
@@ -153,7 +203,11 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
     }
     if ((m = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(p)) && method === "POST") {
       const body = await bodyOf(req);
-      state.dispatches.push({ workflow: decodeURIComponent(m[1] as string), ref: String(body.ref), ...(body.inputs ? { inputs: body.inputs } : {}) });
+      state.dispatches.push({
+        workflow: decodeURIComponent(m[1] as string),
+        ref: String(body.ref),
+        ...(body.inputs ? { inputs: body.inputs } : {}),
+      });
       res.writeHead(204).end();
       return;
     }
@@ -161,13 +215,26 @@ export async function startFakeGitHubPrApi(owner: string, repo: string, initial:
       const file = decodeURIComponent(m[1] as string);
       if (method === "GET") {
         const f = state.files.get(file);
-        return f ? ok({ type: "file", path: f.path, sha: f.sha, encoding: "base64", content: Buffer.from(f.content).toString("base64") }) : notFound();
+        return f
+          ? ok({
+              type: "file",
+              path: f.path,
+              sha: f.sha,
+              encoding: "base64",
+              content: Buffer.from(f.content).toString("base64"),
+            })
+          : notFound();
       }
       if (method === "PUT") {
         const body = await bodyOf(req);
         const existing = state.files.get(file);
         if (existing && body.sha !== existing.sha) return ok({ message: "sha does not match" }, 409);
-        const f: FakeContentFile = { path: file, content: Buffer.from(String(body.content), "base64").toString("utf8"), sha: `blob${nextId++}`, message: String(body.message) };
+        const f: FakeContentFile = {
+          path: file,
+          content: Buffer.from(String(body.content), "base64").toString("utf8"),
+          sha: `blob${nextId++}`,
+          message: String(body.message),
+        };
         state.files.set(file, f);
         return ok({ content: { path: file, sha: f.sha }, commit: { sha: `commit${nextId++}` } }, existing ? 200 : 201);
       }

@@ -73,9 +73,18 @@ export async function startFakeServer(routes: Record<string, CannedResponse | Ha
     const route =
       typeof routes === "function"
         ? routes
-        : (routes[`${method} ${url}`] ?? routes[url] ?? (method === "HEAD" ? routes[`GET ${url}`] : undefined) ?? routes[`${method} ${url.split("?")[0]}`] ?? routes[url.split("?")[0] as string]);
+        : (routes[`${method} ${url}`] ??
+          routes[url] ??
+          (method === "HEAD" ? routes[`GET ${url}`] : undefined) ??
+          routes[`${method} ${url.split("?")[0]}`] ??
+          routes[url.split("?")[0] as string]);
     if (route === undefined) {
-      send(res, { status: 404, body: { errors: [{ code: "NOT_FOUND", message: `no route for ${method} ${url}` }] } }, base, method);
+      send(
+        res,
+        { status: 404, body: { errors: [{ code: "NOT_FOUND", message: `no route for ${method} ${url}` }] } },
+        base,
+        method,
+      );
       return;
     }
     if (typeof route === "function") {

@@ -48,7 +48,10 @@ export async function startFakeOciRegistry(images: readonly OciImageSpec[]): Pro
         }),
       );
       const digest = digestOf(manifest);
-      manifests.set(`${image.repository}@${digest}`, { body: manifest, type: "application/vnd.oci.image.manifest.v1+json" });
+      manifests.set(`${image.repository}@${digest}`, {
+        body: manifest,
+        type: "application/vnd.oci.image.manifest.v1+json",
+      });
       return { digest, size: manifest.length };
     };
     if (image.multiArch) {
@@ -60,17 +63,38 @@ export async function startFakeOciRegistry(images: readonly OciImageSpec[]): Pro
           schemaVersion: 2,
           mediaType: "application/vnd.oci.image.index.v1+json",
           manifests: [
-            { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: arm.digest, size: arm.size, platform: { os: "linux", architecture: "arm64", variant: "v8" } },
-            { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:" + "a".repeat(64), size: 10, platform: { os: "unknown", architecture: "unknown" } },
-            { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: amd.digest, size: amd.size, platform: { os: "linux", architecture: "amd64" } },
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: arm.digest,
+              size: arm.size,
+              platform: { os: "linux", architecture: "arm64", variant: "v8" },
+            },
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: "sha256:" + "a".repeat(64),
+              size: 10,
+              platform: { os: "unknown", architecture: "unknown" },
+            },
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: amd.digest,
+              size: amd.size,
+              platform: { os: "linux", architecture: "amd64" },
+            },
           ],
         }),
       );
-      manifests.set(`${image.repository}:${image.tag}`, { body: index, type: "application/vnd.oci.image.index.v1+json" });
+      manifests.set(`${image.repository}:${image.tag}`, {
+        body: index,
+        type: "application/vnd.oci.image.index.v1+json",
+      });
     } else {
       const one = makeImage("amd64");
       amd64.set(`${image.repository}:${image.tag}`, one.digest);
-      manifests.set(`${image.repository}:${image.tag}`, manifests.get(`${image.repository}@${one.digest}`) as { body: Buffer; type: string });
+      manifests.set(
+        `${image.repository}:${image.tag}`,
+        manifests.get(`${image.repository}@${one.digest}`) as { body: Buffer; type: string },
+      );
     }
   }
 
@@ -79,7 +103,9 @@ export async function startFakeOciRegistry(images: readonly OciImageSpec[]): Pro
     if (url.pathname === "/token") {
       const token = `anon-${tokensIssued.length + 1}`;
       tokensIssued.push(`${url.searchParams.get("service")} ${url.searchParams.get("scope")}`);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ token, access_token: token, expires_in: 300 }));
       return;
     }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname);
@@ -87,21 +113,38 @@ export async function startFakeOciRegistry(images: readonly OciImageSpec[]): Pro
     const [, repository, what, reference] = m as unknown as [string, string, string, string];
     if (req.headers.authorization === undefined) {
       res
-        .writeHead(401, { "www-authenticate": `Bearer realm="${self.url}/token",service="fake-registry",scope="repository:${repository}:pull"`, "content-type": "application/json" })
+        .writeHead(401, {
+          "www-authenticate": `Bearer realm="${self.url}/token",service="fake-registry",scope="repository:${repository}:pull"`,
+          "content-type": "application/json",
+        })
         .end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }));
       return;
     }
     const forced = status.get(repository);
-    if (forced) return void res.writeHead(forced, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "DENIED" }] }));
+    if (forced)
+      return void res
+        .writeHead(forced, { "content-type": "application/json" })
+        .end(JSON.stringify({ errors: [{ code: "DENIED" }] }));
     if (what === "blobs") {
       const blob = blobs.get(reference);
       if (!blob) return void res.writeHead(404).end();
-      return void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.length) }).end(blob);
+      return void res
+        .writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.length) })
+        .end(blob);
     }
     const key = reference.startsWith("sha256:") ? `${repository}@${reference}` : `${repository}:${reference}`;
     const manifest = manifests.get(key);
-    if (!manifest) return void res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN" }] }));
-    res.writeHead(200, { "content-type": manifest.type, "docker-content-digest": digestOf(manifest.body), "content-length": String(manifest.body.length) }).end(manifest.body);
+    if (!manifest)
+      return void res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ errors: [{ code: "MANIFEST_UNKNOWN" }] }));
+    res
+      .writeHead(200, {
+        "content-type": manifest.type,
+        "docker-content-digest": digestOf(manifest.body),
+        "content-length": String(manifest.body.length),
+      })
+      .end(manifest.body);
   });
 
   return {

@@ -25,7 +25,17 @@ export async function startFakeApi(
   fail: (requestNumber: number, url: string) => boolean = () => false,
   stall: (requestNumber: number, url: string) => boolean = () => false,
 ): Promise<FakeApi> {
-  const sorted = [...items].sort((a, b) => (a.server.name < b.server.name ? -1 : a.server.name > b.server.name ? 1 : a.server.version < b.server.version ? -1 : a.server.version > b.server.version ? 1 : 0));
+  const sorted = [...items].sort((a, b) =>
+    a.server.name < b.server.name
+      ? -1
+      : a.server.name > b.server.name
+        ? 1
+        : a.server.version < b.server.version
+          ? -1
+          : a.server.version > b.server.version
+            ? 1
+            : 0,
+  );
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -41,16 +51,32 @@ export async function startFakeApi(
     const limit = Number(url.searchParams.get("limit") ?? 30);
     const cursor = url.searchParams.get("cursor") ?? "";
     const withDeleted = url.searchParams.get("include_deleted") === "true";
-    const [cn, cv] = cursor.includes(":") ? [cursor.slice(0, cursor.lastIndexOf(":")), cursor.slice(cursor.lastIndexOf(":") + 1)] : [cursor, ""];
-    const after = sorted.filter((i) => cursor === "" || i.server.name > cn || (i.server.name === cn && i.server.version > cv)).filter((i) => withDeleted || i.status !== "deleted");
+    const [cn, cv] = cursor.includes(":")
+      ? [cursor.slice(0, cursor.lastIndexOf(":")), cursor.slice(cursor.lastIndexOf(":") + 1)]
+      : [cursor, ""];
+    const after = sorted
+      .filter((i) => cursor === "" || i.server.name > cn || (i.server.name === cn && i.server.version > cv))
+      .filter((i) => withDeleted || i.status !== "deleted");
     const page = after.slice(0, limit);
     const last = page[page.length - 1];
     const body = {
       servers: page.map((i) => ({
         server: i.server,
-        _meta: { [OFFICIAL_META_KEY]: { status: i.status ?? "active", ...(i.statusMessage ? { statusMessage: i.statusMessage } : {}), statusChangedAt: i.publishedAt, publishedAt: i.publishedAt, updatedAt: i.publishedAt, isLatest: true } },
+        _meta: {
+          [OFFICIAL_META_KEY]: {
+            status: i.status ?? "active",
+            ...(i.statusMessage ? { statusMessage: i.statusMessage } : {}),
+            statusChangedAt: i.publishedAt,
+            publishedAt: i.publishedAt,
+            updatedAt: i.publishedAt,
+            isLatest: true,
+          },
+        },
       })),
-      metadata: { count: page.length, ...(page.length >= limit && last ? { nextCursor: `${last.server.name}:${last.server.version}` } : {}) },
+      metadata: {
+        count: page.length,
+        ...(page.length >= limit && last ? { nextCursor: `${last.server.name}:${last.server.version}` } : {}),
+      },
     };
     const text = JSON.stringify(body);
     if (stall(requests.length, req.url ?? "")) {

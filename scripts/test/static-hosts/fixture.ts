@@ -46,7 +46,8 @@ function versionDirs(serversDir: string): string[] {
   for (const ns of fs.readdirSync(serversDir)) {
     for (const server of fs.readdirSync(path.join(serversDir, ns))) {
       for (const version of fs.readdirSync(path.join(serversDir, ns, server))) {
-        if (fs.statSync(path.join(serversDir, ns, server, version)).isDirectory()) out.push(`${ns}/${server}/${version}`);
+        if (fs.statSync(path.join(serversDir, ns, server, version)).isDirectory())
+          out.push(`${ns}/${server}/${version}`);
       }
     }
   }
@@ -59,14 +60,23 @@ function fakeHistory(dirs: readonly string[]): { history: History; times: Map<st
   dirs.forEach((d, i) => {
     const published = BASE_EPOCH + i * 3_600_000;
     const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
-    times.set(d, { publishedAt: iso(published), updatedAt: iso(published + ((i * 7) % 13) * 86_400_000), statusChangedAt: iso(published) });
+    times.set(d, {
+      publishedAt: iso(published),
+      updatedAt: iso(published + ((i * 7) % 13) * 86_400_000),
+      statusChangedAt: iso(published),
+    });
   });
   const history: History = {
     info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-12-01T00:00:00Z", serial: 42 },
     notes: [],
     commits: [],
     readBlobs: () => new Map(),
-    timesOf: (d) => times.get(d) ?? { publishedAt: "2025-01-01T00:00:00Z", updatedAt: "2025-01-01T00:00:00Z", statusChangedAt: "2025-01-01T00:00:00Z" },
+    timesOf: (d) =>
+      times.get(d) ?? {
+        publishedAt: "2025-01-01T00:00:00Z",
+        updatedAt: "2025-01-01T00:00:00Z",
+        statusChangedAt: "2025-01-01T00:00:00Z",
+      },
   };
   return { history, times };
 }
@@ -78,22 +88,55 @@ export async function buildFixtureRegistry(options: { site?: Map<string, string>
   for (const f of fs.readdirSync(serversDir, { recursive: true, withFileTypes: true })) {
     if (f.isFile() && f.name === "import.yaml") fs.rmSync(path.join(f.parentPath, f.name));
   }
-  const base = { $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json", description: "MCP server providing weather data and forecasts." };
-  writeJson(path.join(serversDir, PLUS_SERVER, PLUS_VERSION, "server.json"), { ...base, name: PLUS_SERVER, version: PLUS_VERSION });
-  writeJson(path.join(serversDir, GONE_SERVER, "1.0.0", "server.json"), { ...base, name: GONE_SERVER, description: "Withdrawn.", version: "1.0.0" });
-  fs.writeFileSync(path.join(serversDir, GONE_SERVER, "1.0.0", "status.yaml"), 'status: deleted\nstatusMessage: "Withdrawn by its author."\n');
+  const base = {
+    $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
+    description: "MCP server providing weather data and forecasts.",
+  };
+  writeJson(path.join(serversDir, PLUS_SERVER, PLUS_VERSION, "server.json"), {
+    ...base,
+    name: PLUS_SERVER,
+    version: PLUS_VERSION,
+  });
+  writeJson(path.join(serversDir, GONE_SERVER, "1.0.0", "server.json"), {
+    ...base,
+    name: GONE_SERVER,
+    description: "Withdrawn.",
+    version: "1.0.0",
+  });
+  fs.writeFileSync(
+    path.join(serversDir, GONE_SERVER, "1.0.0", "status.yaml"),
+    'status: deleted\nstatusMessage: "Withdrawn by its author."\n',
+  );
   for (let i = 0; i < MANY_VERSIONS; i++) {
-    writeJson(path.join(serversDir, MANY_SERVER, `0.${i}.0`, "server.json"), { ...base, name: MANY_SERVER, description: "Many versions.", version: `0.${i}.0` });
+    writeJson(path.join(serversDir, MANY_SERVER, `0.${i}.0`, "server.json"), {
+      ...base,
+      name: MANY_SERVER,
+      description: "Many versions.",
+      version: `0.${i}.0`,
+    });
   }
 
   const { history, times } = fakeHistory(versionDirs(serversDir));
   const site = options.site;
-  const outcome = await buildRegistry({ serversDir: "servers", cwd: dir, history, ...(site ? { extra: async () => new Map(site) } : {}) });
+  const outcome = await buildRegistry({
+    serversDir: "servers",
+    cwd: dir,
+    history,
+    ...(site ? { extra: async () => new Map(site) } : {}),
+  });
   if (outcome.kind !== "built") {
     fs.rmSync(dir, { recursive: true, force: true });
-    throw new Error(`fixture registry does not build:\n${outcome.diagnostics.map((d) => JSON.stringify(d)).join("\n")}`);
+    throw new Error(
+      `fixture registry does not build:\n${outcome.diagnostics.map((d) => JSON.stringify(d)).join("\n")}`,
+    );
   }
-  return { dir, model: outcome.model, tree: outcome.tree, times, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    model: outcome.model,
+    tree: outcome.tree,
+    times,
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Validators for the official response shapes (ServerList, ServerResponse) of the reference OpenAPI file. */
@@ -106,7 +149,8 @@ export function officialValidators() {
   const one = ajv.getSchema("openapi#/components/schemas/ServerResponse");
   if (!list || !one) throw new Error("openapi.yaml: ServerList or ServerResponse missing");
   const check = (validate: typeof list, what: string) => (body: unknown) => {
-    if (!validate(body)) throw new Error(`${what} does not match the official schema: ${ajv.errorsText(validate.errors)}`);
+    if (!validate(body))
+      throw new Error(`${what} does not match the official schema: ${ajv.errorsText(validate.errors)}`);
   };
   return { serverList: check(list, "ServerList"), serverResponse: check(one, "ServerResponse") };
 }

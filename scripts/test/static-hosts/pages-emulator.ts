@@ -64,8 +64,14 @@ export async function startPagesEmulator(options: { root: string; basePath?: str
   const server = http.createServer((req, res) => {
     const headers = { "Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=600" };
     const answer = (status: number, rel: string | null, extra: Record<string, string> = {}) => {
-      const body = rel == null ? Buffer.from(status === 404 ? "<h1>404</h1>" : "") : fs.readFileSync(path.join(root, rel));
-      res.writeHead(status, { ...headers, "Content-Type": rel == null ? "text/html; charset=utf-8" : pagesContentType(rel), "Content-Length": String(body.length), ...extra });
+      const body =
+        rel == null ? Buffer.from(status === 404 ? "<h1>404</h1>" : "") : fs.readFileSync(path.join(root, rel));
+      res.writeHead(status, {
+        ...headers,
+        "Content-Type": rel == null ? "text/html; charset=utf-8" : pagesContentType(rel),
+        "Content-Length": String(body.length),
+        ...extra,
+      });
       res.end(req.method === "HEAD" ? undefined : body);
     };
     const notFound = () => answer(404, isFile("404.html") ? "404.html" : null);
@@ -80,7 +86,8 @@ export async function startPagesEmulator(options: { root: string; basePath?: str
     if (segments.some((s) => s === ".." || s === "." || s.includes("\0"))) return notFound();
     const rel = segments.join("/");
 
-    if (rel === "" || rel.endsWith("/")) return isFile(`${rel}index.html`) ? answer(200, `${rel}index.html`) : notFound();
+    if (rel === "" || rel.endsWith("/"))
+      return isFile(`${rel}index.html`) ? answer(200, `${rel}index.html`) : notFound();
     if (isFile(rel)) return answer(200, rel);
     if (isFile(`${rel}.html`)) return answer(200, `${rel}.html`);
     if (isDir(rel) && isFile(`${rel}/index.html`)) return answer(301, null, { Location: `${rawPath}/` });

@@ -36,12 +36,17 @@ function stop(child: ChildProcess): Promise<void> {
 
 /** python3 -m http.server on port 0; the bound port is read from its first line of output. */
 export async function startPythonHttpServer(root: string, python = "python3"): Promise<RunningHost> {
-  const child = spawn(python, ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(python, ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000))); // request log; kept for errors
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`python3 -m http.server did not start in 10 s: ${out}${stderr}`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`python3 -m http.server did not start in 10 s: ${out}${stderr}`)),
+      10_000,
+    );
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /port (\d+)/.exec(out);
@@ -84,7 +89,13 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 }
 
 /** The nginx.conf of a Debian install reduced to what serving files needs, with every path in `dir`. */
-export function debianLikeNginxConf(opts: { dir: string; root: string; port: number; mimeTypes: string; runAsRoot: boolean }): string {
+export function debianLikeNginxConf(opts: {
+  dir: string;
+  root: string;
+  port: number;
+  mimeTypes: string;
+  runAsRoot: boolean;
+}): string {
   const t = (name: string) => path.join(opts.dir, name);
   return `${opts.runAsRoot ? "user root;\n" : ""}daemon off;
 worker_processes 1;
@@ -119,7 +130,9 @@ http {
 }
 
 export async function startNginx(root: string, nginx: string): Promise<RunningHost> {
-  const mimeTypes = ["/etc/nginx/mime.types", path.join(path.dirname(nginx), "../conf/mime.types")].find((p) => fs.existsSync(p));
+  const mimeTypes = ["/etc/nginx/mime.types", path.join(path.dirname(nginx), "../conf/mime.types")].find((p) =>
+    fs.existsSync(p),
+  );
   if (!mimeTypes) throw new Error("nginx is installed but its mime.types was not found (looked in /etc/nginx)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-"));
   let lastError: unknown;
@@ -127,10 +140,13 @@ export async function startNginx(root: string, nginx: string): Promise<RunningHo
     const port = await freePort();
     const conf = path.join(dir, "nginx.conf");
     fs.writeFileSync(conf, debianLikeNginxConf({ dir, root, port, mimeTypes, runAsRoot: process.getuid?.() === 0 }));
-    const child = spawn(nginx, ["-c", conf, "-p", dir, "-e", path.join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(nginx, ["-c", conf, "-p", dir, "-e", path.join(dir, "error.log")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const log = () => stderr + (fs.existsSync(path.join(dir, "error.log")) ? fs.readFileSync(path.join(dir, "error.log"), "utf8") : "");
+    const log = () =>
+      stderr + (fs.existsSync(path.join(dir, "error.log")) ? fs.readFileSync(path.join(dir, "error.log"), "utf8") : "");
     try {
       await waitForPort(port, child, log);
       return {
