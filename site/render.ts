@@ -2,7 +2,7 @@
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
 import { REGISTRY_META_KEY, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
-import { buildInstallOptions, type InstallOption, type Setting, type Snippet } from "./snippets.ts";
+import { buildInstallOptions, type InstallLink, type InstallOption, type Setting, type Snippet } from "./snippets.ts";
 import { escapeHtml, externalLink } from "./html.ts";
 import { serverPageDir, splitName } from "./src/paths.ts";
 import { STATUS_CODES, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";
@@ -198,6 +198,15 @@ function snippetBlock(option: InstallOption, snippet: Snippet, isOpen: boolean):
   );
 }
 
+/** One-click install links: each opens its client with the configuration shown in the snippet of that client. */
+function installLinks(links: readonly InstallLink[]): string {
+  if (links.length === 0) return "";
+  const items = links.map(
+    (l) => `<li><a class="install-link" href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a></li>`,
+  );
+  return `<ul class="install-links inline-list" aria-label="One-click install">${items.join("")}</ul>`;
+}
+
 function settingsTable(option: InstallOption): string {
   if (option.settings.length === 0) return "";
   const row = (s: Setting): string =>
@@ -222,7 +231,7 @@ function installSection(record: VersionRecord): string {
             const kind = option.kind === "package" ? "Package" : "Remote";
             const notes = option.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("");
             const snippets = option.snippets.map((s, i) => snippetBlock(option, s, i === 0)).join("");
-            return `<section class="option" aria-labelledby="${headingId}"><h3 id="${headingId}">${kind}: <code>${escapeHtml(option.label)}</code></h3>${notes}${snippets}${settingsTable(option)}</section>`;
+            return `<section class="option" aria-labelledby="${headingId}"><h3 id="${headingId}">${kind}: <code>${escapeHtml(option.label)}</code></h3>${notes}${installLinks(option.links)}${snippets}${settingsTable(option)}</section>`;
           })
           .join("");
   return `<section aria-labelledby="install"><h2 id="install">Install</h2>

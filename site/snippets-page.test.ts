@@ -136,8 +136,9 @@ describe("install snippets in the built site", () => {
     );
     const page = fs.readFileSync(path.join(dir, "dist", `${serverPageDir(server.name)}index.html`), "utf8");
     const published = JSON.parse(fs.readFileSync(file, "utf8")) as ServerJson;
-    // 7 command lines (the oci one included), each pasted into every test shell
-    expect(expectSafePage(page, published)).toBe(7 * TEST_SHELLS.length);
+    // 7 command lines (the oci one included) and 5 `claude mcp add` lines (none for the 3 options whose
+    // author text holds `${`), each pasted into every test shell
+    expect(expectSafePage(page, published)).toBe((7 + 5) * TEST_SHELLS.length);
     expect(page).toContain(`data-copy="snippet-package-2-shell"`);
     // the page says which shells the command lines are for (no PowerShell or cmd.exe line is offered)
     expect(page).toContain("command line (sh, bash, zsh)");

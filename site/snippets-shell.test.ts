@@ -22,8 +22,9 @@ import { buildInstallOptions, quoteShell, type InstallOption, type Snippet } fro
 const stubs = makeStubShell(HOSTILE_RUNTIME_HINTS);
 afterAll(() => stubs.cleanup());
 
+/** The plain command lines (the `claude mcp add` lines are pasted in site/install-links.test.ts). */
 function shellSnippets(option: InstallOption): Snippet[] {
-  return option.snippets.filter((s) => s.language === "shell");
+  return option.snippets.filter((s) => s.client === "shell");
 }
 
 function only<T>(items: readonly T[]): T {
@@ -296,9 +297,9 @@ describe("configurations for clients that expand ${…}", () => {
   it("without ${, the same documents get every configuration", () => {
     const clean = JSON.parse(JSON.stringify(serverNamed("interpolation")).replace(/\$\{[^}]*\}/g, "x")) as ServerJson;
     expect(buildInstallOptions(clean).map(ids)).toEqual([
-      ["vscode", "claude-desktop", "cursor", "npx"],
-      ["vscode", "claude-desktop", "cursor"],
-      ["vscode", "claude-desktop", "cursor"],
+      ["vscode", "claude-desktop", "cursor", "claude-code", "npx"],
+      ["vscode", "claude-desktop", "cursor", "claude-code"],
+      ["vscode", "claude-desktop", "cursor", "claude-code"],
     ]);
   });
 });

@@ -33,7 +33,7 @@ type Part = string | Hole;
 /** A value made of literal text and holes, rendered differently per client. */
 type Value = readonly Part[];
 
-export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "shell";
+export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "claude-code" | "shell";
 
 /** What a command line runs: the program the shell starts, its arguments and the environment it adds. */
 export interface ShellRun {
@@ -56,6 +56,21 @@ export interface Snippet {
   readonly runs?: ShellRun;
 }
 
+/**
+ * A one-click install link: opening it hands the client exactly the configuration of the snippet it sits
+ * beside (the same object, serialised once). Formats, as each client documents and parses them:
+ * - VS Code: `vscode:mcp/install?<encodeURIComponent(JSON)>`, the JSON being the `--add-mcp` object (`name`,
+ *   the server entry, `inputs`); Insiders takes the same with `vscode-insiders:`. VS Code decodes it with
+ *   `JSON.parse(decodeURIComponent(query))` (mcpWorkbenchService.ts, handleMcpInstallUri).
+ * - Cursor: `cursor://anysphere.cursor-deeplink/mcp/install?name=<name>&config=<base64(JSON entry)>`. The
+ *   base64 is percent-encoded too, so its `+` cannot turn into a space under form decoding.
+ */
+export interface InstallLink {
+  readonly id: "vscode" | "vscode-insiders" | "cursor";
+  readonly label: string;
+  readonly href: string;
+}
+
 export interface Setting {
   readonly kind: "environment variable" | "header" | "argument" | "variable";
   readonly name: string;
@@ -72,6 +87,8 @@ export interface InstallOption {
   readonly kind: "package" | "remote";
   readonly label: string;
   readonly snippets: readonly Snippet[];
+  /** One-click install links, each carrying the configuration of the VS Code or Cursor snippet above. */
+  readonly links: readonly InstallLink[];
   /** Plain-text remarks (e.g. how to run a bundle that has no command line). */
   readonly notes: readonly string[];
   readonly settings: readonly Setting[];
@@ -376,6 +393,7 @@ const PLAIN_PROGRAMS: ReadonlySet<string> = new Set([
   "yarn",
   "dotnet",
   "java",
+  "claude",
 ]);
 
 /**
@@ -451,6 +469,7 @@ function stdioEntry(launch: Launch, r: Renderer): Record<string, unknown> {
 interface Offer {
   readonly snippet?: Snippet;
   readonly notes: readonly string[];
+  readonly links?: readonly InstallLink[];
 }
 
 function interpolationRefusal(client: string, r: Renderer): string | undefined {
@@ -479,6 +498,42 @@ function vscodeSnippet(key: string, entry: (r: Renderer) => Record<string, unkno
       text: json(doc),
     },
     notes: [],
+    links: vscodeLinks(key, server, r.inputs),
+  };
+}
+
+/**
+ * encodeURIComponent, plus `!'()*` (RFC 3986's strict set): a link is then only letters, digits, `-._~`,
+ * `%XX` and its own `:/?=&`, so it survives HTML attributes, Markdown and a shell's `xdg-open` unquoted.
+ */
+function encodeQueryValue(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The `--add-mcp` object VS Code's URL handler takes: the name, the server entry, and its inputs. */
+function vscodeLinks(key: string, server: Record<string, unknown>, inputs: readonly VsCodeInput[]): InstallLink[] {
+  const payload = jsonObject([["name", key], ...Object.entries(server)]);
+  if (inputs.length > 0) payload.inputs = inputs;
+  const query = encodeQueryValue(JSON.stringify(payload));
+  return [
+    { id: "vscode", label: "Install in VS Code", href: `vscode:mcp/install?${query}` },
+    { id: "vscode-insiders", label: "Install in VS Code Insiders", href: `vscode-insiders:mcp/install?${query}` },
+  ];
+}
+
+/** Base64 of the UTF-8 bytes (btoa alone takes Latin-1 only); the same in Node and browsers. */
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function cursorLink(key: string, entry: Record<string, unknown>): InstallLink {
+  const config = encodeQueryValue(base64Utf8(JSON.stringify(entry)));
+  return {
+    id: "cursor",
+    label: "Install in Cursor",
+    href: `cursor://anysphere.cursor-deeplink/mcp/install?name=${encodeQueryValue(key)}&config=${config}`,
   };
 }
 
@@ -495,6 +550,7 @@ function mcpServersSnippet(
   const refusal = client === "cursor" ? interpolationRefusal("Cursor", r) : undefined;
   if (refusal !== undefined) return { notes: [refusal] };
   const text = json(jsonObject([["mcpServers", jsonObject([[key, built]])]]));
+  const links = client === "cursor" ? [cursorLink(key, built)] : [];
   const snippet: Snippet =
     client === "cursor"
       ? { id: "cursor", client, label: "Cursor", file: ".cursor/mcp.json", language: "json", text }
@@ -506,7 +562,7 @@ function mcpServersSnippet(
           language: "json",
           text,
         };
-  return { snippet, notes: [] };
+  return { snippet, notes: [], links };
 }
 
 function envVarName(header: string, taken: { has(name: string): boolean }): string {
@@ -594,6 +650,80 @@ function shellSnippet(launch: Launch): Offer {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Claude Code: one `claude mcp add` line
+
+/**
+ * `claude mcp add --transport T [--env K=V | --header "N: V"]… -- <name> <command> <args…>` (or `-- <name>
+ * <url>`). Claude Code's `--env` and `--header` take several values each, so a name written right after them
+ * is read as one more value (anthropics/claude-code#62332, still so in 2.1.150); after `--` every word is an
+ * operand: the name, then the command or URL, then its arguments, whatever they look like. Claude Code
+ * expands `${VAR}` in a server's command, args, env, url and headers, so author text containing `${` is
+ * refused, as for VS Code and Cursor.
+ */
+function claudeCodeLine(key: string, options: readonly string[], target: readonly string[], r: Renderer): Offer {
+  noteInterpolation(key, r.interpolations);
+  const found = r.interpolations[0];
+  if (found !== undefined)
+    return {
+      notes: [
+        `No Claude Code line is shown: "${visible(found)}" contains "\${", which Claude Code replaces with one of your environment variables.`,
+      ],
+    };
+  const line = shellLine({ program: "claude", args: ["mcp", "add", ...options, "--", key, ...target], env: [] });
+  if (line.kind === "refused") return { notes: [line.reason] };
+  return {
+    snippet: {
+      id: "claude-code",
+      client: "claude-code",
+      label: "Claude Code",
+      language: "shell",
+      text: line.text,
+      runs: line.runs,
+    },
+    notes: [],
+  };
+}
+
+function claudeCodeStdio(key: string, launch: Launch): Offer {
+  const refusal = optionLikeIdentifier(launch.identifier);
+  if (refusal !== undefined) return { notes: [refusal] };
+  if (launch.command === "") return { notes: ["No Claude Code line is shown: the package names an empty runtime."] };
+  const r = plainRenderer();
+  // Claude Code splits `--env NAME=value` at the first `=`: only shell names survive that (and validation
+  // refuses the others, env-var/invalid-name).
+  const env = launch.env.filter(([name]) => SHELL_NAME.test(name));
+  const options = ["--transport", "stdio", ...env.flatMap(([name, value]) => ["--env", `${name}=${r.render(value)}`])];
+  const command = [launch.command, ...launch.args(env.map(([name]) => name)).map((a) => r.render(a))];
+  const offer = claudeCodeLine(key, options, command, r);
+  const skipped = launch.env.filter(([name]) => !SHELL_NAME.test(name));
+  if (skipped.length === 0 || offer.snippet === undefined) return offer;
+  return {
+    ...offer,
+    notes: skipped.map(
+      ([name]) =>
+        `The claude mcp add line leaves out the environment variable "${visible(name)}": it is not a valid variable name. Set it yourself, or use a JSON configuration.`,
+    ),
+  };
+}
+
+function claudeCodeRemote(key: string, url: Value, headers: readonly [string, Value][], transportType: string): Offer {
+  const bad = headers.find(([name]) => !HTTP_TOKEN.test(name));
+  if (bad !== undefined)
+    return {
+      notes: [
+        `No Claude Code line is shown: the header name "${visible(bad[0])}" is not a valid HTTP header name, and Claude Code splits each --header at its first ":".`,
+      ],
+    };
+  const r = plainRenderer();
+  const options = [
+    "--transport",
+    transportType === "sse" ? "sse" : "http",
+    ...headers.flatMap(([name, value]) => ["--header", `${name}: ${r.render(value)}`]),
+  ];
+  return claudeCodeLine(key, options, [r.render(url)], r);
+}
+
 function cargoSnippet(pkg: Package): Offer {
   const refusal = optionLikeIdentifier(pkg.identifier);
   if (refusal !== undefined) return { notes: [refusal] };
@@ -662,9 +792,11 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
   const launch = packageLaunch(pkg);
   const notes: string[] = [];
   const snippets: Snippet[] = [];
+  const links: InstallLink[] = [];
   const offer = (o: Offer): void => {
     if (o.snippet !== undefined) snippets.push(o.snippet);
     notes.push(...o.notes);
+    links.push(...(o.links ?? []));
   };
   if (launch === undefined) {
     if (pkg.registryType === "mcpb") {
@@ -684,6 +816,7 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
     offer(vscodeSnippet(key, (r) => jsonObject([["type", "stdio"], ...Object.entries(stdioEntry(launch, r))])));
     offer(mcpServersSnippet("claude-desktop", key, (r) => stdioEntry(launch, r)));
     offer(mcpServersSnippet("cursor", key, (r) => stdioEntry(launch, r)));
+    offer(claudeCodeStdio(key, launch));
     offer(shellSnippet(launch));
   } else {
     const url = launch.url;
@@ -694,8 +827,9 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
     offer(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
     offer(mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, [], launch.transportType, r)));
     offer(mcpServersSnippet("cursor", key, (r) => urlEntry(url, [], r)));
+    offer(claudeCodeRemote(key, url, [], launch.transportType));
   }
-  return { id: `package-${index + 1}`, kind: "package", label, snippets, notes, settings: packageSettings(pkg) };
+  return { id: `package-${index + 1}`, kind: "package", label, snippets, links, notes, settings: packageSettings(pkg) };
 }
 
 function remoteOption(server: ServerJson, remote: Transport, index: number): InstallOption {
@@ -706,8 +840,10 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
     vscodeSnippet(key, (r) => urlEntry(url, headers, r, vscodeType(remote.type))),
     mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, headers, remote.type, r)),
     mcpServersSnippet("cursor", key, (r) => urlEntry(url, headers, r)),
+    claudeCodeRemote(key, url, headers, remote.type),
   ];
   const snippets = offers.flatMap((o) => (o.snippet === undefined ? [] : [o.snippet]));
+  const links = offers.flatMap((o) => o.links ?? []);
   const notes = [
     "Claude Desktop's config file starts local programs only, so its snippet uses the mcp-remote bridge (or add the URL under Settings → Connectors).",
     ...offers.flatMap((o) => o.notes),
@@ -717,6 +853,7 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
     kind: "remote",
     label: `${remote.type} ${remote.url ?? ""}`,
     snippets,
+    links,
     notes,
     settings: remoteSettings(remote),
   };

@@ -40,6 +40,7 @@ const DEFAULT_STUBS: readonly string[] = [
   "id",
   "rm",
   "curl",
+  "claude",
 ];
 
 // $$ is the stub's own pid, unique among the processes of one run. `env` is called by absolute path, so
