@@ -736,6 +736,19 @@ function cargoSnippet(pkg: Package): Offer {
   };
 }
 
+/**
+ * The exact command and arguments a client's configuration starts for a stdio package (what Claude Code's
+ * managed `serverCommand` matches), or undefined when there is no such fixed line: no known launcher, an
+ * HTTP package, or an argument the user has to fill in (a hole, whose value no policy can know).
+ */
+export function packageCommand(pkg: Package): readonly string[] | undefined {
+  const launch = packageLaunch(pkg);
+  if (launch === undefined || launch.url !== undefined) return undefined;
+  const args = launch.args(launch.env.map(([name]) => name)).map(literal);
+  if (args.some((a) => a === undefined)) return undefined;
+  return [launch.command, ...(args as string[])];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Settings (the table of everything a user can set)
 

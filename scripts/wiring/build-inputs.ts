@@ -10,13 +10,16 @@ import type { BuildInputs, OutputStage } from "../lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
 import { escapeJsonText } from "../lib/safe-json.ts";
 import { syncFilesFor } from "../lib/mirror/sync-files.ts";
+import { buildClientFiles } from "../lib/client-files.ts";
 import { visible } from "../lib/terminal.ts";
 import type { GuardedPath } from "../lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
   const extra = await loadSiteBuilder();
-  const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
+  const outputs = withClientFiles(
+    withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH)),
+  );
   return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
 }
 
@@ -69,6 +72,18 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
       // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
       if (fs.existsSync(file))
         out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
+      return out;
+    },
+  };
+}
+
+/** The policy and catalog files for clients without a registry API (lib/client-files.ts), pinned like the rest. */
+function withClientFiles(stage: OutputStage): OutputStage {
+  return {
+    ...stage,
+    build(model, history) {
+      const out = stage.build(model, history);
+      for (const [p, body] of buildClientFiles(model)) out.files.set(p, body);
       return out;
     },
   };
