@@ -66,7 +66,7 @@ describe("npm run build of a hostile tree", () => {
         }
       }
       // Every kind of file was looked at: API routes and twins, both prefixes, the feed, the bundle, the
-      // signed index and its keys, meta.json, the health report, the site's search index.
+      // signed index and its keys, meta.json, the health report, the client files, the site's search index.
       for (const want of [
         "v0.1/servers.html",
         "v0/servers/index.html",
@@ -80,6 +80,9 @@ describe("npm run build of a hostile tree", () => {
         "v0.1/x/io.github.mcp-static-registry/keys.json",
         "v0.1/x/io.github.mcp-static-registry/meta.json",
         "v0.1/x/io.github.mcp-static-registry/health.json",
+        "v0.1/x/io.github.mcp-static-registry/clients/claude-code-managed-settings.json",
+        "v0.1/x/io.github.mcp-static-registry/clients/vscode-registry-only.json",
+        "v0.1/x/io.github.mcp-static-registry/clients/toolhive-registry.json",
         "assets/search-index.json",
       ]) {
         expect(files, want).toContain(want);

@@ -15,6 +15,7 @@ import {
   REPO_ROOT,
   type FixtureRegistry,
 } from "../test/static-hosts/fixture.ts";
+import { buildClientFiles } from "./client-files.ts";
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -54,9 +55,11 @@ function filesFor(p: string): string[] {
   return [p];
 }
 
-/** `.json` twins are emitted under /v0.1 only. */
+/** `.json` twins and the client files (an output stage, not the API tree) are emitted under /v0.1 only. */
 const prefixesFor = (template: string) =>
-  template.endsWith(".json") && !template.startsWith("/x/") ? ["v0.1"] : ["v0", "v0.1"];
+  (template.endsWith(".json") && !template.startsWith("/x/")) || template.includes("/clients/")
+    ? ["v0.1"]
+    : ["v0", "v0.1"];
 
 /** Turn an OpenAPI path template into a matcher over decoded tree paths. */
 function matcher(template: string): RegExp {
@@ -74,8 +77,11 @@ function matcher(template: string): RegExp {
 }
 
 let fixture: FixtureRegistry;
+/** The API tree and the client files the build's output stage adds (lib/client-files.ts). */
+let tree: Map<string, string | Uint8Array>;
 beforeAll(async () => {
   fixture = await buildFixtureRegistry();
+  tree = new Map([...fixture.tree, ...buildClientFiles(fixture.model)]);
 });
 afterAll(() => fixture?.cleanup());
 
@@ -120,8 +126,7 @@ describe("schemas/static-api.openapi.yaml", () => {
       expect(instances.length, template).toBeGreaterThan(0);
       for (const prefix of prefixesFor(template)) {
         for (const inst of instances)
-          for (const file of filesFor(`${prefix}${inst}`))
-            expect(fixture.tree.has(file), `${template} → ${file}`).toBe(true);
+          for (const file of filesFor(`${prefix}${inst}`)) expect(tree.has(file), `${template} → ${file}`).toBe(true);
       }
     }
   });
@@ -129,7 +134,7 @@ describe("schemas/static-api.openapi.yaml", () => {
   it("describes every API file of the tree, and each body matches the declared response schema", () => {
     const templates = Object.keys(doc.paths).map((t) => ({ t, re: matcher(t) }));
     let checked = 0;
-    for (const [file, body] of fixture.tree) {
+    for (const [file, body] of tree) {
       if (!/^v0(\.1)?\//.test(file)) continue;
       const route = file.replace(/\/index\.html$/, "").replace(/\.html$/, "");
       const found = templates.filter(({ re }) => re.test(route));
