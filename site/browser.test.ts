@@ -159,6 +159,41 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     await page.close();
   });
 
+  it("shows the one-click install links beside the snippets, each carrying the snippet's configuration", async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}s/io.modelcontextprotocol.anonymous/brave-search/`);
+    const record = sampleModel().versions.find(
+      (v) => v.name === "io.modelcontextprotocol.anonymous/brave-search" && v.official.isLatest,
+    );
+    const [option] = buildInstallOptions(record!.server);
+    const links = page.locator("#option-package-1").locator("xpath=..").locator("a.install-link");
+    expect(await links.allTextContents()).toEqual([
+      "Install in VS Code",
+      "Install in VS Code Insiders",
+      "Install in Cursor",
+    ]);
+    for (const link of await links.all()) expect(await link.isVisible()).toBe(true);
+    // the href the browser parsed is the one the snippets module made, and decodes to the VS Code snippet
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    expect(hrefs).toEqual(option!.links.map((l) => l.href));
+    const vscode = JSON.parse(option!.snippets.find((s) => s.id === "vscode")!.text) as {
+      servers: Record<string, object>;
+      inputs: object[];
+    };
+    const { name, inputs, ...config } = JSON.parse(
+      decodeURIComponent(hrefs[0]!.slice("vscode:mcp/install?".length)),
+    ) as Record<string, unknown>;
+    expect({ name, inputs, config }).toEqual({
+      name: "brave-search",
+      inputs: vscode.inputs,
+      config: vscode.servers["brave-search"],
+    });
+    expect(await page.locator("#snippet-package-1-claude-code").textContent()).toBe(
+      option!.snippets.find((s) => s.id === "claude-code")!.text,
+    );
+    await page.close();
+  });
+
   it("works with the keyboard only", async () => {
     const page = await newPage();
     await openHome(page);

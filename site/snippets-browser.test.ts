@@ -83,6 +83,10 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
           ).toEqual(isStubbable(runs.program) ? [[runs.program, ...runs.args]] : []);
         }
       }
+      // the install links: the href the browser parsed is exactly the one the snippets module made
+      const links = buildInstallOptions(doc).flatMap((o) => o.links.map((l) => l.href));
+      const hrefs = await page.locator("a.install-link").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      expect(hrefs).toEqual(links);
       expect(errors).toEqual([]);
       await page.close();
     },
