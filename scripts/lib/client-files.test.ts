@@ -10,7 +10,9 @@ import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { sampleModel } from "../../site/test/sample-model.ts";
-import { packageCommand } from "../../site/snippets.ts";
+import { buildInstallOptions, packageCommand } from "../../site/snippets.ts";
+import { hostileServers, PAYLOADS, validHostileServer } from "../test/hostile-servers.ts";
+import { makeRecord, readExamples } from "../../site/test/sample-model.ts";
 import { REFERENCE, makeTree, versionFile } from "../test/temp-tree.ts";
 import { listedRecords } from "./build.ts";
 import {
@@ -213,6 +215,45 @@ describe("remoteUrlPattern", () => {
       "not a url",
     ])
       expect(remoteUrlPattern(url), url).toBeUndefined();
+  });
+});
+
+describe("hostile and sample documents", () => {
+  const servers = [...readExamples(), ...hostileServers(), validHostileServer()];
+
+  it("a serverCommand is exactly what the package's Claude Desktop snippet starts (the one launch rule)", () => {
+    let compared = 0;
+    for (const server of servers) {
+      const options = buildInstallOptions(server);
+      (server.packages ?? []).forEach((pkg, i) => {
+        const command = packageCommand(pkg);
+        if (command === undefined) return;
+        const desktop = options[i]!.snippets.find((s) => s.id === "claude-desktop")!;
+        const doc = JSON.parse(desktop.text) as { mcpServers: Record<string, { command: string; args: string[] }> };
+        const entry = Object.values(doc.mcpServers)[0]!;
+        expect(command, `${server.name} package ${i + 1}`).toEqual([entry.command, ...entry.args]);
+        compared++;
+      });
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
+  it("hostile names and values stay data: valid JSON, HTML-escaped, the same values back", () => {
+    const hostileModel: RegistryModel = {
+      info: model.info,
+      versions: servers.filter((s) => s.name.startsWith("io.github.evil/")).map((s) => makeRecord(s)),
+    };
+    const out = files(hostileModel);
+    for (const body of out.built.values()) expect(body).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(out.vscode.serverNames).toEqual(hostileModel.versions.map((r) => r.name).sort());
+    const commands = out.claude.allowedMcpServers.flatMap((e) => (e["serverCommand"] ? [e["serverCommand"]] : []));
+    // every payload, verbatim, as one argument each: Claude Code compares arrays, no shell is involved
+    expect(commands).toContainEqual(["npx", "-y", "@evil/pkg@1.0.0", ...PAYLOADS]);
+    expect(commands.flat()).toContain("$(touch${IFS}pwned)");
+    // the remote with `$(id)` in its query keeps it literally (no `*`, no `{`): an exact URL
+    expect(out.claude.allowedMcpServers).toContainEqual({ serverUrl: "https://mcp.example.com/mcp?q=$(touch pwned)" });
+    const oci = out.toolhive.data.servers.find((s) => s.name === "io.github.evil/oci")!;
+    expect(oci.packages?.[0]?.identifier).toBe("docker.io/evil/image:1.0.0");
   });
 });
 
