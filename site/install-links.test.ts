@@ -27,7 +27,16 @@ function committedServers(): ServerJson[] {
 }
 
 const SAMPLES = [...readExamples(), ...committedServers()];
-const HOSTILE = [...hostileServers(), validHostileServer(), ...refusedServers().map((r) => r.server)];
+const PROTO: ServerJson = {
+  name: "io.github.evil/__proto__",
+  description: "A name that is an Object.prototype key.",
+  version: "1.0.0",
+  packages: [{ registryType: "npm", identifier: "p", version: "1.0.0", transport: { type: "stdio" } }],
+  remotes: [
+    { type: "streamable-http", url: "https://mcp.example.com/mcp", headers: [{ name: "constructor", value: "v" }] },
+  ],
+};
+const HOSTILE = [...hostileServers(), validHostileServer(), ...refusedServers().map((r) => r.server), PROTO];
 
 type Json = Record<string, unknown>;
 

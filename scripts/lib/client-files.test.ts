@@ -9,10 +9,9 @@ import { promisify } from "node:util";
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { sampleModel } from "../../site/test/sample-model.ts";
 import { buildInstallOptions, packageCommand } from "../../site/snippets.ts";
 import { hostileServers, PAYLOADS, validHostileServer } from "../test/hostile-servers.ts";
-import { makeRecord, readExamples } from "../../site/test/sample-model.ts";
+import { makeRecord, readExamples, sampleModel } from "../../site/test/sample-model.ts";
 import { REFERENCE, makeTree, versionFile } from "../test/temp-tree.ts";
 import { listedRecords } from "./build.ts";
 import {
