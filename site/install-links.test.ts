@@ -215,6 +215,27 @@ describe("install links decode to the configuration of the snippet beside them",
     for (const option of buildInstallOptions(clean)) expect(option.links.length, option.id).toBeGreaterThan(0);
   });
 
+  it("a runtime hint with ${ gets no VS Code, Cursor or Claude Code configuration (they would expand it)", () => {
+    const doc: ServerJson = {
+      name: "io.github.evil/hint-interp",
+      description: "d",
+      version: "1.0.0",
+      packages: [
+        {
+          registryType: "npm",
+          identifier: "p",
+          version: "1.0.0",
+          runtimeHint: "${env:HOME}/x",
+          transport: { type: "stdio" },
+        },
+      ],
+    };
+    const [option] = buildInstallOptions(doc);
+    expect(option!.snippets.map((s) => s.id)).toEqual(["claude-desktop", "shell"]);
+    expect(option!.links).toEqual([]);
+    expect(option!.notes.join("\n")).toMatch(/No Claude Code line is shown: "\$\{env:HOME\}\/x"/);
+  });
+
   it("a server name that looks like an option is still the name: it comes after --", () => {
     const doc: ServerJson = {
       name: "io.github.evil/-rf",

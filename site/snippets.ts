@@ -15,9 +15,10 @@
 //   hostile argument inert there (the "BatBadBut" class). Windows users take the JSON configurations.
 // - JSON snippets are built from null-prototype objects, so keys like `__proto__` or `constructor` are
 //   kept as data (a plain `{}` would turn `out["__proto__"] = …` into a prototype change and drop the key).
-// - VS Code and Cursor replace `${…}` in their configurations (`${env:NAME}` is the user's environment
-//   variable, `${command:…}` runs a command): a configuration for them with author text containing `${` is
-//   not offered, or a remote server could be handed the user's secrets. mcp-remote replaces `${NAME}` in
+// - VS Code, Cursor and Claude Code replace `${…}` in their configurations (`${env:NAME}` is the user's
+//   environment variable, `${command:…}` runs a command; Claude Code expands `${NAME}`): a configuration, an
+//   install link or a `claude mcp add` line for them with author text containing `${` is not offered, or a
+//   remote server could be handed the user's secrets. mcp-remote replaces `${NAME}` in
 //   its --header arguments, so the Claude Desktop bridge needs header names that are HTTP tokens.
 
 import type { Argument, Input, KeyValueInput, Package, ServerJson, Transport } from "../scripts/lib/model.ts";
@@ -59,7 +60,7 @@ export interface Snippet {
 /**
  * A one-click install link: opening it hands the client exactly the configuration of the snippet it sits
  * beside (the same object, serialised once). Formats, as each client documents and parses them:
- * - VS Code: `vscode:mcp/install?<encodeURIComponent(JSON)>`, the JSON being the `--add-mcp` object (`name`,
+ * - VS Code: `vscode:mcp/install?<percent-encoded JSON>`, the JSON being the `--add-mcp` object (`name`,
  *   the server entry, `inputs`); Insiders takes the same with `vscode-insiders:`. VS Code decodes it with
  *   `JSON.parse(decodeURIComponent(query))` (mcpWorkbenchService.ts, handleMcpInstallUri).
  * - Cursor: `cursor://anysphere.cursor-deeplink/mcp/install?name=<name>&config=<base64(JSON entry)>`. The
@@ -457,7 +458,8 @@ function vscodeType(transportType: string): string {
 
 function stdioEntry(launch: Launch, r: Renderer): Record<string, unknown> {
   const entry = jsonObject([
-    ["command", launch.command],
+    // rendered like every author text, so a `${` in a runtime hint is noticed too
+    ["command", r.render([launch.command])],
     ["args", launch.args(launch.env.map(([name]) => name)).map((a) => r.render(a))],
   ]);
   const env = renderEnv(launch.env, r);
@@ -694,7 +696,7 @@ function claudeCodeStdio(key: string, launch: Launch): Offer {
   // refuses the others, env-var/invalid-name).
   const env = launch.env.filter(([name]) => SHELL_NAME.test(name));
   const options = ["--transport", "stdio", ...env.flatMap(([name, value]) => ["--env", `${name}=${r.render(value)}`])];
-  const command = [launch.command, ...launch.args(env.map(([name]) => name)).map((a) => r.render(a))];
+  const command = [r.render([launch.command]), ...launch.args(env.map(([name]) => name)).map((a) => r.render(a))];
   const offer = claudeCodeLine(key, options, command, r);
   const skipped = launch.env.filter(([name]) => !SHELL_NAME.test(name));
   if (skipped.length === 0 || offer.snippet === undefined) return offer;
