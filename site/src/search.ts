@@ -26,6 +26,10 @@ export interface SearchIndexFile {
   /** Bit 1: runs locally (has packages); bit 2: remote. */
   readonly transport: readonly number[];
   readonly packages: readonly (readonly number[])[];
+  /** When the server first appeared (its first publish), Unix seconds. Absent in indexes built before sorting. */
+  readonly published?: readonly number[];
+  /** When anything about the server last changed (a publish, a status change), Unix seconds. */
+  readonly updated?: readonly number[];
 }
 
 export const STATUS_CODES = ["active", "deprecated", "deleted"] as const;
@@ -356,4 +360,22 @@ export function search(index: PreparedIndex, query: string, filters: SearchFilte
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders of the home page's list, as the `sort` URL parameter spells them ("" is best match, else name). */
+export const SORT_ORDERS = ["", "name", "published", "updated"] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/** The hits in another order; ties (same time) by name, so the order is the same everywhere. */
+export function sortHits(index: PreparedIndex, hits: readonly SearchHit[], order: string): SearchHit[] {
+  const byName = (a: SearchHit, b: SearchHit): number =>
+    compare(index.fullName[a.index] ?? "", index.fullName[b.index] ?? "");
+  const newest =
+    (column: readonly number[] | undefined) =>
+    (a: SearchHit, b: SearchHit): number =>
+      (column?.[b.index] ?? 0) - (column?.[a.index] ?? 0) || byName(a, b);
+  if (order === "name") return hits.slice().sort(byName);
+  if (order === "published") return hits.slice().sort(newest(index.file.published));
+  if (order === "updated") return hits.slice().sort(newest(index.file.updated));
+  return hits.slice();
 }
