@@ -18,7 +18,9 @@ const one = (s: string): string | undefined => (s === "." || s === ".." ? undefi
 /** Path segments a URL keeps as written: `.` and `..` would be resolved away, climbing out of the page's path. */
 const segments = (id: string): string | undefined => {
   const parts = id.split("/");
-  return parts.some((p) => p === "" || p === "." || p === "..") ? undefined : parts.map(path).join("/");
+  return parts.some((p) => p === "" || p === "." || p === "..")
+    ? undefined
+    : parts.map((p) => path(p).replace(/^%40/, "@")).join("/");
 };
 
 export interface PackageLink {
