@@ -18,7 +18,7 @@ export interface Series {
 
 const WIDTH = 640;
 const ROW = 26;
-const LABEL_WIDTH = 170;
+const LABEL_WIDTH = 200;
 
 const fixed = (n: number): string => (Math.round(n * 10) / 10).toFixed(1);
 
