@@ -25,7 +25,7 @@ import {
 } from "./render.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { serverPageDir } from "./src/paths.ts";
-import { prepareIndex, search, sortHits, type PreparedIndex } from "./src/search.ts";
+import { prepareIndex, publishedHour, search, sortHits, type PreparedIndex } from "./src/search.ts";
 import { groupServers, type ServerGroup } from "./servers.ts";
 import { computeStats, renderStatsMain } from "./stats.ts";
 
@@ -66,11 +66,10 @@ function shortHash(content: string): string {
 /** The home page's recency lists, from the index's time columns. */
 function recentLists(prepared: PreparedIndex, generatedAt: string): RecentLists {
   const all = search(prepared, "");
-  const since = Math.floor(Date.parse(generatedAt) / 1000) - WEEK_SECONDS;
-  const published = prepared.file.published ?? [];
+  const since = (Date.parse(generatedAt) / 1000 - WEEK_SECONDS) / 3600;
   return {
     newThisWeek: sortHits(prepared, all, "published")
-      .filter((h) => (published[h.index] ?? 0) > since)
+      .filter((h) => publishedHour(prepared.file, h.index) >= since)
       .slice(0, RECENT_COUNT)
       .map((h) => h.index),
     recentlyUpdated: sortHits(prepared, all, "updated")

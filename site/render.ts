@@ -8,7 +8,15 @@ import { buildInstallOptions, type InstallOption, type Setting, type Snippet } f
 import { SERVERS_FEED, VERSIONS_FEED } from "./feeds.ts";
 import { escapeHtml, externalLink } from "./html.ts";
 import { serverPageDir, splitName } from "./src/paths.ts";
-import { SORT_ORDERS, STATUS_CODES, TRANSPORT_REMOTE, type SearchIndexFile, type SortOrder } from "./src/search.ts";
+import {
+  publishedHour,
+  SORT_ORDERS,
+  STATUS_CODES,
+  updatedHour,
+  TRANSPORT_REMOTE,
+  type SearchIndexFile,
+  type SortOrder,
+} from "./src/search.ts";
 import type { ServerGroup } from "./servers.ts";
 
 export interface Assets {
@@ -151,11 +159,15 @@ function sortField(): string {
   return `<div class="field"><label for="f-sort">Sort by</label><select id="f-sort" name="sort">${options}</select></div>`;
 }
 
-function recentList(index: SearchIndexFile, items: readonly number[], column: "published" | "updated"): string {
+function recentList(
+  index: SearchIndexFile,
+  items: readonly number[],
+  hourOf: (file: SearchIndexFile, i: number) => number,
+): string {
   return items
     .map((i) => {
       const full = `${index.namespaces[index.ns[i] ?? 0] ?? ""}/${index.name[i] ?? ""}`;
-      const time = new Date((index[column]?.[i] ?? 0) * 1000).toISOString();
+      const time = new Date(hourOf(index, i) * 3_600_000).toISOString().replace(".000Z", "Z");
       return `<li><a href="${escapeHtml(serverPageDir(full))}">${escapeHtml(full)}</a> <time datetime="${time}">${time.slice(0, 10)}</time></li>`;
     })
     .join("");
@@ -167,10 +179,10 @@ function recentSections(index: SearchIndexFile, recent: RecentLists | undefined)
   const fresh =
     recent.newThisWeek.length === 0
       ? `<p class="muted">No new servers in the seven days before this build.</p>`
-      : `<ol class="recent-list">${recentList(index, recent.newThisWeek, "published")}</ol>`;
+      : `<ol class="recent-list">${recentList(index, recent.newThisWeek, publishedHour)}</ol>`;
   return `<div id="recent" class="recent">
 <section aria-labelledby="new-this-week"><h2 id="new-this-week">New this week</h2>${fresh}<p class="more-link"><a href="?sort=published">All servers, newest first</a></p></section>
-<section aria-labelledby="recently-updated"><h2 id="recently-updated">Recently updated</h2><ol class="recent-list">${recentList(index, recent.recentlyUpdated, "updated")}</ol><p class="more-link"><a href="?sort=updated">All servers by last update</a></p></section>
+<section aria-labelledby="recently-updated"><h2 id="recently-updated">Recently updated</h2><ol class="recent-list">${recentList(index, recent.recentlyUpdated, updatedHour)}</ol><p class="more-link"><a href="?sort=updated">All servers by last update</a></p></section>
 </div>`;
 }
 

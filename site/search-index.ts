@@ -54,8 +54,9 @@ export function buildSearchIndex(
     index.transport.push((hasPackages ? TRANSPORT_LOCAL : 0) | (hasRemotes ? TRANSPORT_REMOTE : 0));
     index.packages.push(typesOf(g).map((t) => typeIds.get(t) ?? 0));
     const t = times.get(g.name);
-    index.published.push(t?.created ?? 0);
-    index.updated.push(t?.updated ?? 0);
+    const created = Math.floor((t?.created ?? 0) / 3600);
+    index.published.push(created);
+    index.updated.push(Math.floor((t?.updated ?? 0) / 3600) - created);
   }
   return index;
 }
