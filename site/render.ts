@@ -81,7 +81,7 @@ function siteNav(root: string, rootHref: string): string {
   );
 }
 
-export function page(o: PageOptions): string {
+function page(o: PageOptions): string {
   const root = o.root === "" ? "./" : o.root;
   return `<!doctype html>
 <html lang="en">

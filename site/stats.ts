@@ -7,7 +7,7 @@ import type { Change } from "./changes.ts";
 import { escapeHtml } from "./html.ts";
 import type { ServerGroup } from "./servers.ts";
 
-export interface Timeline {
+interface Timeline {
   /** "YYYY-MM-DD" (spans up to 90 days) or "YYYY-MM", every bucket from the first change to the last. */
   readonly buckets: string[];
   readonly servers: number[];
