@@ -16,25 +16,29 @@ export interface Series {
   readonly values: readonly number[];
 }
 
-const WIDTH = 640;
-const ROW = 26;
-const LABEL_WIDTH = 200;
+// Text keeps its CSS size at any width: positions across are percentages of the chart's width (bar charts), or
+// the shapes are drawn in a stretched inner coordinate system while the text stays outside it (time charts).
+// A chart scaled as a whole would print 13 px labels at 7 px on a phone.
+const ROW = 40;
+const PLOT_UNITS = 1000;
+const TIME_HEIGHT = 220;
+const PLOT_TOP = 18;
+const PLOT_BOTTOM = 190;
 
 const fixed = (n: number): string => (Math.round(n * 10) / 10).toFixed(1);
 
-/** A horizontal bar per row, longest first as given, with the value at the bar's end. */
+/** A bar per row, in the order given: the label above its bar, the value at the bar's end. */
 export function barChart(rows: readonly Bar[]): string {
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const barSpace = WIDTH - LABEL_WIDTH - 60;
   const height = Math.max(1, rows.length) * ROW + 4;
   const bars = rows
     .map((r, i) => {
       const y = i * ROW + 4;
-      const w = (r.value / max) * barSpace;
+      const pct = (r.value / max) * 85;
       return (
-        `<text class="chart-label" x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(clip(r.label))}</text>` +
-        `<rect class="chart-bar" x="${LABEL_WIDTH}" y="${y + 2}" width="${fixed(w)}" height="${ROW - 8}" rx="2"/>` +
-        `<text class="chart-value" x="${fixed(LABEL_WIDTH + w + 6)}" y="${y + 15}">${r.value}</text>`
+        `<text class="chart-label" x="0" y="${y + 13}">${escapeHtml(clip(r.label))}</text>` +
+        `<rect class="chart-bar" x="0" y="${y + 19}" width="${fixed(pct)}%" height="14" rx="2"/>` +
+        `<text class="chart-value" x="${fixed(pct + 1.5)}%" y="${y + 31}">${r.value}</text>`
       );
     })
     .join("");
@@ -42,26 +46,22 @@ export function barChart(rows: readonly Bar[]): string {
 }
 
 /**
- * Time on the x axis, one bucket per step: `lines` are drawn as lines, `columns` as stacked columns.
- * Bucket labels are shown at the first and last bucket.
+ * Time across, one bucket per step: `lines` are drawn as lines, `columns` as stacked columns. The first and last
+ * buckets are named under the axis.
  */
 export function timeChart(buckets: readonly string[], lines: readonly Series[], columns: readonly Series[]): string {
-  const height = 220;
-  const top = 12;
-  const bottom = height - 28;
-  const left = 44;
-  const right = WIDTH - 12;
   const n = Math.max(1, buckets.length);
   const stackTotals = buckets.map((_, i) => columns.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
   const max = niceMax(Math.max(1, ...lines.flatMap((s) => s.values), ...stackTotals));
-  const step = (right - left) / n;
-  const x = (i: number): number => left + step * (i + 0.5);
-  const y = (v: number): number => bottom - (v / max) * (bottom - top);
-  const parts: string[] = [];
+  const step = PLOT_UNITS / n;
+  const x = (i: number): number => step * (i + 0.5);
+  const y = (v: number): number => PLOT_BOTTOM - (v / max) * (PLOT_BOTTOM - PLOT_TOP);
+  const text: string[] = [];
+  const shapes: string[] = [];
   for (const tick of [0, max / 2, max]) {
-    parts.push(
-      `<line class="chart-grid" x1="${left}" x2="${right}" y1="${fixed(y(tick))}" y2="${fixed(y(tick))}"/>` +
-        `<text class="chart-label" x="${left - 6}" y="${fixed(y(tick) + 4)}" text-anchor="end">${formatTick(tick)}</text>`,
+    text.push(
+      `<line class="chart-grid" x1="0" x2="100%" y1="${fixed(y(tick))}" y2="${fixed(y(tick))}"/>` +
+        `<text class="chart-label" x="0" y="${fixed(y(tick) - 4)}">${formatTick(tick)}</text>`,
     );
   }
   buckets.forEach((_, i) => {
@@ -69,27 +69,28 @@ export function timeChart(buckets: readonly string[], lines: readonly Series[], 
     columns.forEach((s, k) => {
       const v = s.values[i] ?? 0;
       if (v === 0) return;
-      const w = Math.max(2, step * 0.6);
-      parts.push(
+      const w = Math.max(4, step * 0.6);
+      shapes.push(
         `<rect class="chart-col chart-s${k + 1}" x="${fixed(x(i) - w / 2)}" y="${fixed(y(base + v))}" width="${fixed(w)}" height="${fixed(y(base) - y(base + v))}"/>`,
       );
       base += v;
     });
   });
   lines.forEach((s, k) => {
-    const points = s.values.map((v, i) => `${fixed(x(i))},${fixed(y(v))}`).join(" ");
-    parts.push(`<polyline class="chart-line chart-s${k + 1}" points="${points}"/>`);
-    if (s.values.length === 1)
-      parts.push(
-        `<circle class="chart-dot chart-s${k + 1}" cx="${fixed(x(0))}" cy="${fixed(y(s.values[0] ?? 0))}" r="4"/>`,
-      );
+    // one bucket: a level line across it, as a single point would be invisible
+    const points =
+      s.values.length === 1
+        ? `0,${fixed(y(s.values[0] ?? 0))} ${PLOT_UNITS},${fixed(y(s.values[0] ?? 0))}`
+        : s.values.map((v, i) => `${fixed(x(i))},${fixed(y(v))}`).join(" ");
+    shapes.push(`<polyline class="chart-line chart-s${k + 1}" vector-effect="non-scaling-stroke" points="${points}"/>`);
   });
   const first = buckets[0] ?? "";
   const last = buckets[buckets.length - 1] ?? "";
-  parts.push(`<text class="chart-label" x="${left}" y="${height - 8}">${escapeHtml(first)}</text>`);
+  text.push(`<text class="chart-label" x="0" y="${TIME_HEIGHT - 8}">${escapeHtml(first)}</text>`);
   if (buckets.length > 1)
-    parts.push(`<text class="chart-label" x="${right}" y="${height - 8}" text-anchor="end">${escapeHtml(last)}</text>`);
-  return svg(height, parts.join(""));
+    text.push(`<text class="chart-label" x="100%" y="${TIME_HEIGHT - 8}" text-anchor="end">${escapeHtml(last)}</text>`);
+  const plot = `<svg x="0" y="0" width="100%" height="${TIME_HEIGHT}" viewBox="0 0 ${PLOT_UNITS} ${TIME_HEIGHT}" preserveAspectRatio="none">${shapes.join("")}</svg>`;
+  return svg(TIME_HEIGHT, text.join("") + plot);
 }
 
 /** The legend of a chart's series, with the same colour classes. */
@@ -114,11 +115,11 @@ export function dataTable(
 }
 
 function svg(height: number, body: string): string {
-  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" aria-hidden="true" focusable="false">${body}</svg>`;
+  return `<svg class="chart" width="100%" height="${height}" aria-hidden="true" focusable="false">${body}</svg>`;
 }
 
 function clip(label: string): string {
-  return label.length > 24 ? `${label.slice(0, 23)}…` : label;
+  return label.length > 40 ? `${label.slice(0, 39)}…` : label;
 }
 
 /** 1, 2, 5 × 10^k at or above `n`, so the axis ticks are round numbers. */
