@@ -40,8 +40,6 @@ interface PageOptions {
   readonly main: string;
   /** Extra elements for <head> (a page's own feed link). */
   readonly head?: string;
-  /** og:type: "website" unless given. */
-  readonly ogType?: string;
 }
 
 /** The share-card image every page names (a default: the build draws no per-server picture). */
@@ -60,7 +58,7 @@ function footer(info: BuildInfo, root: string): string {
 function shareMeta(o: PageOptions): string {
   const title = escapeHtml(o.title);
   const description = escapeHtml(o.description);
-  return `<meta property="og:type" content="${escapeHtml(o.ogType ?? "website")}">
+  return `<meta property="og:type" content="website">
 <meta property="og:site_name" content="${SITE_NAME}">
 <meta property="og:title" content="${title}">
 <meta property="og:description" content="${description}">
