@@ -8,11 +8,11 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
-import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
 import { stringifyJson } from "../scripts/lib/safe-json.ts";
 import type { FeedHistory } from "../scripts/lib/mirror/feed.ts";
 import { changesOf, serverTimes, type Change } from "./changes.ts";
-import { buildFeeds } from "./feeds.ts";
+import { buildFeeds, type FeedServer, type FeedText } from "./feeds.ts";
 import {
   PAGE_SIZE,
   PREVIEW_IMAGE,
@@ -85,13 +85,14 @@ function changePages(
   changes: readonly Change[],
   assets: Assets,
 ): [string, string][] {
-  const servers = new Map(
+  const texts = (r: VersionRecord): FeedText => ({
+    title: typeof r.server.title === "string" ? r.server.title : "",
+    description: typeof r.server.description === "string" ? r.server.description : "",
+  });
+  const servers = new Map<string, FeedServer>(
     groups.map((g) => [
       g.name,
-      {
-        title: typeof g.latest.server.title === "string" ? g.latest.server.title : "",
-        description: typeof g.latest.server.description === "string" ? g.latest.server.description : "",
-      },
+      { ...texts(g.latest), versions: new Map(g.versions.map((v) => [v.version, texts(v)])) },
     ]),
   );
   const stats = renderStatsPage(renderStatsMain(computeStats(groups, changes), model), assets, model.info);

@@ -172,6 +172,26 @@ describe("Atom feeds", () => {
     expect(xmlText("ok\t\n")).toBe("ok\t\n");
   });
 
+  it("describe each version with its own title and description", async () => {
+    const site = await buildSite({
+      versions: [
+        makeRecord(server("io.github.a/s", "1.0.0", { description: "Old words." }), {
+          isLatest: false,
+          publishedAt: "2025-01-01T00:00:00Z",
+        }),
+        makeRecord(server("io.github.a/s", "2.0.0", { description: "New words." }), {
+          publishedAt: "2025-02-01T00:00:00Z",
+        }),
+      ],
+      info: { gitCommit: null, generatedAt: "2025-10-10T00:00:00Z", serial: 1 },
+    });
+    const entries = parseAtomFeed(text(VERSIONS_FEED, site)).entries ?? [];
+    expect(entries.map((e) => [e.title?.value, e.summary?.value])).toEqual([
+      ["io.github.a/s 2.0.0 published", "New words."],
+      ["io.github.a/s 1.0.0 published", "Old words."],
+    ]);
+  });
+
   it("are linked from the server page with rel=alternate, and from every page's head", () => {
     const page = text(`${serverPageDir(DELETED)}index.html`);
     expect(page).toContain('<link rel="alternate" type="application/atom+xml"');

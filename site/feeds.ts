@@ -22,10 +22,15 @@ export function serverFeedPath(name: string): string {
   return `${serverPageDir(name)}versions.xml`;
 }
 
-/** What the feeds need of a server besides its changes. */
-export interface FeedServer {
+/** What the feeds say about a version: its own title and description. */
+export interface FeedText {
   readonly title: string;
   readonly description: string;
+}
+
+/** What the feeds need of a server besides its changes: its latest version's texts, and each version's. */
+export interface FeedServer extends FeedText {
+  readonly versions: ReadonlyMap<string, FeedText>;
 }
 
 /** Text XML can hold, escaped: drops C0 controls but tab/CR/LF, U+FFFE/U+FFFF and lone surrogates. */
@@ -71,7 +76,7 @@ function renderFeed(
   const newest = changes.slice(-FEED_LIMIT).reverse();
   const updated = newest[0]?.time ?? info.generatedAt;
   const entries = newest.map((c) => {
-    const s = servers.get(c.name);
+    const s = servers.get(c.name)?.versions.get(c.version) ?? servers.get(c.name);
     const summary = s === undefined ? "" : s.title === "" ? s.description : `${s.title}: ${s.description}`;
     const ns = c.name.slice(0, Math.max(0, c.name.indexOf("/")));
     return `<entry>
