@@ -37,7 +37,7 @@ describe("buildSite", () => {
 
   it("writes one page per server, deleted ones included", () => {
     const names = new Set(sampleModel().versions.map((v) => v.name));
-    const pages = [...files.keys()].filter((p) => p.startsWith("s/"));
+    const pages = [...files.keys()].filter((p) => p.startsWith("s/") && p.endsWith(".html"));
     expect(pages.sort()).toEqual([...names].map((n) => `${serverPageDir(n)}index.html`).sort());
   });
 

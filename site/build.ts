@@ -8,21 +8,38 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
-import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
 import { stringifyJson } from "../scripts/lib/safe-json.ts";
-import { PAGE_SIZE, render404, renderHome, renderServerPage, type Assets } from "./render.ts";
+import type { FeedHistory } from "../scripts/lib/mirror/feed.ts";
+import { changesOf, serverTimes, type Change } from "./changes.ts";
+import { buildFeeds, type FeedServer, type FeedText } from "./feeds.ts";
+import {
+  PAGE_SIZE,
+  PREVIEW_IMAGE,
+  render404,
+  renderHome,
+  renderServerPage,
+  renderStatsPage,
+  type Assets,
+  type RecentLists,
+} from "./render.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { serverPageDir } from "./src/paths.ts";
-import { prepareIndex, search } from "./src/search.ts";
-import { groupServers } from "./servers.ts";
+import { prepareIndex, publishedHour, search, sortHits, type PreparedIndex } from "./src/search.ts";
+import { groupServers, type ServerGroup } from "./servers.ts";
+import { computeStats, renderStatsMain } from "./stats.ts";
 
 export type SiteFiles = Map<string, string | Uint8Array>;
 
 /** Top-level names the site writes; everything else at the root (v0/, v0.1/, …) belongs to the API. */
-export const SITE_ROOT_NAMES: readonly string[] = ["404.html", "assets", "index.html", "s"];
+export const SITE_ROOT_NAMES: readonly string[] = ["404.html", "assets", "feeds", "index.html", "s", "stats"];
 
 const APP_ENTRY = fileURLToPath(new URL("./src/app.ts", import.meta.url));
 const CSS_FILE = new URL("./static/site.css", import.meta.url);
+const PREVIEW_FILE = new URL("./static/preview.png", import.meta.url);
+/** "New this week" looks back this far from the build's time (the data's time, not the clock). */
+const WEEK_SECONDS = 7 * 86_400;
+const RECENT_COUNT = 6;
 
 /** Bundles site/src/app.ts for browsers (ES2020 modules, minified). */
 export async function bundleApp(): Promise<string> {
@@ -46,11 +63,52 @@ function shortHash(content: string): string {
   return createHash("sha256").update(content).digest("hex").slice(0, 12);
 }
 
-export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
+/** The home page's recency lists, from the index's time columns. */
+function recentLists(prepared: PreparedIndex, generatedAt: string): RecentLists {
+  const all = search(prepared, "");
+  const since = (Date.parse(generatedAt) / 1000 - WEEK_SECONDS) / 3600;
+  return {
+    newThisWeek: sortHits(prepared, all, "published")
+      .filter((h) => publishedHour(prepared.file, h.index) >= since)
+      .slice(0, RECENT_COUNT)
+      .map((h) => h.index),
+    recentlyUpdated: sortHits(prepared, all, "updated")
+      .slice(0, RECENT_COUNT)
+      .map((h) => h.index),
+  };
+}
+
+/** Atom feeds and the statistics page: everything built from the changes. */
+function changePages(
+  model: RegistryModel,
+  groups: readonly ServerGroup[],
+  changes: readonly Change[],
+  assets: Assets,
+): [string, string][] {
+  const texts = (r: VersionRecord): FeedText => ({
+    title: typeof r.server.title === "string" ? r.server.title : "",
+    description: typeof r.server.description === "string" ? r.server.description : "",
+  });
+  const servers = new Map<string, FeedServer>(
+    groups.map((g) => [
+      g.name,
+      { ...texts(g.latest), versions: new Map(g.versions.map((v) => [v.version, texts(v)])) },
+    ]),
+  );
+  const stats = renderStatsPage(renderStatsMain(computeStats(groups, changes), model), assets, model.info);
+  return [...buildFeeds(changes, servers, model.info), ["stats/index.html", stats]];
+}
+
+/**
+ * The whole site. `history` is the build's git history: with it the feeds and charts come from the change feed
+ * (scripts/lib/mirror/feed.ts); without it (tests, benchmarks) from the model's times.
+ */
+export async function buildSite(model: RegistryModel, history?: FeedHistory): Promise<SiteFiles> {
   const groups = groupServers(model);
-  const index = buildSearchIndex(model, groups);
+  const changes = changesOf(model, history);
+  const index = buildSearchIndex(model, groups, serverTimes(changes));
   const indexJson = stringifyJson(index);
-  const [js, css] = await Promise.all([bundleApp(), readFile(CSS_FILE, "utf8")]);
+  const [js, css, preview] = await Promise.all([bundleApp(), readFile(CSS_FILE, "utf8"), readFile(PREVIEW_FILE)]);
   // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
   const assets: Assets = {
     css: `assets/site.css?v=${shortHash(css)}`,
@@ -59,15 +117,19 @@ export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
   };
 
   // The home page ships with the first results of the empty search, so it paints before the index arrives.
-  const hits = search(prepareIndex(index), "");
+  const prepared = prepareIndex(index);
+  const hits = search(prepared, "");
   const firstPage = hits.slice(0, PAGE_SIZE).map((h) => h.index);
+  const recent = recentLists(prepared, model.info.generatedAt);
 
-  const files: [string, string][] = [
-    ["index.html", renderHome(index, firstPage, hits.length, model.versions.length, assets, model.info)],
+  const files: [string, string | Uint8Array][] = [
+    ["index.html", renderHome(index, firstPage, hits.length, model.versions.length, assets, model.info, recent)],
     ["404.html", render404()],
     ["assets/app.js", js],
     ["assets/site.css", css],
     ["assets/search-index.json", indexJson],
+    [PREVIEW_IMAGE, new Uint8Array(preview)],
+    ...changePages(model, groups, changes, assets),
   ];
   for (const group of groups) {
     files.push([`${serverPageDir(group.name)}index.html`, renderServerPage(group, assets, model.info)]);

@@ -2,10 +2,21 @@
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
 import { REGISTRY_META_KEY, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
+import { compareTimestamps } from "../scripts/lib/versions.ts";
+import { packagePageLink } from "./package-links.ts";
 import { buildInstallOptions, type InstallLink, type InstallOption, type Setting, type Snippet } from "./snippets.ts";
+import { SERVERS_FEED, VERSIONS_FEED } from "./feeds.ts";
 import { escapeHtml, externalLink } from "./html.ts";
 import { serverPageDir, splitName } from "./src/paths.ts";
-import { STATUS_CODES, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";
+import {
+  publishedHour,
+  SORT_ORDERS,
+  STATUS_CODES,
+  updatedHour,
+  TRANSPORT_REMOTE,
+  type SearchIndexFile,
+  type SortOrder,
+} from "./src/search.ts";
 import type { ServerGroup } from "./servers.ts";
 
 export interface Assets {
@@ -27,7 +38,12 @@ interface PageOptions {
   readonly assets: Assets;
   readonly info: BuildInfo;
   readonly main: string;
+  /** Extra elements for <head> (a page's own feed link). */
+  readonly head?: string;
 }
+
+/** The share-card image every page names (a default: the build draws no per-server picture). */
+export const PREVIEW_IMAGE = "assets/preview.png";
 
 function footer(info: BuildInfo, root: string): string {
   const commit =
@@ -35,6 +51,31 @@ function footer(info: BuildInfo, root: string): string {
   return (
     `<footer class="site-footer"><p>Built from ${commit}, serial ${escapeHtml(info.serial)}, data as of <time datetime="${escapeHtml(info.generatedAt)}">${escapeHtml(info.generatedAt)}</time>. ` +
     `Machine-readable: <a href="${root}v0.1/servers.json">the /v0.1 API</a>.</p></footer>`
+  );
+}
+
+/** OpenGraph and Twitter card metadata: what a chat or social site shows when the page is shared. */
+function shareMeta(o: PageOptions): string {
+  const title = escapeHtml(o.title);
+  const description = escapeHtml(o.description);
+  return `<meta property="og:type" content="website">
+<meta property="og:site_name" content="${SITE_NAME}">
+<meta property="og:title" content="${title}">
+<meta property="og:description" content="${description}">
+<meta property="og:image" content="${o.root}${PREVIEW_IMAGE}">
+<meta property="og:image:width" content="1200">
+<meta property="og:image:height" content="630">
+<meta property="og:image:alt" content="${SITE_NAME}">
+<meta name="twitter:card" content="summary_large_image">
+<meta name="twitter:title" content="${title}">
+<meta name="twitter:description" content="${description}">
+<meta name="twitter:image" content="${o.root}${PREVIEW_IMAGE}">`;
+}
+
+function siteNav(root: string, rootHref: string): string {
+  return (
+    `<header class="site-header"><nav aria-label="Site"><a class="brand" href="${rootHref}">${SITE_NAME}</a>` +
+    `<a href="${root}stats/">Stats</a><a href="${root}${SERVERS_FEED}">Feed</a><a href="${root}v0.1/servers.json">API</a></nav></header>`
   );
 }
 
@@ -49,12 +90,15 @@ function page(o: PageOptions): string {
 <meta name="description" content="${escapeHtml(o.description)}">
 <meta name="color-scheme" content="light dark">
 <link rel="icon" href="data:,">
+${shareMeta(o)}
+<link rel="alternate" type="application/atom+xml" title="New MCP servers" href="${o.root}${SERVERS_FEED}">
+<link rel="alternate" type="application/atom+xml" title="New MCP server versions" href="${o.root}${VERSIONS_FEED}">${o.head ?? ""}
 <link rel="stylesheet" href="${o.root}${escapeHtml(o.assets.css)}">
 <script type="module" src="${o.root}${escapeHtml(o.assets.js)}"></script>
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
-<header class="site-header"><nav aria-label="Site"><a class="brand" href="${root}">${SITE_NAME}</a><a href="${o.root}v0.1/servers.json">API</a></nav></header>
+${siteNav(o.root, root)}
 <main id="main" tabindex="-1">
 ${o.main}
 </main>
@@ -95,6 +139,51 @@ function resultItem(index: SearchIndexFile, i: number, root: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Home
 
+/** The home page's "new this week" and "recently updated" lists (server indexes, newest first). */
+export interface RecentLists {
+  readonly newThisWeek: readonly number[];
+  readonly recentlyUpdated: readonly number[];
+}
+
+const SORT_LABELS: Readonly<Record<SortOrder, string>> = {
+  "": "Best match",
+  name: "Name",
+  published: "Recently published",
+  updated: "Recently updated",
+};
+
+function sortField(): string {
+  const options = SORT_ORDERS.map((o) => `<option value="${o}">${SORT_LABELS[o]}</option>`).join("");
+  return `<div class="field"><label for="f-sort">Sort by</label><select id="f-sort" name="sort">${options}</select></div>`;
+}
+
+function recentList(
+  index: SearchIndexFile,
+  items: readonly number[],
+  hourOf: (file: SearchIndexFile, i: number) => number,
+): string {
+  return items
+    .map((i) => {
+      const full = `${index.namespaces[index.ns[i] ?? 0] ?? ""}/${index.name[i] ?? ""}`;
+      const time = new Date(hourOf(index, i) * 3_600_000).toISOString().replace(".000Z", "Z");
+      return `<li><a href="${escapeHtml(serverPageDir(full))}">${escapeHtml(full)}</a> <time datetime="${time}">${time.slice(0, 10)}</time></li>`;
+    })
+    .join("");
+}
+
+/** Shown while nobody searches, filters or sorts (app.ts hides it then). */
+function recentSections(index: SearchIndexFile, recent: RecentLists | undefined): string {
+  if (recent === undefined) return "";
+  const fresh =
+    recent.newThisWeek.length === 0
+      ? `<p class="muted">No new servers in the seven days before this build.</p>`
+      : `<ol class="recent-list">${recentList(index, recent.newThisWeek, publishedHour)}</ol>`;
+  return `<div id="recent" class="recent">
+<section aria-labelledby="new-this-week"><h2 id="new-this-week">New this week</h2>${fresh}<p class="more-link"><a href="?sort=published">All servers, newest first</a></p></section>
+<section aria-labelledby="recently-updated"><h2 id="recently-updated">Recently updated</h2><ol class="recent-list">${recentList(index, recent.recentlyUpdated, updatedHour)}</ol><p class="more-link"><a href="?sort=updated">All servers by last update</a></p></section>
+</div>`;
+}
+
 export function renderHome(
   index: SearchIndexFile,
   firstPage: readonly number[],
@@ -102,13 +191,17 @@ export function renderHome(
   versionCount: number,
   assets: Assets,
   info: BuildInfo,
+  recent?: RecentLists,
 ): string {
   const typeOptions = index.packageTypes
     .map((t) => `<option value="${escapeHtml(t)}">${escapeHtml(t)}</option>`)
     .join("");
   const servers = index.name.length;
+  // The lead counts what the list below shows by default: deleted servers are listed only when asked for.
+  const deleted = index.status.filter((s) => STATUS_CODES[s] === "deleted").length;
+  const deletedNote = deleted === 0 ? "" : ` (and ${deleted} deleted, listed when the status filter asks for them)`;
   const main = `<h1>MCP servers</h1>
-<p class="lead">${servers} servers, ${versionCount} versions. Search by name (typos are fine), title or description.</p>
+<p class="lead">${servers - deleted} servers, ${versionCount} versions${deletedNote}. Search by name (typos are fine), title or description.</p>
 <form class="search" role="search" id="search" data-index="${escapeHtml(assets.index)}" data-page-size="${PAGE_SIZE}">
 <div class="field field-query"><label for="q">Search servers</label>
 <input id="q" name="q" type="search" autocomplete="off" spellcheck="false" aria-describedby="q-hint" aria-controls="results">
@@ -116,8 +209,10 @@ export function renderHome(
 <div class="field"><label for="f-type">Package type</label><select id="f-type" name="type"><option value="">Any</option>${typeOptions}</select></div>
 <div class="field"><label for="f-transport">Transport</label><select id="f-transport" name="transport"><option value="">Any</option><option value="local">Local (package)</option><option value="remote">Remote</option></select></div>
 <div class="field"><label for="f-status">Status</label><select id="f-status" name="status"><option value="">Active and deprecated</option><option value="active">Active</option><option value="deprecated">Deprecated</option><option value="deleted">Deleted</option><option value="any">Any</option></select></div>
+${sortField()}
 <noscript><p class="hint">Search needs JavaScript; the list below shows the first servers by name, and each links to its page.</p></noscript>
 </form>
+${recentSections(index, recent)}
 <p id="result-count" class="result-count" role="status" aria-live="polite">${total} servers</p>
 <ol id="results" class="results">${firstPage.map((i) => resultItem(index, i, "")).join("\n")}</ol>
 <button type="button" id="more" class="more"${total > firstPage.length ? "" : " hidden"}>Show more</button>`;
@@ -152,9 +247,66 @@ function iconLabel(icon: Icon): string {
   return parts.length === 0 ? "icon" : `icon (${parts.join(", ")})`;
 }
 
-function facts(record: VersionRecord, root: string): string {
+/** The version the API serves as `latest`: none when every version is deleted (the API answers 404 then). */
+function liveLatest(group: ServerGroup): VersionRecord | undefined {
+  return group.latest.official.status === "deleted" ? undefined : group.latest;
+}
+
+function latestRow(group: ServerGroup): string {
+  const live = liveLatest(group);
+  return live === undefined
+    ? `<dt>Latest version</dt><dd>none: every version is deleted</dd>`
+    : `<dt>Latest version</dt><dd>${escapeHtml(live.version)}</dd>`;
+}
+
+function dateCell(time: string): string {
+  return `<time datetime="${escapeHtml(time)}">${escapeHtml(time.slice(0, 10))}</time>`;
+}
+
+/** First published (the oldest version) and last updated (any version's newest time). */
+function dateRows(group: ServerGroup): string {
+  const times = group.versions.flatMap((v) => [
+    v.official.publishedAt,
+    v.official.updatedAt,
+    v.official.statusChangedAt,
+  ]);
+  const first = group.versions.map((v) => v.official.publishedAt).sort(compareTimestamps)[0];
+  const last = times.sort(compareTimestamps)[times.length - 1];
+  if (first === undefined || last === undefined) return "";
+  return `<dt>Published</dt><dd>${dateCell(first)}</dd><dt>Updated</dt><dd>${dateCell(last)}</dd>`;
+}
+
+/** Each package's page on its registry (npm, PyPI, …), or its identifier where there is none. */
+function packagesRow(record: VersionRecord): string {
+  const packages = Array.isArray(record.server.packages)
+    ? record.server.packages.filter((p) => p != null && typeof p === "object")
+    : [];
+  if (packages.length === 0) return "";
+  const items = packages.map((p) => {
+    const link = packagePageLink(p);
+    const id = `<code>${escapeHtml(p.identifier)}</code>`;
+    return link === undefined
+      ? `<li>${escapeHtml(p.registryType)} ${id}</li>`
+      : `<li>${externalLink(link.url, `${link.label}: ${String(p.identifier)}`)}</li>`;
+  });
+  return `<dt>Packages</dt><dd><ul class="inline-list">${items.join("")}</ul></dd>`;
+}
+
+/** Links to the API documents that exist: a server whose versions are all deleted has no list and no latest. */
+function apiRow(group: ServerGroup, root: string): string {
+  const api = apiBase(root, group.name);
+  const links: string[] = [];
+  if (liveLatest(group) !== undefined) links.push(`<a href="${escapeHtml(api)}/versions/latest.json">latest.json</a>`);
+  if (group.versions.some((v) => v.official.status !== "deleted"))
+    links.push(`<a href="${escapeHtml(api)}/versions.json">versions.json</a>`);
+  links.push(`<a href="versions.xml">versions feed (Atom)</a>`);
+  return `<dt>API</dt><dd>${links.join(" · ")}</dd>`;
+}
+
+function facts(group: ServerGroup, root: string): string {
+  const record = group.latest;
   const s = record.server;
-  const rows: string[] = [`<dt>Latest version</dt><dd>${escapeHtml(record.version)}</dd>`];
+  const rows: string[] = [latestRow(group), dateRows(group)];
   if (s.repository !== undefined && typeof s.repository === "object") {
     const sub =
       typeof s.repository.subfolder === "string"
@@ -170,17 +322,14 @@ function facts(record: VersionRecord, root: string): string {
       `<dt>Icons</dt><dd><ul class="inline-list">${icons.map((i) => `<li>${externalLink(i.src, iconLabel(i))}</li>`).join("")}</ul></dd>`,
     );
   }
-  const api = apiBase(root, record.name);
-  rows.push(
-    `<dt>API</dt><dd><a href="${escapeHtml(api)}/versions/latest.json">latest.json</a> · <a href="${escapeHtml(api)}/versions.json">versions.json</a></dd>`,
-  );
+  rows.push(packagesRow(record), apiRow(group, root));
   return `<dl class="facts">${rows.join("")}</dl>`;
 }
 
 function statusNotice(record: VersionRecord): string {
   const { status, statusMessage } = record.official;
   if (status === "active") return "";
-  const what = status === "deleted" ? "This server's latest version is deleted." : "This server is deprecated.";
+  const what = status === "deleted" ? "Every version of this server is deleted." : "This server is deprecated.";
   const message =
     typeof statusMessage === "string" && statusMessage !== ""
       ? ` <span class="status-message">${escapeHtml(statusMessage)}</span>`
@@ -249,7 +398,7 @@ function versionsSection(group: ServerGroup, root: string): string {
         typeof v.official.statusMessage === "string" && v.official.statusMessage !== ""
           ? ` <span class="status-message">${escapeHtml(v.official.statusMessage)}</span>`
           : "";
-      const latest = v === group.latest ? ` <span class="badge badge-latest">latest</span>` : "";
+      const latest = v === liveLatest(group) ? ` <span class="badge badge-latest">latest</span>` : "";
       const published = escapeHtml(v.official.publishedAt);
       return (
         `<tr class="version-${escapeHtml(status)}"><th scope="row">${escapeHtml(v.version)}${latest}</th><td>${statusBadge(status)}${message}</td>` +
@@ -313,7 +462,7 @@ export function renderServerPage(group: ServerGroup, assets: Assets, info: Build
 <h1><span class="ns">${escapeHtml(ns)}/</span>${escapeHtml(name)}</h1>${title}</div></header>
 ${statusNotice(record)}
 <p class="server-desc">${escapeHtml(s.description)}</p>
-${facts(record, root)}
+${facts(group, root)}
 ${installSection(record)}
 ${versionsSection(group, root)}
 ${verificationSection(record)}
@@ -322,6 +471,7 @@ ${verificationSection(record)}
   return page({
     title: `${titleText} · ${SITE_NAME}`,
     description: String(s.description ?? ""),
+    head: `\n<link rel="alternate" type="application/atom+xml" title="${escapeHtml(`${group.name}: versions`)}" href="versions.xml">`,
     root,
     assets,
     info,
@@ -348,7 +498,7 @@ export function render404(): string {
 <main>
 <h1>Not found</h1>
 <p>There is no page or API document at this address.</p>
-<p><a id="home" href="./">Search the registry</a></p>
+<p><a id="home" href="./">Search the registry</a> · <a id="stats" href="stats/">Statistics</a></p>
 </main>
 <script>
 (function () {
@@ -357,6 +507,7 @@ export function render404(): string {
   var root = m ? m[1] : path.replace(/[^\\/]*$/, "");
   var last = path.replace(/\\/+$/, "").split("/").pop() || "";
   try { last = decodeURIComponent(last); } catch (e) {}
+  document.getElementById("stats").href = root + "stats/";
   var a = document.getElementById("home");
   a.href = root + (last ? "?q=" + encodeURIComponent(last.replace(/\\.(json|html)$/, "")) : "");
   if (last) a.textContent = "Search the registry for \\u201c" + last + "\\u201d";
@@ -365,4 +516,18 @@ export function render404(): string {
 </body>
 </html>
 `;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics
+
+export function renderStatsPage(main: string, assets: Assets, info: BuildInfo): string {
+  return page({
+    title: `Statistics · ${SITE_NAME}`,
+    description: "How the MCP server registry grows: servers and versions over time, package types, transports.",
+    root: "../",
+    assets,
+    info,
+    main,
+  });
 }

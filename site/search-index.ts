@@ -1,6 +1,7 @@
 // Builds the prebuilt search index (assets/search-index.json) from the registry model.
 
 import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { changesOf, serverTimes, type ServerTimes } from "./changes.ts";
 import { splitName } from "./src/paths.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";
 import { groupServers, type ServerGroup } from "./servers.ts";
@@ -12,6 +13,7 @@ function text(value: unknown): string {
 export function buildSearchIndex(
   model: RegistryModel,
   groups: readonly ServerGroup[] = groupServers(model),
+  times: ReadonlyMap<string, ServerTimes> = serverTimes(changesOf(model)),
 ): SearchIndexFile {
   const namespaces = [...new Set(groups.map((g) => splitName(g.name)[0]))].sort(compareCodeUnits);
   const nsIds = new Map(namespaces.map((ns, i) => [ns, i]));
@@ -34,6 +36,8 @@ export function buildSearchIndex(
     status: [] as number[],
     transport: [] as number[],
     packages: [] as number[][],
+    published: [] as number[],
+    updated: [] as number[],
   };
   for (const g of groups) {
     const [ns, name] = splitName(g.name);
@@ -49,6 +53,10 @@ export function buildSearchIndex(
     index.status.push(Math.max(0, STATUS_CODES.indexOf(g.latest.official.status)));
     index.transport.push((hasPackages ? TRANSPORT_LOCAL : 0) | (hasRemotes ? TRANSPORT_REMOTE : 0));
     index.packages.push(typesOf(g).map((t) => typeIds.get(t) ?? 0));
+    const t = times.get(g.name);
+    const created = Math.floor((t?.created ?? 0) / 3600);
+    index.published.push(created);
+    index.updated.push(Math.floor((t?.updated ?? 0) / 3600) - created);
   }
   return index;
 }

@@ -31,6 +31,10 @@ const NOUNS =
     " ",
   );
 
+const LAST_PUBLISH = Date.parse("2025-10-28T00:00:00Z") / 1000;
+const TWO_YEARS = 730 * 86_400;
+const FIRST_PUBLISH = LAST_PUBLISH - TWO_YEARS;
+
 export interface SyntheticOptions {
   readonly servers: number;
   /** Versions per server (default 1). */
@@ -41,6 +45,8 @@ export interface SyntheticOptions {
 /** A model with `servers` distinct servers in sorted order, each with `versionsPerServer` versions. */
 export function syntheticModel(options: SyntheticOptions): RegistryModel {
   const random = prng(options.seed ?? 1);
+  // Publish times come from their own generator, so the names and texts stay those of earlier runs.
+  const clock = prng((options.seed ?? 1) + 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const perServer = Math.max(1, options.versionsPerServer ?? 1);
   const versions: VersionRecord[] = [];
@@ -63,6 +69,8 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
     const hasRemote = random() < 0.2;
     const hasPackage = !hasRemote || random() < 0.5;
     const roll = random();
+    // the first version some time in the two years before the build, the next ones days to weeks apart
+    let published = FIRST_PUBLISH + Math.floor(clock() * TWO_YEARS);
     const status: Status = roll < 0.05 ? "deprecated" : roll < 0.07 ? "deleted" : "active";
     for (let v = 0; v < perServer; v++) {
       const version = `1.${v}.0`;
@@ -89,7 +97,8 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
         ...(hasRemote ? { remotes: [{ type: "streamable-http", url: `https://mcp.${owner}.example/mcp` }] } : {}),
       };
       const isLatest = v === perServer - 1;
-      const day = String(1 + (v % 28)).padStart(2, "0");
+      if (v > 0) published = Math.min(LAST_PUBLISH, published + 86_400 + Math.floor(clock() * 30 * 86_400));
+      const time = new Date(published * 1000).toISOString().replace(".000Z", "Z");
       versions.push({
         name,
         version,
@@ -99,9 +108,9 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
         official: {
           status: isLatest ? status : "active",
           ...(isLatest && status !== "active" ? { statusMessage: `This server is ${status}.` } : {}),
-          statusChangedAt: `2025-10-${day}T00:00:00Z`,
-          publishedAt: `2025-10-${day}T00:00:00Z`,
-          updatedAt: `2025-10-${day}T00:00:00Z`,
+          statusChangedAt: time,
+          publishedAt: time,
+          updatedAt: time,
           isLatest,
         },
       });

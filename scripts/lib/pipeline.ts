@@ -49,8 +49,8 @@ export interface BuildInputs {
   readonly serversDir: string;
   readonly cwd: string;
   readonly sourceDateEpoch?: string;
-  /** Adds files (the browse site); it may not write under the API's folders. */
-  readonly extra?: (model: RegistryModel) => Promise<Map<string, string | Uint8Array>>;
+  /** Adds files (the browse site, which reads the change feed off `history`); it may not write under the API's folders. */
+  readonly extra?: (model: RegistryModel, history: History) => Promise<Map<string, string | Uint8Array>>;
   readonly history?: History;
   /** The mirror files (sync-files.ts); they go under `v0.1/x/`. */
   readonly outputs?: OutputStage;
@@ -96,7 +96,7 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   emitApiTree(model, put);
   trace("tree");
   if (inputs.extra) {
-    for (const [p, body] of await inputs.extra(model)) {
+    for (const [p, body] of await inputs.extra(model, history)) {
       if (/^v0(\.1)?(\/|$)/.test(p))
         throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
       put(p, body);

@@ -7,6 +7,7 @@ import {
   TRANSPORT_REMOTE,
   prepareIndex,
   search,
+  sortHits,
   type PreparedIndex,
   type SearchFilters,
   type SearchHit,
@@ -52,86 +53,107 @@ function resultItem(index: PreparedIndex, i: number): HTMLLIElement {
   return li;
 }
 
-function setUpSearch(form: HTMLFormElement): void {
+/** The home page's controls; the query, the filters and the order are all kept in the URL. */
+interface SearchControls {
+  readonly form: HTMLFormElement;
+  readonly input: HTMLInputElement;
+  readonly selects: Readonly<Record<SelectKey, HTMLSelectElement | null>>;
+  readonly list: HTMLElement;
+  readonly count: HTMLElement;
+  readonly more: HTMLElement;
+  /** The "new this week" and "recently updated" sections, shown only while nobody searches, filters or sorts. */
+  readonly recent: HTMLElement | null;
+}
+
+type SelectKey = "packageType" | "transport" | "status" | "sort";
+/** Each select's URL parameter. */
+const PARAM_NAMES: Readonly<Record<SelectKey, string>> = {
+  packageType: "type",
+  transport: "transport",
+  status: "status",
+  sort: "sort",
+};
+
+function findControls(form: HTMLFormElement): SearchControls | undefined {
   const input = form.querySelector<HTMLInputElement>("#q");
+  const list = document.getElementById("results");
+  const count = document.getElementById("result-count");
+  const more = document.getElementById("more");
+  if (input == null || list == null || count == null || more == null) return undefined;
   const selects = {
     packageType: form.querySelector<HTMLSelectElement>("#f-type"),
     transport: form.querySelector<HTMLSelectElement>("#f-transport"),
     status: form.querySelector<HTMLSelectElement>("#f-status"),
+    sort: form.querySelector<HTMLSelectElement>("#f-sort"),
   };
-  const list = document.getElementById("results");
-  const count = document.getElementById("result-count");
-  const more = document.getElementById("more");
-  if (input == null || list == null || count == null || more == null) return;
-  const pageSize = Number(form.dataset.pageSize) || 50;
-  let index: PreparedIndex | undefined;
-  let hits: SearchHit[] = [];
-  let shown = 0;
+  return { form, input, selects, list, count, more, recent: document.getElementById("recent") };
+}
 
-  // The URL carries the query, so searches can be shared and survive reloads.
+/** Restores the query, filters and order from the URL, so a search can be shared and survives a reload. */
+function readUrl(c: SearchControls): void {
   const params = new URLSearchParams(location.search);
-  input.value = params.get("q") ?? "";
-  const paramNames = { packageType: "type", transport: "transport", status: "status" } as const;
-  for (const key of Object.keys(selects) as (keyof typeof selects)[]) {
-    const select = selects[key];
-    const wanted = params.get(paramNames[key]);
+  c.input.value = params.get("q") ?? "";
+  for (const key of Object.keys(PARAM_NAMES) as SelectKey[]) {
+    const select = c.selects[key];
+    const wanted = params.get(PARAM_NAMES[key]);
     if (select != null && wanted != null && Array.from(select.options).some((o) => o.value === wanted))
       select.value = wanted;
   }
+}
 
-  const filters = (): SearchFilters => ({
-    packageType: selects.packageType?.value ?? "",
-    transport: selects.transport?.value ?? "",
-    status: selects.status?.value ?? "",
-  });
+function filtersOf(c: SearchControls): SearchFilters {
+  return {
+    packageType: c.selects.packageType?.value ?? "",
+    transport: c.selects.transport?.value ?? "",
+    status: c.selects.status?.value ?? "",
+  };
+}
 
-  const showMore = (): void => {
-    if (index === undefined) return;
+/** The URL's query string for the current state; "" when everything is at its default. */
+function urlQuery(c: SearchControls): string {
+  const next = new URLSearchParams();
+  if (c.input.value !== "") next.set("q", c.input.value);
+  for (const key of Object.keys(PARAM_NAMES) as SelectKey[]) {
+    const value = c.selects[key]?.value ?? "";
+    if (value !== "") next.set(PARAM_NAMES[key], value);
+  }
+  return next.toString();
+}
+
+/** Renders the hits a page at a time; `reset` starts over with new hits. */
+function pagedList(c: SearchControls, index: PreparedIndex, pageSize: number) {
+  let hits: SearchHit[] = [];
+  let shown = 0;
+  const showMore = (): number => {
+    const first = shown;
     const fragment = document.createDocumentFragment();
     const end = Math.min(hits.length, shown + pageSize);
     for (; shown < end; shown++) fragment.append(resultItem(index, hits[shown]?.index ?? 0));
-    list.append(fragment);
-    more.hidden = shown >= hits.length;
+    c.list.append(fragment);
+    c.more.hidden = shown >= hits.length;
+    return first;
   };
-
-  const update = (): void => {
-    if (index === undefined) return;
-    const f = filters();
-    hits = search(index, input.value, f);
-    list.replaceChildren();
+  const reset = (next: SearchHit[]): void => {
+    hits = next;
     shown = 0;
+    c.list.replaceChildren();
     showMore();
-    count.textContent = hits.length === 1 ? "1 server" : `${hits.length} servers`;
-    const next = new URLSearchParams();
-    if (input.value !== "") next.set("q", input.value);
-    if (f.packageType) next.set("type", f.packageType);
-    if (f.transport) next.set("transport", f.transport);
-    if (f.status) next.set("status", f.status);
-    const query = next.toString();
-    history.replaceState(null, "", query === "" ? location.pathname : `?${query}`);
+    c.count.textContent = hits.length === 1 ? "1 server" : `${hits.length} servers`;
   };
+  return { showMore, reset };
+}
 
-  let pending = false;
-  const schedule = (): void => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      update();
-    });
-  };
-  input.addEventListener("input", schedule);
-  for (const select of Object.values(selects)) select?.addEventListener("change", schedule);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    update();
-  });
-  more.addEventListener("click", () => {
-    const first = shown;
-    showMore();
-    // keep keyboard users in place: focus the first new result's link
-    list.children[first]?.querySelector("a")?.focus();
-  });
+/** Runs the search for the current state, shows it and writes it to the URL. */
+function showResults(c: SearchControls, index: PreparedIndex, list: ReturnType<typeof pagedList>): void {
+  const hits = search(index, c.input.value, filtersOf(c));
+  list.reset(sortHits(index, hits, c.selects.sort?.value ?? ""));
+  const query = urlQuery(c);
+  if (c.recent != null) c.recent.hidden = query !== "";
+  history.replaceState(null, "", query === "" ? location.pathname : `?${query}`);
+}
+
+/** `/` focuses the search box from anywhere but a field; Escape clears it (as typing would: an input event). */
+function bindKeyboard(input: HTMLInputElement): void {
   document.addEventListener("keydown", (event) => {
     const target = event.target as HTMLElement | null;
     const isTyping =
@@ -142,27 +164,64 @@ function setUpSearch(form: HTMLFormElement): void {
       input.select();
     } else if (event.key === "Escape" && target === input && input.value !== "") {
       input.value = "";
-      schedule();
+      input.dispatchEvent(new Event("input"));
     }
   });
+}
 
+/** Fetches the search index from the site's own origin. */
+async function loadIndex(form: HTMLFormElement): Promise<PreparedIndex> {
   const url = new URL(form.dataset.index ?? "assets/search-index.json", document.baseURI);
-  fetch(url)
-    .then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.json() as Promise<SearchIndexFile>;
-    })
-    .then((file) => {
-      const prepared = prepareIndex(file);
-      index = prepared;
-      form.dataset.ready = "true";
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return prepareIndex((await response.json()) as SearchIndexFile);
+}
+
+/** Wires the controls to the index once it has arrived: typing and choosing rerun the search, once a frame. */
+function startSearching(c: SearchControls, index: PreparedIndex): void {
+  const list = pagedList(c, index, Number(c.form.dataset.pageSize) || 50);
+  const update = (): void => showResults(c, index, list);
+  let pending = false;
+  const schedule = (): void => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
       update();
-      // Warm the fuzzy matcher up before the first keystroke (the JIT makes the first run several times slower).
-      setTimeout(() => search(prepared, "warm"), 0);
-    })
-    .catch((error: unknown) => {
-      count.textContent = `Search is unavailable (${String(error)}); the list shows the first servers by name.`;
     });
+  };
+  c.input.addEventListener("input", schedule);
+  for (const select of Object.values(c.selects)) select?.addEventListener("change", schedule);
+  c.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    update();
+  });
+  c.more.addEventListener("click", () => {
+    const first = list.showMore();
+    // keep keyboard users in place: focus the first new result's link
+    c.list.children[first]?.querySelector("a")?.focus();
+  });
+  c.form.dataset.ready = "true";
+  update();
+  // the benchmark's "time to interactive": the index is in and the first results are on screen
+  performance.mark("search-ready");
+  // Warm the fuzzy matcher up before the first keystroke (the JIT makes the first run several times slower).
+  setTimeout(() => search(index, "warm"), 0);
+}
+
+function setUpSearch(form: HTMLFormElement): void {
+  const controls = findControls(form);
+  if (controls === undefined) return;
+  readUrl(controls);
+  bindKeyboard(controls.input);
+  if (controls.recent != null) controls.recent.hidden = urlQuery(controls) !== "";
+  form.addEventListener("submit", (event) => event.preventDefault());
+  loadIndex(form).then(
+    (index) => startSearching(controls, index),
+    (error: unknown) => {
+      controls.count.textContent = `Search is unavailable (${String(error)}); the list shows the first servers by name.`;
+    },
+  );
 }
 
 async function copyText(text: string): Promise<void> {

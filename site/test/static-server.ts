@@ -11,6 +11,8 @@ const TYPES: Readonly<Record<string, string>> = {
   ".js": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".json": "application/json",
+  ".xml": "application/xml",
+  ".png": "image/png",
 };
 
 export interface StaticServer {
