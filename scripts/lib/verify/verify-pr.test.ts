@@ -98,6 +98,24 @@ describe("publishing", () => {
     expect([report.ok, report.verdict]).toEqual([true, "pass"]);
   });
 
+  it("warns about a new server whose name looks like one in another namespace, naming it; not about a new version", async () => {
+    const r = baseRepo();
+    const squat = "io.github.A1ice-Dev/weather"; // digit one for the letter l
+    r.write(`servers/${squat}/1.0.0/server.json`, doc(squat, "1.0.0"));
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0", npmPkg("1.1.0")));
+    r.commit("look-alike");
+    const report = await run(r, "mallory", true);
+    const warnings = report.checks.filter((c) => c.code === "lookalike/resembles");
+    expect(warnings).toMatchObject([
+      {
+        file: `servers/${squat}/1.0.0/server.json`,
+        status: "pass",
+        evidence: { resembles: [{ name: `${NS}/weather`, distance: 0 }] },
+      },
+    ]);
+    expect(warnings[0]!.message).toContain(`looks like ${NS}/weather`);
+  });
+
   it("fails when the package names another server", async () => {
     const r = baseRepo();
     r.write(`servers/${NS}/weather/1.2.0/server.json`, doc(`${NS}/weather`, "1.2.0", npmPkg("1.2.0")));
