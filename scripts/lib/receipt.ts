@@ -154,7 +154,7 @@ export function receiptCheck(c: {
 const bounded = (s: string) => (s.length > MAX_EVIDENCE_STRING ? `${s.slice(0, MAX_EVIDENCE_STRING)}…` : s);
 
 function boundedValue(v: unknown, depth: number): EvidenceValue {
-  if (v === null || typeof v === "boolean") return v;
+  if (v == null || typeof v === "boolean") return v ?? null;
   if (typeof v === "number") return Number.isFinite(v) ? v : null;
   if (typeof v === "string") return bounded(v);
   if (depth >= MAX_EVIDENCE_DEPTH) return "…";
@@ -203,7 +203,7 @@ export function parseReceipt(text: string, expected: { name: string; version: st
     !SHA.test(pr.headSha) ||
     !isStr(pr.baseSha) ||
     !isStr(pr.author) ||
-    !(pr.mergeCommit === null || isStr(pr.mergeCommit))
+    !(pr.mergeCommit == null || isStr(pr.mergeCommit))
   )
     return bad("pr must be {number, baseSha, headSha, author, mergeCommit}");
   const run = raw.run;
