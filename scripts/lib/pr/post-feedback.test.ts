@@ -361,7 +361,11 @@ describe("the post-comment CLI", () => {
         { cwd: root, env },
       );
       expect(merged.stdout).toContain("merged #5");
-      expect(fake.state.dispatches).toHaveLength(1);
+      // receipts.yml with the merge commit (it commits the receipts), then the deploy
+      expect(fake.state.dispatches).toEqual([
+        { workflow: "receipts.yml", ref: "main", inputs: { sha: `merge-of-${HEAD.slice(0, 7)}` } },
+        { workflow: "deploy.yml", ref: "main" },
+      ]);
       const bad = await run(
         process.execPath,
         ["--import", "tsx", "scripts/post-comment.ts", "--dir", path.join(dir, "nope"), "--head-sha", HEAD],
