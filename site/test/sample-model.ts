@@ -2,8 +2,8 @@
 // deprecated server, a deleted one, verification evidence, and a server whose author tried HTML injection.
 
 import { readdirSync, readFileSync } from "node:fs";
+import type { Receipt } from "../../scripts/lib/receipt.ts";
 import {
-  REGISTRY_META_KEY,
   compareCodeUnits,
   type OfficialMeta,
   type RegistryModel,
@@ -25,7 +25,7 @@ interface Extra {
   statusMessage?: string;
   isLatest?: boolean;
   publishedAt?: string;
-  registryMeta?: unknown;
+  receipt?: Receipt;
 }
 
 export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord {
@@ -38,16 +38,15 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
     updatedAt: "2025-10-02T00:00:00Z",
     isLatest: extra.isLatest ?? true,
   };
-  const record: VersionRecord & { _meta?: Record<string, unknown> } = {
+  return {
     name: server.name,
     version: server.version,
     file: `servers/${server.name}/${server.version}/server.json`,
     server,
     bytes: new TextEncoder().encode(text),
     official,
+    ...(extra.receipt === undefined ? {} : { receipt: extra.receipt }),
   };
-  if (extra.registryMeta !== undefined) record._meta = { [REGISTRY_META_KEY]: extra.registryMeta };
-  return record;
 }
 
 export function readExamples(): ServerJson[] {
@@ -83,16 +82,7 @@ export function sampleModel(): RegistryModel {
         records.push(
           makeRecord(server, {
             publishedAt: "2025-10-05T00:00:00Z",
-            registryMeta: {
-              checks: [
-                {
-                  kind: "npm",
-                  status: "pass",
-                  message: "mcpName matches",
-                  evidence: { mcpName: name, version: "1.0.2" },
-                },
-              ],
-            },
+            receipt: sampleReceipt(name, server.version),
           }),
         );
         for (const [version, status, statusMessage, day] of [
@@ -135,5 +125,42 @@ export function sampleModel(): RegistryModel {
   return {
     versions: records,
     info: { gitCommit: "0123456789abcdef0123456789abcdef01234567", generatedAt: "2025-10-10T00:00:00Z", serial: 42 },
+  };
+}
+
+/** A receipt as the trusted workflow commits it (receipt.ts), with evidence that tries HTML injection. */
+export function sampleReceipt(name: string, version: string): Receipt {
+  return {
+    receipt: 1,
+    name,
+    version,
+    file: `servers/${name}/${version}/server.json`,
+    blob: "0".repeat(40),
+    pr: { number: 7, baseSha: "a".repeat(40), headSha: "b".repeat(40), author: "alice", mergeCommit: "c".repeat(40) },
+    run: { id: 42, url: "https://github.com/o/r/actions/runs/42", reportSha256: "d".repeat(64) },
+    recordedAt: "2025-10-05T00:10:00Z",
+    verdict: "pass",
+    checks: [
+      {
+        id: "namespace/github-author",
+        kind: "namespace",
+        outcome: "pass",
+        message: "alice owns the namespace",
+        evidence: { method: "github", account: "alice", accountId: 1, accountType: "User" },
+      },
+      {
+        id: "npm/ok",
+        kind: "npm",
+        outcome: "pass",
+        message: "mcpName matches",
+        evidence: {
+          identifier: "@modelcontextprotocol/server-brave-search",
+          mcpName: name,
+          responseSha256: "e".repeat(64),
+          note: "</pre><script>window.__pwned=3</script>",
+        },
+      },
+    ],
+    reverifications: [],
   };
 }
