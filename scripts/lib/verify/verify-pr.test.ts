@@ -242,6 +242,24 @@ describe("file types and paths", () => {
     const report = await run(r);
     expect([report.ok, report.verdict]).toEqual([false, "needs-review"]);
   });
+
+  it("refuses any change to receipts/, a maintainer's too; a PR that leaves receipts alone passes the rule", async () => {
+    const r = baseRepo();
+    r.write(`receipts/${NS}/weather/1.0.0.json`, '{"receipt":1,"checks":[]}\n');
+    r.commit("forge a receipt");
+    for (const author of ["alice-dev", "maint-ana"]) {
+      const report = await run(r, author, true);
+      expect(report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code])).toEqual([
+        [`receipts/${NS}/weather/1.0.0.json`, "change/receipt-file"],
+      ]);
+      expect(report.verdict).toBe("fail");
+    }
+    r.dispose();
+    const clean = baseRepo();
+    clean.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
+    clean.commit("1.1.0");
+    expect(codes(await run(clean, "alice-dev", true))).not.toContain("change/receipt-file");
+  });
 });
 
 describe("the build's verdict: the whole head tree, with the blame on the PR's files", () => {
