@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { registryBuildInputs } from "../wiring/build-inputs.ts";
 import { makeTree, serverJson } from "../test/temp-tree.ts";
 import { gitBlobId } from "./mirror/feed.ts";
+import { REGISTRY_META_KEY } from "./model.ts";
 import { buildRegistry } from "./pipeline.ts";
 import {
   appendReverification,
@@ -113,7 +114,7 @@ describe("the build", () => {
     const response = JSON.parse(String(out.tree.get(`v0.1/servers/${NAME}/versions/1.0.0.json`))) as {
       _meta: Record<string, { receipt?: string }>;
     };
-    const link = response._meta["io.github.mcp-static-registry/registry"]?.receipt;
+    const link = response._meta[REGISTRY_META_KEY]?.receipt;
     expect(link).toBe(`v0.1/x/io.github.mcp-static-registry/receipts/${NAME}/1.0.0.json`);
     const published = String(out.tree.get(link!));
     expect(parseReceipt(published, { name: NAME, version: "1.0.0" })).toMatchObject({ kind: "ok" });

@@ -18,7 +18,7 @@
 
 import { stringifyJson } from "./safe-json.ts";
 
-export const RECEIPT_FORMAT = 1;
+const RECEIPT_FORMAT = 1;
 /** Where receipts are committed, relative to the repository root (changes.ts refuses PRs touching it). */
 export const RECEIPTS_ROOT = "receipts";
 /** A receipt file is read only up to this size (the build and the site refuse larger ones). */
@@ -28,11 +28,11 @@ const MAX_EVIDENCE_DEPTH = 6;
 const MAX_EVIDENCE_STRING = 2048;
 const MAX_REVERIFICATIONS = 100;
 
-export type ReceiptOutcome = "pass" | "fail" | "error" | "skip";
+type ReceiptOutcome = "pass" | "fail" | "error" | "skip";
 const OUTCOMES: readonly string[] = ["pass", "fail", "error", "skip"];
 
 /** A JSON value as a receipt stores it. */
-export type EvidenceValue = string | number | boolean | null | EvidenceValue[] | { [key: string]: EvidenceValue };
+type EvidenceValue = string | number | boolean | null | EvidenceValue[] | { [key: string]: EvidenceValue };
 
 /** One check, as the verifier reported it. */
 export interface ReceiptCheck {
@@ -84,7 +84,7 @@ export function receiptPath(name: string, version: string): string {
 }
 
 /** The PR check's checks (report.json) as a receipt records them. */
-export interface ReportedCheck {
+interface ReportedCheck {
   readonly file: string;
   readonly kind: string;
   readonly status: string;

@@ -12,6 +12,7 @@
 import { check, type CheckResult } from "./check.ts";
 import type { DiffEntry } from "./git.ts";
 import { MAINTAINERS_FILE, POLICY_DIR } from "./maintainers.ts";
+import { RECEIPTS_ROOT } from "../receipt.ts";
 
 export const SERVER_FILE = "server.json";
 export const SERVER_SIG_FILE = "server.json.sig";
@@ -92,8 +93,8 @@ function modeProblem(mode: string): { code: string; message: string } | undefine
 
 const versionKey = (path: string) => path.split("/").slice(0, 4).join("/").toLowerCase();
 
-/** The receipts the trusted side commits after a merge (receipts.ts): no pull request may touch them. */
-export const RECEIPTS_DIR = "receipts/";
+/** The receipts the trusted side commits after a merge (receipt.ts): no pull request may touch them. */
+const RECEIPTS_DIR = `${RECEIPTS_ROOT}/`;
 
 /** What every step of judgeChanges reads and appends to. */
 interface Judging {

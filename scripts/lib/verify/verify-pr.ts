@@ -223,7 +223,7 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
  * A new server (a name the base tree does not have) whose folded name is close to an existing server's in
  * another namespace gets one warning, on its first new server.json, naming the server it resembles.
  */
-export function lookalikeWarnings(
+function lookalikeWarnings(
   publications: readonly { readonly dir: string; readonly name: string }[],
   baseVersionDirs: ReadonlySet<string>,
 ): CheckResult[] {

@@ -20,7 +20,7 @@ export interface FakePull {
 }
 
 /** A workflow run, for GET /actions/workflows/{file}/runs. */
-export interface FakeRun {
+interface FakeRun {
   id: number;
   workflow: string;
   headSha: string;
