@@ -146,3 +146,27 @@ describe("the build", () => {
     expect(linked.notes.join("\n")).toContain("not a regular file");
   });
 });
+
+describe("the sample data", () => {
+  it("carries receipts of the exact committed files, published and shown on the server pages", async () => {
+    const repo = path.resolve(import.meta.dirname, "../..");
+    const out = await buildRegistry(await registryBuildInputs("servers", repo));
+    if (out.kind !== "built") throw new Error("the sample tree did not build");
+    const withReceipts = out.model.versions.filter((r) => r.receipt).map((r) => `${r.name}@${r.version}`);
+    expect(withReceipts).toEqual([
+      "io.github.example/weather-mcp@0.5.0",
+      "io.github.modelcontextprotocol/filesystem@1.0.2",
+      "io.modelcontextprotocol/everything@0.6.2",
+    ]);
+    expect(out.notes.filter((n) => n.includes("receipts/"))).toEqual([]);
+    const page = String(out.tree.get("s/io.github.modelcontextprotocol/filesystem/index.html"));
+    expect(page).toContain(
+      "<strong>Verified 2026-11-21</strong>: namespace by GitHub organization modelcontextprotocol, npm @modelcontextprotocol/server-filesystem mcpName matched, oci docker.io/mcp/filesystem:1.0.2 back-reference matched",
+    );
+    expect(
+      out.tree.has(
+        "v0.1/x/io.github.mcp-static-registry/receipts/io.github.modelcontextprotocol/filesystem/1.0.2.json",
+      ),
+    ).toBe(true);
+  }, 120_000);
+});
