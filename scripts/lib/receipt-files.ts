@@ -12,7 +12,8 @@ import { visible } from "./terminal.ts";
 
 export function attachReceipts(model: RegistryModel, receiptsDir: string): { model: RegistryModel; notes: string[] } {
   const notes: string[] = [];
-  if (receiptsDir === "" || !fs.statSync(receiptsDir, { throwIfNoEntry: false })?.isDirectory()) return { model, notes };
+  if (receiptsDir === "" || !fs.statSync(receiptsDir, { throwIfNoEntry: false })?.isDirectory())
+    return { model, notes };
   const versions = model.versions.map((r): VersionRecord => {
     const file = path.join(receiptsDir, ...r.name.split("/"), `${r.version}.json`);
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });
