@@ -60,7 +60,13 @@ runCommand(command, async ({ values }) => {
     const pr = Number(values.pr);
     if (!Number.isSafeInteger(pr) || pr < 1)
       throw new UsageError(`--pr must be a pull request number, got ${JSON.stringify(values.pr)}`);
-    const outcome = await mergeVerified(octokit, { ...where, pr, headSha, deployWorkflow: "deploy.yml" });
+    const outcome = await mergeVerified(octokit, {
+      ...where,
+      pr,
+      headSha,
+      deployWorkflow: "deploy.yml",
+      receiptsWorkflow: "receipts.yml",
+    });
     if (outcome.kind === "merged") {
       process.stdout.write(`merged #${pr} as ${outcome.sha}${outcome.deployStarted ? "; deploy started" : ""}\n`);
       return 0;

@@ -44,6 +44,7 @@ beforeAll(async () => {
     "/@alice-dev%2Fweather/1.1.0": recorded("npm-weather-1.1.0.json"),
     "/@alice-dev%2Ftides/2.0.0": recorded("npm-tides-2.0.0.json"),
     "/@alice-dev%2Fweather-upper/2.0.0": recorded("npm-weather-upper-2.0.0.json"),
+    "/@alice-dev%2Fforecast/1.0.0": recorded("npm-forecast-1.0.0.json"),
   });
 });
 afterAll(async () => {
@@ -214,6 +215,38 @@ describe("PR check dry run", () => {
     expect(failed[0]?.message).toContain(`servers/${NS}/weather/1.0.0/server.json`);
     expect(run.comment).not.toContain("Verified");
     await expectGolden("case-variant", run);
+  }, 60_000);
+
+  it("a PR adding a server whose name looks like another namespace's: verified, with a warning and needs-review", async () => {
+    const existing = "io.github.alice-deu/forecast"; // one letter from the new io.github.Alice-Dev/forecast
+    const run = await dryRun(
+      { [`servers/${NS}/forecast/1.0.0/server.json`]: serverJson(`${NS}/forecast`, "1.0.0", "@alice-dev/forecast") },
+      { baseFiles: { [`servers/${existing}/1.0.0/server.json`]: serverJson(existing, "1.0.0", "@deu/forecast") } },
+    );
+    expect(run.exitCode).toBe(0);
+    const parsed = parsePrReport(run.report);
+    if (parsed.kind !== "ok") throw new Error(parsed.reason);
+    expect(parsed.report.labels).toEqual(["verified", "needs-review"]);
+    expect(parsed.report.autoMerge.eligible).toBe(false);
+    expect(run.comment).toContain("**Look-alike name.**");
+    expect(run.comment).toContain(existing);
+    await expectGolden("lookalike", run);
+  }, 60_000);
+
+  it("a PR that edits a receipt: refused, a maintainer's too", async () => {
+    const receipt = `receipts/${NS}/weather/1.0.0.json`;
+    const run = await dryRun(
+      { [receipt]: '{"receipt":1,"checks":[{"id":"npm/ok","outcome":"pass"}]}\n' },
+      { author: "maint-ana", baseFiles: { "scripts/policy/maintainers.yaml": "maintainers:\n  - login: maint-ana\n" } },
+    );
+    expect(run.exitCode).toBe(1);
+    const parsed = parsePrReport(run.report);
+    if (parsed.kind !== "ok") throw new Error(parsed.reason);
+    expect(parsed.report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code])).toEqual([
+      [receipt, "change/receipt-file"],
+    ]);
+    expect(parsed.report.labels).toContain("invalid");
+    await expectGolden("receipt-edit", run);
   }, 60_000);
 
   const MAINTAINERS = { "scripts/policy/maintainers.yaml": "maintainers:\n  - login: maint-ana\n" };

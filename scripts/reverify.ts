@@ -16,6 +16,7 @@ import { hasErrors } from "./lib/diagnostics.ts";
 import { readHistory } from "./lib/git-history.ts";
 import { checkTree } from "./lib/pipeline.ts";
 import {
+  appendToReceipts,
   publishHealthReport,
   renderHealthMarkdown,
   reverifyAll,
@@ -123,6 +124,12 @@ runCommand(command, async ({ values }) => {
           ? "site/data/health.json: unchanged\n"
           : `site/data/health.json committed (${outcome.sha})\n`,
       );
+      const readReceipt = (file: string) => {
+        const abs = path.join(base, file);
+        return fs.lstatSync(abs, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(abs) : undefined;
+      };
+      const receipts = await appendToReceipts(octokit, { owner, repo }, report, values.branch, readReceipt);
+      process.stdout.write(`receipts: ${receipts.length} with a new outcome appended\n`);
     }
   }
   return 0;

@@ -29,7 +29,14 @@ function schemaErrors(text: string): string[] {
 
 describe("the repository's workflows", () => {
   it("are the expected set", () => {
-    expect(workflowFiles).toEqual(["deploy.yml", "nightly.yml", "pr-check.yml", "pr-comment.yml", "test.yml"]);
+    expect(workflowFiles).toEqual([
+      "deploy.yml",
+      "nightly.yml",
+      "pr-check.yml",
+      "pr-comment.yml",
+      "receipts.yml",
+      "test.yml",
+    ]);
   });
   it.each(workflowFiles)("%s passes action-validator", (f) => {
     expect(schemaErrors(read(path.join(WORKFLOWS, f)))).toEqual([]);
@@ -102,6 +109,24 @@ describe("workflow shapes", () => {
     expect(wf.on.workflow_dispatch.inputs.server.type).toBe("string");
     expect(wf.jobs.reverify.permissions.issues).toBe("write");
   });
+  it("receipts runs trusted code after a merge, reads the artifact of the run it found, and writes only receipts", () => {
+    const wf = load("receipts.yml");
+    expect(Object.keys(wf.on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(wf.on.push.branches).toEqual(["main"]);
+    expect(wf.permissions).toEqual({ contents: "read" });
+    const steps = wf.jobs.receipts.steps as Obj[];
+    expect(steps.filter((s) => String(s.uses).startsWith("actions/checkout")).map((s) => (s.with as Obj).ref)).toEqual([
+      undefined,
+    ]); // the default branch, never the PR
+    const download = steps.find((s) => String(s.uses).startsWith("actions/download-artifact"));
+    expect((download?.with as Obj)["run-id"]).toBe("${{ steps.find.outputs.run_id }}");
+    expect(steps.map((s) => s.run).filter(Boolean)).toEqual([
+      "npm ci --ignore-scripts --no-audit --no-fund",
+      'npm run commit-receipts -- --find "$SHA"',
+      expect.stringContaining("npm run commit-receipts --"),
+    ]);
+  });
+
   it("test typechecks and runs the tests on push and pull request", () => {
     const wf = load("test.yml");
     expect(Object.keys(wf.on).sort()).toEqual(["pull_request", "push"]);

@@ -116,6 +116,18 @@ describe("buildSite", () => {
     expect(text("s/io.modelcontextprotocol.anonymous/mcp-fs/index.html")).not.toContain('id="verification"');
   });
 
+  it("sums the receipt up in one line, one click from the receipt, every check escaped", () => {
+    const page = text("s/io.modelcontextprotocol.anonymous/brave-search/index.html");
+    expect(page).toContain(
+      "<strong>Verified 2025-10-05</strong>: namespace by GitHub login alice, npm @modelcontextprotocol/server-brave-search mcpName matched (pull request #7).",
+    );
+    expect(page).toContain(
+      '<a href="../../../v0.1/x/io.github.mcp-static-registry/receipts/io.modelcontextprotocol.anonymous/brave-search/1.0.2.json">Receipt (JSON)</a>',
+    );
+    expect(page).not.toContain("<script>window.__pwned=3");
+    expect(page).toContain("&lt;/pre&gt;&lt;script&gt;");
+  });
+
   it("never takes verification evidence from the author's own _meta", async () => {
     const model = sampleModel();
     const forged = makeRecord({

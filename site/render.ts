@@ -1,7 +1,8 @@
 // The site's pages as HTML strings: home (with the first results prerendered), one page per server, 404.
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
-import { REGISTRY_META_KEY, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
+import { REGISTRY_META_KEY, receiptRoute, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
+import { summarizeReceipt } from "../scripts/lib/receipt.ts";
 import { compareTimestamps } from "../scripts/lib/versions.ts";
 import { packagePageLink } from "./package-links.ts";
 import { buildInstallOptions, type InstallLink, type InstallOption, type Setting, type Snippet } from "./snippets.ts";
@@ -414,38 +415,29 @@ function versionsSection(group: ServerGroup, root: string): string {
 }
 
 /**
- * Verification evidence recorded by the registry for a version, read from the record's registry `_meta`
- * (never from `server._meta`, which the author writes and could fake).
+ * The verification area of a server page: the receipt the registry's own workflow committed for the version
+ * (record.receipt, from receipts/, never from the document the author wrote), summed up in one line, one
+ * click from the receipt itself, with every check it recorded. Every value is escaped: the evidence quotes
+ * what outside services and the PR said.
  */
-export function verificationOf(record: VersionRecord): unknown {
-  const meta = (record as VersionRecord & { readonly _meta?: unknown })._meta;
-  if (meta == null || typeof meta !== "object") return undefined;
-  return Object.hasOwn(meta, REGISTRY_META_KEY) ? (meta as Record<string, unknown>)[REGISTRY_META_KEY] : undefined;
-}
-
-function verificationSection(record: VersionRecord): string {
-  const evidence = verificationOf(record);
-  if (evidence === undefined) return "";
-  const checks =
-    evidence != null && typeof evidence === "object" && Array.isArray((evidence as { checks?: unknown }).checks)
-      ? ((evidence as { checks: unknown[] }).checks.filter((c) => c != null && typeof c === "object") as Record<
-          string,
-          unknown
-        >[])
-      : undefined;
-  const body =
-    checks === undefined
-      ? `<pre tabindex="0">${escapeHtml(JSON.stringify(evidence, null, 2))}</pre>`
-      : `<div class="table-wrap"><table class="checks"><thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Message</th><th scope="col">Evidence</th></tr></thead><tbody>` +
-        checks
-          .map(
-            (c) =>
-              `<tr><th scope="row">${escapeHtml(c.kind)}</th><td><span class="badge badge-check-${escapeHtml(c.status)}">${escapeHtml(c.status)}</span></td><td>${escapeHtml(c.message)}</td>` +
-              `<td>${c.evidence === undefined ? "" : `<pre tabindex="0">${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre>`}</td></tr>`,
-          )
-          .join("") +
-        `</tbody></table></div>`;
-  return `<section aria-labelledby="verification"><h2 id="verification">Verification</h2><p class="hint">What the registry checked when version ${escapeHtml(record.version)} was added.</p>${body}</section>`;
+function verificationSection(record: VersionRecord, root: string): string {
+  const receipt = record.receipt;
+  if (receipt === undefined) return "";
+  const summary = summarizeReceipt(receipt);
+  const parts = [
+    ...(summary.namespace === undefined ? [] : [`namespace by ${summary.namespace}`]),
+    ...summary.packages,
+  ];
+  const headline = `<p class="verified"><strong>Verified ${escapeHtml(summary.verifiedAt.slice(0, 10))}</strong>${parts.length > 0 ? `: ${escapeHtml(parts.join(", "))}` : ""} (pull request #${escapeHtml(String(summary.pr))}). <a href="${escapeHtml(root + receiptRoute(record.name, record.version))}">Receipt (JSON)</a></p>`;
+  const rows = receipt.checks
+    .map(
+      (c) =>
+        `<tr><th scope="row">${escapeHtml(c.kind)}</th><td><span class="badge badge-check-${escapeHtml(c.outcome)}">${escapeHtml(c.outcome)}</span></td><td>${escapeHtml(c.message)}</td>` +
+        `<td><pre tabindex="0">${escapeHtml(JSON.stringify(c.evidence, null, 2))}</pre></td></tr>`,
+    )
+    .join("");
+  const table = `<details><summary>${receipt.checks.length} check${receipt.checks.length === 1 ? "" : "s"} recorded</summary><div class="table-wrap"><table class="checks"><thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Message</th><th scope="col">Evidence</th></tr></thead><tbody>${rows}</tbody></table></div></details>`;
+  return `<section aria-labelledby="verification"><h2 id="verification">Verification</h2><p class="hint">What the registry checked when version ${escapeHtml(record.version)} was added.</p>${headline}${table}</section>`;
 }
 
 export function renderServerPage(group: ServerGroup, assets: Assets, info: BuildInfo): string {
@@ -465,7 +457,7 @@ ${statusNotice(record)}
 ${facts(group, root)}
 ${installSection(record)}
 ${versionsSection(group, root)}
-${verificationSection(record)}
+${verificationSection(record, root)}
 </article>`;
   const titleText = typeof s.title === "string" && s.title !== "" ? `${s.title} (${group.name})` : group.name;
   return page({

@@ -2,6 +2,8 @@
 // mirror tools consume. Shapes follow the official server.json (schema 2025-12-11) and API (§2.3 of
 // UPSTREAM.md).
 
+import type { Receipt } from "./receipt.ts";
+
 export const CURRENT_SCHEMA_VERSION = "2025-12-11";
 export const CURRENT_SCHEMA_URL = `https://static.modelcontextprotocol.io/schemas/${CURRENT_SCHEMA_VERSION}/server.schema.json`;
 export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
@@ -93,6 +95,8 @@ export interface VersionRecord {
   /** The exact bytes committed (hashes, signatures and receipts refer to these). */
   readonly bytes: Uint8Array;
   readonly official: OfficialMeta;
+  /** The verification receipt committed for this version (receipt-files.ts), when there is one. */
+  readonly receipt?: Receipt;
 }
 
 /** Facts about the source the build came from: all derived from git, never from the clock. */
@@ -118,7 +122,31 @@ export interface ServerResponse {
 }
 
 export function toServerResponse(record: VersionRecord): ServerResponse {
-  return { server: record.server, _meta: { [OFFICIAL_META_KEY]: record.official } };
+  return serverResponse(record.name, record.version, record.server, record.official);
+}
+
+/**
+ * A version's response: the document, the official metadata, and under the registry's own key the path of
+ * its verification receipt (receipt.ts), relative to the registry's base URL. The path is a function of name
+ * and version alone, so a receipt committed after the merge does not change the served bytes (the change
+ * feed, the bundle and the signed index replay history without receipts); a version without a receipt
+ * (published before receipts were kept, or imported) answers 404 there.
+ */
+export function serverResponse(
+  name: string,
+  version: string,
+  server: ServerJson,
+  official: OfficialMeta,
+): ServerResponse {
+  return {
+    server,
+    _meta: { [OFFICIAL_META_KEY]: official, [REGISTRY_META_KEY]: { receipt: receiptRoute(name, version) } },
+  };
+}
+
+/** Where the build publishes the receipt of a version (a static path, like every other route). */
+export function receiptRoute(name: string, version: string): string {
+  return `v0.1/x/${REGISTRY_NAMESPACE}/receipts/${name}/${version}.json`;
 }
 
 /** Code-unit order, the same on every machine and locale (Postgres' "C" collation). */

@@ -6,7 +6,9 @@ import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
 import { fsTreeReader, loadTree, type LoadResult } from "./load.ts";
-import type { RegistryModel } from "./model.ts";
+import { receiptRoute, type RegistryModel } from "./model.ts";
+import { serializeReceipt } from "./receipt.ts";
+import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
 
@@ -54,6 +56,8 @@ export interface BuildInputs {
   readonly history?: History;
   /** The mirror files (sync-files.ts); they go under `v0.1/x/`. */
   readonly outputs?: OutputStage;
+  /** The committed receipts (receipt.ts), published under `v0.1/x/` and shown by the site; none when absent. */
+  readonly receiptsDir?: string;
   /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
 }
@@ -86,7 +90,8 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     inputs.history ??
     readHistory(path.resolve(inputs.cwd, inputs.serversDir), { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
   trace("history");
-  const model = buildModel(loaded.versions, history);
+  const receipts = attachReceipts(buildModel(loaded.versions, history), inputs.receiptsDir ?? "");
+  const model = receipts.model;
   trace("model");
 
   const put = (p: string, body: string | Uint8Array) => {
@@ -94,6 +99,7 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     sink.put(p, body);
   };
   emitApiTree(model, put);
+  for (const r of model.versions) if (r.receipt) put(receiptRoute(r.name, r.version), serializeReceipt(r.receipt));
   trace("tree");
   if (inputs.extra) {
     for (const [p, body] of await inputs.extra(model, history)) {
@@ -117,7 +123,7 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     }
   }
   trace("outputs");
-  return { kind: "built", diagnostics, model, notes: [...history.notes, ...outputNotes] };
+  return { kind: "built", diagnostics, model, notes: [...history.notes, ...receipts.notes, ...outputNotes] };
 }
 
 /** The whole build in memory, sorted by path: for the local server, `build --check` and tests. */

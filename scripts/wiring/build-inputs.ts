@@ -8,6 +8,7 @@ import { ExitError } from "../lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "../lib/model.ts";
 import type { BuildInputs, OutputStage } from "../lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
+import { RECEIPTS_ROOT } from "../lib/receipt.ts";
 import { escapeJsonText } from "../lib/safe-json.ts";
 import { syncFilesFor } from "../lib/mirror/sync-files.ts";
 import { buildClientFiles } from "../lib/client-files.ts";
@@ -20,7 +21,16 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
   const outputs = withClientFiles(
     withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH)),
   );
-  return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+  // receipts/ beside servers/ (receipt.ts): committed by the trusted workflow, never by a pull request.
+  const receiptsDir = path.resolve(cwd, serversDir, "..", RECEIPTS_ROOT);
+  return {
+    serversDir,
+    cwd,
+    sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
+    ...(extra ? { extra } : {}),
+    outputs,
+    receiptsDir,
+  };
 }
 
 /**

@@ -2,8 +2,9 @@
 // deprecated server, a deleted one, verification evidence, and a server whose author tried HTML injection.
 
 import { readdirSync, readFileSync } from "node:fs";
+import type { Receipt } from "../../scripts/lib/receipt.ts";
+import { sampleReceipt } from "../../scripts/test/receipts.ts";
 import {
-  REGISTRY_META_KEY,
   compareCodeUnits,
   type OfficialMeta,
   type RegistryModel,
@@ -25,7 +26,7 @@ interface Extra {
   statusMessage?: string;
   isLatest?: boolean;
   publishedAt?: string;
-  registryMeta?: unknown;
+  receipt?: Receipt;
 }
 
 export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord {
@@ -38,16 +39,15 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
     updatedAt: "2025-10-02T00:00:00Z",
     isLatest: extra.isLatest ?? true,
   };
-  const record: VersionRecord & { _meta?: Record<string, unknown> } = {
+  return {
     name: server.name,
     version: server.version,
     file: `servers/${server.name}/${server.version}/server.json`,
     server,
     bytes: new TextEncoder().encode(text),
     official,
+    ...(extra.receipt === undefined ? {} : { receipt: extra.receipt }),
   };
-  if (extra.registryMeta !== undefined) record._meta = { [REGISTRY_META_KEY]: extra.registryMeta };
-  return record;
 }
 
 export function readExamples(): ServerJson[] {
@@ -83,16 +83,7 @@ export function sampleModel(): RegistryModel {
         records.push(
           makeRecord(server, {
             publishedAt: "2025-10-05T00:00:00Z",
-            registryMeta: {
-              checks: [
-                {
-                  kind: "npm",
-                  status: "pass",
-                  message: "mcpName matches",
-                  evidence: { mcpName: name, version: "1.0.2" },
-                },
-              ],
-            },
+            receipt: sampleReceipt(name, server.version),
           }),
         );
         for (const [version, status, statusMessage, day] of [

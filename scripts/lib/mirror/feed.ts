@@ -26,6 +26,7 @@ import { parseStatusYaml } from "../load.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
+  serverResponse,
   toServerResponse,
   type OfficialMeta,
   type RegistryModel,
@@ -278,9 +279,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
       const server = docOf(d.serverBlob);
       if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = officialOf(d, d.isLatest);
-      const sha = sha256Hex(
-        stringifyJson({ server, _meta: { "io.modelcontextprotocol.registry/official": official } }),
-      );
+      const sha = sha256Hex(stringifyJson(serverResponse(d.name, d.version, server, official)));
       if (sha === d.lastSha) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
       const op: FeedOp =

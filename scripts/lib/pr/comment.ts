@@ -4,7 +4,7 @@
 // values, README lines) is escaped: no HTML, no @mentions, no breaking out of a table cell or code span.
 
 import { summarizeApiDiff, type RouteChange, type ValueChange } from "./api-diff.ts";
-import { AUTO_MERGE_OFF } from "./labels.ts";
+import { AUTO_MERGE_OFF, lookalikeChecks } from "./labels.ts";
 import type { PrReport, ReportCheck, Verdict } from "./report.ts";
 
 export const COMMENT_MARKER = "<!-- mcp-static-registry:pr-check -->";
@@ -63,6 +63,7 @@ export function renderComment(report: PrReport, options: CommentOptions = {}): s
   );
   lines.push("", EXPLAIN[report.verdict], "");
   lines.push(...renderMaintainerRules(report));
+  lines.push(...renderLookalikes(report));
   lines.push(...renderCheckTables(report.checks));
   lines.push("### API changes", "", ...renderApiDiff(report.apiDiff), "");
   if (report.labels.length > 0) lines.push(`Labels: ${report.labels.map(codeSpan).join(", ")}`, "");
@@ -95,6 +96,18 @@ function renderMaintainerRules(report: PrReport): string[] {
       "",
     );
   return out;
+}
+
+/** A new name that resembles another namespace's server: a warning above the tables, naming that server. */
+function renderLookalikes(report: PrReport): string[] {
+  const found = lookalikeChecks(report.checks);
+  if (found.length === 0) return [];
+  return [
+    "> [!WARNING]",
+    "> **Look-alike name.** A maintainer must check that this server does not impersonate another (label `needs-review`; never merged automatically):",
+    ...found.map((c) => `> - ${codeSpan(c.file)}: ${escapeMarkdown(c.message.replace(/^warning: /, ""))}`),
+    "",
+  ];
 }
 
 function renderAutoMerge(decision: PrReport["autoMerge"]): string {

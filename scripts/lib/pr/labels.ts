@@ -4,11 +4,13 @@
 // artifact cannot buy a `verified` label for a PR that touches anything else.
 
 import type { ChangedFile, ReportCheck, Verdict } from "./report.ts";
+import { LOOKALIKE_CODE } from "../verify/lookalike.ts";
 
 export const LABELS = {
   verified: "verified",
   needsMaintainer: "needs-maintainer",
   invalid: "invalid",
+  needsReview: "needs-review",
 } as const;
 /** Labels this registry manages: it adds and removes only these. */
 export const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
@@ -34,6 +36,10 @@ export function filesNeedingReview(files: readonly ChangedFile[], checks: readon
 export const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
   checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
 
+/** The look-alike warnings among the checks (a new name close to another namespace's server). */
+export const lookalikeChecks = (checks: readonly ReportCheck[]): ReportCheck[] =>
+  checks.filter((c) => c.code === LOOKALIKE_CODE);
+
 export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
   if (checks.some((c) => c.status === "fail")) return "fail";
   if (checks.some((c) => c.status === "error")) return "error";
@@ -57,6 +63,7 @@ export function decideLabels(
   if (verdict === "pass") out.push(LABELS.verified);
   if (verdict === "fail") out.push(LABELS.invalid);
   if (filesNeedingReview(files, checks).length > 0 || changesMaintainers(checks)) out.push(LABELS.needsMaintainer);
+  if (lookalikeChecks(checks).length > 0) out.push(LABELS.needsReview);
   return out;
 }
 
@@ -114,5 +121,7 @@ export function decideAutoMerge(input: AutoMergeInput): AutoMergeDecision {
     (f) => !input.checks.some((c) => c.kind === "namespace" && c.status === "pass" && c.file === f.path),
   );
   if (unproven.length > 0) reasons.push(`no passing namespace check for ${unproven.map((f) => f.path).join(", ")}`);
+  if (lookalikeChecks(input.checks).length > 0)
+    reasons.push("a new server name looks like an existing server in another namespace: a maintainer decides");
   return { eligible: reasons.length === 0, reasons };
 }

@@ -104,6 +104,39 @@ describe("postFeedback", () => {
     expect(fake.state.comments.map((c) => c.user.login)).toEqual(["mallory", "github-actions[bot]"]);
   });
 
+  it("a look-alike warning labels the PR needs-review beside verified, shows the warning, and is never merged automatically", async () => {
+    const { fake, octokit } = await setup();
+    const warned = report({
+      checks: [
+        ...report().checks,
+        {
+          file: F,
+          kind: "lookalike",
+          status: "pass",
+          code: "lookalike/resembles",
+          message:
+            "warning: the name io.github.alice/weather looks like io.github.a1ice/weather (the same after folding)",
+          evidence: {},
+        },
+      ],
+    });
+    const out = await postFeedback(octokit, {
+      owner: "o",
+      repo: "r",
+      artifact: artifact(warned),
+      headSha: HEAD,
+      autoMergeEnabled: true,
+    });
+    expect(out).toMatchObject({ kind: "posted", labels: { add: ["verified", "needs-review"] } });
+    expect(out.kind === "posted" && out.autoMerge).toMatchObject({
+      eligible: false,
+      reasons: [expect.stringContaining("looks like an existing server")],
+    });
+    expect(fake.state.pulls[0]?.labels).toEqual(["verified", "needs-review"]);
+    expect(fake.state.comments[0]?.body).toContain("**Look-alike name.**");
+    expect(fake.state.comments[0]?.body).toContain("io.github.a1ice/weather");
+  });
+
   it("auto-merge stays off unless the repository setting is on", async () => {
     const { octokit } = await setup();
     const out = await postFeedback(octokit, {
@@ -328,7 +361,11 @@ describe("the post-comment CLI", () => {
         { cwd: root, env },
       );
       expect(merged.stdout).toContain("merged #5");
-      expect(fake.state.dispatches).toHaveLength(1);
+      // receipts.yml with the merge commit (it commits the receipts), then the deploy
+      expect(fake.state.dispatches).toEqual([
+        { workflow: "receipts.yml", ref: "main", inputs: { sha: `merge-of-${HEAD.slice(0, 7)}` } },
+        { workflow: "deploy.yml", ref: "main" },
+      ]);
       const bad = await run(
         process.execPath,
         ["--import", "tsx", "scripts/post-comment.ts", "--dir", path.join(dir, "nope"), "--head-sha", HEAD],

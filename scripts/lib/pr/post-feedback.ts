@@ -145,6 +145,8 @@ export interface MergeInput extends Repo {
   readonly headSha: string;
   /** The workflow started after the merge (a merge made with the job token triggers no push workflow). */
   readonly deployWorkflow?: string;
+  /** The workflow that commits the merged PR's receipts (receipts.yml), started with the merge commit. */
+  readonly receiptsWorkflow?: string;
 }
 
 export type MergeOutcome =
@@ -169,6 +171,14 @@ export async function mergeVerified(octokit: Octokit, input: MergeInput): Promis
       merge_method: "squash",
     });
     if (!data.merged) return { kind: "not-merged", reason: data.message };
+    if (input.receiptsWorkflow)
+      await octokit.rest.actions.createWorkflowDispatch({
+        owner,
+        repo,
+        workflow_id: input.receiptsWorkflow,
+        ref: pr.base.ref,
+        inputs: { sha: data.sha },
+      });
     let deployStarted = false;
     if (input.deployWorkflow) {
       await octokit.rest.actions.createWorkflowDispatch({

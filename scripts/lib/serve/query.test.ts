@@ -144,7 +144,15 @@ describe("listServers over a model", () => {
       servers: versions
         .filter((v) => v.official.status !== "deleted")
         .sort((a, b) => compareCodeUnits(a.version, b.version) || 0)
-        .map((v) => ({ server: v.server, _meta: { "io.modelcontextprotocol.registry/official": v.official } })),
+        .map((v) => ({
+          server: v.server,
+          _meta: {
+            "io.modelcontextprotocol.registry/official": v.official,
+            "io.github.mcp-static-registry/registry": {
+              receipt: `v0.1/x/io.github.mcp-static-registry/receipts/${v.name}/${v.version}.json`,
+            },
+          },
+        })),
       metadata: { count: 5 },
     };
     expected.servers.sort(

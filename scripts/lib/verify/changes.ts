@@ -6,11 +6,13 @@
 // - symlinks, submodules, executable bits and anything not a regular file are rejected;
 // - anything outside servers/ needs a maintainer's review: never a pass;
 // - maintainers' work (scripts/policy/, import.yaml) is allowed only in a pull request a maintainer opened,
-//   and each such file gets a pass naming the maintainer rule that allowed it.
+//   and each such file gets a pass naming the maintainer rule that allowed it;
+// - receipts/ (what the trusted side recorded after a merge) is never touched by a pull request.
 
 import { check, type CheckResult } from "./check.ts";
 import type { DiffEntry } from "./git.ts";
 import { MAINTAINERS_FILE, POLICY_DIR } from "./maintainers.ts";
+import { RECEIPTS_ROOT } from "../receipt.ts";
 
 export const SERVER_FILE = "server.json";
 export const SERVER_SIG_FILE = "server.json.sig";
@@ -91,211 +93,227 @@ function modeProblem(mode: string): { code: string; message: string } | undefine
 
 const versionKey = (path: string) => path.split("/").slice(0, 4).join("/").toLowerCase();
 
+/** The receipts the trusted side commits after a merge (receipt.ts): no pull request may touch them. */
+const RECEIPTS_DIR = `${RECEIPTS_ROOT}/`;
+
+/** What every step of judgeChanges reads and appends to. */
+interface Judging {
+  readonly input: ChangeInput;
+  readonly maintainer: boolean;
+  readonly usedVersions: ReadonlyMap<string, string>;
+  /** Version folders whose server.json this PR adds. */
+  readonly addedServerDirs: ReadonlySet<string>;
+  /** Added paths by blob, to say "renamed" rather than "deleted". */
+  readonly addedBySha: ReadonlyMap<string, string>;
+  readonly results: CheckResult[];
+  readonly publications: Publication[];
+  readonly statusByDir: Map<string, StatusChange>;
+  readonly imports: Set<string>;
+  needsReview: boolean;
+}
+
+/** One changed file in its version folder, with the helpers its step reports through. */
+interface VersionFileChange {
+  readonly e: DiffEntry;
+  readonly dir: string;
+  readonly name: string;
+  readonly version: string;
+  readonly file: string;
+  readonly fail: (code: string, message: string, evidence?: Record<string, unknown>) => void;
+  readonly pass: (code: string, message: string) => void;
+}
+
 export function judgeChanges(input: ChangeInput): ChangePlan {
-  const results: CheckResult[] = [];
-  const publications: Publication[] = [];
-  const statusByDir = new Map<string, StatusChange>();
-  let needsReview = false;
-  const imports = new Set<string>();
-  const maintainer = input.maintainer === true;
-  const usedVersions = new Map(input.historicalServerFiles.map((p) => [versionKey(p), p]));
-  const addedServerDirs = new Set(
-    input.entries
-      .filter((e) => e.status === "A" && e.path.startsWith("servers/") && e.path.endsWith(`/${SERVER_FILE}`))
-      .map((e) => e.path.slice(0, -SERVER_FILE.length - 1)),
+  const j = startJudging(input);
+  for (const e of input.entries) judgeEntry(j, e);
+  // A status change of a version published in the same PR is part of that publication.
+  const statusChanges = [...j.statusByDir.values()].filter((s) => !j.addedServerDirs.has(s.dir));
+  return {
+    results: j.results,
+    publications: j.publications,
+    statusChanges,
+    needsReview: j.needsReview,
+    imports: j.imports,
+  };
+}
+
+function startJudging(input: ChangeInput): Judging {
+  return {
+    input,
+    maintainer: input.maintainer === true,
+    usedVersions: new Map(input.historicalServerFiles.map((p) => [versionKey(p), p])),
+    addedServerDirs: new Set(
+      input.entries
+        .filter((e) => e.status === "A" && e.path.startsWith("servers/") && e.path.endsWith(`/${SERVER_FILE}`))
+        .map((e) => e.path.slice(0, -SERVER_FILE.length - 1)),
+    ),
+    addedBySha: new Map(input.entries.filter((e) => e.status === "A").map((e) => [e.dstSha, e.path])),
+    results: [],
+    publications: [],
+    statusByDir: new Map(),
+    imports: new Set(),
+    needsReview: false,
+  };
+}
+
+/** A failing change check on this entry, its modes and status in the evidence. */
+const failer =
+  (j: Judging, e: DiffEntry) =>
+  (code: string, message: string, evidence: Record<string, unknown> = {}): void => {
+    j.results.push(
+      check("change", e.path, "fail", code, message, {
+        status: e.status,
+        srcMode: e.srcMode,
+        dstMode: e.dstMode,
+        ...evidence,
+      }),
+    );
+  };
+
+/** Route one changed path to the step for its place in the repository. */
+function judgeEntry(j: Judging, e: DiffEntry): void {
+  const fail = failer(j, e);
+  const unsafe = unsafePathProblem(e.path);
+  if (unsafe) return fail("change/unsafe-path", `${unsafe}; such a path is refused as data`);
+  const mode = modeProblem(e.dstMode);
+  if (e.path.startsWith(POLICY_DIR)) return judgePolicyFile(j, e, mode);
+  if (e.path.startsWith(RECEIPTS_DIR)) return judgeReceiptFile(e, fail);
+  if (!e.path.startsWith("servers/")) return judgeOutsideServers(j, e, mode);
+  if (mode) return fail(mode.code, mode.message);
+  const parts = e.path.split("/");
+  if (parts.length !== 5)
+    return fail(
+      "change/unexpected-path",
+      "files under servers/ belong in servers/<namespace>/<server>/<version>/ (server.json, server.json.sig, status.yaml, status.yaml.sig)",
+    );
+  const [, ns, server, version, file] = parts as [string, string, string, string, string];
+  const dir = `servers/${ns}/${server}/${version}`;
+  const pass = (code: string, message: string) =>
+    j.results.push(check("change", e.path, "pass", code, message, { status: e.status }));
+  const change: VersionFileChange = { e, dir, name: `${ns}/${server}`, version, file, fail, pass };
+  if (file === SERVER_FILE) return judgeServerFile(j, change);
+  if (file === SERVER_SIG_FILE) return judgeServerSignature(j, change);
+  if (file === STATUS_FILE || file === STATUS_SIG_FILE) return judgeStatusFile(j, change);
+  if (file === "import.yaml") return judgeImportRecord(j, change);
+  fail(
+    "change/unexpected-file",
+    `unexpected file "${file}": a version folder holds server.json, server.json.sig, status.yaml and status.yaml.sig`,
   );
-  // Pair deletions and additions of the same blob, to say "renamed" rather than "deleted".
-  const addedBySha = new Map(input.entries.filter((e) => e.status === "A").map((e) => [e.dstSha, e.path]));
+}
 
-  for (const e of input.entries) {
-    const fail = (code: string, message: string, evidence: Record<string, unknown> = {}) =>
-      results.push(
-        check("change", e.path, "fail", code, message, {
-          status: e.status,
-          srcMode: e.srcMode,
-          dstMode: e.dstMode,
-          ...evidence,
-        }),
-      );
-    const unsafe = unsafePathProblem(e.path);
-    if (unsafe) {
-      fail("change/unsafe-path", `${unsafe}; such a path is refused as data`);
-      continue;
-    }
-    const mode = modeProblem(e.dstMode);
-    if (e.path.startsWith(POLICY_DIR)) {
-      if (mode) fail(mode.code, mode.message);
-      if (!maintainer) {
-        fail(
-          "maintainer/required",
-          `${POLICY_DIR} is the maintainers' policy: only a maintainer (${MAINTAINERS_FILE}) may change it. A maintainer must make this change; to propose one, open an issue`,
-        );
-      } else if (e.path === MAINTAINERS_FILE) {
-        results.push(
-          check(
-            "change",
-            e.path,
-            "pass",
-            "maintainer/maintainers-file",
-            `a maintainer changes who the maintainers are (${input.maintainersChange ?? "see the diff"}): allowed by maintainer rule maintainer/maintainers-file, and another maintainer must review it`,
-            {
-              status: e.status,
-            },
-          ),
-        );
-      } else {
-        results.push(
-          check(
-            "change",
-            e.path,
-            "pass",
-            "maintainer/policy",
-            `a maintainer edits the policy: allowed by maintainer rule maintainer/policy`,
-            { status: e.status },
-          ),
-        );
-      }
-      continue;
-    }
-    if (!e.path.startsWith("servers/")) {
-      needsReview = true;
-      results.push(
-        check(
-          "change",
-          e.path,
-          "fail",
-          "change/outside-servers",
-          "changes a file outside servers/: a maintainer must review this pull request (verification never passes it on its own)",
-          {
-            status: e.status,
-          },
-        ),
-      );
-      if (mode) fail(mode.code, mode.message);
-      continue;
-    }
-    if (mode) {
-      fail(mode.code, mode.message);
-      continue;
-    }
-    const parts = e.path.split("/");
-    if (parts.length !== 5) {
-      fail(
-        "change/unexpected-path",
-        "files under servers/ belong in servers/<namespace>/<server>/<version>/ (server.json, server.json.sig, status.yaml, status.yaml.sig)",
-      );
-      continue;
-    }
-    const [, ns, server, version, file] = parts as [string, string, string, string, string];
-    const dir = `servers/${ns}/${server}/${version}`;
-    const name = `${ns}/${server}`;
-    const inBase = input.baseVersionDirs.has(dir);
-    const publishedHere = addedServerDirs.has(dir);
-
-    if (file === SERVER_FILE) {
-      if (e.status === "A") {
-        const prior = usedVersions.get(versionKey(e.path));
-        if (prior !== undefined) {
-          fail(
-            "change/version-reused",
-            `version "${version}" of ${name} was published before (${prior}); a version string is never used again, also after deletion. Choose a new version`,
-            { previously: prior },
-          );
-          continue;
-        }
-        publications.push({ dir, name, version });
-        results.push(
-          check("change", e.path, "pass", "change/new-version", `adds version ${version} of ${name}`, { status: "A" }),
-        );
-        continue;
-      }
-      if (e.status === "D") {
-        const renamedTo = addedBySha.get(e.srcSha);
-        fail(
-          "change/immutable",
-          renamedTo
-            ? `a merged server.json is never renamed (moved to ${renamedTo}); publish a new version instead`
-            : `a merged server.json is never deleted; to withdraw it, set "status: deleted" in ${dir}/${STATUS_FILE}`,
-          renamedTo ? { renamedTo } : {},
-        );
-        continue;
-      }
-      fail(
-        "change/immutable",
-        `a merged server.json is never modified; publish a new version folder instead (e.g. servers/${name}/<new-version>/server.json)`,
-      );
-      continue;
-    }
-    if (file === SERVER_SIG_FILE) {
-      if (e.status === "A" && publishedHere) {
-        results.push(
-          check(
-            "change",
-            e.path,
-            "pass",
-            "change/new-signature",
-            `adds the signature of the new ${dir}/${SERVER_FILE}`,
-            { status: "A" },
-          ),
-        );
-      } else {
-        fail(
-          "change/immutable",
-          `${SERVER_SIG_FILE} belongs to its server.json and changes only with a new version; a status change is signed in ${STATUS_SIG_FILE}`,
-        );
-      }
-      continue;
-    }
-    if (file === STATUS_FILE || file === STATUS_SIG_FILE) {
-      if (!inBase && !publishedHere) {
-        fail(
-          "change/status-without-version",
-          `${dir} has no server.json, neither merged nor added by this pull request`,
-        );
-        continue;
-      }
-      const prior = statusByDir.get(dir);
-      const removed = file === STATUS_FILE ? e.status === "D" : (prior?.removed ?? false);
-      statusByDir.set(dir, { dir, name, version, removed });
-      results.push(
-        check(
-          "change",
-          e.path,
-          "pass",
-          "change/status",
-          `${e.status === "D" ? "removes" : e.status === "A" ? "adds" : "changes"} ${file} of ${name} ${version}`,
-          { status: e.status },
-        ),
-      );
-      continue;
-    }
-    if (file === "import.yaml") {
-      if (!maintainer) {
-        fail(
-          "change/maintainer-file",
-          "import.yaml is written only by a maintainer's import (npm run import): a maintainer must open this pull request. Remove import.yaml from your pull request",
-        );
-        continue;
-      }
-      if (e.status !== "D") imports.add(dir);
-      results.push(
-        check(
-          "change",
-          e.path,
-          "pass",
-          "maintainer/import",
-          `${e.status === "D" ? "removes" : "writes"} the import record of ${name} ${version}: allowed by maintainer rule maintainer/import`,
-          { status: e.status },
-        ),
-      );
-      continue;
-    }
+/** scripts/policy/: a maintainer's, the maintainers file with a second maintainer's review. */
+function judgePolicyFile(j: Judging, e: DiffEntry, mode: { code: string; message: string } | undefined): void {
+  const fail = failer(j, e);
+  if (mode) fail(mode.code, mode.message);
+  if (!j.maintainer) {
     fail(
-      "change/unexpected-file",
-      `unexpected file "${file}": a version folder holds server.json, server.json.sig, status.yaml and status.yaml.sig`,
+      "maintainer/required",
+      `${POLICY_DIR} is the maintainers' policy: only a maintainer (${MAINTAINERS_FILE}) may change it. A maintainer must make this change; to propose one, open an issue`,
+    );
+    return;
+  }
+  const [code, message] =
+    e.path === MAINTAINERS_FILE
+      ? [
+          "maintainer/maintainers-file",
+          `a maintainer changes who the maintainers are (${j.input.maintainersChange ?? "see the diff"}): allowed by maintainer rule maintainer/maintainers-file, and another maintainer must review it`,
+        ]
+      : ["maintainer/policy", `a maintainer edits the policy: allowed by maintainer rule maintainer/policy`];
+  j.results.push(check("change", e.path, "pass", code, message, { status: e.status }));
+}
+
+/** receipts/: written only by the trusted workflow after a merge; a PR (a maintainer's too) may not touch one. */
+function judgeReceiptFile(e: DiffEntry, fail: ReturnType<typeof failer>): void {
+  fail(
+    "change/receipt-file",
+    `${RECEIPTS_DIR} holds the verification receipts the registry's own workflow commits after a merge: no pull request may add, change or delete one (a maintainer's neither). Remove ${e.path} from your pull request`,
+  );
+}
+
+/** Anything else outside servers/: a maintainer reviews it, the check never passes it. */
+function judgeOutsideServers(j: Judging, e: DiffEntry, mode: { code: string; message: string } | undefined): void {
+  j.needsReview = true;
+  j.results.push(
+    check(
+      "change",
+      e.path,
+      "fail",
+      "change/outside-servers",
+      "changes a file outside servers/: a maintainer must review this pull request (verification never passes it on its own)",
+      { status: e.status },
+    ),
+  );
+  if (mode) failer(j, e)(mode.code, mode.message);
+}
+
+/** server.json: only added, and never with a version string used before. */
+function judgeServerFile(j: Judging, c: VersionFileChange): void {
+  const { e, dir, name, version } = c;
+  if (e.status === "A") {
+    const prior = j.usedVersions.get(versionKey(e.path));
+    if (prior !== undefined)
+      return c.fail(
+        "change/version-reused",
+        `version "${version}" of ${name} was published before (${prior}); a version string is never used again, also after deletion. Choose a new version`,
+        { previously: prior },
+      );
+    j.publications.push({ dir, name, version });
+    return c.pass("change/new-version", `adds version ${version} of ${name}`);
+  }
+  if (e.status === "D") {
+    const renamedTo = j.addedBySha.get(e.srcSha);
+    return c.fail(
+      "change/immutable",
+      renamedTo
+        ? `a merged server.json is never renamed (moved to ${renamedTo}); publish a new version instead`
+        : `a merged server.json is never deleted; to withdraw it, set "status: deleted" in ${dir}/${STATUS_FILE}`,
+      renamedTo ? { renamedTo } : {},
     );
   }
-  // A status change of a version published in the same PR is part of that publication.
-  const statusChanges = [...statusByDir.values()].filter((s) => !addedServerDirs.has(s.dir));
-  return { results, publications, statusChanges, needsReview, imports };
+  c.fail(
+    "change/immutable",
+    `a merged server.json is never modified; publish a new version folder instead (e.g. servers/${name}/<new-version>/server.json)`,
+  );
+}
+
+/** server.json.sig: only with the server.json it signs. */
+function judgeServerSignature(j: Judging, c: VersionFileChange): void {
+  if (c.e.status === "A" && j.addedServerDirs.has(c.dir))
+    return c.pass("change/new-signature", `adds the signature of the new ${c.dir}/${SERVER_FILE}`);
+  c.fail(
+    "change/immutable",
+    `${SERVER_SIG_FILE} belongs to its server.json and changes only with a new version; a status change is signed in ${STATUS_SIG_FILE}`,
+  );
+}
+
+/** status.yaml and its signature: a status change of a version that exists (or is added here). */
+function judgeStatusFile(j: Judging, c: VersionFileChange): void {
+  const { e, dir, name, version, file } = c;
+  if (!j.input.baseVersionDirs.has(dir) && !j.addedServerDirs.has(dir))
+    return c.fail(
+      "change/status-without-version",
+      `${dir} has no server.json, neither merged nor added by this pull request`,
+    );
+  const prior = j.statusByDir.get(dir);
+  const removed = file === STATUS_FILE ? e.status === "D" : (prior?.removed ?? false);
+  j.statusByDir.set(dir, { dir, name, version, removed });
+  c.pass(
+    "change/status",
+    `${e.status === "D" ? "removes" : e.status === "A" ? "adds" : "changes"} ${file} of ${name} ${version}`,
+  );
+}
+
+/** import.yaml: a maintainer's import only. */
+function judgeImportRecord(j: Judging, c: VersionFileChange): void {
+  const { e, dir, name, version } = c;
+  if (!j.maintainer)
+    return c.fail(
+      "change/maintainer-file",
+      "import.yaml is written only by a maintainer's import (npm run import): a maintainer must open this pull request. Remove import.yaml from your pull request",
+    );
+  if (e.status !== "D") j.imports.add(dir);
+  c.pass(
+    "maintainer/import",
+    `${e.status === "D" ? "removes" : "writes"} the import record of ${name} ${version}: allowed by maintainer rule maintainer/import`,
+  );
 }

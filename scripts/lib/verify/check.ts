@@ -16,6 +16,7 @@ export const CHECK_KINDS = [
   "oci",
   "mcpb",
   "remote",
+  "lookalike",
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 

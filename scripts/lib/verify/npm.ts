@@ -3,6 +3,7 @@
 
 import { resultFor, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { bodyJson, describeOutcome, type HttpClient } from "./http.ts";
+import { sha256Hex } from "./mcp-name.ts";
 import { pathEscape } from "./path-escape.ts";
 import { packagePrecondition } from "./preconditions.ts";
 
@@ -67,6 +68,7 @@ export async function verifyNpmPackage(input: PackageCheckInput, deps: NpmDeps):
   const mcpName = record.mcpName;
   const seen = {
     ...evidence,
+    responseSha256: sha256Hex(outcome.body),
     mcpName: mcpName ?? null,
     ...(typeof record.dist === "object" && record.dist
       ? { dist: pickDist(record.dist as Record<string, unknown>) }

@@ -10,9 +10,13 @@ import { startFakeGitHubPrApi } from "../../test/fakes/github-pr-api.ts";
 import { startFakeServer, type FakeServer } from "../../test/fakes/http-server.ts";
 import { makeTree, serverJson } from "../../test/temp-tree.ts";
 import { buildModel } from "../build.ts";
+import { gitBlobId } from "../mirror/feed.ts";
+import { parseReceipt, serializeReceipt } from "../receipt.ts";
+import { sampleReceipt } from "../../test/receipts.ts";
 import { readHistory } from "../git-history.ts";
 import { checkTree } from "../pipeline.ts";
 import {
+  appendToReceipts,
   publishHealthReport,
   renderHealthMarkdown,
   reverifyAll,
@@ -208,6 +212,45 @@ describe("the issue and the published report", () => {
     expect(JSON.parse(file?.content ?? "{}").counts).toEqual({ ok: 1, broken: 0, error: 0 });
     expect(file?.message).toContain("nightly re-verification");
     expect(sameHealth(report(0), null)).toBe(false);
+  });
+
+  it("appends a changed outcome to the version's receipt, in place of the committed blob, and skips the rest", async () => {
+    const gh = track(await startFakeGitHubPrApi("o", "r"));
+    const octokit = new Octokit({ baseUrl: gh.url, auth: "t" });
+    const path = "receipts/io.github.bob/tides/2.0.0.json";
+    const committed = new Map<string, Uint8Array>([
+      [
+        path,
+        Buffer.from(
+          serializeReceipt({
+            ...sampleReceipt("io.github.bob/tides", "2.0.0"),
+            reverifications: [],
+          }),
+        ),
+      ],
+    ]);
+    const seed = (bytes: Uint8Array) =>
+      gh.state.files.set(path, { path, content: Buffer.from(bytes).toString("utf8"), sha: gitBlobId(bytes) });
+    seed(committed.get(path)!);
+    const read = (p: string) => committed.get(p);
+    expect(await appendToReceipts(octokit, { owner: "o", repo: "r" }, report(0), "main", read)).toEqual([path]);
+    const after = parseReceipt(gh.state.files.get(path)!.content, { name: "io.github.bob/tides", version: "2.0.0" });
+    if (after.kind !== "ok") throw new Error(after.reason);
+    expect(after.receipt.reverifications).toEqual([{ at: "2026-11-21T03:17:00Z", outcome: "ok", checks: [] }]);
+    expect(gh.state.files.get(path)!.message).toBe(
+      "receipt: io.github.bob/tides 2.0.0 re-verified ok (nightly re-verification)",
+    );
+
+    // The next checkout has the appended receipt: the same outcome writes nothing, a new one appends.
+    const next = Buffer.from(gh.state.files.get(path)!.content);
+    committed.set(path, next);
+    seed(next);
+    expect(
+      await appendToReceipts(octokit, { owner: "o", repo: "r" }, report(0, "2026-11-22T03:17:00Z"), "main", read),
+    ).toEqual([]);
+    expect(await appendToReceipts(octokit, { owner: "o", repo: "r" }, report(1), "main", read)).toEqual([path]);
+    // A server without a receipt is left alone.
+    expect(await appendToReceipts(octokit, { owner: "o", repo: "r" }, report(1), "main", () => undefined)).toEqual([]);
   });
 });
 

@@ -15,6 +15,8 @@ import { check, type CheckResult } from "./check.ts";
 import type { Endpoints } from "./endpoints.ts";
 import type { HttpClient } from "./http.ts";
 import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./namespace.ts";
+import { gitBlobId } from "../mirror/feed.ts";
+import { appendReverification, parseReceipt, receiptCheck, receiptPath, serializeReceipt } from "../receipt.ts";
 
 /** Committed by the nightly run; the build publishes it at v0.1/x/<ns>/health.json (build-inputs.ts). */
 export const HEALTH_REPORT_PATH = "site/data/health.json";
@@ -281,4 +283,43 @@ export async function publishHealthReport(
     ...(sha ? { sha } : {}),
   });
   return { kind: "committed", sha: data.commit.sha ?? "" };
+}
+
+/**
+ * Append each server's nightly outcome to the receipt of the version it checked (receipt.ts), committed
+ * through the contents API like the report. `read` gives a receipt's committed bytes from the checkout
+ * (undefined when there is none); only receipts whose outcome changed are written, so a quiet night commits
+ * nothing. Returns the paths written.
+ */
+export async function appendToReceipts(
+  octokit: Octokit,
+  where: Repo,
+  report: HealthReport,
+  branch: string,
+  read: (path: string) => Uint8Array | undefined,
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const s of report.servers) {
+    const path = receiptPath(s.name, s.version);
+    const bytes = read(path);
+    if (bytes === undefined) continue;
+    const parsed = parseReceipt(Buffer.from(bytes).toString("utf8"), s);
+    if (parsed.kind === "invalid") continue; // the build leaves it out and says so
+    const next = appendReverification(parsed.receipt, {
+      at: report.checkedAt,
+      outcome: s.status,
+      checks: s.checks.map((c) => receiptCheck(c)),
+    });
+    if (next === undefined) continue;
+    await octokit.rest.repos.createOrUpdateFileContents({
+      ...where,
+      path,
+      branch,
+      sha: gitBlobId(bytes),
+      message: `receipt: ${s.name} ${s.version} re-verified ${s.status} (nightly re-verification)`,
+      content: Buffer.from(serializeReceipt(next)).toString("base64"),
+    });
+    written.push(path);
+  }
+  return written;
 }

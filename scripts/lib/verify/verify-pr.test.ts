@@ -98,6 +98,24 @@ describe("publishing", () => {
     expect([report.ok, report.verdict]).toEqual([true, "pass"]);
   });
 
+  it("warns about a new server whose name looks like one in another namespace, naming it; not about a new version", async () => {
+    const r = baseRepo();
+    const squat = "io.github.A1ice-Dev/weather"; // digit one for the letter l
+    r.write(`servers/${squat}/1.0.0/server.json`, doc(squat, "1.0.0"));
+    r.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0", npmPkg("1.1.0")));
+    r.commit("look-alike");
+    const report = await run(r, "mallory", true);
+    const warnings = report.checks.filter((c) => c.code === "lookalike/resembles");
+    expect(warnings).toMatchObject([
+      {
+        file: `servers/${squat}/1.0.0/server.json`,
+        status: "pass",
+        evidence: { resembles: [{ name: `${NS}/weather`, distance: 0 }] },
+      },
+    ]);
+    expect(warnings[0]!.message).toContain(`looks like ${NS}/weather`);
+  });
+
   it("fails when the package names another server", async () => {
     const r = baseRepo();
     r.write(`servers/${NS}/weather/1.2.0/server.json`, doc(`${NS}/weather`, "1.2.0", npmPkg("1.2.0")));
@@ -223,6 +241,24 @@ describe("file types and paths", () => {
     r.commit("docs");
     const report = await run(r);
     expect([report.ok, report.verdict]).toEqual([false, "needs-review"]);
+  });
+
+  it("refuses any change to receipts/, a maintainer's too; a PR that leaves receipts alone passes the rule", async () => {
+    const r = baseRepo();
+    r.write(`receipts/${NS}/weather/1.0.0.json`, '{"receipt":1,"checks":[]}\n');
+    r.commit("forge a receipt");
+    for (const author of ["alice-dev", "maint-ana"]) {
+      const report = await run(r, author, true);
+      expect(report.checks.filter((c) => c.status === "fail").map((c) => [c.file, c.code])).toEqual([
+        [`receipts/${NS}/weather/1.0.0.json`, "change/receipt-file"],
+      ]);
+      expect(report.verdict).toBe("fail");
+    }
+    r.dispose();
+    const clean = baseRepo();
+    clean.write(`servers/${NS}/weather/1.1.0/server.json`, doc(`${NS}/weather`, "1.1.0"));
+    clean.commit("1.1.0");
+    expect(codes(await run(clean, "alice-dev", true))).not.toContain("change/receipt-file");
   });
 });
 

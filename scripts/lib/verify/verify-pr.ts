@@ -35,6 +35,7 @@ import {
 } from "./maintainers.ts";
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { packagePrecondition } from "./preconditions.ts";
+import { findLookalikes, LOOKALIKE_CODE } from "./lookalike.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
 export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
@@ -212,8 +213,47 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     );
   }
 
+  checks.push(...lookalikeWarnings(plan.publications, baseVersionDirs));
+
   const verdict = verdictOf(checks, plan.needsReview);
   return { ok: verdict === "pass", verdict, base, head, author: options.author, checks };
+}
+
+/**
+ * A new server (a name the base tree does not have) whose folded name is close to an existing server's in
+ * another namespace gets one warning, on its first new server.json, naming the server it resembles.
+ */
+function lookalikeWarnings(
+  publications: readonly { readonly dir: string; readonly name: string }[],
+  baseVersionDirs: ReadonlySet<string>,
+): CheckResult[] {
+  const existing = new Set([...baseVersionDirs].map((d) => d.split("/").slice(1, 3).join("/")));
+  const seen = new Set<string>();
+  const out: CheckResult[] = [];
+  for (const p of publications) {
+    if (existing.has(p.name) || seen.has(p.name)) continue;
+    seen.add(p.name);
+    const found = findLookalikes(p.name, existing);
+    if (found.length === 0) continue;
+    const names = found.map(
+      (f) =>
+        `${f.resembles} (${f.distance === 0 ? "the same after folding" : `${f.distance} edit${f.distance === 1 ? "" : "s"} apart after folding`})`,
+    );
+    out.push(
+      check(
+        "lookalike",
+        `${p.dir}/server.json`,
+        "pass",
+        LOOKALIKE_CODE,
+        `warning: the name ${p.name} looks like ${names.join(", ")}, a server in another namespace (Unicode confusables and case folded): a maintainer checks that it does not impersonate it`,
+        {
+          resembles: found.map((f) => ({ name: f.resembles, distance: f.distance, folded: f.resemblesFolded })),
+          folded: found[0]!.folded,
+        },
+      ),
+    );
+  }
+  return out;
 }
 
 const where = (d: Diagnostic) => ({

@@ -12,8 +12,21 @@ export interface FakePull {
   headSha: string;
   baseRef: string;
   labels: string[];
-  files: { filename: string; status: string }[];
+  files: { filename: string; status: string; sha?: string }[];
   merged?: { sha: string; method: string };
+  /** Who opened it and the base commit (receipts read them). */
+  author?: string;
+  baseSha?: string;
+}
+
+/** A workflow run, for GET /actions/workflows/{file}/runs. */
+interface FakeRun {
+  id: number;
+  workflow: string;
+  headSha: string;
+  runNumber: number;
+  event: string;
+  status: string;
 }
 
 export interface FakeComment {
@@ -44,6 +57,7 @@ export interface GitHubState {
   issues: FakeIssue[];
   dispatches: { workflow: string; ref: string; inputs?: unknown }[];
   files: Map<string, FakeContentFile>;
+  runs: FakeRun[];
   /** Every request, `METHOD /path`. */
   log: string[];
 }
@@ -70,6 +84,7 @@ export async function startFakeGitHubPrApi(
     issues: [],
     dispatches: [],
     files: new Map(),
+    runs: [],
     log: [],
     ...initial,
   };
@@ -96,9 +111,12 @@ export async function startFakeGitHubPrApi(
       number: x.number,
       state: x.state,
       head: { sha: x.headSha },
-      base: { ref: x.baseRef },
+      base: { ref: x.baseRef, sha: x.baseSha ?? "b".repeat(40) },
+      user: { login: x.author ?? "alice" },
       labels: x.labels.map((name) => ({ name })),
       merged: Boolean(x.merged),
+      merged_at: x.merged ? "2026-12-01T00:00:00Z" : null,
+      merge_commit_sha: x.merged?.sha ?? null,
     });
     const issueJson = (i: FakeIssue) => ({
       number: i.number,
@@ -210,6 +228,25 @@ export async function startFakeGitHubPrApi(
       });
       res.writeHead(204).end();
       return;
+    }
+    if ((m = /^\/commits\/([^/]+)\/pulls$/.exec(p)) && method === "GET") {
+      const sha = m[1] as string;
+      return ok(state.pulls.filter((x) => x.merged?.sha === sha || x.headSha === sha).map(prJson));
+    }
+    if ((m = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(p)) && method === "GET") {
+      const workflow = decodeURIComponent(m[1] as string);
+      const q = (k: string) => url.searchParams.get(k);
+      const runs = state.runs.filter(
+        (r) =>
+          r.workflow === workflow &&
+          (!q("head_sha") || r.headSha === q("head_sha")) &&
+          (!q("event") || r.event === q("event")) &&
+          (!q("status") || r.status === q("status")),
+      );
+      return ok({
+        total_count: runs.length,
+        workflow_runs: runs.map((r) => ({ id: r.id, head_sha: r.headSha, run_number: r.runNumber, event: r.event })),
+      });
     }
     if ((m = /^\/contents\/(.+)$/.exec(p))) {
       const file = decodeURIComponent(m[1] as string);
