@@ -33,7 +33,13 @@ type Part = string | Hole;
 /** A value made of literal text and holes, rendered differently per client. */
 type Value = readonly Part[];
 
-export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "shell";
+export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "claude-code" | "shell";
+
+/** Snippets offered beyond the site's default set (the site opts in when it shows them). */
+export interface InstallOptionChoices {
+  /** Add Claude Code's `claude mcp add` line to every option that can have one. */
+  readonly claudeCode?: boolean;
+}
 
 /** What a command line runs: the program the shell starts, its arguments and the environment it adds. */
 export interface ShellRun {
@@ -376,6 +382,7 @@ const PLAIN_PROGRAMS: ReadonlySet<string> = new Set([
   "yarn",
   "dotnet",
   "java",
+  "claude",
 ]);
 
 /**
@@ -606,6 +613,62 @@ function cargoSnippet(pkg: Package): Offer {
   };
 }
 
+/**
+ * Claude Code's `claude mcp add` line (code.claude.com/docs/en/mcp; `claude mcp add --help` of 2.1): the
+ * transport, then the server's name, then for a local server each `--env NAME=value` and `--` before its
+ * command, for a remote one its URL and each `--header 'Name: value'`. The name goes before `--env`, not after
+ * as the help shows: `--env` takes several values and would swallow the name (anthropics/claude-code#62332).
+ */
+function claudeCodeSnippet(key: string, target: ClaudeCodeTarget): Offer {
+  const r = plainRenderer();
+  let args: string[];
+  if (target.kind === "stdio") {
+    const refusal = optionLikeIdentifier(target.launch.identifier);
+    if (refusal !== undefined) return { notes: [refusal] };
+    const env = target.launch.env.filter(([name]) => SHELL_NAME.test(name));
+    const envArgs = env.flatMap(([name, value]) => ["--env", `${name}=${r.render(value)}`]);
+    const command = target.launch.args(env.map(([name]) => name)).map((a) => r.render(a));
+    args = ["mcp", "add", "--transport", "stdio", key, ...envArgs, "--", target.launch.command, ...command];
+  } else {
+    const bad = target.headers.find(([name]) => !HTTP_TOKEN.test(name));
+    if (bad !== undefined)
+      return {
+        notes: [
+          `No Claude Code command is shown: the header name "${visible(bad[0])}" is not a valid HTTP header name.`,
+        ],
+      };
+    const headers = target.headers.flatMap(([name, value]) => ["--header", `${name}: ${r.render(value)}`]);
+    const transport = target.transportType === "sse" ? "sse" : "http";
+    args = ["mcp", "add", "--transport", transport, key, r.render(target.url), ...headers];
+  }
+  // Claude Code expands `${VAR}` in its server configuration as VS Code does: author text must not use it.
+  noteInterpolation(key, r.interpolations);
+  const refusal = interpolationRefusal("Claude Code", r);
+  if (refusal !== undefined) return { notes: [refusal] };
+  const line = shellLine({ program: "claude", args, env: [] });
+  if (line.kind === "refused") return { notes: [line.reason] };
+  return {
+    snippet: {
+      id: "claude-code",
+      client: "claude-code",
+      label: "Claude Code",
+      language: "shell",
+      text: line.text,
+      runs: line.runs,
+    },
+    notes: [],
+  };
+}
+
+type ClaudeCodeTarget =
+  | { readonly kind: "stdio"; readonly launch: Launch }
+  | {
+      readonly kind: "url";
+      readonly url: Value;
+      readonly headers: readonly [string, Value][];
+      readonly transportType: string;
+    };
+
 // ---------------------------------------------------------------------------------------------------------
 // Settings (the table of everything a user can set)
 
@@ -656,7 +719,7 @@ export function serverKey(server: ServerJson): string {
   return slash === -1 ? server.name : server.name.slice(slash + 1);
 }
 
-function packageOption(server: ServerJson, pkg: Package, index: number): InstallOption {
+function packageOption(server: ServerJson, pkg: Package, index: number, choices: InstallOptionChoices): InstallOption {
   const key = serverKey(server);
   const label = `${pkg.registryType} ${pkg.identifier}${pkg.version === undefined ? "" : `@${pkg.version}`}`;
   const launch = packageLaunch(pkg);
@@ -684,6 +747,7 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
     offer(vscodeSnippet(key, (r) => jsonObject([["type", "stdio"], ...Object.entries(stdioEntry(launch, r))])));
     offer(mcpServersSnippet("claude-desktop", key, (r) => stdioEntry(launch, r)));
     offer(mcpServersSnippet("cursor", key, (r) => stdioEntry(launch, r)));
+    if (choices.claudeCode === true) offer(claudeCodeSnippet(key, { kind: "stdio", launch }));
     offer(shellSnippet(launch));
   } else {
     const url = launch.url;
@@ -694,11 +758,18 @@ function packageOption(server: ServerJson, pkg: Package, index: number): Install
     offer(vscodeSnippet(key, (r) => urlEntry(url, [], r, vscodeType(launch.transportType))));
     offer(mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, [], launch.transportType, r)));
     offer(mcpServersSnippet("cursor", key, (r) => urlEntry(url, [], r)));
+    if (choices.claudeCode === true)
+      offer(claudeCodeSnippet(key, { kind: "url", url, headers: [], transportType: launch.transportType }));
   }
   return { id: `package-${index + 1}`, kind: "package", label, snippets, notes, settings: packageSettings(pkg) };
 }
 
-function remoteOption(server: ServerJson, remote: Transport, index: number): InstallOption {
+function remoteOption(
+  server: ServerJson,
+  remote: Transport,
+  index: number,
+  choices: InstallOptionChoices,
+): InstallOption {
   const key = serverKey(server);
   const url = transportUrl(remote);
   const headers = keyValues(remote.headers);
@@ -706,6 +777,9 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
     vscodeSnippet(key, (r) => urlEntry(url, headers, r, vscodeType(remote.type))),
     mcpServersSnippet("claude-desktop", key, (r) => claudeRemoteEntry(url, headers, remote.type, r)),
     mcpServersSnippet("cursor", key, (r) => urlEntry(url, headers, r)),
+    ...(choices.claudeCode === true
+      ? [claudeCodeSnippet(key, { kind: "url", url, headers, transportType: remote.type })]
+      : []),
   ];
   const snippets = offers.flatMap((o) => (o.snippet === undefined ? [] : [o.snippet]));
   const notes = [
@@ -723,11 +797,11 @@ function remoteOption(server: ServerJson, remote: Transport, index: number): Ins
 }
 
 /** One install option per package and per remote, in document order. */
-export function buildInstallOptions(server: ServerJson): InstallOption[] {
+export function buildInstallOptions(server: ServerJson, choices: InstallOptionChoices = {}): InstallOption[] {
   const packages = Array.isArray(server.packages) ? server.packages : [];
   const remotes = Array.isArray(server.remotes) ? server.remotes : [];
   return [
-    ...packages.map((pkg, i) => packageOption(server, pkg, i)),
-    ...remotes.map((remote, i) => remoteOption(server, remote, i)),
+    ...packages.map((pkg, i) => packageOption(server, pkg, i, choices)),
+    ...remotes.map((remote, i) => remoteOption(server, remote, i, choices)),
   ];
 }
