@@ -123,7 +123,7 @@ async function loadData(getData: GetData): Promise<RegistryData> {
 }
 
 function unknownServer(data: RegistryData, name: string): ToolFailure {
-  const similar = search(data.index, name.slice(name.indexOf("/") + 1), { status: "any" })
+  const similar = search(data.index, name.replace("/", " "), { status: "any" })
     .slice(0, 3)
     .map((hit) => data.groups[hit.index]?.name)
     .filter((n) => n !== undefined);
@@ -160,7 +160,7 @@ async function pickVersion(data: RegistryData, name: string, version: string | u
 function statusWarning(record: VersionRecord): string | undefined {
   const { status, statusMessage } = record.official;
   if (status === "active") return undefined;
-  const why = statusMessage === undefined ? "" : `: ${statusMessage}`;
+  const why = statusMessage === undefined ? "" : `: ${statusMessage.replace(/\.$/, "")}`;
   return status === "deleted"
     ? `${record.name}@${record.version} is deleted${why}. It is not offered for install.`
     : `${record.name}@${record.version} is deprecated${why}`;
