@@ -4,8 +4,8 @@
 //
 // Stateless (no session ids): every request gets a fresh server and transport, which is all a read-only
 // registry needs, and is what a Worker, with no memory between requests it can rely on, can serve. Answers
-// are plain JSON (no SSE stream). POST bodies are capped (MAX_BODY_BYTES); GET and DELETE are answered
-// 405, as the transport does for stateless servers.
+// are plain JSON (no SSE stream). POST bodies are capped (MAX_BODY_BYTES); every other method is answered
+// 405 (the transport would hold a GET open as an event stream that never carries anything here).
 
 import type http from "node:http";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -17,6 +17,13 @@ const MAX_BODY_BYTES = 1 << 20;
 
 /** One MCP request answered: a Worker's `fetch(request)` can return this directly. */
 export async function handleMcpRequest(request: Request, getData: () => Promise<RegistryData>): Promise<Response> {
+  // GET would open a stream for server-initiated messages, which a stateless server never sends: it would
+  // only hold a connection open. DELETE ends a session, and there are none.
+  if (request.method !== "POST")
+    return new Response(
+      JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: POST only" }, id: null }),
+      { status: 405, headers: { Allow: "POST", "Content-Type": "application/json" } },
+    );
   const server = createRegistryMcpServer(getData);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

@@ -49,8 +49,10 @@ export function urlSource(base: string, client: HttpClient, options: UrlSourceOp
         redirect: "same-origin",
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
-      if (outcome.kind === "network" || outcome.kind === "timeout")
-        throw new NetworkError(url, describeOutcome(outcome));
+      const tries = `${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`;
+      if (outcome.kind === "network") throw new NetworkError(url, `${outcome.message} (${tries})`);
+      if (outcome.kind === "timeout")
+        throw new NetworkError(url, `no answer within ${outcome.timeoutMs} ms (${tries})`);
       if (outcome.kind !== "response") throw new RefusalError(describeOutcome(outcome), { code: "mcp/download" });
       if (outcome.status === 404 || outcome.status === 410) return undefined;
       if (outcome.status !== 200)
