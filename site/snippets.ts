@@ -625,6 +625,8 @@ function claudeCodeSnippet(key: string, target: ClaudeCodeTarget): Offer {
   if (target.kind === "stdio") {
     const refusal = optionLikeIdentifier(target.launch.identifier);
     if (refusal !== undefined) return { notes: [refusal] };
+    if (target.launch.command === "")
+      return { notes: ["No Claude Code command is shown: the package names an empty runtime."] };
     const env = target.launch.env.filter(([name]) => SHELL_NAME.test(name));
     const envArgs = env.flatMap(([name, value]) => ["--env", `${name}=${r.render(value)}`]);
     const command = target.launch.args(env.map(([name]) => name)).map((a) => r.render(a));
