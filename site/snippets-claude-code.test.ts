@@ -24,7 +24,7 @@ function pastedArgv(snippet: Snippet): string[] {
     expect(outcome.runs, where).toHaveLength(1);
     const run = outcome.runs[0]!;
     expect(run.argv, where).toEqual([snippet.runs!.program, ...snippet.runs!.args]);
-    argv ??= run.argv;
+    argv ??= [...run.argv];
   }
   return argv!;
 }

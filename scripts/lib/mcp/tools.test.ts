@@ -78,6 +78,15 @@ describe("search_servers", () => {
     const remote = (await call(client, "search_servers", { transport: "remote" })).structuredContent?.servers as Hit[];
     expect(remote.map((h) => h.name)).toContain("io.github.user/remote-weather");
     for (const hit of remote) expect(hit.remote).toBe(true);
+    for (const transport of ["stdio", "streamable-http", "sse"]) {
+      const hits = (await call(client, "search_servers", { transport, limit: 100 })).structuredContent
+        ?.servers as (Hit & { transports: string[] })[];
+      expect(hits.length, transport).toBeGreaterThan(0);
+      for (const hit of hits) expect(hit.transports, hit.name).toContain(transport);
+    }
+    const http = names(await call(client, "search_servers", { transport: "streamable-http", limit: 100 }));
+    expect(http).toContain("io.github.user/remote-weather");
+    expect(http).not.toContain("io.modelcontextprotocol.anonymous/brave-search");
     expect(names(await call(client, "search_servers", { query: "gone" }))).not.toContain(GONE_SERVER);
     expect(names(await call(client, "search_servers", { query: "gone", status: "deleted" }))).toEqual([GONE_SERVER]);
     expect(names(await call(client, "search_servers", { packageType: "no-such-type" }))).toEqual([]);

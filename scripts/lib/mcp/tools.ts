@@ -36,6 +36,7 @@ const statusSchema = z.enum(STATUSES as unknown as ["active", "deprecated", "del
 const nameSchema = z.string().min(1).max(200).describe("The server's full name, e.g. io.github.user/weather");
 const versionSchema = z.string().min(1).max(255);
 
+const TRANSPORTS = ["local", "remote", "stdio", "streamable-http", "sse"] as const;
 const CLIENTS = ["vscode", "claude-desktop", "cursor", "claude-code", "command-line"] as const;
 const SNIPPET_CLIENT: Readonly<Record<(typeof CLIENTS)[number], SnippetClient>> = {
   vscode: "vscode",
@@ -54,6 +55,7 @@ const searchHit = z.object({
   versions: z.number().int().describe("Versions published, deleted ones included"),
   local: z.boolean().describe("Has a package that runs on the user's machine"),
   remote: z.boolean().describe("Has a hosted (remote) endpoint"),
+  transports: z.array(z.string()).describe("Transport types of its packages and remotes: stdio, streamable-http, sse"),
   packageTypes: z.array(z.string()),
 });
 
@@ -184,6 +186,50 @@ const AT_MERGE =
 // ---------------------------------------------------------------------------------------------------------
 // Tools
 
+interface SearchArgs {
+  readonly query?: string | undefined;
+  readonly packageType?: string | undefined;
+  readonly transport?: (typeof TRANSPORTS)[number] | undefined;
+  readonly status?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** The transport types of a server's latest version: its packages' (stdio by default) and its remotes'. */
+function transportsOf(record: VersionRecord | undefined): string[] {
+  const server = record?.server;
+  const packages = Array.isArray(server?.packages) ? server.packages : [];
+  const remotes = Array.isArray(server?.remotes) ? server.remotes : [];
+  const types = [...packages.map((p) => p?.transport?.type ?? "stdio"), ...remotes.map((r) => r?.type)];
+  return [...new Set(types.filter((t): t is string => typeof t === "string"))].sort();
+}
+
+/** The site's search (ranking and local/remote filter), then a filter on one transport type if asked. */
+function searchServers(data: RegistryData, args: SearchArgs) {
+  const byType = args.transport !== undefined && args.transport !== "local" && args.transport !== "remote";
+  const hits = search(data.index, args.query ?? "", {
+    packageType: args.packageType ?? "",
+    transport: byType ? "" : (args.transport ?? ""),
+    status: args.status ?? "",
+  }).filter((hit) => !byType || transportsOf(data.groups[hit.index]?.latest).includes(args.transport ?? ""));
+  const file = data.index.file;
+  const servers = hits.slice(0, args.limit ?? 20).map(({ index: i }) => {
+    const title = file.title[i] ?? "";
+    return {
+      name: data.index.fullName[i] ?? "",
+      ...(title === "" ? {} : { title }),
+      description: file.description[i] ?? "",
+      latestVersion: file.version[i] ?? "",
+      status: STATUS_CODES[file.status[i] ?? 0] ?? "active",
+      versions: file.versions[i] ?? 0,
+      local: ((file.transport[i] ?? 0) & TRANSPORT_LOCAL) !== 0,
+      remote: ((file.transport[i] ?? 0) & TRANSPORT_REMOTE) !== 0,
+      transports: transportsOf(data.groups[i]?.latest),
+      packageTypes: (file.packages[i] ?? []).map((t) => file.packageTypes[t] ?? ""),
+    };
+  });
+  return { total: hits.length, servers };
+}
+
 function registerSearch(server: McpServer, getData: GetData): void {
   server.registerTool(
     "search_servers",
@@ -199,7 +245,10 @@ function registerSearch(server: McpServer, getData: GetData): void {
           .max(40)
           .optional()
           .describe("Only servers with a package of this type: npm, pypi, oci, nuget, mcpb…"),
-        transport: z.enum(["local", "remote"]).optional().describe("local: runs on the user's machine; remote: hosted"),
+        transport: z
+          .enum(TRANSPORTS)
+          .optional()
+          .describe("local: runs on the user's machine; remote: hosted; or one transport: stdio, streamable-http, sse"),
         status: z
           .enum(["active", "deprecated", "deleted", "any"])
           .optional()
@@ -209,31 +258,7 @@ function registerSearch(server: McpServer, getData: GetData): void {
       outputSchema: { total: z.number().int(), servers: z.array(searchHit) },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (args) =>
-      guarded(async () => {
-        const data = await loadData(getData);
-        const hits = search(data.index, args.query ?? "", {
-          packageType: args.packageType ?? "",
-          transport: args.transport ?? "",
-          status: args.status ?? "",
-        });
-        const file = data.index.file;
-        const servers = hits.slice(0, args.limit ?? 20).map(({ index: i }) => {
-          const title = file.title[i] ?? "";
-          return {
-            name: data.index.fullName[i] ?? "",
-            ...(title === "" ? {} : { title }),
-            description: file.description[i] ?? "",
-            latestVersion: file.version[i] ?? "",
-            status: STATUS_CODES[file.status[i] ?? 0] ?? "active",
-            versions: file.versions[i] ?? 0,
-            local: ((file.transport[i] ?? 0) & TRANSPORT_LOCAL) !== 0,
-            remote: ((file.transport[i] ?? 0) & TRANSPORT_REMOTE) !== 0,
-            packageTypes: (file.packages[i] ?? []).map((t) => file.packageTypes[t] ?? ""),
-          };
-        });
-        return ok({ total: hits.length, servers });
-      }),
+    async (args) => guarded(async () => ok(searchServers(await loadData(getData), args))),
   );
 }
 
