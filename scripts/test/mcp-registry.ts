@@ -15,7 +15,7 @@ import type { RegistryData } from "../lib/mcp/data.ts";
 import { createRegistryMcpServer } from "../lib/mcp/tools.ts";
 import { buildFixtureRegistry, type FixtureRegistry } from "./static-hosts/fixture.ts";
 
-export const HEALTH_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/health.json`;
+const HEALTH_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/health.json`;
 export const HEALTH_REPORT = {
   version: 1,
   checkedAt: "2025-12-01T03:00:00Z",

@@ -40,7 +40,7 @@ export const TREE_PATHS = {
 } as const;
 
 /** Download caps (bytes). The bundle of 100,000 versions is ~15 MB gzipped, ~90 MB of text. */
-export const LIMITS = {
+const LIMITS = {
   bundle: 128 << 20,
   bundleText: 512 << 20,
   list: 64 << 20,
@@ -50,7 +50,7 @@ export const LIMITS = {
 } as const;
 
 /** The nightly re-verification of one version (site/data/health.json, scripts/lib/verify/reverify.ts). */
-export interface HealthFacts {
+interface HealthFacts {
   readonly status: string;
   readonly checkedAt: string;
   readonly checks: readonly { readonly kind: string; readonly status: string; readonly message: string }[];

@@ -17,7 +17,7 @@ import { buildInstallOptions, type Snippet, type SnippetClient } from "../../../
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, search } from "../../../site/src/search.ts";
 import type { RegistryData } from "./data.ts";
 
-export const MCP_SERVER_INFO = { name: "mcp-static-registry", version: "0.1.0" } as const;
+const MCP_SERVER_INFO = { name: "mcp-static-registry", version: "0.1.0" } as const;
 
 /** A refusal the model should read: returned as an isError tool result. */
 class ToolFailure extends Error {}
