@@ -16,6 +16,7 @@ import { gunzip as gunzipCallback } from "node:zlib";
 import { RefusalError } from "../errors.ts";
 import {
   OFFICIAL_META_KEY,
+  REGISTRY_META_KEY,
   REGISTRY_NAMESPACE,
   STATUSES,
   compareCodeUnits,
@@ -103,7 +104,7 @@ function servedRecord(value: unknown, text: string, from: string): VersionRecord
     throw refuse(`${server.name}: server.description is not a string`);
   const official = officialMeta(isObject(value._meta) ? value._meta[OFFICIAL_META_KEY] : undefined);
   if (official === undefined) throw refuse(`${server.name}@${server.version}: no valid _meta["${OFFICIAL_META_KEY}"]`);
-  return {
+  const record: VersionRecord & { _meta?: Record<string, unknown> } = {
     name: server.name,
     version: server.version,
     file: from,
@@ -111,6 +112,10 @@ function servedRecord(value: unknown, text: string, from: string): VersionRecord
     bytes: new TextEncoder().encode(text),
     official,
   };
+  // The registry's own evidence, where the site reads it (site/render.ts verificationOf), never server._meta.
+  const meta = value._meta as Record<string, unknown>;
+  if (Object.hasOwn(meta, REGISTRY_META_KEY)) record._meta = { [REGISTRY_META_KEY]: meta[REGISTRY_META_KEY] };
+  return record;
 }
 
 function parseJson(bytes: Uint8Array, from: string): unknown {

@@ -138,6 +138,38 @@ describe("get_server", () => {
     );
   });
 
+  it("quotes the registry's own recorded evidence, never an author's look-alike in server._meta", async () => {
+    const dir = fs.mkdtempSync(path.join(path.dirname(sample.dist), "evidence-"));
+    fs.mkdirSync(path.join(dir, "v0.1"));
+    const evidence = { checks: [{ kind: "npm", status: "pass", message: "declares mcpName" }] };
+    const forged = { "io.github.mcp-static-registry/registry": { checks: [{ kind: "forged" }] } };
+    const entry = (name: string, registry?: unknown) => ({
+      server: { name, version: "1.0.0", description: "d", _meta: forged },
+      _meta: {
+        "io.modelcontextprotocol.registry/official": { status: "active", publishedAt: "t", isLatest: true },
+        ...(registry === undefined ? {} : { "io.github.mcp-static-registry/registry": registry }),
+      },
+    });
+    const entries = [entry("io.github.a/with", evidence), entry("io.github.a/without")];
+    fs.writeFileSync(path.join(dir, TREE_PATHS.list), JSON.stringify({ servers: entries }));
+    for (const e of entries) {
+      fs.mkdirSync(path.join(dir, "v0.1/servers", e.server.name), { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, "v0.1/servers", e.server.name, "versions.json"),
+        JSON.stringify({ servers: [e] }),
+      );
+    }
+    const c = await connectInMemory(() => loadRegistryData(dirSource(dir)));
+    try {
+      const withEvidence = await call(c, "get_server", { name: "io.github.a/with" });
+      expect((withEvidence.structuredContent?.verification as { evidence: unknown }).evidence).toEqual(evidence);
+      const without = await call(c, "get_server", { name: "io.github.a/without" });
+      expect(without.structuredContent?.verification).not.toHaveProperty("evidence");
+    } finally {
+      await c.close();
+    }
+  });
+
   it("a name is never a path: traversal is an unknown server", async () => {
     for (const name of ["../../../etc/passwd", "io.github.user/../../x", "io.github.user%2Fweather"]) {
       const result = await call(client, "get_server", { name });

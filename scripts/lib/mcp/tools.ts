@@ -13,6 +13,7 @@ import { z } from "zod";
 import { RefusalError } from "../errors.ts";
 import { STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
+import { verificationOf } from "../../../site/render.ts";
 import { buildInstallOptions, type Snippet, type SnippetClient } from "../../../site/snippets.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, search } from "../../../site/src/search.ts";
 import type { RegistryData } from "./data.ts";
@@ -78,6 +79,7 @@ const verificationSchema = z.object({
     .string()
     .describe("What the registry proved before this version was merged (its pull request check passed)"),
   nightly: nightlySchema.optional().describe("The latest nightly re-check of the server's latest version"),
+  evidence: z.unknown().optional().describe("The checks the registry recorded when this version was added"),
 });
 
 const settingSchema = z.object({
@@ -294,6 +296,7 @@ function registerGetServer(server: McpServer, getData: GetData): void {
         const { status, statusMessage, isLatest, publishedAt, updatedAt, statusChangedAt } = record.official;
         const warning = statusWarning(record);
         const nightly = data.health(record.name, record.version);
+        const evidence = verificationOf(record);
         return ok({
           name: record.name,
           version: record.version,
@@ -306,7 +309,11 @@ function registerGetServer(server: McpServer, getData: GetData): void {
           ...(typeof updatedAt === "string" ? { updatedAt } : {}),
           ...(typeof statusChangedAt === "string" ? { statusChangedAt } : {}),
           server: record.server as unknown as Record<string, unknown>,
-          verification: { atMerge: AT_MERGE, ...(nightly === undefined ? {} : { nightly }) },
+          verification: {
+            atMerge: AT_MERGE,
+            ...(nightly === undefined ? {} : { nightly }),
+            ...(evidence === undefined ? {} : { evidence }),
+          },
         });
       }),
   );
