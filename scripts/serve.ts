@@ -6,6 +6,8 @@ import path from "node:path";
 import { outputGuards, registryBuildInputs } from "./wiring/build-inputs.ts";
 import { defineCommand, ExitError, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
 import { buildRegistry } from "./lib/pipeline.ts";
+import { registryDataFromModel, TREE_PATHS } from "./lib/mcp/data.ts";
+import { MCP_PATH, nodeMcpHandler } from "./lib/mcp/http.ts";
 import { createRegistryServer } from "./lib/serve/server.ts";
 import { visible } from "./lib/terminal.ts";
 import { checkOutDir, writeTree } from "./lib/write.ts";
@@ -57,7 +59,9 @@ runCommand(command, async ({ values }) => {
   writeTree(outcome.tree, path.resolve(values.out), { guarded });
   const ms = Math.round(performance.now() - started);
 
-  const server = createRegistryServer({ model: outcome.model, tree: outcome.tree });
+  const mcpData = registryDataFromModel(outcome.model, healthReport(outcome.tree.get(TREE_PATHS.health)));
+  const mcp = nodeMcpHandler(() => Promise.resolve(mcpData));
+  const server = createRegistryServer({ model: outcome.model, tree: outcome.tree, mcp });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(
@@ -73,6 +77,7 @@ runCommand(command, async ({ values }) => {
   process.stdout.write(
     `built ${outcome.model.versions.length} versions into ${values.out}/ (${outcome.tree.size} files) in ${ms} ms\n` +
       `serving ${base}/  (API: ${base}/v0.1/servers, ${base}/v0.1/servers?search=weather&version=latest)\n` +
+      `MCP server (streamable HTTP): ${base}${MCP_PATH}\n` +
       `press Ctrl+C to stop\n`,
   );
   const stop = () => {
@@ -84,3 +89,13 @@ runCommand(command, async ({ values }) => {
   await new Promise<void>((resolve) => server.once("close", () => resolve()));
   return 0;
 });
+
+/** The nightly health report the build published, parsed (the MCP tools quote it); undefined when absent. */
+function healthReport(file: string | Uint8Array | undefined): unknown {
+  if (file === undefined) return undefined;
+  try {
+    return JSON.parse(typeof file === "string" ? file : Buffer.from(file).toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+}

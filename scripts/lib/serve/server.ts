@@ -39,6 +39,8 @@ export interface RegistryServerInput {
   readonly model: RegistryModel;
   /** The built tree (build.ts + site), paths relative to the site root. */
   readonly tree: ReadonlyMap<string, string | Uint8Array>;
+  /** Answers `/mcp` (the registry's MCP server over streamable HTTP, scripts/lib/mcp/http.ts) when given. */
+  readonly mcp?: http.RequestListener;
 }
 
 export const API_PREFIXES = ["v0", "v0.1"] as const;
@@ -240,6 +242,7 @@ export function createRegistryHandler(input: RegistryServerInput): http.RequestL
       path != null && !isApiPath(path) ? SITE_SECURITY_HEADERS : API_SECURITY_HEADERS,
     ))
       res.setHeader(k, v);
+    if (input.mcp !== undefined && rawPath === "/mcp") return input.mcp(req, res);
     if (path == null) return send(req, res, problem(400, "Invalid request: malformed URL path"));
     if (path.includes("\0") || path.includes("%00"))
       return send(req, res, problem(400, "Invalid request: URL path contains null bytes", undefined, JSON_TYPE));
