@@ -11,9 +11,9 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { RefusalError } from "../errors.ts";
-import { STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
+import { receiptRoute, STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
-import { verificationOf } from "../../../site/render.ts";
+import { summarizeReceipt } from "../receipt.ts";
 import { buildInstallOptions, type Snippet, type SnippetClient } from "../../../site/snippets.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, search } from "../../../site/src/search.ts";
 import type { RegistryData } from "./data.ts";
@@ -79,7 +79,12 @@ const verificationSchema = z.object({
     .string()
     .describe("What the registry proved before this version was merged (its pull request check passed)"),
   nightly: nightlySchema.optional().describe("The latest nightly re-check of the server's latest version"),
-  evidence: z.unknown().optional().describe("The checks the registry recorded when this version was added"),
+  evidence: z
+    .unknown()
+    .optional()
+    .describe(
+      "Where the receipt of the checks the registry recorded for this version is published, and its summary when loaded",
+    ),
 });
 
 const settingSchema = z.object({
@@ -483,4 +488,14 @@ export function createRegistryMcpServer(getData: GetData): McpServer {
   registerInstallConfig(server, getData);
   registerDocuments(server, getData);
   return server;
+}
+
+/**
+ * The verification receipt of a version: its path under the registry's base URL (model.ts receiptRoute; 404 when
+ * the version predates receipts), with the receipt's summary when the record carries it. Never read from
+ * `server._meta`, which the author writes and could fake.
+ */
+function verificationOf(record: VersionRecord): unknown {
+  const receipt = receiptRoute(record.name, record.version);
+  return record.receipt === undefined ? { receipt } : { receipt, summary: summarizeReceipt(record.receipt) };
 }
