@@ -35,10 +35,3 @@ export function externalLink(url: unknown, label?: string): string {
     ? `<span class="url">${text}</span>`
     : `<a href="${escapeHtml(href)}" rel="noopener noreferrer nofollow" class="url">${text}</a>`;
 }
-
-/** Tagged template that leaves interpolations as they are: the callers escape. Only for readability. */
-export function html(strings: TemplateStringsArray, ...values: readonly (string | number)[]): string {
-  let out = strings[0] ?? "";
-  for (let i = 0; i < values.length; i++) out += String(values[i]) + (strings[i + 1] ?? "");
-  return out;
-}

@@ -15,7 +15,7 @@ export interface Assets {
   readonly index: string;
 }
 
-export const SITE_NAME = "MCP server registry";
+const SITE_NAME = "MCP server registry";
 /** How many results the home page shows before "Show more" (prerendered and in the browser). */
 export const PAGE_SIZE = 50;
 
@@ -259,7 +259,7 @@ function versionsSection(group: ServerGroup, root: string): string {
  * Verification evidence recorded by the registry for a version, read from the record's registry `_meta`
  * (never from `server._meta`, which the author writes and could fake).
  */
-export function verificationOf(record: VersionRecord): unknown {
+function verificationOf(record: VersionRecord): unknown {
   const meta = (record as VersionRecord & { readonly _meta?: unknown })._meta;
   if (meta == null || typeof meta !== "object") return undefined;
   return Object.hasOwn(meta, REGISTRY_META_KEY) ? (meta as Record<string, unknown>)[REGISTRY_META_KEY] : undefined;

@@ -33,10 +33,10 @@ type Part = string | Hole;
 /** A value made of literal text and holes, rendered differently per client. */
 type Value = readonly Part[];
 
-export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "shell";
+type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "shell";
 
 /** What a command line runs: the program the shell starts, its arguments and the environment it adds. */
-export interface ShellRun {
+interface ShellRun {
   readonly program: string;
   readonly args: readonly string[];
   readonly env: readonly (readonly [string, string])[];
@@ -651,7 +651,7 @@ function remoteSettings(remote: Transport): Setting[] {
 // ---------------------------------------------------------------------------------------------------------
 
 /** The config key for a server: the part of its name after the slash. */
-export function serverKey(server: ServerJson): string {
+function serverKey(server: ServerJson): string {
   const slash = server.name.indexOf("/");
   return slash === -1 ? server.name : server.name.slice(slash + 1);
 }

@@ -18,9 +18,7 @@
 import { stringify } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import type { VersionTimes } from "./git-history.ts";
-import { IMPORT_FILE, parseStatusYaml } from "./load.ts";
-
-export { IMPORT_FILE };
+import { parseStatusYaml } from "./load.ts";
 
 export interface ImportInfo {
   readonly source: string;

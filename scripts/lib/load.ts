@@ -13,13 +13,13 @@ import { caseFoldKey } from "./rules.ts";
 
 export const SERVER_FILE = "server.json";
 export const STATUS_FILE = "status.yaml";
-export const SIGNATURE_FILE = "server.json.sig";
+const SIGNATURE_FILE = "server.json.sig";
 /** Signature of status.yaml: proves a status change in a domain namespace (verify/namespace.ts). */
-export const STATUS_SIGNATURE_FILE = "status.yaml.sig";
+const STATUS_SIGNATURE_FILE = "status.yaml.sig";
 /** Upstream provenance of an imported version (provenance.ts); written only by `npm run import`, never by a PR. */
 export const IMPORT_FILE = "import.yaml";
 /** The only files a version folder may hold. */
-export const VERSION_FILES: ReadonlySet<string> = new Set([
+const VERSION_FILES: ReadonlySet<string> = new Set([
   SERVER_FILE,
   STATUS_FILE,
   SIGNATURE_FILE,
@@ -28,7 +28,7 @@ export const VERSION_FILES: ReadonlySet<string> = new Set([
 ]);
 
 export const MAX_SERVER_JSON_BYTES = 64 * 1024;
-export const MAX_SIDE_FILE_BYTES = 4 * 1024;
+const MAX_SIDE_FILE_BYTES = 4 * 1024;
 
 export type ItemType = "file" | "directory" | "symlink" | "other";
 
@@ -47,7 +47,7 @@ export interface TreeReader {
   read(relPath: string): Uint8Array;
 }
 
-export interface StatusInfo {
+interface StatusInfo {
   readonly status: Status;
   readonly statusMessage?: string;
 }

@@ -9,7 +9,7 @@ import { caseFoldKey, checkServerSemantics } from "./rules.ts";
 import { checkServerSchema, checkStatusSchema, type Finding } from "./schema.ts";
 
 /** Everything wrong with one version: its server.json and its status.yaml. */
-export function validateVersion(v: LoadedVersion): Diagnostic[] {
+function validateVersion(v: LoadedVersion): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (v.doc !== undefined) {
     const findings = [...checkServerSchema(v.doc), ...checkServerSemantics(v.doc)];
@@ -86,7 +86,7 @@ export interface IndexedVersion {
 }
 
 /** The remote URLs a document claims: every non-empty `remotes[].url` string. */
-export function remoteUrlsOf(doc: unknown): string[] {
+function remoteUrlsOf(doc: unknown): string[] {
   const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
   if (!Array.isArray(remotes)) return [];
   return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
@@ -193,7 +193,7 @@ export class TreeIndex {
 }
 
 /** Rules that need the whole tree. */
-export function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[] {
+function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[] {
   const index = new TreeIndex();
   for (const v of versions) index.add(v);
   return versions.flatMap((v) => index.conflictsOf(v));

@@ -50,7 +50,7 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
   return record;
 }
 
-export function readExamples(): ServerJson[] {
+function readExamples(): ServerJson[] {
   return readdirSync(EXAMPLES)
     .filter((f) => f.endsWith(".json"))
     .sort()

@@ -38,11 +38,11 @@ import { stringifyJson } from "../safe-json.ts";
 import { pickLatest } from "../versions.ts";
 
 export const FEED_FORMAT = "mcp-static-registry-feed/1";
-export const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
+const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
 export const FEED_INDEX = `${FEED_DIR}/index.json`;
 export const DEFAULT_SEGMENT_SIZE = 1000;
 
-export type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
+type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
 
 export interface FeedEntry {
   readonly seq: number;
@@ -82,7 +82,7 @@ export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 /** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
-export const gitBlobId = (bytes: Uint8Array): string =>
+const gitBlobId = (bytes: Uint8Array): string =>
   createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
@@ -335,7 +335,7 @@ function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMess
 export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));
 export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
 
-export const formatEntry = (e: FeedEntry): string => stringifyJson(e);
+const formatEntry = (e: FeedEntry): string => stringifyJson(e);
 
 /** Split entries into segment files and the index; closed segments are byte-stable across builds. */
 export function buildFeedFiles(

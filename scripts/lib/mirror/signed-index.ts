@@ -38,8 +38,8 @@ import { stringifyJson } from "../safe-json.ts";
 export const INDEX_FORMAT = "mcp-static-registry-index/2";
 export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
 export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
-export const INDEX_TYP = "mcp-static-registry-index+json";
-export const DEFAULT_TTL_DAYS = 14;
+const INDEX_TYP = "mcp-static-registry-index+json";
+const DEFAULT_TTL_DAYS = 14;
 
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -84,7 +84,7 @@ export function signingKeyFromSeed(hexSeed: string): SigningKey {
   return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
 }
 
-export function publicKeyFromHex(hex: string): KeyObject {
+function publicKeyFromHex(hex: string): KeyObject {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RefusalError("a public key is 64 hex characters (32 bytes, Ed25519)");
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(hex, "hex")]), format: "der", type: "spki" });
 }
@@ -130,7 +130,7 @@ export function groupDigest(files: Iterable<readonly [path: string, sha256: stri
   return sha256Hex(lines.join(""));
 }
 
-export interface Pins {
+interface Pins {
   readonly servers: Readonly<Record<string, string>>;
   readonly files: Readonly<Record<string, string>>;
 }

@@ -62,11 +62,7 @@ export function changedFiles(git: GitRunner, base: string, head: string): Change
  * Validation as checks, when the verifier could not report its own: the same attribution and the same
  * checks as the verifier's (verify-pr.ts validationResults).
  */
-export function validationChecks(
-  head: CheckedRevision,
-  base: CheckedRevision,
-  files: readonly ChangedFile[],
-): ReportCheck[] {
+function validationChecks(head: CheckedRevision, base: CheckedRevision, files: readonly ChangedFile[]): ReportCheck[] {
   const attribution = attributeFindings({
     reader: head.reader,
     diagnostics: head.diagnostics,
@@ -172,6 +168,6 @@ export function annotation(d: Diagnostic): string {
   return `::${d.severity === "error" ? "error" : "warning"} ${props.join(",")}::${data(message)}`;
 }
 
-export function validationAnnotations(diagnostics: readonly Diagnostic[]): string[] {
+function validationAnnotations(diagnostics: readonly Diagnostic[]): string[] {
   return diagnostics.map(annotation);
 }

@@ -120,7 +120,7 @@ function countStatuses(checks: readonly ReportCheck[]): string {
 }
 
 /** One table per file: check kind, result, what was found (the verifier's message). */
-export function renderCheckTables(checks: readonly ReportCheck[]): string[] {
+function renderCheckTables(checks: readonly ReportCheck[]): string[] {
   const byFile = new Map<string, ReportCheck[]>();
   for (const c of checks) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c]);
   const out: string[] = [];

@@ -5,18 +5,18 @@
 
 import type { ChangedFile, ReportCheck, Verdict } from "./report.ts";
 
-export const LABELS = {
+const LABELS = {
   verified: "verified",
   needsMaintainer: "needs-maintainer",
   invalid: "invalid",
 } as const;
 /** Labels this registry manages: it adds and removes only these. */
-export const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
+const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
 
 /** `servers/<ns>/<server>/<version>/<file>` files a publishing PR may add. */
 const VERSION_FILE = /^servers\/[^/]+\/[^/]+\/[^/]+\/(server\.json|server\.json\.sig)$/;
 
-export const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
+const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
 
 /**
  * Files outside servers/ that no maintainer rule allowed (a passing `maintainer/…` check on that file, which
@@ -31,7 +31,7 @@ export function filesNeedingReview(files: readonly ChangedFile[], checks: readon
 }
 
 /** The PR changes who the maintainers are: allowed for a maintainer, but another one must see it. */
-export const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
+const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
   checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
 
 export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {

@@ -17,7 +17,7 @@ export interface Repo {
   readonly repo: string;
 }
 
-export interface Artifact {
+interface Artifact {
   readonly reportJson: string;
   readonly commentMd: string;
 }
@@ -54,7 +54,7 @@ const API_STATUS: Record<string, ChangedFile["status"]> = {
 };
 
 /** The text posted instead of the artifact's when the PR changes the workflows that produced it. */
-export function withheldComment(report: PrReport): string {
+function withheldComment(report: PrReport): string {
   return [
     COMMENT_MARKER,
     "## 👀 Needs a maintainer's review",

@@ -120,7 +120,7 @@ export interface StagingIo {
 }
 
 /** Where a run stages: next to the servers folder (same file system, invisible to validate and build). */
-export function stagingFolder(root: string, pid: number): string {
+function stagingFolder(root: string, pid: number): string {
   return path.join(path.dirname(path.resolve(root)), `${STAGING_PREFIX}${pid}`);
 }
 
@@ -342,7 +342,7 @@ export interface VersionFiles {
   readonly importYaml?: string;
 }
 
-export function formatStatusYaml(status: Status, message: string | undefined): string | undefined {
+function formatStatusYaml(status: Status, message: string | undefined): string | undefined {
   if (status === "active") return undefined;
   return `status: ${status}\n` + (message === undefined ? "" : `statusMessage: ${JSON.stringify(message)}\n`);
 }
@@ -571,7 +571,7 @@ export function entriesFromFile(
 }
 
 /** A list item: an API ServerResponse `{server, _meta}` or a bare server.json. */
-export function entryOf(item: unknown, origin: string): ImportEntry {
+function entryOf(item: unknown, origin: string): ImportEntry {
   const o = item as { server?: unknown; _meta?: Record<string, unknown> } | null;
   if (
     o != null &&

@@ -22,7 +22,7 @@ export interface PresentVersion {
   readonly statusText?: string;
 }
 
-export type FileEdit =
+type FileEdit =
   | { readonly kind: "write"; readonly file: string; readonly content: string }
   | { readonly kind: "remove"; readonly file: string };
 

@@ -29,7 +29,7 @@ export function formatReport(report: VerifyReport): string {
   return lines.join("\n");
 }
 
-export function countByStatus(checks: readonly CheckResult[]): Record<CheckStatus, number> {
+function countByStatus(checks: readonly CheckResult[]): Record<CheckStatus, number> {
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
   for (const c of checks) counts[c.status]++;
   return counts;
@@ -40,7 +40,7 @@ function sortChecks(checks: readonly CheckResult[]): CheckResult[] {
 }
 
 /** actions/toolkit command.ts escapeData. */
-export const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 /** actions/toolkit command.ts escapeProperty. */
 export const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
@@ -61,7 +61,7 @@ export function toAnnotations(checks: readonly CheckResult[]): string[] {
 }
 
 /** Text that authors (or services) wrote goes into HTML-capable Markdown: escape it. */
-export function escapeHtml(s: string): string {
+function escapeHtml(s: string): string {
   return s
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")

@@ -18,7 +18,7 @@ import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./namespace.ts
 
 /** Committed by the nightly run; the build publishes it at v0.1/x/<ns>/health.json (build-inputs.ts). */
 export const HEALTH_REPORT_PATH = "site/data/health.json";
-export const HEALTH_ISSUE_LABEL = "reverify";
+const HEALTH_ISSUE_LABEL = "reverify";
 
 export interface ReverifyTarget {
   readonly name: string;
@@ -39,9 +39,9 @@ export interface ReverifyDeps {
   readonly concurrency?: number;
 }
 
-export type HealthStatus = "ok" | "broken" | "error";
+type HealthStatus = "ok" | "broken" | "error";
 
-export interface HealthCheck {
+interface HealthCheck {
   readonly kind: string;
   readonly status: CheckResult["status"];
   readonly code: string;
@@ -49,7 +49,7 @@ export interface HealthCheck {
   readonly evidence: Readonly<Record<string, unknown>>;
 }
 
-export interface HealthEntry {
+interface HealthEntry {
   readonly name: string;
   readonly version: string;
   readonly file: string;
@@ -88,7 +88,7 @@ export function reverifyTargets(
 
 const isDomainNamespace = (name: string) => !namespaceOf(name).toLowerCase().startsWith("io.github.");
 
-export async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps): Promise<HealthEntry> {
+async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps): Promise<HealthEntry> {
   const results: CheckResult[] = [];
   if (isDomainNamespace(target.name)) {
     results.push(

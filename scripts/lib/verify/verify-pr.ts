@@ -37,7 +37,7 @@ import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClai
 import { packagePrecondition } from "./preconditions.ts";
 
 /** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
-export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
+type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
 
 export interface VerifyReport {
   /** True only when every check passed. */
@@ -57,7 +57,7 @@ export interface VerifyOptions {
   readonly offline: boolean;
 }
 
-export interface OnlineDeps {
+interface OnlineDeps {
   readonly http: HttpClient;
   readonly endpoints: Endpoints;
   readonly namespace: NamespaceDeps;
@@ -388,7 +388,7 @@ function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unk
 }
 
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
-export function verdictOf(checks: readonly CheckResult[], needsReview: boolean): Verdict {
+function verdictOf(checks: readonly CheckResult[], needsReview: boolean): Verdict {
   const hard = checks.filter((c) => c.status !== "pass" && c.code !== "change/outside-servers");
   if (hard.some((c) => c.status === "fail")) return "fail";
   if (hard.some((c) => c.status === "error")) return "error";

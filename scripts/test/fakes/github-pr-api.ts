@@ -16,14 +16,14 @@ export interface FakePull {
   merged?: { sha: string; method: string };
 }
 
-export interface FakeComment {
+interface FakeComment {
   id: number;
   issue: number;
   body: string;
   user: { login: string; type: "Bot" | "User" };
 }
 
-export interface FakeIssue {
+interface FakeIssue {
   number: number;
   title: string;
   body: string;
@@ -31,7 +31,7 @@ export interface FakeIssue {
   labels: string[];
 }
 
-export interface FakeContentFile {
+interface FakeContentFile {
   path: string;
   content: string;
   sha: string;
