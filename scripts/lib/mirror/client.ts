@@ -171,7 +171,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   let indexState: VerifierState | undefined = state?.index;
   const verified = (opts.publicKeys?.length ?? 0) > 0;
   if (verified) {
-    const verdict = verifyIndex(indexBytes, {
+    const verdict = await verifyIndex(indexBytes, {
       publicKeys: opts.publicKeys!,
       now: opts.now ?? new Date(),
       ...(indexState ? { state: indexState } : {}),
