@@ -7,9 +7,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { ExitError } from "./cli.ts";
 import type { BuildInfo, Status } from "./model.ts";
+import { statusOfBytes } from "./status-file.ts";
 
 export interface VersionTimes {
   readonly publishedAt: string;
@@ -283,17 +283,8 @@ function readStatusValues(readBlobs: History["readBlobs"], events: Map<string, F
   for (const list of events.values())
     for (const e of list) if (e.file === "status.yaml" && !ZERO.test(e.blob)) blobs.add(e.blob);
   const values = new Map<string, Status>();
-  for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfText(Buffer.from(bytes).toString("utf8")));
+  for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfBytes(bytes).status);
   return values;
-}
-
-function statusOfText(text: string): Status {
-  try {
-    const s = (parseYaml(text) as { status?: unknown } | null)?.status;
-    return s === "deprecated" || s === "deleted" ? s : "active";
-  } catch {
-    return "active";
-  }
 }
 
 function timesFromEvents(events: readonly FileEvent[], statusValues: ReadonlyMap<string, Status>): VersionTimes {

@@ -18,7 +18,7 @@
 import { stringify } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import type { VersionTimes } from "./git-history.ts";
-import { parseStatusYaml } from "./load.ts";
+import { parseStrictYaml } from "./status-file.ts";
 
 export interface ImportInfo {
   readonly source: string;
@@ -62,12 +62,14 @@ export function formatImportYaml(info: ImportInfo): string {
   );
 }
 
+const IMPORT_HINT = "import.yaml is written by npm run import; re-run the import instead of editing it.";
+
 /** Parse import.yaml strictly; problems become diagnostics with stable codes (`import/…`). */
 export function parseImportYaml(
   text: string,
   file: string,
 ): { kind: "ok"; info: ImportInfo } | { kind: "invalid"; diagnostics: Diagnostic[] } {
-  const parsed = parseStatusYaml(text, file);
+  const parsed = parseStrictYaml(text, file, IMPORT_HINT);
   if (parsed.kind === "invalid") return parsed;
   const doc = parsed.doc;
   const fail = (message: string, pointer = ""): { kind: "invalid"; diagnostics: Diagnostic[] } => ({
@@ -76,7 +78,7 @@ export function parseImportYaml(
       diag("error", "import/invalid", file, message, {
         pointer,
         ...(parsed.positionOf(pointer) ?? {}),
-        hint: "import.yaml is written by npm run import; re-run the import instead of editing it.",
+        hint: IMPORT_HINT,
       }),
     ],
   });

@@ -3,7 +3,8 @@
 
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { parseJsonBytes } from "./json-source.ts";
-import { parseStatusYaml, type LoadResult, type LoadedVersion } from "./load.ts";
+import type { LoadResult, LoadedVersion } from "./load.ts";
+import { parseStrictYaml } from "./status-file.ts";
 import type { ServerJson } from "./model.ts";
 import { caseFoldKey, checkServerSemantics } from "./rules.ts";
 import { checkServerSchema, checkStatusSchema, type Finding } from "./schema.ts";
@@ -38,7 +39,7 @@ function locateJsonFindings(file: string, bytes: Uint8Array, findings: readonly 
 }
 
 function locateStatusFindings(file: string, text: string, findings: readonly Finding[]): Diagnostic[] {
-  const parsed = parseStatusYaml(text, file);
+  const parsed = parseStrictYaml(text, file);
   return findings.map((f) => {
     const pos = parsed.kind === "ok" ? (parsed.positionOf(f.pointer) ?? parsed.positionOf("")) : undefined;
     return diag(f.severity, f.code, file, f.message, {

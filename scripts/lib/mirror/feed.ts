@@ -22,7 +22,7 @@
 
 import { createHash } from "node:crypto";
 import { formatTime, readHistory, runGit, type History, type RunGit } from "../git-history.ts";
-import { parseStatusYaml } from "../load.ts";
+import { statusOfBytes } from "../status-file.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
@@ -148,7 +148,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
     if (blob == null) return { status: "active" as Status };
     let s = statusCache.get(blob);
     if (!s) {
-      s = readStatus(blobs.get(blob));
+      s = statusOfBytes(blobs.get(blob));
       statusCache.set(blob, s);
     }
     return s;
@@ -320,16 +320,6 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
 }
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
-
-function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMessage?: string } {
-  if (!bytes) return { status: "active" };
-  const parsed = parseStatusYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
-  if (parsed.kind !== "ok") return { status: "active" };
-  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
-  const s = doc?.status;
-  if (s !== "active" && s !== "deprecated" && s !== "deleted") return { status: "active" };
-  return typeof doc?.statusMessage === "string" ? { status: s, statusMessage: doc.statusMessage } : { status: s };
-}
 
 /** The served version document of a record, exactly as build.ts writes it. */
 export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));

@@ -24,7 +24,7 @@ import {
   type GitRunner,
 } from "./git.ts";
 import type { HttpClient } from "./http.ts";
-import { parse as parseYaml } from "yaml";
+import { parseStrictYaml } from "../status-file.ts";
 import { visible } from "../terminal.ts";
 import {
   isMaintainer,
@@ -380,11 +380,9 @@ function maintainerStatusCheck(file: string, bytes: Uint8Array | undefined, auth
 }
 
 function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unknown } | null {
-  try {
-    return parseYaml(Buffer.from(bytes).toString("utf8")) as { status?: unknown; statusMessage?: unknown } | null;
-  } catch {
-    return null; // the validation reports the syntax error
-  }
+  const parsed = parseStrictYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
+  // the validation reports the syntax error
+  return parsed.kind === "ok" ? (parsed.doc as { status?: unknown; statusMessage?: unknown } | null) : null;
 }
 
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
