@@ -25,7 +25,7 @@ const APP_ENTRY = fileURLToPath(new URL("./src/app.ts", import.meta.url));
 const CSS_FILE = new URL("./static/site.css", import.meta.url);
 
 /** Bundles site/src/app.ts for browsers (ES2020 modules, minified). */
-export async function bundleApp(): Promise<string> {
+async function bundleApp(): Promise<string> {
   const result = await esbuild({
     entryPoints: [APP_ENTRY],
     bundle: true,
