@@ -1,5 +1,6 @@
-// JSON Schema validation of server.json against the released schema its `$schema` names, and of status.yaml.
-// One ajv instance, each schema compiled once, on first use.
+// JSON Schema validation of server.json against the released schema its `$schema` names, of status.yaml, and of
+// the small files this project defines (the PR report, import.yaml). One ajv instance, each schema compiled once,
+// on first use.
 
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
@@ -146,6 +147,16 @@ export function checkStatusSchema(doc: unknown): Finding[] {
   const validate = validatorFor("status", statusSchema);
   if (validate(doc)) return [];
   return ajvFindings(validate.errors ?? [], "status");
+}
+
+/**
+ * A document against one of this project's own small schemas (`key` names it; compiled once). Findings are
+ * coded `<key>/<ajv keyword>`, as for the released schemas.
+ */
+export function checkOwnSchema(key: string, schema: object, doc: unknown): Finding[] {
+  const validate = validatorFor(key, schema);
+  if (validate(doc)) return [];
+  return ajvFindings(validate.errors ?? [], key);
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
