@@ -24,9 +24,9 @@ import {
   type RegistryModel,
   type ServerJson,
   type VersionRecord,
+  API_PREFIXES,
 } from "./model.ts";
 
-const API_PREFIXES = ["v0", "v0.1"] as const;
 /** Where the `.json` twins live. */
 const TWIN_PREFIX = "v0.1";
 

@@ -5,20 +5,20 @@
 
 import { summarizeApiDiff, type RouteChange, type ValueChange } from "./api-diff.ts";
 import { AUTO_MERGE_OFF } from "./labels.ts";
-import type { PrReport, ReportCheck, Verdict } from "./report.ts";
+import type { PrReport, ReportCheck, PrVerdict } from "./report.ts";
 
 export const COMMENT_MARKER = "<!-- mcp-static-registry:pr-check -->";
 /** GitHub refuses comment bodies over 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000;
 
-const HEADLINE: Record<Verdict, string> = {
+const HEADLINE: Record<PrVerdict, string> = {
   pass: "✅ Verified",
   fail: "❌ Changes needed",
   error: "⚠️ Verification could not finish",
   "needs-maintainer": "👀 Needs a maintainer's review",
 };
 
-const EXPLAIN: Record<Verdict, string> = {
+const EXPLAIN: Record<PrVerdict, string> = {
   pass: "Every check passed. A maintainer can merge this pull request.",
   fail: "Some checks failed. Fix what the table says, push, and the checks run again. `npm run verify` runs the same checks locally (CONTRIBUTING.md).",
   error:

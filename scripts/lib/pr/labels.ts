@@ -3,7 +3,7 @@
 // post-comment.ts decides again from the GitHub API's file list before it labels or merges, so a forged
 // artifact cannot buy a `verified` label for a PR that touches anything else.
 
-import type { ChangedFile, ReportCheck, Verdict } from "./report.ts";
+import type { ChangedFile, ReportCheck, PrVerdict } from "./report.ts";
 
 const LABELS = {
   verified: "verified",
@@ -34,7 +34,7 @@ export function filesNeedingReview(files: readonly ChangedFile[], checks: readon
 const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
   checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
 
-export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
+export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): PrVerdict {
   if (checks.some((c) => c.status === "fail")) return "fail";
   if (checks.some((c) => c.status === "error")) return "error";
   if (filesNeedingReview(files, checks).length > 0) return "needs-maintainer";
@@ -49,7 +49,7 @@ export function decideVerdict(checks: readonly ReportCheck[], files: readonly Ch
  * (a service did not answer) gets no label: re-running the check is the fix.
  */
 export function decideLabels(
-  verdict: Verdict,
+  verdict: PrVerdict,
   files: readonly ChangedFile[],
   checks: readonly ReportCheck[] = [],
 ): string[] {

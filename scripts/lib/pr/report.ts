@@ -3,10 +3,8 @@
 // is data that crossed a trust boundary: parsePrReport checks every field before anything is posted.
 
 import { checkOwnSchema } from "../schema.ts";
+import { CHECK_STATUSES, type CheckStatus } from "../verify/check.ts";
 import type { RouteChange } from "./api-diff.ts";
-
-export type CheckStatus = "pass" | "fail" | "error" | "skip";
-export const CHECK_STATUSES: readonly CheckStatus[] = ["pass", "fail", "error", "skip"];
 
 /** One check as `npm run verify -- --json` reports it (plus validation findings, kind `schema`). */
 export interface ReportCheck {
@@ -25,7 +23,8 @@ export interface ChangedFile {
   readonly status: "added" | "modified" | "removed" | "renamed" | "changed";
 }
 
-export type Verdict = "pass" | "fail" | "error" | "needs-maintainer";
+/** The pull request's verdict (what the comment and labels say), decided from the verifier's checks by labels.ts. */
+export type PrVerdict = "pass" | "fail" | "error" | "needs-maintainer";
 
 export interface PrInfo {
   readonly number: number;
@@ -37,7 +36,7 @@ export interface PrInfo {
 export interface PrReport {
   readonly version: 1;
   readonly pr: PrInfo;
-  readonly verdict: Verdict;
+  readonly verdict: PrVerdict;
   readonly checks: readonly ReportCheck[];
   readonly changedFiles: readonly ChangedFile[];
   /** null when the head tree did not build (it has errors): the comment says so instead. */

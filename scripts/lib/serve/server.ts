@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
-import type { RegistryModel } from "../model.ts";
+import { API_PREFIXES, type RegistryModel } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
 import {
   JSON_TYPE,
@@ -40,8 +40,6 @@ export interface RegistryServerInput {
   /** The built tree (build.ts + site), paths relative to the site root. */
   readonly tree: ReadonlyMap<string, string | Uint8Array>;
 }
-
-const API_PREFIXES = ["v0", "v0.1"] as const;
 
 const MIME: Readonly<Record<string, string>> = {
   json: "application/json",

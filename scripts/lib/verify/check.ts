@@ -13,6 +13,7 @@ export type CheckKind =
  * rate limits): try again later. skip: not run (`--offline`, or nothing to check). Only pass passes.
  */
 export type CheckStatus = "pass" | "fail" | "error" | "skip";
+export const CHECK_STATUSES: readonly CheckStatus[] = ["pass", "fail", "error", "skip"];
 
 export type Evidence = Readonly<Record<string, unknown>>;
 

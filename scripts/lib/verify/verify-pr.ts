@@ -36,13 +36,13 @@ import {
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { packagePrecondition } from "./preconditions.ts";
 
-/** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
-type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
+/** The verifier's verdict (`npm run verify`). needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
+type VerifyVerdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
 
 export interface VerifyReport {
   /** True only when every check passed. */
   readonly ok: boolean;
-  readonly verdict: Verdict;
+  readonly verdict: VerifyVerdict;
   readonly base: string;
   readonly head: string;
   readonly author: string;
@@ -386,7 +386,7 @@ function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unk
 }
 
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
-function verdictOf(checks: readonly CheckResult[], needsReview: boolean): Verdict {
+function verdictOf(checks: readonly CheckResult[], needsReview: boolean): VerifyVerdict {
   const hard = checks.filter((c) => c.status !== "pass" && c.code !== "change/outside-servers");
   if (hard.some((c) => c.status === "fail")) return "fail";
   if (hard.some((c) => c.status === "error")) return "error";
