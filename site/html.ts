@@ -1,17 +1,8 @@
 // HTML helpers for the build. Everything an author wrote goes through escapeHtml or safeHref.
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
+import { escapeHtml } from "../scripts/lib/escape.ts";
 
-/** Escapes text for element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 /** An author-supplied URL usable as a link target: http(s) only, normalised; otherwise undefined. */
 export function safeHref(url: unknown): string | undefined {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { codeSpan, escapeMarkdown } from "../escape.ts";
 import type { RouteChange } from "./api-diff.ts";
-import {
-  COMMENT_MARKER,
-  MAX_COMMENT_CHARS,
-  codeSpan,
-  escapeMarkdown,
-  renderApiDiff,
-  renderComment,
-} from "./comment.ts";
+import { COMMENT_MARKER, MAX_COMMENT_CHARS, renderApiDiff, renderComment } from "./comment.ts";
 import { parsePrReport, type PrReport } from "./report.ts";
 
 const F = "servers/io.github.alice/weather/1.1.0/server.json";

@@ -3,6 +3,7 @@
 // Pure: the report in, Markdown out. Every text that came from the PR (messages quote names, mcpName
 // values, README lines) is escaped: no HTML, no @mentions, no breaking out of a table cell or code span.
 
+import { codeSpan, escapeMarkdown } from "../escape.ts";
 import { summarizeApiDiff, type RouteChange, type ValueChange } from "./api-diff.ts";
 import { AUTO_MERGE_OFF } from "./labels.ts";
 import type { PrReport, ReportCheck, PrVerdict } from "./report.ts";
@@ -28,27 +29,6 @@ const EXPLAIN: Record<PrVerdict, string> = {
 };
 
 const STATUS_ICON: Record<string, string> = { pass: "✅ pass", fail: "❌ fail", error: "⚠️ error", skip: "⏭️ skip" };
-
-/** Text that came from outside, made inert for Markdown: HTML, mentions, table pipes, line breaks. */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/([\\`*_[\]~])/g, "\\$1")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\|/g, "&#124;")
-    .replace(/@/g, "&#64;")
-    .replace(/\r?\n|\r/g, " ");
-}
-
-/** A code span that no backtick inside the text can close. */
-export function codeSpan(text: string): string {
-  const clean = text.replace(/\r?\n|\r/g, " ").replace(/\|/g, "¦");
-  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
-  return `${fence}${pad}${clean}${pad}${fence}`;
-}
 
 export interface CommentOptions {
   /** Link to the workflow run (job summary and logs). */

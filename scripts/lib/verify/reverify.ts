@@ -8,6 +8,7 @@
 
 import type { Octokit } from "@octokit/rest";
 import { listedRecords } from "../build.ts";
+import { escapeMarkdown } from "../escape.ts";
 import type { Package, RegistryModel, ServerJson } from "../model.ts";
 import { compareCodeUnits } from "../model.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
@@ -196,14 +197,7 @@ export function renderHealthMarkdown(report: HealthReport, runUrl?: string): str
   return lines.join("\n") + "\n";
 }
 
-const cell = (s: string) =>
-  s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\|/g, "&#124;")
-    .replace(/@/g, "&#64;")
-    .replace(/\r?\n/g, " ");
+const cell = escapeMarkdown;
 
 export interface Repo {
   readonly owner: string;
