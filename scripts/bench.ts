@@ -13,9 +13,9 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import type * as SearchModule from "../site/src/search.ts";
-import type * as ServeModule from "./lib/serve/server.ts";
+import { fileURLToPath } from "node:url";
+import { prepareIndex, search } from "../site/src/search.ts";
+import { createRegistryServer, measureServeThroughput } from "./lib/serve/server.ts";
 import { gzipSync } from "node:zlib";
 import { checks, defineCommand, runCommand, UsageError } from "./lib/cli.ts";
 import { measureReadFloor, measureWriteFloor } from "./lib/bench/io-floor.ts";
@@ -69,12 +69,6 @@ interface ChildResult {
   search?: unknown;
 }
 
-async function optionalImport<T>(rel: string): Promise<T | undefined> {
-  const file = path.join(REPO, rel);
-  if (!fs.existsSync(file)) return undefined;
-  return (await import(pathToFileURL(file).href)) as T;
-}
-
 const byteLength = (b: string | Uint8Array) => (typeof b === "string" ? Buffer.byteLength(b) : b.byteLength);
 
 async function child(args: {
@@ -86,10 +80,7 @@ async function child(args: {
 }): Promise<ChildResult> {
   // Built exactly as `npm run build` builds: same inputs, files written as they are made.
   const inputs = await registryBuildInputs(args.servers, REPO);
-  const extras: Record<string, string> = {
-    site: inputs.extra ? "built" : "n/a (not built yet)",
-    "feed+bundle+index": inputs.outputs ? "built" : "n/a (not built yet)",
-  };
+  const extras: Record<string, string> = { site: "built", "feed+bundle+index": "built" };
 
   const stagesMs: Record<string, number> = {};
   const t0 = performance.now();
@@ -186,9 +177,6 @@ async function measureServe(
   tree: Map<string, string | Uint8Array>,
   seconds: number,
 ): Promise<unknown> {
-  type Serve = typeof ServeModule;
-  const serve = await optionalImport<Serve>("scripts/lib/serve/server.ts");
-  if (!serve) return { status: "n/a (not built yet)" };
   // The first page and pages after cursors spread over the whole list (the official cursor is name:version).
   const r = prng(42);
   const paths = ["/v0.1/servers?limit=100"];
@@ -196,8 +184,8 @@ async function measureServe(
     const v = model.versions[Math.floor(r() * model.versions.length)]!;
     paths.push(`/v0.1/servers?limit=100&cursor=${encodeURIComponent(`${v.name}:${v.version}`)}`);
   }
-  const server = serve.createRegistryServer({ model, tree });
-  const res = await serve.measureServeThroughput({ server, paths, durationMs: seconds * 1000, concurrency: 8 });
+  const server = createRegistryServer({ model, tree });
+  const res = await measureServeThroughput({ server, paths, durationMs: seconds * 1000, concurrency: 8 });
   return { status: "measured", concurrency: 8, ...res };
 }
 
@@ -210,18 +198,14 @@ async function measureSearch(tree: Map<string, string | Uint8Array>): Promise<un
     bytes: raw.length,
     gzipBytes: gzipSync(raw, { level: 9 }).length,
   };
-  type Search = typeof SearchModule;
-  const s = await optionalImport<Search>("site/src/search.ts");
-  if (!s || typeof s.prepareIndex !== "function" || typeof s.search !== "function")
-    return { ...out, keystroke: "n/a (not exported)" };
   const t0 = performance.now();
-  const index = s.prepareIndex(JSON.parse(raw.toString("utf8")) as Parameters<Search["prepareIndex"]>[0]);
+  const index = prepareIndex(JSON.parse(raw.toString("utf8")) as Parameters<typeof prepareIndex>[0]);
   const prepareMs = performance.now() - t0;
   const times: number[] = [];
   for (const query of ["weather postgres", "kubernetes", "slack bot mcp", "io.github.acme"]) {
     for (let i = 1; i <= query.length; i++) {
       const t = performance.now();
-      s.search(index, query.slice(0, i));
+      search(index, query.slice(0, i));
       times.push(performance.now() - t);
     }
   }

@@ -15,7 +15,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineCommand, runCommand, UsageError } from "./lib/cli.ts";
 import { runPrCheck, type VerifyOutcome } from "./lib/pr/check.ts";
-import { CHECK_STATUSES, type CheckStatus, type ReportCheck } from "./lib/pr/report.ts";
+import type { ReportCheck } from "./lib/pr/report.ts";
+import { CHECK_STATUSES, type CheckStatus } from "./lib/verify/check.ts";
 import { createGitRunner, resolveCommit, type GitRunner } from "./lib/verify/git.ts";
 
 const TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -95,7 +95,7 @@ async function check(
   }
   if (keys.some((k) => !/^[0-9a-fA-F]{64}$/.test(k)))
     throw new UsageError("--public-key: expected 64 hex characters (an Ed25519 public key)");
-  const verdict = verifyIndex(await get(INDEX_PATH), {
+  const verdict = await verifyIndex(await get(INDEX_PATH), {
     publicKeys: keys,
     now: new Date(),
     ...(state ? { state } : {}),

@@ -42,7 +42,7 @@ const WEEK_SECONDS = 7 * 86_400;
 const RECENT_COUNT = 6;
 
 /** Bundles site/src/app.ts for browsers (ES2020 modules, minified). */
-export async function bundleApp(): Promise<string> {
+async function bundleApp(): Promise<string> {
   const result = await esbuild({
     entryPoints: [APP_ENTRY],
     bundle: true,

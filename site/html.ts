@@ -1,17 +1,8 @@
 // HTML helpers for the build. Everything an author wrote goes through escapeHtml or safeHref.
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
+import { escapeHtml } from "../scripts/lib/escape.ts";
 
-/** Escapes text for element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 /** An author-supplied URL usable as a link target: http(s) only, normalised; otherwise undefined. */
 export function safeHref(url: unknown): string | undefined {
@@ -34,11 +25,4 @@ export function externalLink(url: unknown, label?: string): string {
   return href === undefined
     ? `<span class="url">${text}</span>`
     : `<a href="${escapeHtml(href)}" rel="noopener noreferrer nofollow" class="url">${text}</a>`;
-}
-
-/** Tagged template that leaves interpolations as they are: the callers escape. Only for readability. */
-export function html(strings: TemplateStringsArray, ...values: readonly (string | number)[]): string {
-  let out = strings[0] ?? "";
-  for (let i = 0; i < values.length; i++) out += String(values[i]) + (strings[i + 1] ?? "");
-  return out;
 }

@@ -27,7 +27,7 @@ export interface Assets {
   readonly index: string;
 }
 
-export const SITE_NAME = "MCP server registry";
+const SITE_NAME = "MCP server registry";
 /** How many results the home page shows before "Show more" (prerendered and in the browser). */
 export const PAGE_SIZE = 50;
 

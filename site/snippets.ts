@@ -37,7 +37,7 @@ type Value = readonly Part[];
 export type SnippetClient = "vscode" | "claude-desktop" | "cursor" | "claude-code" | "shell";
 
 /** What a command line runs: the program the shell starts, its arguments and the environment it adds. */
-export interface ShellRun {
+interface ShellRun {
   readonly program: string;
   readonly args: readonly string[];
   readonly env: readonly (readonly [string, string])[];
@@ -796,7 +796,7 @@ function remoteSettings(remote: Transport): Setting[] {
 // ---------------------------------------------------------------------------------------------------------
 
 /** The config key for a server: the part of its name after the slash. */
-export function serverKey(server: ServerJson): string {
+function serverKey(server: ServerJson): string {
   const slash = server.name.indexOf("/");
   return slash === -1 ? server.name : server.name.slice(slash + 1);
 }

@@ -24,11 +24,11 @@ import {
   type RegistryModel,
   type ServerJson,
   type VersionRecord,
+  API_PREFIXES,
 } from "./model.ts";
 
-export const API_PREFIXES = ["v0", "v0.1"] as const;
 /** Where the `.json` twins live. */
-export const TWIN_PREFIX = "v0.1";
+const TWIN_PREFIX = "v0.1";
 
 /** Turn validated versions and their history into the model every output is built from. */
 export function buildModel(versions: readonly LoadedVersion[], history: History): RegistryModel {

@@ -12,8 +12,6 @@ import { formatDiagnostic, formatSummary, type Diagnostic } from "./diagnostics.
 import { describeNetworkFailure, RefusalError } from "./errors.ts";
 import { visible, visibleLines } from "./terminal.ts";
 
-export { NetworkError, RefusalError, withNetworkErrors } from "./errors.ts";
-
 /** An expected failure of the user's input or environment: one line, exit code 1 (or the one given). */
 export class ExitError extends Error {
   readonly exitCode: number;
@@ -42,10 +40,10 @@ interface OptionBase {
   /** Accepted but left out of --help (internal plumbing, e.g. bench's child process). */
   readonly hidden?: boolean;
 }
-export interface BooleanOption extends OptionBase {
+interface BooleanOption extends OptionBase {
   readonly type: "boolean";
 }
-export interface StringOption extends OptionBase {
+interface StringOption extends OptionBase {
   readonly type: "string";
   /** Placeholder shown in --help: DIR, URL, N. */
   readonly value: string;
@@ -55,7 +53,7 @@ export interface StringOption extends OptionBase {
   /** A problem with the value ("expected a port number 0-65535"), or undefined when it is fine. */
   readonly check?: (value: string) => string | undefined;
 }
-export type OptionSpec = BooleanOption | StringOption;
+type OptionSpec = BooleanOption | StringOption;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 type ValueOf<T extends OptionSpec> = T extends BooleanOption
@@ -66,7 +64,7 @@ type ValueOf<T extends OptionSpec> = T extends BooleanOption
       ? string
       : string | undefined;
 
-export type OptionValues<O extends OptionSpecs> = { -readonly [K in keyof O]: ValueOf<O[K]> };
+type OptionValues<O extends OptionSpecs> = { -readonly [K in keyof O]: ValueOf<O[K]> };
 
 export interface CommandSpec<O extends OptionSpecs> {
   /** The npm script name ("build"): the prefix of every message. */
@@ -102,7 +100,7 @@ export function defineCommand<const O extends OptionSpecs>(spec: CommandSpec<O>)
 }
 
 /** The --help text: usage, description, options, example. */
-export function formatHelp(spec: CommandSpec<OptionSpecs>): string {
+function formatHelp(spec: CommandSpec<OptionSpecs>): string {
   const rows: [string, string][] = [];
   for (const [name, o] of [...Object.entries(spec.options), ["help", HELP] as const]) {
     if (o.hidden) continue;
@@ -232,14 +230,14 @@ export const checks = {
 // ---------------------------------------------------------------------------------------------------------
 // Running
 
-export interface Failure {
+interface Failure {
   readonly message: string;
   readonly exitCode: number;
   readonly usage: boolean;
 }
 
 /** The one-line report of an expected failure, or undefined for a bug (which gets its stack printed). */
-export function explainFailure(e: unknown): Failure | undefined {
+function explainFailure(e: unknown): Failure | undefined {
   if (e instanceof UsageError) return { message: e.message, exitCode: 2, usage: true };
   if (e instanceof ExitError) return { message: e.message, exitCode: e.exitCode, usage: false };
   if (e instanceof RefusalError) return { message: e.message, exitCode: 1, usage: false };
@@ -291,7 +289,7 @@ export function formatFailure(name: string, e: unknown): { text: string; exitCod
 }
 
 /** Run a CLI main; expected failures become one line, anything else a "this is a bug" report (exit 3). */
-export function runCli(main: () => Promise<number | void>, name = "command"): void {
+function runCli(main: () => Promise<number | void>, name = "command"): void {
   main().then(
     (code) => {
       if (typeof code === "number") process.exitCode = code;

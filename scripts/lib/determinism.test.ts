@@ -2,28 +2,21 @@
 // byte-identical from one run to the next, and every API response is exactly stringifyJson of its value
 // (JSON.stringify, HTML-escaped as Go does; the lists are assembled from once-serialised responses; this
 // proves the bytes did not change).
-import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildRegistry, type BuildInputs } from "./pipeline.ts";
+import { buildSite } from "../../site/build.ts";
+import { syncFilesFor } from "./mirror/sync-files.ts";
+import { buildRegistry } from "./pipeline.ts";
 import { stringifyJson } from "./safe-json.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
 async function build(): Promise<Map<string, string | Uint8Array>> {
-  const site = fs.existsSync(path.join(REPO, "site/build.ts"))
-    ? ((await import("../../site/build.ts")) as { buildSite: NonNullable<BuildInputs["extra"]> })
-    : undefined;
-  const sync = fs.existsSync(path.join(REPO, "scripts/lib/mirror/sync-files.ts"))
-    ? ((await import("./mirror/sync-files.ts")) as {
-        syncFilesFor: (root: string) => NonNullable<BuildInputs["outputs"]>;
-      })
-    : undefined;
   const outcome = await buildRegistry({
     serversDir: "servers",
     cwd: REPO,
-    ...(site ? { extra: site.buildSite } : {}),
-    ...(sync ? { outputs: sync.syncFilesFor(path.join(REPO, "servers")) } : {}),
+    extra: buildSite,
+    outputs: syncFilesFor(path.join(REPO, "servers")),
   });
   if (outcome.kind !== "built")
     throw new Error(`the sample tree does not build: ${outcome.diagnostics.map((d) => d.code).join(", ")}`);

@@ -75,14 +75,3 @@ export function formatSummary(diagnostics: readonly Diagnostic[], files: number)
 export function toPointer(segments: readonly (string | number)[]): string {
   return segments.map((s) => "/" + String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
 }
-
-/** Human path for messages: `packages[0].transport.url`, as the official registry prints it. */
-export function pointerToPath(pointer: string): string {
-  if (pointer === "") return "(document)";
-  let out = "";
-  for (const raw of pointer.slice(1).split("/")) {
-    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    out += /^\d+$/.test(seg) ? `[${seg}]` : out === "" ? seg : `.${seg}`;
-  }
-  return out;
-}

@@ -7,9 +7,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { ExitError } from "./cli.ts";
 import type { BuildInfo, Status } from "./model.ts";
+import { statusOfBytes } from "./status-file.ts";
 
 export interface VersionTimes {
   readonly publishedAt: string;
@@ -32,7 +32,7 @@ export interface History {
 }
 
 /** One first-parent commit that touched the servers tree. */
-export interface HistoryCommit {
+interface HistoryCommit {
   readonly id: string;
   /** Committer time, Unix seconds. */
   readonly time: number;
@@ -63,7 +63,7 @@ const FULL_HISTORY_HINT =
   "Build from a clone with full history: `git fetch --unshallow`, or in GitHub Actions `actions/checkout` with `fetch-depth: 0`.";
 
 /** The folder holding `.git` (a folder, or a file in worktrees and submodules) at or above `dir`, if any. */
-export function findRepositoryRoot(dir: string): string | undefined {
+function findRepositoryRoot(dir: string): string | undefined {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     if (fs.existsSync(path.join(d, ".git"))) return d;
     if (path.dirname(d) === d) return undefined;
@@ -213,7 +213,7 @@ function fallbackHistory(fallback: number, why: string): History {
 }
 
 /** `git log --raw -z --format=%x01%H%x02%ct` output → commits oldest first, with the version-folder files each changed. */
-export function parseCommits(out: string, prefix: string): HistoryCommit[] {
+function parseCommits(out: string, prefix: string): HistoryCommit[] {
   const commits: HistoryCommit[] = [];
   const chunks = out.split("\x01").filter((c) => c !== "");
   for (let c = chunks.length - 1; c >= 0; c--) {
@@ -283,17 +283,8 @@ function readStatusValues(readBlobs: History["readBlobs"], events: Map<string, F
   for (const list of events.values())
     for (const e of list) if (e.file === "status.yaml" && !ZERO.test(e.blob)) blobs.add(e.blob);
   const values = new Map<string, Status>();
-  for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfText(Buffer.from(bytes).toString("utf8")));
+  for (const [id, bytes] of readBlobs([...blobs])) values.set(id, statusOfBytes(bytes).status);
   return values;
-}
-
-function statusOfText(text: string): Status {
-  try {
-    const s = (parseYaml(text) as { status?: unknown } | null)?.status;
-    return s === "deprecated" || s === "deleted" ? s : "active";
-  } catch {
-    return "active";
-  }
 }
 
 function timesFromEvents(events: readonly FileEvent[], statusValues: ReadonlyMap<string, Status>): VersionTimes {

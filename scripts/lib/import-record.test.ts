@@ -104,7 +104,13 @@ describe("import.yaml", () => {
         "io.github.aa/bb/1.0.0/import.yaml": "source: x\n",
       }),
     );
-    expect(bad.diagnostics.map((d) => d.code)).toEqual(["import/invalid"]);
+    // Every problem at once, as for server.json: the three missing times.
+    expect(bad.diagnostics.map((d) => [d.code, d.message])).toEqual(
+      ["publishedAt", "updatedAt", "statusChangedAt"].map((key) => [
+        "import/invalid",
+        expect.stringContaining(`required property "${key}" is missing.`),
+      ]),
+    );
   });
 });
 

@@ -18,9 +18,8 @@
 import { stringify } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import type { VersionTimes } from "./git-history.ts";
-import { IMPORT_FILE, parseStatusYaml } from "./load.ts";
-
-export { IMPORT_FILE };
+import { checkOwnSchema } from "./schema.ts";
+import { parseStrictYaml } from "./status-file.ts";
 
 export interface ImportInfo {
   readonly source: string;
@@ -64,51 +63,67 @@ export function formatImportYaml(info: ImportInfo): string {
   );
 }
 
-/** Parse import.yaml strictly; problems become diagnostics with stable codes (`import/…`). */
+const IMPORT_HINT = "import.yaml is written by npm run import; re-run the import instead of editing it.";
+
+const UTC_TIME = { type: "string", pattern: RFC3339_UTC.source } as const;
+
+/** What import.yaml may hold (formatImportYaml writes exactly this). */
+const IMPORT_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["source", "publishedAt", "updatedAt", "statusChangedAt"],
+  properties: {
+    source: { type: "string", minLength: 1 },
+    publishedAt: UTC_TIME,
+    updatedAt: UTC_TIME,
+    statusChangedAt: UTC_TIME,
+    upgradedFrom: { type: "string" },
+    changes: { type: "array", items: { type: "string" } },
+  },
+};
+
+/** What each key must be, said instead of ajv's words for a bad value (ajv would quote the pattern). */
+const FIELD_HELP: Readonly<Record<string, string>> = {
+  source: "required, the registry URL or file the version came from",
+  publishedAt: "required, an RFC 3339 UTC time such as 2025-10-23T11:57:18Z",
+  updatedAt: "required, an RFC 3339 UTC time such as 2025-10-23T11:57:18Z",
+  statusChangedAt: "required, an RFC 3339 UTC time such as 2025-10-23T11:57:18Z",
+  upgradedFrom: "a schema version string",
+  changes: "a list of strings",
+};
+
+/** Parse import.yaml strictly (YAML, then IMPORT_SCHEMA by ajv); problems become diagnostics `import/invalid`. */
 export function parseImportYaml(
   text: string,
   file: string,
 ): { kind: "ok"; info: ImportInfo } | { kind: "invalid"; diagnostics: Diagnostic[] } {
-  const parsed = parseStatusYaml(text, file);
+  const parsed = parseStrictYaml(text, file, IMPORT_HINT);
   if (parsed.kind === "invalid") return parsed;
-  const doc = parsed.doc;
-  const fail = (message: string, pointer = ""): { kind: "invalid"; diagnostics: Diagnostic[] } => ({
-    kind: "invalid",
-    diagnostics: [
-      diag("error", "import/invalid", file, message, {
-        pointer,
-        ...(parsed.positionOf(pointer) ?? {}),
-        hint: "import.yaml is written by npm run import; re-run the import instead of editing it.",
+  const findings = checkOwnSchema("import", IMPORT_SCHEMA, parsed.doc);
+  if (findings.length > 0) {
+    return {
+      kind: "invalid",
+      diagnostics: findings.map((f) => {
+        const key = f.pointer.split("/")[1] ?? "";
+        const help = f.pointer === `/${key}` ? FIELD_HELP[key] : undefined;
+        return diag("error", "import/invalid", file, help ? `${key}: ${help}.` : f.message, {
+          pointer: f.pointer,
+          ...(parsed.positionOf(f.pointer) ?? {}),
+          hint: IMPORT_HINT,
+        });
       }),
-    ],
-  });
-  if (typeof doc !== "object" || doc == null || Array.isArray(doc))
-    return fail("import.yaml must be a mapping of source, publishedAt, updatedAt, statusChangedAt.");
-  const d = doc as Record<string, unknown>;
-  const known = new Set(["source", "publishedAt", "updatedAt", "statusChangedAt", "upgradedFrom", "changes"]);
-  for (const key of Object.keys(d)) if (!known.has(key)) return fail(`unknown key "${key}".`, `/${key}`);
-  if (typeof d["source"] !== "string" || d["source"] === "")
-    return fail("source: required, the registry URL or file the version came from.", "/source");
-  const times: Record<string, string> = {};
-  for (const key of ["publishedAt", "updatedAt", "statusChangedAt"]) {
-    const t = typeof d[key] === "string" && RFC3339_UTC.test(d[key]) ? (d[key] as string) : undefined;
-    if (t === undefined) return fail(`${key}: required, an RFC 3339 UTC time such as 2025-10-23T11:57:18Z.`, `/${key}`);
-    times[key] = t;
+    };
   }
-  if (d["upgradedFrom"] !== undefined && typeof d["upgradedFrom"] !== "string")
-    return fail("upgradedFrom: must be a schema version string.", "/upgradedFrom");
-  const changes = d["changes"];
-  if (changes !== undefined && (!Array.isArray(changes) || changes.some((c) => typeof c !== "string")))
-    return fail("changes: must be a list of strings.", "/changes");
+  const d = parsed.doc as ImportInfo;
   return {
     kind: "ok",
     info: {
-      source: d["source"],
-      publishedAt: times["publishedAt"]!,
-      updatedAt: times["updatedAt"]!,
-      statusChangedAt: times["statusChangedAt"]!,
-      ...(typeof d["upgradedFrom"] === "string" ? { upgradedFrom: d["upgradedFrom"] } : {}),
-      ...(Array.isArray(changes) ? { changes: changes as string[] } : {}),
+      source: d.source,
+      publishedAt: d.publishedAt,
+      updatedAt: d.updatedAt,
+      statusChangedAt: d.statusChangedAt,
+      ...(d.upgradedFrom === undefined ? {} : { upgradedFrom: d.upgradedFrom }),
+      ...(d.changes === undefined ? {} : { changes: d.changes }),
     },
   };
 }

@@ -11,7 +11,7 @@ export interface Position {
   readonly column: number; // 1-based, in UTF-16 code units of the line
 }
 
-export interface JsonSource {
+interface JsonSource {
   readonly value: unknown;
   /** JSON pointer → where its value starts; present when positions were asked for. */
   readonly positions: ReadonlyMap<string, Position>;
@@ -551,7 +551,7 @@ function decimalKey(literal: string): string {
  * value are kept (`1.0`, `1E2`, and `-0`, which is served as `0`: JSON gives the sign of zero no meaning
  * and no server.json field is a number where it could matter).
  */
-export function inexactNumberProblem(literal: string, value: number): string | undefined {
+function inexactNumberProblem(literal: string, value: number): string | undefined {
   if (!Number.isFinite(value)) return "is too large for a 64-bit float and would be served as null";
   const served = JSON.stringify(value);
   return decimalKey(literal) === decimalKey(served)

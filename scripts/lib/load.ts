@@ -4,22 +4,22 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.ts";
 import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
-import type { ServerJson, Status } from "./model.ts";
+import type { ServerJson } from "./model.ts";
 import { parseImportYaml, type ImportInfo } from "./import-record.ts";
+import { parseStrictYaml, statusOfDoc, type StatusInfo } from "./status-file.ts";
 import { caseFoldKey } from "./rules.ts";
 
 export const SERVER_FILE = "server.json";
 export const STATUS_FILE = "status.yaml";
-export const SIGNATURE_FILE = "server.json.sig";
+const SIGNATURE_FILE = "server.json.sig";
 /** Signature of status.yaml: proves a status change in a domain namespace (verify/namespace.ts). */
-export const STATUS_SIGNATURE_FILE = "status.yaml.sig";
+const STATUS_SIGNATURE_FILE = "status.yaml.sig";
 /** Upstream provenance of an imported version (provenance.ts); written only by `npm run import`, never by a PR. */
 export const IMPORT_FILE = "import.yaml";
 /** The only files a version folder may hold. */
-export const VERSION_FILES: ReadonlySet<string> = new Set([
+const VERSION_FILES: ReadonlySet<string> = new Set([
   SERVER_FILE,
   STATUS_FILE,
   SIGNATURE_FILE,
@@ -28,7 +28,7 @@ export const VERSION_FILES: ReadonlySet<string> = new Set([
 ]);
 
 export const MAX_SERVER_JSON_BYTES = 64 * 1024;
-export const MAX_SIDE_FILE_BYTES = 4 * 1024;
+const MAX_SIDE_FILE_BYTES = 4 * 1024;
 
 export type ItemType = "file" | "directory" | "symlink" | "other";
 
@@ -45,11 +45,6 @@ export interface TreeReader {
   readonly displayRoot: string;
   items(): TreeItem[];
   read(relPath: string): Uint8Array;
-}
-
-export interface StatusInfo {
-  readonly status: Status;
-  readonly statusMessage?: string;
 }
 
 export interface LoadedVersion {
@@ -468,55 +463,10 @@ function readStatusFile(
     diagnostics.push(...decoded.diagnostics);
     return undefined;
   }
-  const parsed = parseStatusYaml(decoded.text, file);
+  const parsed = parseStrictYaml(decoded.text, file);
   if (parsed.kind === "invalid") {
     diagnostics.push(...parsed.diagnostics);
     return undefined;
   }
-  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
-  const status = doc?.status;
-  const text = decoded.text;
-  if (status !== "active" && status !== "deprecated" && status !== "deleted")
-    return { doc, text, status: { status: "active" } };
-  const message = typeof doc?.statusMessage === "string" ? doc.statusMessage : undefined;
-  return { doc, text, status: message === undefined ? { status } : { status, statusMessage: message } };
-}
-
-export interface YamlPositions {
-  readonly doc: unknown;
-  readonly positionOf: (pointer: string) => { line: number; column: number } | undefined;
-}
-
-/** Parse status.yaml strictly (YAML 1.2 core schema, unique keys), keeping positions for messages. */
-export function parseStatusYaml(
-  text: string,
-  file: string,
-):
-  | { kind: "ok"; doc: unknown; positionOf: YamlPositions["positionOf"] }
-  | { kind: "invalid"; diagnostics: Diagnostic[] } {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, schema: "core", prettyErrors: false });
-  if (document.errors.length > 0) {
-    return {
-      kind: "invalid",
-      diagnostics: document.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        const code = e.code === "DUPLICATE_KEY" ? "yaml/duplicate-key" : "yaml/syntax";
-        return diag("error", code, file, `${e.message.split("\n")[0]}`, {
-          line: pos.line,
-          column: pos.col,
-          hint: 'status.yaml looks like:\nstatus: deprecated\nstatusMessage: "Please upgrade to 2.0.0"',
-        });
-      }),
-    };
-  }
-  const positionOf = (pointer: string) => {
-    const key = pointer.split("/")[1];
-    const node = key === undefined || key === "" ? document.contents : document.get(key, true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (!range) return undefined;
-    const p = lineCounter.linePos(range[0]);
-    return { line: p.line, column: p.col };
-  };
-  return { kind: "ok", doc: document.toJS(), positionOf };
+  return { doc: parsed.doc, text: decoded.text, status: statusOfDoc(parsed.doc) };
 }

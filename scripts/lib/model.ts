@@ -10,6 +10,8 @@ export const OFFICIAL_META_KEY = "io.modelcontextprotocol.registry/official";
 export const PUBLISHER_META_KEY = "io.modelcontextprotocol.registry/publisher-provided";
 /** This registry's own reverse-DNS namespace, for `/v0.1/x/<ns>/…` extensions and its `_meta` key. */
 export const REGISTRY_NAMESPACE = "io.github.mcp-static-registry";
+/** The API versions served, each under its own path prefix with identical responses (as upstream). */
+export const API_PREFIXES = ["v0", "v0.1"] as const;
 export const REGISTRY_META_KEY = `${REGISTRY_NAMESPACE}/registry`;
 
 export type Status = "active" | "deprecated" | "deleted";

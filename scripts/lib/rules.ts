@@ -81,7 +81,7 @@ export interface Finding {
 
 type Path = readonly (string | number)[];
 type Obj = Readonly<Record<string, unknown>>;
-export type Rule = (doc: Readonly<Record<string, unknown>>) => Finding[];
+type Rule = (doc: Readonly<Record<string, unknown>>) => Finding[];
 
 function error(code: string, path: Path, message: string, hint?: string): Finding {
   const pointer = toPointer(path);
@@ -728,7 +728,7 @@ const OCI_REPOSITORY = /^[a-z0-9_\-./]{2,255}$/;
 const OCI_TAG = /^[A-Za-z0-9_\-.]{1,128}$/;
 const OCI_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-export interface OciReference {
+interface OciReference {
   /** As go-containerregistry's RegistryStr() names it: Docker Hub is `index.docker.io`. */
   readonly registry: string;
   /** RepositoryStr(): a one-part Docker Hub repository gets its implicit `library/`. */
@@ -805,7 +805,7 @@ export function parseOciReference(ref: string): OciParse {
   };
 }
 
-export const isAllowedOciRegistry = (r: string): boolean =>
+const isAllowedOciRegistry = (r: string): boolean =>
   OCI_ALLOWED_REGISTRIES.has(r) || OCI_ALLOWED_SUFFIXES.some((s) => r.endsWith(s));
 
 const checkOciIdentifier = perPackage((pkg, at) => {
@@ -1200,7 +1200,7 @@ const everyPackage =
     objectsIn(doc, "packages").flatMap(({ item, index }) => rule(item, ["packages", index], registryTypeOf(item)));
 
 /** Every rule, in the order upstream applies them (so findings read top to bottom like its errors). */
-export const RULES: readonly Rule[] = [
+const RULES: readonly Rule[] = [
   checkServerName,
   checkServerVersion,
   checkRepositoryUrl,

@@ -1,5 +1,6 @@
-// JSON Schema validation of server.json against the released schema its `$schema` names, and of status.yaml.
-// One ajv instance, each schema compiled once, on first use.
+// JSON Schema validation of server.json against the released schema its `$schema` names, of status.yaml, and of
+// the small files this project defines (the PR report, import.yaml). One ajv instance, each schema compiled once,
+// on first use.
 
 import AjvModule, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
@@ -21,7 +22,7 @@ const addFormats = addFormatsModule.default;
 export type { Finding };
 
 /** Every released server.json schema, oldest first (UPSTREAM.md §1.1). `draft` is not released. */
-export const SERVER_SCHEMAS: Readonly<Record<string, object>> = {
+const SERVER_SCHEMAS: Readonly<Record<string, object>> = {
   "2025-07-09": s20250709,
   "2025-09-16": s20250916,
   "2025-09-29": s20250929,
@@ -29,7 +30,7 @@ export const SERVER_SCHEMAS: Readonly<Record<string, object>> = {
   "2025-10-17": s20251017,
   "2025-12-11": s20251211,
 };
-export const SCHEMA_VERSIONS = Object.keys(SERVER_SCHEMAS);
+const SCHEMA_VERSIONS = Object.keys(SERVER_SCHEMAS);
 
 const SCHEMA_URL_PATTERN = /\/schemas\/([A-Za-z0-9_~.-]+)\/server\.schema\.json/;
 
@@ -56,12 +57,12 @@ function validatorFor(key: string, schema: object): ValidateFunction {
   return fn;
 }
 
-export type SchemaChoice =
+type SchemaChoice =
   | { readonly kind: "ok"; readonly version: string; readonly findings: Finding[] }
   | { readonly kind: "invalid"; readonly findings: Finding[] };
 
 /** Which released schema a document declares; the official registry's `$schema` rules (§4.2). */
-export function chooseSchema(doc: unknown): SchemaChoice {
+function chooseSchema(doc: unknown): SchemaChoice {
   const url = typeof doc === "object" && doc != null ? (doc as Record<string, unknown>)["$schema"] : undefined;
   const fix = `set "$schema": "${CURRENT_SCHEMA_URL}".`;
   if (url === undefined || url === "") {
@@ -146,6 +147,16 @@ export function checkStatusSchema(doc: unknown): Finding[] {
   const validate = validatorFor("status", statusSchema);
   if (validate(doc)) return [];
   return ajvFindings(validate.errors ?? [], "status");
+}
+
+/**
+ * A document against one of this project's own small schemas (`key` names it; compiled once). Findings are
+ * coded `<key>/<ajv keyword>`, as for the released schemas.
+ */
+export function checkOwnSchema(key: string, schema: object, doc: unknown): Finding[] {
+  const validate = validatorFor(key, schema);
+  if (validate(doc)) return [];
+  return ajvFindings(validate.errors ?? [], key);
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());

@@ -56,7 +56,7 @@ function itemType(st: fs.Stats): ItemType {
  * A TreeReader over part of a tree: the given subtrees (relative paths), each with its ancestor folders.
  * Items are what fsTreeReader would list for those paths: never follows a symlink, stops at one.
  */
-export function subsetTreeReader(root: string, displayRoot: string, subtrees: Iterable<string>): TreeReader {
+function subsetTreeReader(root: string, displayRoot: string, subtrees: Iterable<string>): TreeReader {
   const items = new Map<string, TreeItem>();
   const add = (rel: string, st: fs.Stats) => {
     const type = itemType(st);

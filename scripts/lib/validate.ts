@@ -3,13 +3,14 @@
 
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { parseJsonBytes } from "./json-source.ts";
-import { parseStatusYaml, type LoadResult, type LoadedVersion } from "./load.ts";
+import type { LoadResult, LoadedVersion } from "./load.ts";
+import { parseStrictYaml } from "./status-file.ts";
 import type { ServerJson } from "./model.ts";
 import { caseFoldKey, checkServerSemantics } from "./rules.ts";
 import { checkServerSchema, checkStatusSchema, type Finding } from "./schema.ts";
 
 /** Everything wrong with one version: its server.json and its status.yaml. */
-export function validateVersion(v: LoadedVersion): Diagnostic[] {
+function validateVersion(v: LoadedVersion): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (v.doc !== undefined) {
     const findings = [...checkServerSchema(v.doc), ...checkServerSemantics(v.doc)];
@@ -38,7 +39,7 @@ function locateJsonFindings(file: string, bytes: Uint8Array, findings: readonly 
 }
 
 function locateStatusFindings(file: string, text: string, findings: readonly Finding[]): Diagnostic[] {
-  const parsed = parseStatusYaml(text, file);
+  const parsed = parseStrictYaml(text, file);
   return findings.map((f) => {
     const pos = parsed.kind === "ok" ? (parsed.positionOf(f.pointer) ?? parsed.positionOf("")) : undefined;
     return diag(f.severity, f.code, file, f.message, {
@@ -86,7 +87,7 @@ export interface IndexedVersion {
 }
 
 /** The remote URLs a document claims: every non-empty `remotes[].url` string. */
-export function remoteUrlsOf(doc: unknown): string[] {
+function remoteUrlsOf(doc: unknown): string[] {
   const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
   if (!Array.isArray(remotes)) return [];
   return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
@@ -193,7 +194,7 @@ export class TreeIndex {
 }
 
 /** Rules that need the whole tree. */
-export function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[] {
+function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[] {
   const index = new TreeIndex();
   for (const v of versions) index.add(v);
   return versions.flatMap((v) => index.conflictsOf(v));

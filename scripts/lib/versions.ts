@@ -188,7 +188,7 @@ function trimSpaceLikeGo(s: string): string {
 }
 
 /** Whether upstream would read this version string as a range (`^1.2.3`, `1.x`, `1 - 2`, `1.2 || 1.3`). */
-export function looksLikeRange(v: string): boolean {
+function looksLikeRange(v: string): boolean {
   const t = trimSpaceLikeGo(v);
   if (RANGE_PATTERNS.some((re) => re.test(t))) return true;
   // Upstream quirk kept on purpose: the x/X/* test looks at the whole string, so a prerelease such as

@@ -53,13 +53,13 @@ export interface WriterOptions {
   readonly isAlive?: (pid: number) => boolean;
 }
 
-export const BUILD_STAMP = "build-stamp.json";
+const BUILD_STAMP = "build-stamp.json";
 const STAMP_FORMAT = "mcp-static-registry-build/1";
 
 /** The build refused to replace `outDir`; the message is one line, for the CLI. */
 export class OutDirRefusedError extends Error {}
 
-export type OutDirState = "missing" | "empty" | "build" | "legacy-build";
+type OutDirState = "missing" | "empty" | "build" | "legacy-build";
 export type OutDirVerdict =
   { readonly kind: "ok"; readonly state: OutDirState } | { readonly kind: "refused"; readonly reason: string };
 

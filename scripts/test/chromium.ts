@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 const IS_CI = process.env["CI"] === "true" || process.env["CI"] === "1";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const SKIP_MESSAGE = `skipped: Chromium not found at ${CHROMIUM}; install it with apt-get install chromium`;

@@ -18,7 +18,7 @@ export const HOSTILE_MARKUP = {
 } as const;
 
 export const HOSTILE_SERVER = "io.github.mallory/inject";
-export const HOSTILE_GONE = "io.github.mallory/gone";
+const HOSTILE_GONE = "io.github.mallory/gone";
 /** A version string with `&` (allowed in a path segment): it reaches file names, the feed and the lists. */
 export const HOSTILE_VERSION = "2.0.0-a&b";
 

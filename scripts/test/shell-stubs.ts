@@ -8,12 +8,12 @@ import os from "node:os";
 import path from "node:path";
 
 /** One stub invocation: argv[0] is the program's file name, then its arguments; env is its whole environment. */
-export interface StubRun {
+interface StubRun {
   readonly argv: readonly string[];
   readonly env: ReadonlyMap<string, string>;
 }
 
-export interface PasteOutcome {
+interface PasteOutcome {
   readonly runs: readonly StubRun[];
   /** What the command left in its (initially empty) working folder, e.g. `pwned`. */
   readonly leftovers: readonly string[];

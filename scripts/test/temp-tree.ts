@@ -30,7 +30,7 @@ export function makeTree(files: Record<string, string | Uint8Array | object>, di
   return dir;
 }
 
-export const SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
+const SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
 
 /** A minimal valid server.json for `name` and `version`, with overrides. */
 export function serverJson(

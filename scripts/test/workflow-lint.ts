@@ -31,7 +31,7 @@ const PR_HEAD =
 const SHA_PIN = /^[^@\s]+@[0-9a-f]{40}$/;
 const UNTRUSTED_IN_RUN = /\$\{\{[^}]*\b(github\.event\.|inputs\.|github\.head_ref)/;
 
-export function triggersOf(doc: Obj): string[] {
+function triggersOf(doc: Obj): string[] {
   const on = doc["on"] ?? doc["true"]; // YAML 1.1 readers turn a bare `on` into true; the `yaml` package does not, but be safe
   if (typeof on === "string") return [on];
   if (Array.isArray(on)) return on.filter((t): t is string => typeof t === "string");

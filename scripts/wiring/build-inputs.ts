@@ -1,5 +1,5 @@
-// What `npm run build` and `npm start` build, wired from the environment: the browse site when site/build.ts
-// exists, the mirror files, signed when REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) is set.
+// What `npm run build` and `npm start` build, wired from the environment: the API, the browse site, the mirror
+// files, signed when REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) is set.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -12,12 +12,12 @@ import { RECEIPTS_ROOT } from "../lib/receipt.ts";
 import { escapeJsonText } from "../lib/safe-json.ts";
 import { syncFilesFor } from "../lib/mirror/sync-files.ts";
 import { buildClientFiles } from "../lib/client-files.ts";
+import { buildSite } from "../../site/build.ts";
 import { visible } from "../lib/terminal.ts";
 import type { GuardedPath } from "../lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
-  const extra = await loadSiteBuilder();
   const outputs = withClientFiles(
     withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH)),
   );
@@ -27,7 +27,7 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     serversDir,
     cwd,
     sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
-    ...(extra ? { extra } : {}),
+    extra: buildSite,
     outputs,
     receiptsDir,
   };
@@ -97,14 +97,6 @@ function withClientFiles(stage: OutputStage): OutputStage {
       return out;
     },
   };
-}
-
-/** The browse site is built into the same tree when site/build.ts exists (the API alone otherwise). */
-async function loadSiteBuilder(): Promise<BuildInputs["extra"]> {
-  const file = new URL("../../site/build.ts", import.meta.url);
-  if (!fs.existsSync(file)) return undefined;
-  const mod = (await import(file.href)) as { buildSite: NonNullable<BuildInputs["extra"]> };
-  return mod.buildSite;
 }
 
 function syncOutputs(serversRoot: string) {

@@ -10,14 +10,14 @@ import { createHttpProofFetcher, guardPublicHost } from "../lib/verify/http-proo
 import { createHttpClient, type HttpClient } from "../lib/verify/http.ts";
 import type { NamespaceDeps } from "../lib/verify/namespace.ts";
 
-export interface OnlineDeps {
+export interface OutsideServices {
   readonly endpoints: Endpoints;
   readonly http: HttpClient;
   readonly timeoutMs: number | undefined;
   readonly namespace: NamespaceDeps;
 }
 
-export function onlineDepsFromEnv(env: NodeJS.ProcessEnv, blocklist: Blocklist): OnlineDeps {
+export function onlineDepsFromEnv(env: NodeJS.ProcessEnv, blocklist: Blocklist): OutsideServices {
   let endpoints: Endpoints;
   try {
     endpoints = endpointsFromEnv(env);

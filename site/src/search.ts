@@ -312,7 +312,7 @@ function passesFilters(index: PreparedIndex, i: number, filters: SearchFilters, 
   return true;
 }
 
-export function normalizeQuery(query: string): string[] {
+function normalizeQuery(query: string): string[] {
   return query
     .toLowerCase()
     .split(/\s+/)

@@ -50,7 +50,7 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
   };
 }
 
-export function readExamples(): ServerJson[] {
+function readExamples(): ServerJson[] {
   return readdirSync(EXAMPLES)
     .filter((f) => f.endsWith(".json"))
     .sort()

@@ -56,7 +56,7 @@ const CHUNK_BYTES = 1 << 20;
  * closes the stream, as pigz does. One gzip member, readable by any gunzip; fixed header (mtime 0, OS
  * unknown), so the same input gives the same bytes with the same zlib.
  */
-export function gzipLines(lines: Iterable<string>): Bundle {
+function gzipLines(lines: Iterable<string>): Bundle {
   const out: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255])];
   const text = createHash("sha256");
   let crc = 0;

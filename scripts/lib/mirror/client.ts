@@ -81,14 +81,14 @@ export class MirrorRefusal extends RefusalError {
   }
 }
 
-export const MIRROR_FORMAT = "mcp-static-registry-mirror/2";
+const MIRROR_FORMAT = "mcp-static-registry-mirror/2";
 export const STATE_FILE = ".mirror-state.json";
 /** The state file of format 1 (servers/<ns>/<srv>/<ver>.json layout): still recognised as a folder we made. */
 const OLD_STATE_FILE = "mirror-state.json";
 /** Written first into a stage, so a killed run's half-written stage is recognisably ours. */
 const STAGE_MARKER = ".mirror-stage";
 
-export interface MirrorState {
+interface MirrorState {
   readonly format: string;
   readonly source: string;
   readonly feedFormat: string;
@@ -123,7 +123,7 @@ export interface MirrorOptions {
 }
 
 /** Download caps: every fetch is bounded (the whole registry at 100k versions is a ~15 MB bundle). */
-export const LIMITS = {
+const LIMITS = {
   index: 32 << 20,
   feedIndex: 16 << 20,
   segment: 16 << 20,
@@ -171,7 +171,7 @@ export async function syncMirror(from: string, outDir: string, opts: MirrorOptio
   let indexState: VerifierState | undefined = state?.index;
   const verified = (opts.publicKeys?.length ?? 0) > 0;
   if (verified) {
-    const verdict = verifyIndex(indexBytes, {
+    const verdict = await verifyIndex(indexBytes, {
       publicKeys: opts.publicKeys!,
       now: opts.now ?? new Date(),
       ...(indexState ? { state: indexState } : {}),
@@ -503,7 +503,7 @@ function stageTree(
 }
 
 /** How the rebuilt tree's pins differ from the index's (servers exactly; other files: the API ones). */
-export function pinDifferences(
+function pinDifferences(
   ours: { servers: Readonly<Record<string, string>>; files: Readonly<Record<string, string>> },
   payload: Pick<IndexPayload, "servers" | "files">,
 ): string[] {

@@ -22,7 +22,7 @@
 
 import { createHash } from "node:crypto";
 import { formatTime, readHistory, runGit, type History, type RunGit } from "../git-history.ts";
-import { parseStatusYaml } from "../load.ts";
+import { statusOfBytes } from "../status-file.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
@@ -39,11 +39,11 @@ import { stringifyJson } from "../safe-json.ts";
 import { pickLatest } from "../versions.ts";
 
 export const FEED_FORMAT = "mcp-static-registry-feed/1";
-export const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
+const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
 export const FEED_INDEX = `${FEED_DIR}/index.json`;
 export const DEFAULT_SEGMENT_SIZE = 1000;
 
-export type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
+type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
 
 export interface FeedEntry {
   readonly seq: number;
@@ -83,7 +83,7 @@ export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 /** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
-export const gitBlobId = (bytes: Uint8Array): string =>
+const gitBlobId = (bytes: Uint8Array): string =>
   createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
@@ -149,7 +149,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
     if (blob == null) return { status: "active" as Status };
     let s = statusCache.get(blob);
     if (!s) {
-      s = readStatus(blobs.get(blob));
+      s = statusOfBytes(blobs.get(blob));
       statusCache.set(blob, s);
     }
     return s;
@@ -320,21 +320,11 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
 
-function readStatus(bytes: Uint8Array | undefined): { status: Status; statusMessage?: string } {
-  if (!bytes) return { status: "active" };
-  const parsed = parseStatusYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
-  if (parsed.kind !== "ok") return { status: "active" };
-  const doc = parsed.doc as { status?: unknown; statusMessage?: unknown } | null;
-  const s = doc?.status;
-  if (s !== "active" && s !== "deprecated" && s !== "deleted") return { status: "active" };
-  return typeof doc?.statusMessage === "string" ? { status: s, statusMessage: doc.statusMessage } : { status: s };
-}
-
 /** The served version document of a record, exactly as build.ts writes it. */
 export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));
 export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
 
-export const formatEntry = (e: FeedEntry): string => stringifyJson(e);
+const formatEntry = (e: FeedEntry): string => stringifyJson(e);
 
 /** Split entries into segment files and the index; closed segments are byte-stable across builds. */
 export function buildFeedFiles(

@@ -14,7 +14,10 @@ import {
   verifyIndex,
   type IndexPayload,
 } from "./signed-index.ts";
+import { sign } from "node:crypto";
+import { FlattenedSign } from "jose";
 import { sha256Hex } from "./feed.ts";
+import { stringifyJson } from "../safe-json.ts";
 
 const key = generateSigningSeed();
 const payload = (serial: number, gitCommit = `c${serial}`): IndexPayload => ({
@@ -35,8 +38,8 @@ const now = new Date("2026-01-02T00:00:00Z");
 const trusted = [key.publicKeyHex];
 
 describe("signed index", () => {
-  it("verifies a good signature and returns the state to remember", () => {
-    const v = verifyIndex(signed(payload(5)), { publicKeys: trusted, now });
+  it("verifies a good signature and returns the state to remember", async () => {
+    const v = await verifyIndex(signed(payload(5)), { publicKeys: trusted, now });
     expect(v).toMatchObject({ kind: "ok", kid: key.kid, state: { serial: 5, gitCommit: "c5" } });
     expect(key.kid).toBe(sha256Hex(Buffer.from(key.publicKeyHex, "hex")));
     expect(keyId(key.publicKeyHex.toUpperCase())).toBe(key.kid);
@@ -48,41 +51,102 @@ describe("signed index", () => {
     expect(keys.keys[0]).toEqual({ kid: key.kid, alg: "EdDSA", crv: "Ed25519", publicKey: key.publicKeyHex });
   });
 
-  it("rejects a changed payload", () => {
+  it("rejects a changed payload", async () => {
     const jws = JSON.parse(signed(payload(5)).toString());
     jws.payload = Buffer.from(JSON.stringify(payload(6))).toString("base64url");
-    expect(verifyIndex(Buffer.from(JSON.stringify(jws)), { publicKeys: trusted, now })).toMatchObject({
+    expect(await verifyIndex(Buffer.from(JSON.stringify(jws)), { publicKeys: trusted, now })).toMatchObject({
       kind: "rejected",
       code: "index/bad-signature",
     });
   });
 
-  it("rejects a key it does not trust, and an unsigned index", () => {
-    expect(verifyIndex(signed(payload(5), generateSigningSeed().seed), { publicKeys: trusted, now })).toMatchObject({
+  it("rejects a key it does not trust, and an unsigned index", async () => {
+    expect(
+      await verifyIndex(signed(payload(5), generateSigningSeed().seed), { publicKeys: trusted, now }),
+    ).toMatchObject({
       code: "index/unknown-key",
     });
     expect(
-      verifyIndex(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!), { publicKeys: trusted, now }),
+      await verifyIndex(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!), { publicKeys: trusted, now }),
     ).toMatchObject({ code: "index/unsigned" });
-    expect(verifyIndex(Buffer.from("nope"), { publicKeys: trusted, now })).toMatchObject({ code: "index/malformed" });
+    expect(await verifyIndex(Buffer.from("nope"), { publicKeys: trusted, now })).toMatchObject({
+      code: "index/malformed",
+    });
   });
 
-  it("rejects an expired index", () => {
+  it("rejects an expired index", async () => {
     expect(
-      verifyIndex(signed(payload(5)), { publicKeys: trusted, now: new Date("2026-01-15T00:00:01Z") }),
+      await verifyIndex(signed(payload(5)), { publicKeys: trusted, now: new Date("2026-01-15T00:00:01Z") }),
     ).toMatchObject({ code: "index/expired" });
   });
 
-  it("rejects a rollback to an older serial, and a different commit under the same serial", () => {
+  it("rejects a rollback to an older serial, and a different commit under the same serial", async () => {
     const state = { serial: 6, gitCommit: "c6" };
-    expect(verifyIndex(signed(payload(5)), { publicKeys: trusted, now, state })).toMatchObject({
+    expect(await verifyIndex(signed(payload(5)), { publicKeys: trusted, now, state })).toMatchObject({
       code: "index/rollback",
     });
-    expect(verifyIndex(signed(payload(6, "other")), { publicKeys: trusted, now, state })).toMatchObject({
+    expect(await verifyIndex(signed(payload(6, "other")), { publicKeys: trusted, now, state })).toMatchObject({
       code: "index/fork",
     });
-    expect(verifyIndex(signed(payload(6)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
-    expect(verifyIndex(signed(payload(7)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
+    expect(await verifyIndex(signed(payload(6)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
+    expect(await verifyIndex(signed(payload(7)), { publicKeys: trusted, now, state })).toMatchObject({ kind: "ok" });
+  });
+
+  it("signs exactly what jose's FlattenedSign signs (Ed25519 is deterministic), so jose can verify it", async () => {
+    const ours = JSON.parse(signed(payload(5)).toString());
+    const header = { alg: "EdDSA", kid: key.kid, typ: "mcp-static-registry-index+json" };
+    const theirs = await new FlattenedSign(Buffer.from(stringifyJson(payload(5))))
+      .setProtectedHeader(header)
+      .sign(signingKeyFromSeed(key.seed).privateKey);
+    expect(ours).toEqual(theirs);
+  });
+
+  /**
+   * index.json signed by the trusted key with the given protected header: only the header is the attack. Signed
+   * by hand (node:crypto), as an attacker would: jose's own signer refuses to write an unknown crit.
+   */
+  const signedWith = async (header: Record<string, unknown>) => {
+    const protectedHeader = Buffer.from(JSON.stringify({ alg: "EdDSA", kid: key.kid, ...header })).toString(
+      "base64url",
+    );
+    const body = Buffer.from(stringifyJson(payload(5))).toString("base64url");
+    const signature = sign(null, Buffer.from(`${protectedHeader}.${body}`), signingKeyFromSeed(key.seed).privateKey);
+    return Buffer.from(
+      JSON.stringify({ protected: protectedHeader, payload: body, signature: signature.toString("base64url") }),
+    );
+  };
+
+  it("refuses a crit it does not understand, or a malformed one, even when the signature is good", async () => {
+    const good = await signedWith({ typ: "mcp-static-registry-index+json" });
+    expect(await verifyIndex(good, { publicKeys: trusted, now })).toMatchObject({ kind: "ok" });
+    const unknown = await signedWith({ typ: "mcp-static-registry-index+json", crit: ["exp"], exp: 1 });
+    expect(await verifyIndex(unknown, { publicKeys: trusted, now })).toMatchObject({
+      kind: "rejected",
+      code: "index/unsupported-crit",
+    });
+    const empty = await signedWith({ typ: "mcp-static-registry-index+json", crit: [] });
+    expect(await verifyIndex(empty, { publicKeys: trusted, now })).toMatchObject({ code: "index/unsupported-crit" });
+  });
+
+  it("refuses a JWS of another type signed by the same key, and one without typ", async () => {
+    expect(await verifyIndex(await signedWith({ typ: "JWT" }), { publicKeys: trusted, now })).toMatchObject({
+      kind: "rejected",
+      code: "index/wrong-typ",
+    });
+    expect(await verifyIndex(await signedWith({}), { publicKeys: trusted, now })).toMatchObject({
+      code: "index/wrong-typ",
+    });
+  });
+
+  it("refuses an unprotected header and any alg but EdDSA", async () => {
+    const jws = JSON.parse(signed(payload(5)).toString());
+    const withHeader = Buffer.from(JSON.stringify({ ...jws, header: { kid: key.kid } }));
+    expect(await verifyIndex(withHeader, { publicKeys: trusted, now })).toMatchObject({ code: "index/malformed" });
+    const hs = { ...jws, protected: Buffer.from(JSON.stringify({ alg: "HS256", kid: key.kid })).toString("base64url") };
+    expect(await verifyIndex(Buffer.from(JSON.stringify(hs)), { publicKeys: trusted, now })).toMatchObject({
+      code: "index/malformed",
+      reason: expect.stringMatching(/only EdDSA/),
+    });
   });
 
   it("refuses a malformed signing key", () => {
@@ -130,7 +194,7 @@ describe("pins", () => {
     expect(() => r.record("v0/servers/io.github.aa/bb/versions/2", "2")).toThrow(/not emitted together/);
   });
 
-  it("decodes an unsigned payload for a consistency check, and refuses a malformed one", () => {
+  it("decodes an unsigned payload for a consistency check, and refuses a malformed one", async () => {
     expect(decodeIndexPayload(Buffer.from(indexFiles(payload(5), undefined).get(INDEX_PATH)!))).toMatchObject({
       kind: "ok",
       payload: { serial: 5 },
@@ -140,7 +204,7 @@ describe("pins", () => {
       kind: "rejected",
       code: "index/malformed",
     });
-    expect(verifyIndex(signed(bad), { publicKeys: trusted, now })).toMatchObject({
+    expect(await verifyIndex(signed(bad), { publicKeys: trusted, now })).toMatchObject({
       kind: "rejected",
       code: "index/malformed",
     });

@@ -29,7 +29,8 @@
 // deterministic. An idle registry needs a commit (a scheduled heartbeat) before `expires` to stay fresh.
 // kid = sha256 (hex) of the 32-byte raw public key.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { errors, flattenedVerify, type FlattenedJWS } from "jose";
 import { RefusalError } from "../errors.ts";
 import { REGISTRY_NAMESPACE, compareCodeUnits, type RegistryModel } from "../model.ts";
 import { sha256Hex } from "./feed.ts";
@@ -38,8 +39,8 @@ import { stringifyJson } from "../safe-json.ts";
 export const INDEX_FORMAT = "mcp-static-registry-index/2";
 export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
 export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
-export const INDEX_TYP = "mcp-static-registry-index+json";
-export const DEFAULT_TTL_DAYS = 14;
+const INDEX_TYP = "mcp-static-registry-index+json";
+const DEFAULT_TTL_DAYS = 14;
 
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -84,7 +85,7 @@ export function signingKeyFromSeed(hexSeed: string): SigningKey {
   return { privateKey, publicKeyHex: raw.toString("hex"), kid: keyId(raw.toString("hex")) };
 }
 
-export function publicKeyFromHex(hex: string): KeyObject {
+function publicKeyFromHex(hex: string): KeyObject {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RefusalError("a public key is 64 hex characters (32 bytes, Ed25519)");
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(hex, "hex")]), format: "der", type: "spki" });
 }
@@ -130,7 +131,7 @@ export function groupDigest(files: Iterable<readonly [path: string, sha256: stri
   return sha256Hex(lines.join(""));
 }
 
-export interface Pins {
+interface Pins {
   readonly servers: Readonly<Record<string, string>>;
   readonly files: Readonly<Record<string, string>>;
 }
@@ -242,57 +243,108 @@ export interface VerifierState {
 
 export type IndexVerdict =
   | { readonly kind: "ok"; readonly payload: IndexPayload; readonly kid: string; readonly state: VerifierState }
-  | { readonly kind: "rejected"; readonly code: string; readonly reason: string };
+  | Rejection;
 
 /**
  * Check index.json: a good Ed25519 signature by one of `publicKeys` (hex), not expired at `now`, and a serial
- * not older than the state's (equal serial must name the same commit). Codes: index/malformed,
- * index/unsigned, index/unknown-key, index/bad-signature, index/expired, index/rollback, index/fork.
+ * not older than the state's (equal serial must name the same commit). The JWS is checked by jose
+ * (`flattenedVerify`): only `alg` EdDSA, and a `crit` naming any extension it does not understand (or a
+ * malformed one) is refused before the signature is checked, as RFC 7515 §4.1.11 requires; `typ` must be
+ * this index's media type, so a JWS this key signed for another purpose is not taken for an index.
+ * Codes: index/malformed, index/unsigned, index/unknown-key, index/unsupported-crit, index/wrong-typ,
+ * index/bad-signature, index/expired, index/rollback, index/fork.
  */
-export function verifyIndex(
+export async function verifyIndex(
   bytes: Uint8Array,
   opts: { publicKeys: readonly string[]; now: Date; state?: VerifierState },
-): IndexVerdict {
-  const reject = (code: string, reason: string): IndexVerdict => ({ kind: "rejected", code, reason });
-  let jws: { protected?: unknown; payload?: unknown; signature?: unknown };
+): Promise<IndexVerdict> {
+  const jws = parseFlattenedJws(bytes);
+  if ("kind" in jws) return jws;
+  const checked = await checkSignature(jws, opts.publicKeys);
+  if (checked.kind === "rejected") return checked;
+  let payload: unknown;
   try {
-    jws = JSON.parse(Buffer.from(bytes).toString("utf8")) as typeof jws;
-  } catch {
-    return reject("index/malformed", "index.json is not JSON");
-  }
-  if (typeof jws !== "object" || jws == null || typeof jws.payload !== "string")
-    return reject("index/malformed", "index.json has no payload");
-  if (typeof jws.protected !== "string" || typeof jws.signature !== "string")
-    return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
-  let header: { alg?: unknown; kid?: unknown };
-  try {
-    header = JSON.parse(Buffer.from(jws.protected, "base64url").toString("utf8")) as typeof header;
-  } catch {
-    return reject("index/malformed", "the protected header is not base64url JSON");
-  }
-  if (header.alg !== "EdDSA" || typeof header.kid !== "string")
-    return reject("index/malformed", `unsupported alg ${JSON.stringify(header.alg)}: only EdDSA (Ed25519) is accepted`);
-  const keyHex = opts.publicKeys.find((k) => keyId(k) === header.kid);
-  if (keyHex === undefined)
-    return reject(
-      "index/unknown-key",
-      `signed by key ${String(header.kid)}, which is not a trusted key (${opts.publicKeys.map(keyId).join(", ") || "none given"})`,
-    );
-  const ok = verify(
-    null,
-    Buffer.from(`${jws.protected}.${jws.payload}`),
-    publicKeyFromHex(keyHex),
-    Buffer.from(jws.signature, "base64url"),
-  );
-  if (!ok) return reject("index/bad-signature", "the signature does not match the payload");
-  let payload: IndexPayload;
-  try {
-    payload = JSON.parse(Buffer.from(jws.payload, "base64url").toString("utf8")) as IndexPayload;
+    payload = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(checked.payload));
   } catch {
     return reject("index/malformed", "the payload is not base64url JSON");
   }
   const problem = payloadProblem(payload);
   if (problem) return reject("index/malformed", problem);
+  return checkFreshness(payload as IndexPayload, checked.kid, checked.keyHex, opts);
+}
+
+type Rejection = { readonly kind: "rejected"; readonly code: string; readonly reason: string };
+const reject = (code: string, reason: string): Rejection => ({ kind: "rejected", code, reason });
+
+/** The flattened JWS members, or why index.json is not one this registry signed. */
+function parseFlattenedJws(bytes: Uint8Array): FlattenedJWS | Rejection {
+  let jws: unknown;
+  try {
+    jws = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    return reject("index/malformed", "index.json is not JSON");
+  }
+  if (!isObject(jws) || typeof jws["payload"] !== "string")
+    return reject("index/malformed", "index.json has no payload");
+  if (typeof jws["protected"] !== "string" || typeof jws["signature"] !== "string")
+    return reject("index/unsigned", "index.json is not signed (the build had no REGISTRY_INDEX_SIGNING_KEY)");
+  if (jws["header"] !== undefined)
+    return reject("index/malformed", "index.json has an unprotected header: every header parameter must be signed");
+  return { protected: jws["protected"], payload: jws["payload"], signature: jws["signature"] };
+}
+
+/** Thrown by the key lookup, so the verdict can name the key that signed. */
+class UnknownKey extends Error {}
+
+async function checkSignature(
+  jws: FlattenedJWS,
+  publicKeys: readonly string[],
+): Promise<{ kind: "ok"; payload: Uint8Array; kid: string; keyHex: string } | Rejection> {
+  let keyHex = "";
+  try {
+    const result = await flattenedVerify(
+      jws,
+      (header) => {
+        const found = typeof header.kid === "string" ? publicKeys.find((k) => keyId(k) === header.kid) : undefined;
+        if (found === undefined) throw new UnknownKey(String(header.kid));
+        keyHex = found;
+        return publicKeyFromHex(found);
+      },
+      { algorithms: ["EdDSA"] },
+    );
+    if (result.protectedHeader?.typ !== INDEX_TYP)
+      return reject(
+        "index/wrong-typ",
+        `the protected header's typ is ${JSON.stringify(result.protectedHeader?.typ)}, not ${JSON.stringify(INDEX_TYP)}: this JWS is not a registry index`,
+      );
+    return { kind: "ok", payload: result.payload, kid: result.protectedHeader.kid as string, keyHex };
+  } catch (e) {
+    return signatureRejection(e, publicKeys);
+  }
+}
+
+function signatureRejection(e: unknown, publicKeys: readonly string[]): Rejection {
+  if (e instanceof UnknownKey)
+    return reject(
+      "index/unknown-key",
+      `signed by key ${e.message}, which is not a trusted key (${publicKeys.map(keyId).join(", ") || "none given"})`,
+    );
+  if (e instanceof errors.JWSSignatureVerificationFailed)
+    return reject("index/bad-signature", "the signature does not match the payload");
+  if (e instanceof errors.JOSEAlgNotAllowed)
+    return reject("index/malformed", "unsupported alg: only EdDSA (Ed25519) is accepted");
+  if (e instanceof errors.JOSENotSupported || (e instanceof errors.JWSInvalid && /"crit"/.test(e.message)))
+    return reject("index/unsupported-crit", `the protected header's crit is refused: ${e.message}`);
+  if (e instanceof errors.JOSEError) return reject("index/malformed", `not a valid JWS: ${e.message}`);
+  throw e;
+}
+
+function checkFreshness(
+  payload: IndexPayload,
+  kid: string,
+  keyHex: string,
+  opts: { now: Date; state?: VerifierState },
+): IndexVerdict {
   const expires = Date.parse(payload.expires);
   if (!Number.isFinite(expires) || expires <= opts.now.getTime())
     return reject(
@@ -313,8 +365,8 @@ export function verifyIndex(
   return {
     kind: "ok",
     payload,
-    kid: header.kid,
-    state: { serial: payload.serial, gitCommit: payload.gitCommit, kid: header.kid, publicKey: keyHex },
+    kid,
+    state: { serial: payload.serial, gitCommit: payload.gitCommit, kid, publicKey: keyHex },
   };
 }
 

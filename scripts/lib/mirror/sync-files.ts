@@ -30,7 +30,7 @@ export interface SyncOptions {
   readonly segmentSize?: number;
 }
 
-export interface SyncFiles {
+interface SyncFiles {
   readonly files: Map<string, string | Uint8Array>;
   readonly notes: string[];
 }
@@ -44,7 +44,7 @@ export interface SyncStage {
   seal(): SyncFiles;
 }
 
-export function buildSyncFiles(
+function buildSyncFiles(
   model: RegistryModel,
   history: FeedHistory,
   opts: SyncOptions = {},

@@ -41,7 +41,7 @@ export interface ApiDiffOptions {
 }
 
 const BUILD_FACTS = new Set(["health", "ping", "version", `x/${REGISTRY_NAMESPACE}/meta.json`]);
-export const ignoreBuildFacts = (route: string): boolean => BUILD_FACTS.has(route);
+const ignoreBuildFacts = (route: string): boolean => BUILD_FACTS.has(route);
 
 /** `servers/io.github.a/b/versions/1.0.0.json` → `servers/io.github.a/b/versions/1.0.0` (one route, several files). */
 export function routeOf(file: string): string {

@@ -26,7 +26,7 @@ import { validateLoaded } from "../validate.ts";
 export const validateReader = (reader: TreeReader): Diagnostic[] => validateLoaded(loadTree(reader));
 
 /** Identity of a finding (positions left out: they follow from the rest). */
-export const findingKey = (d: Diagnostic): string => `${d.file}\0${d.code}\0${d.pointer ?? ""}\0${d.message}`;
+const findingKey = (d: Diagnostic): string => `${d.file}\0${d.code}\0${d.pointer ?? ""}\0${d.message}`;
 
 /** Is a finding on `file` about `subject`: the same path, under it, or a folder (inside the root) that holds it? */
 export function isFindingOf(file: string, subject: string, displayRoot: string): boolean {
@@ -43,7 +43,7 @@ export function decidingFolder(relPath: string): string {
  * The tree with one folder (relative path) taken out, or replaced by the same folder of `replacement`
  * (with its parent folders when the tree lacks them).
  */
-export function replaceFolder(tree: TreeReader, rel: string, replacement?: TreeReader): TreeReader {
+function replaceFolder(tree: TreeReader, rel: string, replacement?: TreeReader): TreeReader {
   const inside = (p: string) => p === rel || p.startsWith(rel + "/");
   return {
     displayRoot: tree.displayRoot,
@@ -104,7 +104,7 @@ function preferredTarget(paths: readonly string[]): string {
 }
 
 /** A finding of another file, moved onto the subject that causes it. */
-export function movedFinding(d: Diagnostic, target: string, existing: boolean): Diagnostic {
+function movedFinding(d: Diagnostic, target: string, existing: boolean): Diagnostic {
   const other = `${existing ? "the existing " : ""}${d.file}`;
   return diag(d.severity, d.code, target, `clashes with ${other}, for which the rule reports: ${d.message}`, {
     hint: `change this file so that it no longer clashes with ${d.file}${existing ? ", which stays as it is" : ""}.`,

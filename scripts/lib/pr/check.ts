@@ -8,6 +8,7 @@
 import { diffApiTrees, type RouteChange } from "./api-diff.ts";
 import { buildApiTree, buildModel } from "../build.ts";
 import { hasErrors, type Diagnostic } from "../diagnostics.ts";
+import { workflowAnnotation } from "../escape.ts";
 import { attributeFindings } from "./blame.ts";
 import { readHistory, type History } from "../git-history.ts";
 import { decideAutoMerge, decideLabels, decideVerdict } from "./labels.ts";
@@ -62,11 +63,7 @@ export function changedFiles(git: GitRunner, base: string, head: string): Change
  * Validation as checks, when the verifier could not report its own: the same attribution and the same
  * checks as the verifier's (verify-pr.ts validationResults).
  */
-export function validationChecks(
-  head: CheckedRevision,
-  base: CheckedRevision,
-  files: readonly ChangedFile[],
-): ReportCheck[] {
+function validationChecks(head: CheckedRevision, base: CheckedRevision, files: readonly ChangedFile[]): ReportCheck[] {
   const attribution = attributeFindings({
     reader: head.reader,
     diagnostics: head.diagnostics,
@@ -160,18 +157,16 @@ export function runPrCheck(input: PrCheckInput): PrCheckOutput {
 
 /** `::error file=…,line=…,col=…,title=…::message` with the toolkit's escaping (actions/toolkit core/src/command.ts). */
 export function annotation(d: Diagnostic): string {
-  const data = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-  const prop = (s: string) => data(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-  const props = [
-    `file=${prop(d.file)}`,
-    ...(d.line === undefined ? [] : [`line=${d.line}`]),
-    ...(d.column === undefined ? [] : [`col=${d.column}`]),
-    `title=${prop(d.code)}`,
-  ];
+  const target = {
+    file: d.file,
+    ...(d.line === undefined ? {} : { line: d.line }),
+    ...(d.column === undefined ? {} : { col: d.column }),
+    title: d.code,
+  };
   const message = d.hint ? `${d.message}\n${d.hint}` : d.message;
-  return `::${d.severity === "error" ? "error" : "warning"} ${props.join(",")}::${data(message)}`;
+  return workflowAnnotation(d.severity === "error" ? "error" : "warning", target, message);
 }
 
-export function validationAnnotations(diagnostics: readonly Diagnostic[]): string[] {
+function validationAnnotations(diagnostics: readonly Diagnostic[]): string[] {
   return diagnostics.map(annotation);
 }

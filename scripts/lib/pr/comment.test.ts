@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { codeSpan, escapeMarkdown } from "../escape.ts";
 import type { RouteChange } from "./api-diff.ts";
-import {
-  COMMENT_MARKER,
-  MAX_COMMENT_CHARS,
-  codeSpan,
-  escapeMarkdown,
-  renderApiDiff,
-  renderComment,
-} from "./comment.ts";
+import { COMMENT_MARKER, MAX_COMMENT_CHARS, renderApiDiff, renderComment } from "./comment.ts";
 import { parsePrReport, type PrReport } from "./report.ts";
 
 const F = "servers/io.github.alice/weather/1.1.0/server.json";
@@ -104,6 +98,20 @@ describe("renderComment", () => {
     expect(parsePrReport(JSON.stringify({ ...report(), verdict: "merged" })).kind).toBe("invalid");
     expect(parsePrReport(JSON.stringify({ ...report(), pr: { ...report().pr, number: -1 } })).kind).toBe("invalid");
     expect(parsePrReport("{").kind).toBe("invalid");
+    const check = { file: "f", kind: "npm", status: "pass", message: "m", evidence: {} };
+    expect(parsePrReport(JSON.stringify({ ...report(), checks: [check] })).kind).toBe("ok");
+    expect(parsePrReport(JSON.stringify({ ...report(), checks: [{ ...check, status: "maybe" }] }))).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/^report\.json: checks\.0\.status: must be one of/),
+    });
+    expect(parsePrReport(JSON.stringify({ ...report(), checks: [{ ...check, line: 1.5 }] })).kind).toBe("invalid");
+    expect(parsePrReport(JSON.stringify({ ...report(), checks: [{ ...check, evidence: [] }] })).kind).toBe("invalid");
+    const withoutDiff: Record<string, unknown> = { ...report() };
+    delete withoutDiff["apiDiff"];
+    expect(parsePrReport(JSON.stringify(withoutDiff))).toMatchObject({
+      reason: 'report.json: document: required property "apiDiff" is missing.',
+    });
+    expect(parsePrReport(JSON.stringify({ ...report(), apiDiff: null })).kind).toBe("ok");
   });
 });
 

@@ -3,22 +3,23 @@
 // Pure: the report in, Markdown out. Every text that came from the PR (messages quote names, mcpName
 // values, README lines) is escaped: no HTML, no @mentions, no breaking out of a table cell or code span.
 
+import { codeSpan, escapeMarkdown } from "../escape.ts";
 import { summarizeApiDiff, type RouteChange, type ValueChange } from "./api-diff.ts";
 import { AUTO_MERGE_OFF, lookalikeChecks } from "./labels.ts";
-import type { PrReport, ReportCheck, Verdict } from "./report.ts";
+import type { PrReport, ReportCheck, PrVerdict } from "./report.ts";
 
 export const COMMENT_MARKER = "<!-- mcp-static-registry:pr-check -->";
 /** GitHub refuses comment bodies over 65,536 characters; stay well below. */
 export const MAX_COMMENT_CHARS = 60_000;
 
-const HEADLINE: Record<Verdict, string> = {
+const HEADLINE: Record<PrVerdict, string> = {
   pass: "✅ Verified",
   fail: "❌ Changes needed",
   error: "⚠️ Verification could not finish",
   "needs-maintainer": "👀 Needs a maintainer's review",
 };
 
-const EXPLAIN: Record<Verdict, string> = {
+const EXPLAIN: Record<PrVerdict, string> = {
   pass: "Every check passed. A maintainer can merge this pull request.",
   fail: "Some checks failed. Fix what the table says, push, and the checks run again. `npm run verify` runs the same checks locally (CONTRIBUTING.md).",
   error:
@@ -28,27 +29,6 @@ const EXPLAIN: Record<Verdict, string> = {
 };
 
 const STATUS_ICON: Record<string, string> = { pass: "✅ pass", fail: "❌ fail", error: "⚠️ error", skip: "⏭️ skip" };
-
-/** Text that came from outside, made inert for Markdown: HTML, mentions, table pipes, line breaks. */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/([\\`*_[\]~])/g, "\\$1")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\|/g, "&#124;")
-    .replace(/@/g, "&#64;")
-    .replace(/\r?\n|\r/g, " ");
-}
-
-/** A code span that no backtick inside the text can close. */
-export function codeSpan(text: string): string {
-  const clean = text.replace(/\r?\n|\r/g, " ").replace(/\|/g, "¦");
-  const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = "`".repeat(longest + 1);
-  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
-  return `${fence}${pad}${clean}${pad}${fence}`;
-}
 
 export interface CommentOptions {
   /** Link to the workflow run (job summary and logs). */
@@ -133,7 +113,7 @@ function countStatuses(checks: readonly ReportCheck[]): string {
 }
 
 /** One table per file: check kind, result, what was found (the verifier's message). */
-export function renderCheckTables(checks: readonly ReportCheck[]): string[] {
+function renderCheckTables(checks: readonly ReportCheck[]): string[] {
   const byFile = new Map<string, ReportCheck[]>();
   for (const c of checks) byFile.set(c.file, [...(byFile.get(c.file) ?? []), c]);
   const out: string[] = [];

@@ -3,22 +3,22 @@
 // post-comment.ts decides again from the GitHub API's file list before it labels or merges, so a forged
 // artifact cannot buy a `verified` label for a PR that touches anything else.
 
-import type { ChangedFile, ReportCheck, Verdict } from "./report.ts";
+import type { ChangedFile, ReportCheck, PrVerdict } from "./report.ts";
 import { LOOKALIKE_CODE } from "../verify/lookalike.ts";
 
-export const LABELS = {
+const LABELS = {
   verified: "verified",
   needsMaintainer: "needs-maintainer",
   invalid: "invalid",
   needsReview: "needs-review",
 } as const;
 /** Labels this registry manages: it adds and removes only these. */
-export const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
+const MANAGED_LABELS: readonly string[] = Object.values(LABELS);
 
 /** `servers/<ns>/<server>/<version>/<file>` files a publishing PR may add. */
 const VERSION_FILE = /^servers\/[^/]+\/[^/]+\/[^/]+\/(server\.json|server\.json\.sig)$/;
 
-export const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
+const isOutsideServers = (path: string): boolean => !path.startsWith("servers/");
 
 /**
  * Files outside servers/ that no maintainer rule allowed (a passing `maintainer/…` check on that file, which
@@ -33,14 +33,14 @@ export function filesNeedingReview(files: readonly ChangedFile[], checks: readon
 }
 
 /** The PR changes who the maintainers are: allowed for a maintainer, but another one must see it. */
-export const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
+const changesMaintainers = (checks: readonly ReportCheck[]): boolean =>
   checks.some((c) => c.code === "maintainer/maintainers-file" && c.status === "pass");
 
 /** The look-alike warnings among the checks (a new name close to another namespace's server). */
 export const lookalikeChecks = (checks: readonly ReportCheck[]): ReportCheck[] =>
   checks.filter((c) => c.code === LOOKALIKE_CODE);
 
-export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): Verdict {
+export function decideVerdict(checks: readonly ReportCheck[], files: readonly ChangedFile[]): PrVerdict {
   if (checks.some((c) => c.status === "fail")) return "fail";
   if (checks.some((c) => c.status === "error")) return "error";
   if (filesNeedingReview(files, checks).length > 0) return "needs-maintainer";
@@ -55,7 +55,7 @@ export function decideVerdict(checks: readonly ReportCheck[], files: readonly Ch
  * (a service did not answer) gets no label: re-running the check is the fix.
  */
 export function decideLabels(
-  verdict: Verdict,
+  verdict: PrVerdict,
   files: readonly ChangedFile[],
   checks: readonly ReportCheck[] = [],
 ): string[] {

@@ -10,14 +10,14 @@
 import type { Octokit } from "@octokit/rest";
 import { decideAutoMerge, decideLabels, filesNeedingReview, planLabels, type AutoMergeDecision } from "./labels.ts";
 import { COMMENT_MARKER, MAX_COMMENT_CHARS } from "./comment.ts";
-import { parsePrReport, type ChangedFile, type PrReport, type Verdict } from "./report.ts";
+import { parsePrReport, type ChangedFile, type PrReport, type PrVerdict } from "./report.ts";
 
 export interface Repo {
   readonly owner: string;
   readonly repo: string;
 }
 
-export interface Artifact {
+interface Artifact {
   readonly reportJson: string;
   readonly commentMd: string;
 }
@@ -54,7 +54,7 @@ const API_STATUS: Record<string, ChangedFile["status"]> = {
 };
 
 /** The text posted instead of the artifact's when the PR changes the workflows that produced it. */
-export function withheldComment(report: PrReport): string {
+function withheldComment(report: PrReport): string {
   return [
     COMMENT_MARKER,
     "## 👀 Needs a maintainer's review",
@@ -102,7 +102,7 @@ export async function postFeedback(octokit: Octokit, input: FeedbackInput): Prom
   // Files outside servers/ pass only under a maintainer rule the (base branch's) check applied to that very file.
   const outside = filesNeedingReview(files, report.checks).length > 0;
   // The artifact's verdict can only be made worse here, never better.
-  const verdict: Verdict =
+  const verdict: PrVerdict =
     touchesWorkflows || (outside && report.verdict === "pass") ? "needs-maintainer" : report.verdict;
   const body = touchesWorkflows ? withheldComment(report) : input.artifact.commentMd;
   const wanted = touchesWorkflows ? ["needs-maintainer"] : decideLabels(verdict, files, report.checks);

@@ -73,8 +73,8 @@ export interface QueryIndex {
   readonly byName: ReadonlyMap<string, readonly Entry[]>;
 }
 
-export const DEFAULT_LIMIT = 30;
-export const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 30;
+const MAX_LIMIT = 100;
 
 /** Official error texts (UPSTREAM.md §2.2, §2.4, §2.5). Tests assert these exact strings. */
 export const DETAIL = {
@@ -95,7 +95,7 @@ const STATUS_TITLES: Readonly<Record<number, string>> = {
   500: "Internal Server Error",
 };
 
-export const PROBLEM_JSON = "application/problem+json";
+const PROBLEM_JSON = "application/problem+json";
 export const JSON_TYPE = "application/json";
 
 export interface ProblemError {

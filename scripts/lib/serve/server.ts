@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
-import type { RegistryModel } from "../model.ts";
+import { API_PREFIXES, type RegistryModel } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
 import {
   JSON_TYPE,
@@ -42,8 +42,6 @@ export interface RegistryServerInput {
   /** Answers `/mcp` (the registry's MCP server over streamable HTTP, scripts/lib/mcp/http.ts) when given. */
   readonly mcp?: http.RequestListener;
 }
-
-export const API_PREFIXES = ["v0", "v0.1"] as const;
 
 const MIME: Readonly<Record<string, string>> = {
   json: "application/json",
@@ -73,7 +71,7 @@ const MIME: Readonly<Record<string, string>> = {
 };
 
 /** Content type by extension, as static hosts do; unknown or none → application/octet-stream. */
-export function contentTypeFor(path: string): string {
+function contentTypeFor(path: string): string {
   const base = path.slice(path.lastIndexOf("/") + 1);
   const dot = base.lastIndexOf(".");
   if (dot <= 0) return "application/octet-stream";
@@ -125,7 +123,7 @@ interface StaticFile {
 }
 
 /** Decode %XX once, as Go's url.PathUnescape (bytes, then UTF-8). null when an escape is malformed. */
-export function percentDecode(s: string): string | null {
+function percentDecode(s: string): string | null {
   if (!s.includes("%")) return s;
   const bytes: number[] = [];
   const raw = Buffer.from(s, "utf8");
@@ -153,7 +151,7 @@ function notFoundDetail(path: string): string {
 }
 
 /** The request handler; createRegistryServer wraps it in an http.Server. */
-export function createRegistryHandler(input: RegistryServerInput): http.RequestListener {
+function createRegistryHandler(input: RegistryServerInput): http.RequestListener {
   const index = createQueryIndex(input.model);
   // Static files are looked up in the tree as given (no copy: a 20k-version tree has 120k files) and typed
   // when served; they are not the hot path.

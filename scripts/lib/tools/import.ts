@@ -41,8 +41,9 @@ import {
   type TreeItem,
   type TreeReader,
 } from "../load.ts";
-import { OFFICIAL_META_KEY, type Status } from "../model.ts";
+import { OFFICIAL_META_KEY } from "../model.ts";
 import { formatImportYaml, type ImportInfo } from "../import-record.ts";
+import { formatStatusYaml } from "../status-file.ts";
 import { upgradeServerJson, type UpstreamFacts } from "./upgrade.ts";
 import { TreeIndex, validateLoaded } from "../validate.ts";
 
@@ -120,7 +121,7 @@ export interface StagingIo {
 }
 
 /** Where a run stages: next to the servers folder (same file system, invisible to validate and build). */
-export function stagingFolder(root: string, pid: number): string {
+function stagingFolder(root: string, pid: number): string {
   return path.join(path.dirname(path.resolve(root)), `${STAGING_PREFIX}${pid}`);
 }
 
@@ -342,11 +343,6 @@ export interface VersionFiles {
   readonly importYaml?: string;
 }
 
-export function formatStatusYaml(status: Status, message: string | undefined): string | undefined {
-  if (status === "active") return undefined;
-  return `status: ${status}\n` + (message === undefined ? "" : `statusMessage: ${JSON.stringify(message)}\n`);
-}
-
 /** Upgrade and validate one entry on its own. Tree rules come later (Importer). */
 export function prepareEntry(
   entry: ImportEntry,
@@ -380,7 +376,7 @@ export function prepareEntry(
   const facts = { ...up.facts, ...definedOnly(entry.facts) };
   const status = facts.status ?? "active";
   const serverJson = JSON.stringify(up.doc, null, 2) + "\n";
-  const statusYaml = formatStatusYaml(status, status === "active" ? undefined : facts.statusMessage);
+  const statusYaml = status === "active" ? undefined : formatStatusYaml(status, facts.statusMessage);
   const importInfo: ImportInfo | undefined =
     facts.publishedAt === undefined
       ? undefined
@@ -571,7 +567,7 @@ export function entriesFromFile(
 }
 
 /** A list item: an API ServerResponse `{server, _meta}` or a bare server.json. */
-export function entryOf(item: unknown, origin: string): ImportEntry {
+function entryOf(item: unknown, origin: string): ImportEntry {
   const o = item as { server?: unknown; _meta?: Record<string, unknown> } | null;
   if (
     o != null &&

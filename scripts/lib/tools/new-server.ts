@@ -11,7 +11,7 @@ import { CURRENT_SCHEMA_URL, type Package, type ServerJson } from "../model.ts";
 import { OCI_DEFAULT_REGISTRY, parseOciReference } from "../rules.ts";
 import { validateLoaded } from "../validate.ts";
 
-export type SourceKind = "npm" | "pypi" | "nuget" | "cargo" | "oci";
+type SourceKind = "npm" | "pypi" | "nuget" | "cargo" | "oci";
 
 /** What a manifest tells about the package; every field may be missing. */
 export interface ManifestFacts {
@@ -201,7 +201,7 @@ export function normalizeRepositoryUrl(url: string): { url: string; source: stri
 }
 
 /** io.github.<owner>/<repo> from a GitHub repository URL: the namespace a GitHub login proves. */
-export function suggestName(facts: ManifestFacts): string | undefined {
+function suggestName(facts: ManifestFacts): string | undefined {
   const repo = facts.repositoryUrl ? normalizeRepositoryUrl(facts.repositoryUrl) : undefined;
   const m = repo ? /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(repo.url) : null;
   return m ? `io.github.${m[1]}/${m[2]}` : undefined;
@@ -251,7 +251,7 @@ export function draftServer(facts: ManifestFacts, options: DraftOptions): Draft 
 }
 
 /** What to add to the package so verification finds the server name there (UPSTREAM §4.5). */
-export function backReferenceAdvice(facts: ManifestFacts, name: string, pkg: Package): string[] {
+function backReferenceAdvice(facts: ManifestFacts, name: string, pkg: Package): string[] {
   switch (facts.kind) {
     case "npm":
       return facts.mcpName === name
@@ -286,7 +286,7 @@ export function backReferenceAdvice(facts: ManifestFacts, name: string, pkg: Pac
 // --- validation in the context of the tree ------------------------------------------------------------
 
 /** The tree as it would be with the new file: the validator sees folder rules and tree rules too. */
-export function overlayReader(base: TreeReader, files: ReadonlyMap<string, Uint8Array>): TreeReader {
+function overlayReader(base: TreeReader, files: ReadonlyMap<string, Uint8Array>): TreeReader {
   return {
     displayRoot: base.displayRoot,
     items() {

@@ -5,7 +5,8 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { makeTree, versionFile } from "../../test/temp-tree.ts";
 import { checkTree } from "../pipeline.ts";
-import { planStatusChange, statusYaml } from "./status-edit.ts";
+import { planStatusChange } from "./status-edit.ts";
+import { formatStatusYaml } from "../status-file.ts";
 
 const A = "io.github.alice/weather";
 const D = "com.example/tool";
@@ -38,6 +39,12 @@ describe("planStatusChange", () => {
       [`servers/${A}/1.0.0/status.yaml`],
       [`servers/${A}/1.1.0/status.yaml`],
     ]);
+  });
+  it("rewrites a file that does not parse even when the request is what it seems to say", () => {
+    const plan = planStatusChange(req({ status: "deprecated", message: "old", version: "1.1.0" }), [
+      { version: "1.1.0", statusText: "status: deprecated\nstatusMessage: old\nstatusMessage: old\n" },
+    ]);
+    expect(plan.kind === "ok" && plan.edits.map((e) => e.kind)).toEqual(["write"]);
   });
   it("active removes the status file (and its signature) in a GitHub namespace", () => {
     const plan = planStatusChange(req({ status: "active", version: "1.1.0" }), two);
@@ -74,8 +81,8 @@ describe("planStatusChange", () => {
     expect(planStatusChange(req(), []).kind).toBe("invalid");
   });
   it("writes YAML the status schema accepts", () => {
-    expect(statusYaml("deleted", 'takedown: "malware", see #12')).toBe(
-      "status: deleted\nstatusMessage: 'takedown: \"malware\", see #12'\n",
+    expect(formatStatusYaml("deleted", 'takedown: "malware", see #12')).toBe(
+      'status: deleted\nstatusMessage: "takedown: \\"malware\\", see #12"\n',
     );
   });
 });

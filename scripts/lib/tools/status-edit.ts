@@ -3,9 +3,9 @@
 // and advice out; the CLI applies them. server.json files are never touched: a deletion is a status, and
 // the data stays.
 
-import { stringify } from "yaml";
 import { STATUSES, type Status } from "../model.ts";
 import { checkStatusSchema } from "../schema.ts";
+import { formatStatusYaml, parseStrictYaml, statusOfDoc } from "../status-file.ts";
 
 export interface StatusRequest {
   readonly status: string;
@@ -22,7 +22,7 @@ export interface PresentVersion {
   readonly statusText?: string;
 }
 
-export type FileEdit =
+type FileEdit =
   | { readonly kind: "write"; readonly file: string; readonly content: string }
   | { readonly kind: "remove"; readonly file: string };
 
@@ -33,11 +33,6 @@ export type StatusPlan =
 
 const NAME = /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/;
 const isGitHubNamespace = (name: string) => /^io\.github\./i.test(name);
-
-/** The status.yaml text for a status (and message); `status: active` has no message. */
-export function statusYaml(status: Status, message?: string): string {
-  return stringify(message === undefined ? { status } : { status, statusMessage: message }, { lineWidth: 0 });
-}
 
 export function planStatusChange(
   request: StatusRequest,
@@ -79,13 +74,13 @@ export function planStatusChange(
     const file = `${serversRoot}/${request.name}/${v.version}/status.yaml`;
     // Active is the absence of a status file; a domain namespace writes it out so the change can be signed.
     const removeIt = status === "active" && github;
-    const content = statusYaml(status, request.message);
+    const content = formatStatusYaml(status, request.message);
     if (removeIt) {
       if (v.statusText === undefined) unchanged.push(file);
       else edits.push({ kind: "remove", file }, { kind: "remove", file: `${file}.sig` });
       continue;
     }
-    if (v.statusText === content) unchanged.push(file);
+    if (v.statusText !== undefined && meansTheSame(v.statusText, status, request.message)) unchanged.push(file);
     else edits.push({ kind: "write", file, content });
   }
   const advice: string[] = [];
@@ -105,4 +100,12 @@ export function planStatusChange(
       "A deleted version disappears from the lists and from latest, but its server.json stays (a tombstone); its version string can never be reused.",
     );
   return { kind: "ok", edits, unchanged, advice };
+}
+
+/** An existing status.yaml already says this (whatever its quoting): leave it, and its signature, alone. */
+function meansTheSame(text: string, status: Status, message: string | undefined): boolean {
+  const parsed = parseStrictYaml(text, "status.yaml");
+  if (parsed.kind !== "ok") return false;
+  const now = statusOfDoc(parsed.doc);
+  return now.status === status && now.statusMessage === message;
 }

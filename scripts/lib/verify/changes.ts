@@ -14,7 +14,7 @@ import type { DiffEntry } from "./git.ts";
 import { MAINTAINERS_FILE, POLICY_DIR } from "./maintainers.ts";
 import { RECEIPTS_ROOT } from "../receipt.ts";
 
-export const SERVER_FILE = "server.json";
+const SERVER_FILE = "server.json";
 export const SERVER_SIG_FILE = "server.json.sig";
 export const STATUS_FILE = "status.yaml";
 /** The signature that proves a status change in a domain namespace. */
@@ -32,14 +32,14 @@ export interface ChangeInput {
   readonly maintainersChange?: string;
 }
 
-export interface Publication {
+interface Publication {
   /** `servers/<ns>/<name>/<version>` */
   readonly dir: string;
   readonly name: string;
   readonly version: string;
 }
 
-export interface StatusChange {
+interface StatusChange {
   readonly dir: string;
   readonly name: string;
   readonly version: string;
@@ -61,7 +61,7 @@ const MODE_REGULAR = "100644";
 const MODE_NONE = "000000";
 
 /** Why a repository path is unsafe to treat as data, or undefined. */
-export function unsafePathProblem(path: string): string | undefined {
+function unsafePathProblem(path: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) return "the path contains a control character";
   if (path.includes("\\")) return "the path contains a backslash";

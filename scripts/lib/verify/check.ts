@@ -25,6 +25,7 @@ export type CheckKind = (typeof CHECK_KINDS)[number];
  * rate limits): try again later. skip: not run (`--offline`, or nothing to check). Only pass passes.
  */
 export type CheckStatus = "pass" | "fail" | "error" | "skip";
+export const CHECK_STATUSES: readonly CheckStatus[] = ["pass", "fail", "error", "skip"];
 
 export type Evidence = Readonly<Record<string, unknown>>;
 
@@ -76,5 +77,3 @@ export function resultFor(kind: CheckKind, input: { file: string; pointer?: stri
       input.pointer === undefined ? {} : { pointer: input.pointer },
     );
 }
-
-export const isPassing = (results: readonly CheckResult[]): boolean => results.every((r) => r.status === "pass");

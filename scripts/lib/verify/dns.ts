@@ -3,7 +3,7 @@
 
 import { Resolver } from "node:dns/promises";
 
-export type TxtOutcome =
+type TxtOutcome =
   | { readonly kind: "ok"; readonly records: readonly string[] }
   /** NXDOMAIN or no TXT records: a definite "nothing here". */
   | { readonly kind: "none" }

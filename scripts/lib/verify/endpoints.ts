@@ -50,7 +50,7 @@ function parseUrl(name: string, value: string): string {
 }
 
 /** `a=url,b=url` → { a: url, b: url }. */
-export function parseHostMap(name: string, value: string | undefined): Record<string, string> {
+function parseHostMap(name: string, value: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!value) return out;
   for (const part of value.split(",")) {

@@ -54,7 +54,7 @@ export interface DiffEntry {
 }
 
 /** `git diff --raw -z` output → entries. Paths are bytes in git; they are decoded as UTF-8 here. */
-export function parseRawDiff(out: Buffer): DiffEntry[] {
+function parseRawDiff(out: Buffer): DiffEntry[] {
   const fields = out.toString("utf8").split("\0");
   const entries: DiffEntry[] = [];
   for (let i = 0; i + 1 < fields.length;) {
@@ -108,7 +108,7 @@ export function listTree(git: GitRunner, rev: string, prefix: string): TreeEntry
 }
 
 /** Read many blobs in one `git cat-file --batch`. */
-export function readBlobs(git: GitRunner, shas: readonly string[]): Map<string, Buffer> {
+function readBlobs(git: GitRunner, shas: readonly string[]): Map<string, Buffer> {
   const unique = [...new Set(shas)];
   const blobs = new Map<string, Buffer>();
   if (unique.length === 0) return blobs;

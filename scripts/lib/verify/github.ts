@@ -9,12 +9,12 @@
 import { Octokit } from "@octokit/rest";
 import type { FetchLike } from "./http.ts";
 
-export type AccountOutcome =
+type AccountOutcome =
   | { readonly kind: "ok"; readonly login: string; readonly id: number; readonly type: string }
   | { readonly kind: "not-found" }
   | { readonly kind: "error"; readonly message: string };
 
-export type MembershipOutcome =
+type MembershipOutcome =
   { readonly kind: "member" } | { readonly kind: "not-member" } | { readonly kind: "error"; readonly message: string };
 
 export interface GitHubIdentity {

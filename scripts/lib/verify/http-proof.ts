@@ -10,7 +10,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { HttpClient, HttpOutcome } from "./http.ts";
 
-export const HTTP_PROOF_MAX_BYTES = 4096;
+const HTTP_PROOF_MAX_BYTES = 4096;
 
 /** Why an address must not be contacted, or undefined. */
 export function internalAddressProblem(address: string): string | undefined {

@@ -28,7 +28,7 @@ export interface HttpOptions {
   readonly now?: () => number;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   readonly method?: "GET" | "HEAD";
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
@@ -83,9 +83,9 @@ export interface HttpClient {
   readonly userAgent: string;
 }
 
-export const DEFAULT_USER_AGENT = "mcp-static-registry-verifier/0.1 (+https://github.com/mcp-static-registry)";
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+const DEFAULT_USER_AGENT = "mcp-static-registry-verifier/0.1 (+https://github.com/mcp-static-registry)";
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

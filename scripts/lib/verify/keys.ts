@@ -55,10 +55,10 @@ function p384PublicJwk(uncompressed: Buffer): { kty: "EC"; crv: "P-384"; x: stri
   return { kty: "EC", crv: "P-384", x: b64url(uncompressed.subarray(1, 49)), y: b64url(uncompressed.subarray(49, 97)) };
 }
 
-export type PublicKeyResult =
+type PublicKeyResult =
   { readonly kind: "ok"; readonly key: KeyObject } | { readonly kind: "invalid"; readonly reason: string };
 
-export function importPublicKey(record: { algorithm: string; publicKey: string }): PublicKeyResult {
+function importPublicKey(record: { algorithm: string; publicKey: string }): PublicKeyResult {
   const raw = Buffer.from(record.publicKey, "base64");
   try {
     if (record.algorithm === "ed25519") {

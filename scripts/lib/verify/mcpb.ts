@@ -19,7 +19,7 @@ export interface McpbDeps {
   readonly timeoutMs?: number;
 }
 
-export const DEFAULT_MCPB_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MCPB_MAX_BYTES = 64 * 1024 * 1024;
 
 export async function verifyMcpbPackage(input: PackageCheckInput, deps: McpbDeps): Promise<CheckResult> {
   const result = resultFor("mcpb", input);

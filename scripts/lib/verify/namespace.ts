@@ -42,7 +42,7 @@ const LOGIN = /^[a-zA-Z0-9-]+$/;
 export const namespaceOf = (serverName: string): string => serverName.slice(0, Math.max(0, serverName.indexOf("/")));
 
 /** `com.example.api` → `api.example.com` (upstream ReverseString). */
-export const reverseLabels = (s: string): string => s.split(".").reverse().join(".");
+const reverseLabels = (s: string): string => s.split(".").reverse().join(".");
 
 export function checkBlocklist(claim: OwnershipClaim, blocklist: Blocklist): CheckResult | undefined {
   const entry = blockedBy(namespaceOf(claim.serverName), blocklist);

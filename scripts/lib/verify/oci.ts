@@ -12,7 +12,7 @@ import { parseOciReference } from "../rules.ts";
 import { bodyJson, describeOutcome, type HttpClient, type HttpOutcome } from "./http.ts";
 import { packagePrecondition } from "./preconditions.ts";
 
-export const OCI_LABEL = "io.modelcontextprotocol.server.name";
+const OCI_LABEL = "io.modelcontextprotocol.server.name";
 
 export interface OciDeps {
   readonly http: HttpClient;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { check } from "./check.ts";
 import { EndpointConfigError, endpointsFromEnv, rewriteForEndpoint } from "./endpoints.ts";
-import { escapeProperty, formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./report.ts";
+import { escapeProperty } from "../escape.ts";
+import { formatReport, toAnnotations, toJsonReport, toSummaryMarkdown } from "./report.ts";
 import type { VerifyReport } from "./verify-pr.ts";
 
 const report: VerifyReport = {

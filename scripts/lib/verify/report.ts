@@ -1,6 +1,7 @@
 // Rendering a verification report at the edge: readable text, GitHub annotations, job-summary Markdown and
 // the `--json` receipt. All pure; the CLI writes them.
 
+import { escapeHtml, workflowAnnotation } from "../escape.ts";
 import { visible } from "../terminal.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import type { VerifyReport } from "./verify-pr.ts";
@@ -29,7 +30,7 @@ export function formatReport(report: VerifyReport): string {
   return lines.join("\n");
 }
 
-export function countByStatus(checks: readonly CheckResult[]): Record<CheckStatus, number> {
+function countByStatus(checks: readonly CheckResult[]): Record<CheckStatus, number> {
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
   for (const c of checks) counts[c.status]++;
   return counts;
@@ -39,36 +40,22 @@ function sortChecks(checks: readonly CheckResult[]): CheckResult[] {
   return [...checks].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
 }
 
-/** actions/toolkit command.ts escapeData. */
-export const escapeData = (s: string): string => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-/** actions/toolkit command.ts escapeProperty. */
-export const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-
 /** `::error file=…,line=…,title=<code>::<message>` for every check that did not pass. */
 export function toAnnotations(checks: readonly CheckResult[]): string[] {
   return sortChecks(checks)
     .filter((c) => c.status !== "pass")
     .map((c) => {
       const command = c.status === "skip" ? "notice" : c.status === "error" ? "warning" : "error";
-      const props = [
-        `file=${escapeProperty(c.file)}`,
-        ...(c.line !== undefined ? [`line=${c.line}`] : []),
-        `title=${escapeProperty(c.code)}`,
-      ];
       const message = c.status === "error" ? `could not finish, try again later: ${c.message}` : c.message;
-      return `::${command} ${props.join(",")}::${escapeData(message)}`;
+      return workflowAnnotation(
+        command,
+        { file: c.file, ...(c.line === undefined ? {} : { line: c.line }), title: c.code },
+        message,
+      );
     });
 }
 
-/** Text that authors (or services) wrote goes into HTML-capable Markdown: escape it. */
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+/** Text that authors (or services) wrote goes into HTML-capable Markdown: escaped, one table cell. */
 const cell = (s: string) => escapeHtml(s).replace(/\|/g, "&#124;").replace(/\r?\n/g, "<br>");
 
 function evidenceText(c: CheckResult): string {

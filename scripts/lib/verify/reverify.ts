@@ -8,6 +8,7 @@
 
 import type { Octokit } from "@octokit/rest";
 import { listedRecords } from "../build.ts";
+import { escapeMarkdown } from "../escape.ts";
 import type { Package, RegistryModel, ServerJson } from "../model.ts";
 import { compareCodeUnits } from "../model.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
@@ -20,7 +21,7 @@ import { appendReverification, parseReceipt, receiptCheck, receiptPath, serializ
 
 /** Committed by the nightly run; the build publishes it at v0.1/x/<ns>/health.json (build-inputs.ts). */
 export const HEALTH_REPORT_PATH = "site/data/health.json";
-export const HEALTH_ISSUE_LABEL = "reverify";
+const HEALTH_ISSUE_LABEL = "reverify";
 
 export interface ReverifyTarget {
   readonly name: string;
@@ -41,9 +42,9 @@ export interface ReverifyDeps {
   readonly concurrency?: number;
 }
 
-export type HealthStatus = "ok" | "broken" | "error";
+type HealthStatus = "ok" | "broken" | "error";
 
-export interface HealthCheck {
+interface HealthCheck {
   readonly kind: string;
   readonly status: CheckResult["status"];
   readonly code: string;
@@ -51,7 +52,7 @@ export interface HealthCheck {
   readonly evidence: Readonly<Record<string, unknown>>;
 }
 
-export interface HealthEntry {
+interface HealthEntry {
   readonly name: string;
   readonly version: string;
   readonly file: string;
@@ -90,7 +91,7 @@ export function reverifyTargets(
 
 const isDomainNamespace = (name: string) => !namespaceOf(name).toLowerCase().startsWith("io.github.");
 
-export async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps): Promise<HealthEntry> {
+async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps): Promise<HealthEntry> {
   const results: CheckResult[] = [];
   if (isDomainNamespace(target.name)) {
     results.push(
@@ -198,14 +199,7 @@ export function renderHealthMarkdown(report: HealthReport, runUrl?: string): str
   return lines.join("\n") + "\n";
 }
 
-const cell = (s: string) =>
-  s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\|/g, "&#124;")
-    .replace(/@/g, "&#64;")
-    .replace(/\r?\n/g, " ");
+const cell = escapeMarkdown;
 
 export interface Repo {
   readonly owner: string;

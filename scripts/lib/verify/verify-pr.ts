@@ -24,7 +24,7 @@ import {
   type GitRunner,
 } from "./git.ts";
 import type { HttpClient } from "./http.ts";
-import { parse as parseYaml } from "yaml";
+import { parseStrictYaml } from "../status-file.ts";
 import { visible } from "../terminal.ts";
 import {
   isMaintainer,
@@ -37,13 +37,13 @@ import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClai
 import { packagePrecondition } from "./preconditions.ts";
 import { findLookalikes, LOOKALIKE_CODE } from "./lookalike.ts";
 
-/** needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
-export type Verdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
+/** The verifier's verdict (`npm run verify`). needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
+type VerifyVerdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
 
 export interface VerifyReport {
   /** True only when every check passed. */
   readonly ok: boolean;
-  readonly verdict: Verdict;
+  readonly verdict: VerifyVerdict;
   readonly base: string;
   readonly head: string;
   readonly author: string;
@@ -58,7 +58,7 @@ export interface VerifyOptions {
   readonly offline: boolean;
 }
 
-export interface OnlineDeps {
+interface OnlineDeps {
   readonly http: HttpClient;
   readonly endpoints: Endpoints;
   readonly namespace: NamespaceDeps;
@@ -420,15 +420,13 @@ function maintainerStatusCheck(file: string, bytes: Uint8Array | undefined, auth
 }
 
 function statusDocOf(bytes: Uint8Array): { status?: unknown; statusMessage?: unknown } | null {
-  try {
-    return parseYaml(Buffer.from(bytes).toString("utf8")) as { status?: unknown; statusMessage?: unknown } | null;
-  } catch {
-    return null; // the validation reports the syntax error
-  }
+  const parsed = parseStrictYaml(Buffer.from(bytes).toString("utf8"), "status.yaml");
+  // the validation reports the syntax error
+  return parsed.kind === "ok" ? (parsed.doc as { status?: unknown; statusMessage?: unknown } | null) : null;
 }
 
 /** pass only if everything passed; files outside servers/ make it needs-review at best. */
-export function verdictOf(checks: readonly CheckResult[], needsReview: boolean): Verdict {
+function verdictOf(checks: readonly CheckResult[], needsReview: boolean): VerifyVerdict {
   const hard = checks.filter((c) => c.status !== "pass" && c.code !== "change/outside-servers");
   if (hard.some((c) => c.status === "fail")) return "fail";
   if (hard.some((c) => c.status === "error")) return "error";

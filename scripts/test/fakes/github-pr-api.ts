@@ -29,14 +29,14 @@ interface FakeRun {
   status: string;
 }
 
-export interface FakeComment {
+interface FakeComment {
   id: number;
   issue: number;
   body: string;
   user: { login: string; type: "Bot" | "User" };
 }
 
-export interface FakeIssue {
+interface FakeIssue {
   number: number;
   title: string;
   body: string;
@@ -44,7 +44,7 @@ export interface FakeIssue {
   labels: string[];
 }
 
-export interface FakeContentFile {
+interface FakeContentFile {
   path: string;
   content: string;
   sha: string;

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 
-export const HTTP_FIXTURES = fileURLToPath(new URL("../fixtures/http/", import.meta.url));
+const HTTP_FIXTURES = fileURLToPath(new URL("../fixtures/http/", import.meta.url));
 
 export interface CannedResponse {
   readonly status?: number;
@@ -20,7 +20,7 @@ export interface CannedResponse {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, server: FakeServer) => void | Promise<void>;
 
-export interface RecordedRequest {
+interface RecordedRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingMessage["headers"];

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { fixture, startFakeServer, type FakeServer } from "./http-server.ts";
 
-export const digestOf = (bytes: Buffer | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+const digestOf = (bytes: Buffer | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 export interface OciImageSpec {
   readonly repository: string;

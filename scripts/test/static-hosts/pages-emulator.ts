@@ -34,7 +34,7 @@ const PAGES_MIME: Readonly<Record<string, string>> = {
   gz: "application/gzip",
 };
 
-export function pagesContentType(file: string): string {
+function pagesContentType(file: string): string {
   const base = path.posix.basename(file);
   const dot = base.lastIndexOf(".");
   return (dot > 0 && PAGES_MIME[base.slice(dot + 1).toLowerCase()]) || "application/octet-stream";

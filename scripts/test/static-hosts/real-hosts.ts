@@ -89,7 +89,7 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 }
 
 /** The nginx.conf of a Debian install reduced to what serving files needs, with every path in `dir`. */
-export function debianLikeNginxConf(opts: {
+function debianLikeNginxConf(opts: {
   dir: string;
   root: string;
   port: number;
