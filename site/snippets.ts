@@ -796,7 +796,7 @@ function remoteSettings(remote: Transport): Setting[] {
 // ---------------------------------------------------------------------------------------------------------
 
 /** The config key for a server: the part of its name after the slash. */
-function serverKey(server: ServerJson): string {
+export function serverKey(server: ServerJson): string {
   const slash = server.name.indexOf("/");
   return slash === -1 ? server.name : server.name.slice(slash + 1);
 }

@@ -50,7 +50,7 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
   };
 }
 
-function readExamples(): ServerJson[] {
+export function readExamples(): ServerJson[] {
   return readdirSync(EXAMPLES)
     .filter((f) => f.endsWith(".json"))
     .sort()

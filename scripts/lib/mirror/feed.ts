@@ -43,7 +43,7 @@ const FEED_DIR = `v0.1/x/${REGISTRY_NAMESPACE}/feed`;
 export const FEED_INDEX = `${FEED_DIR}/index.json`;
 export const DEFAULT_SEGMENT_SIZE = 1000;
 
-type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
+export type FeedOp = "publish" | "status" | "latest-moved" | "update" | "removed";
 
 export interface FeedEntry {
   readonly seq: number;
@@ -83,7 +83,7 @@ export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
 /** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
-const gitBlobId = (bytes: Uint8Array): string =>
+export const gitBlobId = (bytes: Uint8Array): string =>
   createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */

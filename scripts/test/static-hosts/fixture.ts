@@ -23,7 +23,7 @@ export const PLUS_VERSION = "1.0.3+build.7";
 export const GONE_SERVER = "io.github.example/gone";
 /** A server with more versions than the default page size (30), so paging is exercised. */
 export const MANY_SERVER = "io.github.example/many";
-const MANY_VERSIONS = 40;
+export const MANY_VERSIONS = 40;
 
 export interface FixtureRegistry {
   readonly dir: string;
