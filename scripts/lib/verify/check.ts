@@ -16,6 +16,7 @@ export const CHECK_KINDS = [
   "oci",
   "mcpb",
   "remote",
+  "provenance",
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 

@@ -27,7 +27,7 @@ export interface SignerIdentity {
   readonly buildSignerUri?: string;
 }
 
-export type BundleVerdict =
+type BundleVerdict =
   { readonly ok: true; readonly signer: SignerIdentity } | { readonly ok: false; readonly reason: string };
 
 export interface SigstoreVerifier {
@@ -94,7 +94,7 @@ export interface Statement {
   readonly predicate?: unknown;
 }
 
-export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 
 /** Decode `dsseEnvelope.payload` of a serialized bundle as an in-toto statement. */
 export function statementOf(bundle: unknown): Statement | undefined {
