@@ -15,6 +15,7 @@ import { buildSearchIndex } from "./search-index.ts";
 import { serverPageDir } from "./src/paths.ts";
 import { prepareIndex, search } from "./src/search.ts";
 import { groupServers } from "./servers.ts";
+import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
 
 export type SiteFiles = Map<string, string | Uint8Array>;
 
@@ -46,7 +47,11 @@ function shortHash(content: string): string {
   return createHash("sha256").update(content).digest("hex").slice(0, 12);
 }
 
-export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
+/** `remotes`: the nightly health report's remote states by server name, shown as badges on the server pages. */
+export async function buildSite(
+  model: RegistryModel,
+  remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+): Promise<SiteFiles> {
   const groups = groupServers(model);
   const index = buildSearchIndex(model, groups);
   const indexJson = stringifyJson(index);
@@ -70,7 +75,10 @@ export async function buildSite(model: RegistryModel): Promise<SiteFiles> {
     ["assets/search-index.json", indexJson],
   ];
   for (const group of groups) {
-    files.push([`${serverPageDir(group.name)}index.html`, renderServerPage(group, assets, model.info)]);
+    files.push([
+      `${serverPageDir(group.name)}index.html`,
+      renderServerPage(group, assets, model.info, remotes?.get(group.name)),
+    ]);
   }
   files.sort((a, b) => compareCodeUnits(a[0], b[0]));
   const out: SiteFiles = new Map();

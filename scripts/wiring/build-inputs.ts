@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../lib/cli.ts";
-import { REGISTRY_NAMESPACE } from "../lib/model.ts";
+import { REGISTRY_NAMESPACE, type RegistryModel } from "../lib/model.ts";
+import type { RemoteHealth } from "../lib/verify/remote-health.ts";
 import type { BuildInputs, OutputStage } from "../lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
 import { escapeJsonText } from "../lib/safe-json.ts";
@@ -15,7 +16,7 @@ import type { GuardedPath } from "../lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
-  const extra = await loadSiteBuilder();
+  const extra = await loadSiteBuilder(path.resolve(cwd, HEALTH_REPORT_PATH));
   const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
   return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
 }
@@ -75,11 +76,41 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
 }
 
 /** The browse site is built into the same tree when site/build.ts exists (the API alone otherwise). */
-async function loadSiteBuilder(): Promise<BuildInputs["extra"]> {
+async function loadSiteBuilder(healthFile: string): Promise<BuildInputs["extra"]> {
   const file = new URL("../../site/build.ts", import.meta.url);
   if (!fs.existsSync(file)) return undefined;
-  const mod = (await import(file.href)) as { buildSite: NonNullable<BuildInputs["extra"]> };
-  return mod.buildSite;
+  const mod = (await import(file.href)) as {
+    buildSite: (
+      model: RegistryModel,
+      remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+    ) => ReturnType<NonNullable<BuildInputs["extra"]>>;
+  };
+  const remotes = remotesOf(healthFile);
+  return (model) => mod.buildSite(model, remotes);
+}
+
+/** The remote states of the committed health report by server name (none when absent or unreadable). */
+function remotesOf(healthFile: string): Map<string, readonly RemoteHealth[]> {
+  const out = new Map<string, readonly RemoteHealth[]>();
+  let report: unknown;
+  try {
+    report = JSON.parse(fs.readFileSync(healthFile, "utf8"));
+  } catch {
+    return out;
+  }
+  const servers = (report as { servers?: unknown } | null)?.servers;
+  for (const s of Array.isArray(servers) ? servers : []) {
+    const entry = s as { name?: unknown; remotes?: unknown };
+    if (typeof entry?.name === "string" && Array.isArray(entry.remotes))
+      out.set(
+        entry.name,
+        entry.remotes.filter(
+          (r): r is RemoteHealth =>
+            typeof (r as RemoteHealth)?.url === "string" && typeof (r as RemoteHealth)?.state === "string",
+        ),
+      );
+  }
+  return out;
 }
 
 function syncOutputs(serversRoot: string) {
