@@ -11,9 +11,7 @@
 //
 // The result is plain data (RemoteHealth), carried by the nightly health report and shown on the site.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { FetchLike as SdkFetch, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Transport as RemoteSpec } from "../model.ts";
 import { rewriteForEndpoint } from "./endpoints.ts";
@@ -122,9 +120,10 @@ async function probeRemote(remote: RemoteSpec, options: RemoteProbeOptions): Pro
     timer = setTimeout(() => controller.abort(), timeoutMs);
   });
   const fetch = observingFetch(options, controller, seen);
-  const transport = makeTransport(remote.type, target.url, fetch);
+  const sdk = await loadSdk();
+  const transport = makeTransport(sdk, remote.type, target.url, fetch);
   const negotiated = recordProtocolVersion(transport);
-  const client = new Client({ name: "mcp-static-registry-health", version: "0.1.0" });
+  const client = new sdk.Client({ name: "mcp-static-registry-health", version: "0.1.0" });
   try {
     const outcome = await Promise.race([handshake(client, transport), stopped]);
     if (outcome === "stopped") return { ...base, ...classifyFailure(undefined, seen, true, timeoutMs) };
@@ -176,8 +175,20 @@ async function resolveTarget(raw: string, options: RemoteProbeOptions): Promise<
   return { url };
 }
 
-function makeTransport(type: string, url: URL, fetch: SdkFetch): Transport {
-  return type === "sse" ? new SSEClientTransport(url, { fetch }) : new StreamableHTTPClientTransport(url, { fetch });
+/** The SDK's client, loaded on first use: commands that only print --help or skip remotes do not pay for it. */
+async function loadSdk() {
+  const [{ Client }, { SSEClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/client/sse.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+  ]);
+  return { Client, SSEClientTransport, StreamableHTTPClientTransport };
+}
+
+function makeTransport(sdk: Awaited<ReturnType<typeof loadSdk>>, type: string, url: URL, fetch: SdkFetch): Transport {
+  return type === "sse"
+    ? new sdk.SSEClientTransport(url, { fetch })
+    : new sdk.StreamableHTTPClientTransport(url, { fetch });
 }
 
 /** The client tells the transport the negotiated version after initialize: keep a copy. */
