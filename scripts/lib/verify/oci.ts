@@ -78,6 +78,43 @@ export async function verifyOciPackage(input: PackageCheckInput, deps: OciDeps):
   return judgeLabel(ctx, input.serverName, image.digest, label.label);
 }
 
+type OciFetched =
+  | { readonly kind: "ok"; readonly body: Uint8Array }
+  | { readonly kind: "missing" }
+  | { readonly kind: "error"; readonly message: string };
+
+export interface OciImage {
+  /** The digests a signature or attestation may name: the index's (when there is one), then the image's. */
+  readonly digests: readonly string[];
+  manifest(reference: string): Promise<OciFetched>;
+  blob(digest: string): Promise<OciFetched>;
+}
+
+/** The image a reference names, resolved as the label check resolves it, for checks that need its digests. */
+export async function resolveOciImage(
+  input: PackageCheckInput,
+  deps: OciDeps,
+): Promise<{ kind: "ok"; image: OciImage } | { kind: "stop"; result: CheckResult }> {
+  const ctx = ociContext(input, deps);
+  if ("status" in ctx) return { kind: "stop", result: ctx };
+  const resolved = await resolveImageManifest(ctx);
+  if (resolved.kind === "stop") return resolved;
+  const fetched = async (url: string, accept?: string): Promise<OciFetched> => {
+    const step = await ctx.get(url, accept);
+    if (step.kind === "ok") return { kind: "ok", body: step.outcome.body };
+    return step.result.code === "oci/not-found" ? { kind: "missing" } : { kind: "error", message: step.result.message };
+  };
+  const index = ctx.evidence.indexDigest;
+  return {
+    kind: "ok",
+    image: {
+      digests: typeof index === "string" ? [index, resolved.digest] : [resolved.digest],
+      manifest: (reference) => fetched(`${ctx.base}/v2/${ctx.ref.repository}/manifests/${reference}`, MANIFEST_ACCEPT),
+      blob: (digest) => fetched(`${ctx.base}/v2/${ctx.ref.repository}/blobs/${digest}`),
+    },
+  };
+}
+
 /** The offline preconditions, the parsed reference and the registry to ask; or the failure. */
 function ociContext(input: PackageCheckInput, deps: OciDeps): Ctx | CheckResult {
   const result = resultFor("oci", input);

@@ -62,7 +62,12 @@ async function npmRegistry(bundle: unknown | undefined) {
 const input = (registryType: string, identifier: string, repositoryUrl?: string) => ({
   file: "servers/io.github.alice/weather/1.0.0/server.json",
   serverName: "io.github.alice/weather",
-  pkg: { registryType, identifier, version: "1.0.0", transport: { type: "stdio" } },
+  pkg: {
+    registryType,
+    identifier,
+    ...(registryType === "oci" ? {} : { version: "1.0.0" }),
+    transport: { type: "stdio" },
+  },
   pointer: "/packages/0",
   ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
 });
@@ -261,5 +266,127 @@ describe("repository normalisation", () => {
     expect(normaliseRepository("https://github.com/alice/weather-fork")).toBe("github.com/alice/weather-fork");
     expect(normaliseRepository("https://gitlab.com/alice/weather")).not.toBe("github.com/alice/weather");
     expect(normaliseRepository("not a url")).toBeUndefined();
+  });
+});
+
+describe("OCI provenance (cosign attestations)", () => {
+  async function registry(signer: TestSigner, repo: string, subject?: string) {
+    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: {} } }));
+    const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
+        layers: [],
+      }),
+    );
+    const digest = sha(manifest);
+    const bundle = (await signer.attest(
+      {
+        _type: "https://in-toto.io/Statement/v1",
+        subject: [{ name: "ghcr.io/alice/weather", digest: { sha256: (subject ?? digest).slice(7) } }],
+        predicateType: "https://slsa.dev/provenance/v1",
+        predicate: { buildDefinition: { externalParameters: { workflow: { repository: repo } } } },
+      },
+      { repository: repo },
+    )) as {
+      verificationMaterial: {
+        x509CertificateChain: { certificates: { rawBytes: string }[] };
+        tlogEntries: {
+          logIndex: string;
+          logId: { keyId: string };
+          integratedTime: string;
+          inclusionPromise: { signedEntryTimestamp: string };
+          canonicalizedBody: string;
+        }[];
+      };
+      dsseEnvelope: unknown;
+    };
+    const entry = bundle.verificationMaterial.tlogEntries[0]!;
+    const envelope = Buffer.from(JSON.stringify(bundle.dsseEnvelope));
+    const attestation = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: config.length },
+        layers: [
+          {
+            mediaType: "application/vnd.dsse.envelope.v1+json",
+            digest: sha(envelope),
+            size: envelope.length,
+            annotations: {
+              "dev.cosignproject.cosign/signature": "",
+              "dev.sigstore.cosign/certificate": `-----BEGIN CERTIFICATE-----\n${bundle.verificationMaterial.x509CertificateChain.certificates[0]!.rawBytes}\n-----END CERTIFICATE-----\n`,
+              "dev.sigstore.cosign/bundle": JSON.stringify({
+                SignedEntryTimestamp: entry.inclusionPromise.signedEntryTimestamp,
+                Payload: {
+                  body: entry.canonicalizedBody,
+                  integratedTime: Number(entry.integratedTime),
+                  logIndex: Number(entry.logIndex),
+                  logID: Buffer.from(entry.logId.keyId, "base64").toString("hex"),
+                },
+              }),
+              predicateType: "https://slsa.dev/provenance/v1",
+            },
+          },
+        ],
+      }),
+    );
+    const type = { "content-type": "application/vnd.oci.image.manifest.v1+json" };
+    return track(
+      await startFakeServer({
+        "/v2/alice/weather/manifests/1.0.0": { headers: type, body: manifest },
+        [`/v2/alice/weather/manifests/${digest.replace(":", "-")}.att`]: { headers: type, body: attestation },
+        [`/v2/alice/weather/blobs/${sha(envelope)}`]: { body: envelope },
+        [`/v2/alice/weather/blobs/${sha(config)}`]: { body: config },
+      }),
+    );
+  }
+  const ociDeps = (signer: TestSigner, url: string) => ({
+    ...deps(signer, url),
+    oci: { endpoints: { "ghcr.io": url } },
+  });
+
+  it("an image attested from the server's repository passes", async () => {
+    const signer = await createTestSigner();
+    const server = await registry(signer, "https://github.com/alice/weather");
+    const r = await checkProvenance(
+      input("oci", "ghcr.io/alice/weather:1.0.0", "https://github.com/alice/weather"),
+      ociDeps(signer, server.url),
+    );
+    expect(r).toMatchObject({ status: "pass", code: "provenance/verified" });
+    expect(factOf(r)).toMatchObject({ ecosystem: "oci", sourceRepository: "github.com/alice/weather" });
+  });
+
+  it("an image attested from another repository fails naming both; another digest fails", async () => {
+    const signer = await createTestSigner();
+    const other = await registry(signer, "https://github.com/mallory/weather");
+    const r = await checkProvenance(
+      input("oci", "ghcr.io/alice/weather:1.0.0", "https://github.com/alice/weather"),
+      ociDeps(signer, other.url),
+    );
+    expect(r).toMatchObject({ status: "fail", code: "provenance/mismatch" });
+    expect(r?.message).toMatch(/github\.com\/mallory\/weather.*github\.com\/alice\/weather/);
+    const wrong = await registry(signer, "https://github.com/alice/weather", `sha256:${"ab".repeat(32)}`);
+    const w = await checkProvenance(
+      input("oci", "ghcr.io/alice/weather:1.0.0", "https://github.com/alice/weather"),
+      ociDeps(signer, wrong.url),
+    );
+    expect(w).toMatchObject({ status: "fail", code: "provenance/mismatch" });
+    expect(w?.message).toMatch(/subject is not this artifact/);
+  });
+
+  it("an image without attestations: provenance missing, a fact", async () => {
+    const signer = await createTestSigner();
+    const server = track(
+      await startFakeServer({
+        "/v2/alice/weather/manifests/1.0.0": {
+          body: { schemaVersion: 2, config: { digest: `sha256:${"0".repeat(64)}` }, layers: [] },
+        },
+      }),
+    );
+    const r = await checkProvenance(input("oci", "ghcr.io/alice/weather:1.0.0"), ociDeps(signer, server.url));
+    expect(r).toMatchObject({ status: "pass", code: "provenance/missing" });
   });
 });

@@ -12,15 +12,17 @@
 // The outcome is plain data, a ProvenanceFact per package, that the check's evidence, the receipt and
 // the site's "built from" badge carry.
 
+import { createHash } from "node:crypto";
 import { check, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { bodyJson, describeOutcome, type HttpClient } from "./http.ts";
+import { resolveOciImage, type OciDeps, type OciImage } from "./oci.ts";
 import { pathEscape } from "./path-escape.ts";
 import { statementOf, type SigstoreVerifier, type SignerIdentity, type Statement } from "./sigstore.ts";
 
 type ProvenanceStatus = "verified" | "missing" | "mismatch" | "invalid" | "unavailable";
 
 export interface ProvenanceFact {
-  readonly ecosystem: "npm" | "pypi";
+  readonly ecosystem: "npm" | "pypi" | "oci";
   readonly identifier: string;
   readonly version: string;
   readonly status: ProvenanceStatus;
@@ -43,6 +45,8 @@ export interface ProvenanceDeps {
   readonly sigstore: SigstoreVerifier;
   readonly npmBaseUrl: string;
   readonly pypiBaseUrl: string;
+  /** OCI registries (endpoints, timeout); without it OCI images get no provenance check. */
+  readonly oci?: Omit<OciDeps, "http">;
 }
 
 export interface ProvenanceInput extends PackageCheckInput {
@@ -159,7 +163,7 @@ function provenanceResult(input: ProvenanceInput, fact: ProvenanceFact): CheckRe
     input.file,
     status,
     `provenance/${fact.status}`,
-    `${fact.ecosystem} package '${fact.identifier}' version '${fact.version}': ${fact.message}`,
+    `${fact.ecosystem} package '${fact.identifier}'${fact.version === "" ? "" : ` version '${fact.version}'`}: ${fact.message}`,
     { fact },
     { pointer: input.pointer },
   );
@@ -167,9 +171,10 @@ function provenanceResult(input: ProvenanceInput, fact: ProvenanceFact): CheckRe
 
 export async function checkProvenance(input: ProvenanceInput, deps: ProvenanceDeps): Promise<CheckResult | undefined> {
   const type = input.pkg.registryType;
-  if (type !== "npm" && type !== "pypi") return undefined;
-  const fact = type === "npm" ? await npmProvenance(input, deps) : await pypiProvenance(input, deps);
-  return provenanceResult(input, fact);
+  if (type === "npm") return provenanceResult(input, await npmProvenance(input, deps));
+  if (type === "pypi") return provenanceResult(input, await pypiProvenance(input, deps));
+  if (type === "oci" && deps.oci) return provenanceResult(input, await ociProvenance(input, deps, deps.oci));
+  return undefined;
 }
 
 function factBase(input: ProvenanceInput, ecosystem: ProvenanceFact["ecosystem"]) {
@@ -341,4 +346,131 @@ async function fetchJson(http: HttpClient, url: string, accept = "application/js
     return { problem: `could not fetch ${url}: ${describeOutcome(outcome)}. Likely transient, retry later` };
   const json = bodyJson(outcome.body);
   return json === undefined ? { problem: `${url} did not answer JSON` } : { json };
+}
+
+const COSIGN_DSSE = "application/vnd.dsse.envelope.v1+json";
+
+interface CosignLayer {
+  readonly mediaType?: string;
+  readonly digest?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * OCI (cosign): the attestations cosign attaches to an image digest, at the tag `sha256-<hex>.att`: an
+ * image manifest whose layers are DSSE envelopes, each annotated with its signing certificate and its
+ * Rekor bundle (signed entry timestamp). The statement's subject must be the image (index or manifest
+ * digest).
+ */
+async function ociProvenance(
+  input: ProvenanceInput,
+  deps: ProvenanceDeps,
+  oci: Omit<OciDeps, "http">,
+): Promise<ProvenanceFact> {
+  const base = factBase(input, "oci");
+  const resolved = await resolveOciImage(input, { ...oci, http: deps.http });
+  if (resolved.kind === "stop")
+    return {
+      ...base,
+      status: resolved.result.status === "error" ? "unavailable" : "missing",
+      message: resolved.result.message,
+    };
+  for (const digest of resolved.image.digests) {
+    const artifact = { name: input.pkg.identifier, digest };
+    const tag = `${digest.replace(":", "-")}.att`;
+    const manifest = await resolved.image.manifest(tag);
+    if (manifest.kind === "missing") continue;
+    if (manifest.kind === "error") return { ...base, artifact, status: "unavailable", message: manifest.message };
+    return judgeCosign(manifest.body, resolved.image, artifact, base, deps.sigstore);
+  }
+  return { ...base, status: "missing", message: "no cosign attestation is attached to the image" };
+}
+
+async function judgeCosign(
+  manifestBytes: Uint8Array,
+  image: OciImage,
+  artifact: { name: string; digest: string },
+  base: ReturnType<typeof factBase>,
+  sigstore: SigstoreVerifier,
+): Promise<ProvenanceFact> {
+  const layers = ((bodyJson(manifestBytes) as { layers?: unknown } | undefined)?.layers ?? []) as CosignLayer[];
+  const slsa = Array.isArray(layers)
+    ? layers.filter((l) => l?.mediaType === COSIGN_DSSE && SLSA_PROVENANCE.test(l.annotations?.predicateType ?? ""))
+    : [];
+  if (slsa.length === 0)
+    return { ...base, artifact, status: "missing", message: "the image's attestations hold no SLSA build provenance" };
+  let verified: ProvenanceFact | undefined;
+  for (const layer of slsa.slice(0, 8)) {
+    const blob = typeof layer.digest === "string" ? await image.blob(layer.digest) : { kind: "missing" as const };
+    if (blob.kind !== "ok")
+      return {
+        ...base,
+        artifact,
+        status: blob.kind === "error" ? "unavailable" : "invalid",
+        message: blob.kind === "error" ? blob.message : "an attestation layer is missing",
+      };
+    if (`sha256:${createHash("sha256").update(blob.body).digest("hex")}` !== layer.digest)
+      return {
+        ...base,
+        artifact,
+        status: "invalid",
+        message: `an attestation layer does not match its digest ${layer.digest}`,
+      };
+    const bundle = cosignBundle(layer, blob.body);
+    if (!bundle) return { ...base, artifact, status: "invalid", message: "an attestation is not in cosign's shape" };
+    const judged = judgeBundle(bundle, sigstore, artifact, base.expectedRepository);
+    if (judged.status !== "verified") return { ...base, artifact, ...judged };
+    verified = { ...base, artifact, predicateType: layer.annotations?.predicateType ?? "", ...judged };
+  }
+  return verified as ProvenanceFact;
+}
+
+/** A cosign attestation layer (DSSE envelope + certificate and Rekor bundle annotations) as a Sigstore bundle v0.1. */
+function cosignBundle(layer: CosignLayer, envelopeBytes: Uint8Array): unknown {
+  const pem = layer.annotations?.["dev.sigstore.cosign/certificate"];
+  const rekorText = layer.annotations?.["dev.sigstore.cosign/bundle"];
+  const envelope = bodyJson(envelopeBytes);
+  if (typeof pem !== "string" || typeof rekorText !== "string" || typeof envelope !== "object" || envelope == null)
+    return undefined;
+  const der = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1]?.replace(/\s+/g, "");
+  let rekor: {
+    SignedEntryTimestamp?: unknown;
+    Payload?: { body?: unknown; integratedTime?: unknown; logIndex?: unknown; logID?: unknown };
+  };
+  try {
+    rekor = JSON.parse(rekorText) as typeof rekor;
+  } catch {
+    return undefined;
+  }
+  const p = rekor.Payload;
+  if (
+    !der ||
+    typeof rekor.SignedEntryTimestamp !== "string" ||
+    typeof p?.body !== "string" ||
+    typeof p.logID !== "string"
+  )
+    return undefined;
+  let kind: { kind?: unknown; apiVersion?: unknown };
+  try {
+    kind = JSON.parse(Buffer.from(p.body, "base64").toString("utf8")) as typeof kind;
+  } catch {
+    return undefined;
+  }
+  return {
+    mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    verificationMaterial: {
+      x509CertificateChain: { certificates: [{ rawBytes: der }] },
+      tlogEntries: [
+        {
+          logIndex: String(p.logIndex),
+          logId: { keyId: Buffer.from(p.logID, "hex").toString("base64") },
+          kindVersion: { kind: String(kind.kind), version: String(kind.apiVersion) },
+          integratedTime: String(p.integratedTime),
+          inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
+          canonicalizedBody: p.body,
+        },
+      ],
+    },
+    dsseEnvelope: envelope,
+  };
 }

@@ -360,6 +360,7 @@ async function provenance(
       sigstore: online.sigstore,
       npmBaseUrl: online.endpoints.npm,
       pypiBaseUrl: online.endpoints.pypi,
+      oci: { endpoints: online.endpoints.oci, ...(online.ociTimeoutMs ? { timeoutMs: online.ociTimeoutMs } : {}) },
     },
   );
   return result ? [result] : [];
