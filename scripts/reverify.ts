@@ -1,6 +1,7 @@
 // npm run reverify -- [--server NAME] [--servers DIR] [--out DIR] [--issue] [--publish]
 //
-// Re-runs the back-reference and domain-key checks for the latest version of every server (or one).
+// Re-runs the back-reference and domain-key checks for the latest version of every server (or one), and
+// connects to each remote with the MCP SDK client (initialize, tools/list) unless --skip-remotes.
 // Writes DIR/health.json and DIR/health.md, appends the Markdown to $GITHUB_STEP_SUMMARY. With --issue,
 // opens/updates/closes the one `reverify` issue; with --publish, commits site/data/health.json when the
 // findings changed (both need GITHUB_TOKEN and GITHUB_REPOSITORY, and are ignored with --server, which
@@ -10,7 +11,7 @@
 import { Octokit } from "@octokit/rest";
 import fs from "node:fs";
 import path from "node:path";
-import { defineCommand, ExitError, runCommand } from "./lib/cli.ts";
+import { checks, defineCommand, ExitError, runCommand } from "./lib/cli.ts";
 import { buildModel } from "./lib/build.ts";
 import { hasErrors } from "./lib/diagnostics.ts";
 import { readHistory } from "./lib/git-history.ts";
@@ -24,6 +25,8 @@ import {
   updateHealthIssue,
 } from "./lib/verify/reverify.ts";
 import { parseBlocklist } from "./lib/verify/blocklist.ts";
+import { guardPublicHost } from "./lib/verify/http-proof.ts";
+import { createRemoteProber, REMOTE_TIMEOUT_MS, REMOTE_TOTAL_MS } from "./lib/verify/remote-health.ts";
 import { onlineDepsFromEnv } from "./wiring/verify-deps.ts";
 import { visible } from "./lib/terminal.ts";
 
@@ -31,7 +34,7 @@ const command = defineCommand({
   name: "reverify",
   usage: "npm run reverify -- [--server NAME] [--servers DIR] [--out DIR] [--issue] [--publish] [--branch NAME]",
   description:
-    "Re-runs the back-reference and domain-key checks for the latest version of every server (or one), writes\nDIR/health.json and DIR/health.md. Never deletes anything. Exit 1 with --server when that server is broken.",
+    "Re-runs the back-reference and domain-key checks for the latest version of every server (or one), connects to\nits remotes with an MCP client, writes DIR/health.json and DIR/health.md. Never deletes anything. Exit 1 with --server when that server is broken.",
   options: {
     server: {
       type: "string",
@@ -49,6 +52,28 @@ const command = defineCommand({
       help: "commit site/data/health.json when the findings changed (GITHUB_TOKEN, GITHUB_REPOSITORY)",
     },
     branch: { type: "string", value: "NAME", default: "main", help: "the branch --publish commits to" },
+    "skip-remotes": { type: "boolean", help: "do not connect to the servers' remotes (no remote health)" },
+    "remote-timeout": {
+      type: "string",
+      value: "SECONDS",
+      default: String(REMOTE_TIMEOUT_MS / 1000),
+      check: checks.positive,
+      help: "per remote: connect, initialize and tools/list together",
+    },
+    "remote-total-timeout": {
+      type: "string",
+      value: "SECONDS",
+      default: String(REMOTE_TOTAL_MS / 1000),
+      check: checks.positive,
+      help: "all remotes together; remotes not started by then are reported unchecked",
+    },
+    "remote-concurrency": {
+      type: "string",
+      value: "N",
+      default: "4",
+      check: checks.integer(1, 64),
+      help: "remotes connected at once",
+    },
   },
   example: "npm run reverify -- --server io.github.alice/weather",
   notes: "Environment: the REGISTRY_* variables of the verifier; GITHUB_STEP_SUMMARY gets the Markdown when set.",
@@ -80,7 +105,25 @@ runCommand(command, async ({ values }) => {
     : ({ kind: "ok", blocklist: { namespaces: [] } } as const);
   if (blocklist.kind === "invalid") throw new ExitError(`scripts/policy/blocklist.yaml: ${blocklist.reason}`);
   const { http, endpoints, namespace } = onlineDepsFromEnv(env, blocklist.blocklist);
-  const report = await reverifyAll(targets, { http, endpoints, now: () => new Date(), namespace });
+  // Remote URLs come from server.json: hosts resolving to internal addresses are refused, except hosts the
+  // operator mapped in REGISTRY_REMOTE_ENDPOINTS (tests map them to loopback).
+  const remotes = values["skip-remotes"]
+    ? undefined
+    : createRemoteProber({
+        timeoutMs: Number(values["remote-timeout"]) * 1000,
+        totalMs: Number(values["remote-total-timeout"]) * 1000,
+        concurrency: Number(values["remote-concurrency"]),
+        guard: guardPublicHost,
+        endpoints: endpoints.remotes ?? {},
+        userAgent: http.userAgent,
+      });
+  const report = await reverifyAll(targets, {
+    http,
+    endpoints,
+    now: () => new Date(),
+    namespace,
+    ...(remotes ? { remotes } : {}),
+  });
 
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -96,6 +139,8 @@ runCommand(command, async ({ values }) => {
     process.stdout.write(`${s.status.padEnd(6)} ${visible(`${s.name} ${s.version}`)}\n`);
     for (const c of s.checks)
       if (c.status !== "pass") process.stdout.write(`       ${c.status} ${visible(`[${c.code}] ${c.message}`)}\n`);
+    for (const r of s.remotes ?? [])
+      process.stdout.write(`       remote ${r.state} ${visible(`${r.url} (${r.transport}): ${r.message}`)}\n`);
   }
   process.stdout.write(
     `${report.counts.ok} ok, ${report.counts.broken} broken, ${report.counts.error} could not be checked\n`,

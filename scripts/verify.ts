@@ -59,7 +59,13 @@ runCommand(command, async ({ values }) => {
   const deps = onlineDepsFromEnv(process.env, blocklist.blocklist);
   const online = values.offline
     ? undefined
-    : { http: deps.http, endpoints: deps.endpoints, namespace: deps.namespace, ociTimeoutMs: deps.timeoutMs ?? 30_000 };
+    : {
+        http: deps.http,
+        endpoints: deps.endpoints,
+        namespace: deps.namespace,
+        ociTimeoutMs: deps.timeoutMs ?? 30_000,
+        sigstore: deps.sigstore,
+      };
 
   const git = createGitRunner(process.cwd());
   let report;

@@ -28,6 +28,7 @@ import { serverPageDir } from "./src/paths.ts";
 import { prepareIndex, publishedHour, search, sortHits, type PreparedIndex } from "./src/search.ts";
 import { groupServers, type ServerGroup } from "./servers.ts";
 import { computeStats, renderStatsMain } from "./stats.ts";
+import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
 
 export type SiteFiles = Map<string, string | Uint8Array>;
 
@@ -101,9 +102,14 @@ function changePages(
 
 /**
  * The whole site. `history` is the build's git history: with it the feeds and charts come from the change feed
- * (scripts/lib/mirror/feed.ts); without it (tests, benchmarks) from the model's times.
+ * (scripts/lib/mirror/feed.ts); without it (tests, benchmarks) from the model's times. `remotes`: the nightly
+ * health report's remote states by server name, shown as badges on the server pages.
  */
-export async function buildSite(model: RegistryModel, history?: FeedHistory): Promise<SiteFiles> {
+export async function buildSite(
+  model: RegistryModel,
+  history?: FeedHistory,
+  remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+): Promise<SiteFiles> {
   const groups = groupServers(model);
   const changes = changesOf(model, history);
   const index = buildSearchIndex(model, groups, serverTimes(changes));
@@ -132,7 +138,10 @@ export async function buildSite(model: RegistryModel, history?: FeedHistory): Pr
     ...changePages(model, groups, changes, assets),
   ];
   for (const group of groups) {
-    files.push([`${serverPageDir(group.name)}index.html`, renderServerPage(group, assets, model.info)]);
+    files.push([
+      `${serverPageDir(group.name)}index.html`,
+      renderServerPage(group, assets, model.info, remotes?.get(group.name)),
+    ]);
   }
   files.sort((a, b) => compareCodeUnits(a[0], b[0]));
   const out: SiteFiles = new Map();

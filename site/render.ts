@@ -19,6 +19,8 @@ import {
   type SortOrder,
 } from "./src/search.ts";
 import type { ServerGroup } from "./servers.ts";
+import { trustBadges } from "./trust-badges.ts";
+import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
 
 export interface Assets {
   /** Paths relative to the site root, with a content-hash query to defeat stale caches. */
@@ -440,7 +442,12 @@ function verificationSection(record: VersionRecord, root: string): string {
   return `<section aria-labelledby="verification"><h2 id="verification">Verification</h2><p class="hint">What the registry checked when version ${escapeHtml(record.version)} was added.</p>${headline}${table}</section>`;
 }
 
-export function renderServerPage(group: ServerGroup, assets: Assets, info: BuildInfo): string {
+export function renderServerPage(
+  group: ServerGroup,
+  assets: Assets,
+  info: BuildInfo,
+  remotes?: readonly RemoteHealth[],
+): string {
   const root = "../../../";
   const record = group.latest;
   const s = record.server;
@@ -451,7 +458,7 @@ export function renderServerPage(group: ServerGroup, assets: Assets, info: Build
   const main = `<nav aria-label="Breadcrumb" class="breadcrumb"><a href="${root}">All servers</a></nav>
 <article class="server">
 <header class="server-header"><span class="avatar" aria-hidden="true">${escapeHtml(initial)}</span><div>
-<h1><span class="ns">${escapeHtml(ns)}/</span>${escapeHtml(name)}</h1>${title}</div></header>
+<h1><span class="ns">${escapeHtml(ns)}/</span>${escapeHtml(name)}</h1>${title}${trustBadges(record, remotes)}</div></header>
 ${statusNotice(record)}
 <p class="server-desc">${escapeHtml(s.description)}</p>
 ${facts(group, root)}

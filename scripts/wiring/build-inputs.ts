@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "../lib/model.ts";
+import type { RemoteHealth } from "../lib/verify/remote-health.ts";
 import type { BuildInputs, OutputStage } from "../lib/pipeline.ts";
 import { HEALTH_REPORT_PATH } from "../lib/verify/reverify.ts";
 import { RECEIPTS_ROOT } from "../lib/receipt.ts";
@@ -18,6 +19,7 @@ import type { GuardedPath } from "../lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
+  const healthFile = path.resolve(cwd, HEALTH_REPORT_PATH);
   const outputs = withClientFiles(
     withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH)),
   );
@@ -27,7 +29,7 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     serversDir,
     cwd,
     sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
-    extra: buildSite,
+    extra: (model, history) => buildSite(model, history, remotesOf(healthFile)),
     outputs,
     receiptsDir,
   };
@@ -97,6 +99,30 @@ function withClientFiles(stage: OutputStage): OutputStage {
       return out;
     },
   };
+}
+
+/** The remote states of the committed health report by server name (none when absent or unreadable). */
+function remotesOf(healthFile: string): Map<string, readonly RemoteHealth[]> {
+  const out = new Map<string, readonly RemoteHealth[]>();
+  let report: unknown;
+  try {
+    report = JSON.parse(fs.readFileSync(healthFile, "utf8"));
+  } catch {
+    return out;
+  }
+  const servers = (report as { servers?: unknown } | null)?.servers;
+  for (const s of Array.isArray(servers) ? servers : []) {
+    const entry = s as { name?: unknown; remotes?: unknown };
+    if (typeof entry?.name === "string" && Array.isArray(entry.remotes))
+      out.set(
+        entry.name,
+        entry.remotes.filter(
+          (r): r is RemoteHealth =>
+            typeof (r as RemoteHealth)?.url === "string" && typeof (r as RemoteHealth)?.state === "string",
+        ),
+      );
+  }
+  return out;
 }
 
 function syncOutputs(serversRoot: string) {

@@ -9,12 +9,40 @@ import { createGitHubIdentity } from "../lib/verify/github.ts";
 import { createHttpProofFetcher, guardPublicHost } from "../lib/verify/http-proof.ts";
 import { createHttpClient, type HttpClient } from "../lib/verify/http.ts";
 import type { NamespaceDeps } from "../lib/verify/namespace.ts";
+import { createSigstoreVerifier, type SigstoreVerifier } from "../lib/verify/sigstore.ts";
+import fs from "node:fs";
 
 export interface OutsideServices {
   readonly endpoints: Endpoints;
   readonly http: HttpClient;
   readonly timeoutMs: number | undefined;
   readonly namespace: NamespaceDeps;
+  readonly sigstore: SigstoreVerifier;
+}
+
+/** The Sigstore public-good trusted root, recorded in the base checkout (scripts/policy/). */
+const TRUSTED_ROOT = new URL("../policy/sigstore-trusted-root.json", import.meta.url);
+
+/**
+ * The verifier of build provenance. REGISTRY_SIGSTORE_TRUSTED_ROOT (a file) and
+ * REGISTRY_SIGSTORE_CTLOG_THRESHOLD replace the root and the SCT count: the workflow's environment, never
+ * the PR's (tests use them to trust a test CA).
+ */
+function sigstoreFromEnv(env: NodeJS.ProcessEnv): SigstoreVerifier {
+  const file = env["REGISTRY_SIGSTORE_TRUSTED_ROOT"] || TRUSTED_ROOT;
+  let root: unknown;
+  try {
+    root = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ExitError(`Sigstore trusted root ${String(file)}: ${(error as Error).message}`);
+  }
+  const threshold = env["REGISTRY_SIGSTORE_CTLOG_THRESHOLD"];
+  if (threshold !== undefined && !/^\d+$/.test(threshold))
+    throw new ExitError(
+      `REGISTRY_SIGSTORE_CTLOG_THRESHOLD: expected a whole number, got ${JSON.stringify(threshold)}`,
+      2,
+    );
+  return createSigstoreVerifier(root, threshold === undefined ? {} : { ctlogThreshold: Number(threshold) });
 }
 
 export function onlineDepsFromEnv(env: NodeJS.ProcessEnv, blocklist: Blocklist): OutsideServices {
@@ -32,6 +60,7 @@ export function onlineDepsFromEnv(env: NodeJS.ProcessEnv, blocklist: Blocklist):
     endpoints,
     http,
     timeoutMs,
+    sigstore: sigstoreFromEnv(env),
     namespace: {
       github: createGitHubIdentity({
         baseUrl: endpoints.githubApi,

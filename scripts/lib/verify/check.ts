@@ -17,6 +17,7 @@ export const CHECK_KINDS = [
   "mcpb",
   "remote",
   "lookalike",
+  "provenance",
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 

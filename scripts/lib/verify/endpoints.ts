@@ -18,6 +18,8 @@ export interface Endpoints {
   readonly httpProofTemplate: string;
   /** Download host (github.com, gitlab.com, …) → base URL, for MCPB files. */
   readonly downloads: Readonly<Record<string, string>>;
+  /** Remote MCP endpoint host → base URL, for the nightly remote health check (absent: none mapped). */
+  readonly remotes?: Readonly<Record<string, string>>;
 }
 
 /** The exact registryBaseUrl strings the official registry accepts: one list, the rules' (rules.ts). */
@@ -88,6 +90,7 @@ export function endpointsFromEnv(env: Readonly<Record<string, string | undefined
     ...(dns ? { dnsServer: dns } : {}),
     httpProofTemplate: template || DEFAULT_ENDPOINTS.httpProofTemplate,
     downloads: parseHostMap("REGISTRY_DOWNLOAD_ENDPOINTS", env.REGISTRY_DOWNLOAD_ENDPOINTS),
+    remotes: parseHostMap("REGISTRY_REMOTE_ENDPOINTS", env.REGISTRY_REMOTE_ENDPOINTS),
   };
 }
 

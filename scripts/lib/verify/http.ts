@@ -83,7 +83,7 @@ export interface HttpClient {
   readonly userAgent: string;
 }
 
-const DEFAULT_USER_AGENT = "mcp-static-registry-verifier/0.1 (+https://github.com/mcp-static-registry)";
+export const DEFAULT_USER_AGENT = "mcp-static-registry-verifier/0.1 (+https://github.com/mcp-static-registry)";
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 

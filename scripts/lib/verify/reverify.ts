@@ -18,6 +18,7 @@ import type { HttpClient } from "./http.ts";
 import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./namespace.ts";
 import { gitBlobId } from "../mirror/feed.ts";
 import { appendReverification, parseReceipt, receiptCheck, receiptPath, serializeReceipt } from "../receipt.ts";
+import type { RemoteHealth, RemoteProber, RemoteState } from "./remote-health.ts";
 
 /** Committed by the nightly run; the build publishes it at v0.1/x/<ns>/health.json (build-inputs.ts). */
 export const HEALTH_REPORT_PATH = "site/data/health.json";
@@ -40,6 +41,8 @@ export interface ReverifyDeps {
   readonly now: () => Date;
   /** Servers checked at once. */
   readonly concurrency?: number;
+  /** Connects to every remote of each latest version (remote-health.ts); no remote is contacted without it. */
+  readonly remotes?: RemoteProber;
 }
 
 type HealthStatus = "ok" | "broken" | "error";
@@ -59,12 +62,16 @@ interface HealthEntry {
   /** broken: a check failed (the back-reference or key is gone); error: a service did not answer. */
   readonly status: HealthStatus;
   readonly checks: readonly HealthCheck[];
+  /** Live health of each remote, in the order of server.json's `remotes`; absent when not probed. */
+  readonly remotes?: readonly RemoteHealth[];
 }
 
 export interface HealthReport {
   readonly version: 1;
   readonly checkedAt: string;
   readonly counts: Readonly<Record<HealthStatus, number>>;
+  /** Remotes by state, when remotes were probed. */
+  readonly remoteCounts?: Readonly<Record<RemoteState, number>>;
   readonly servers: readonly HealthEntry[];
 }
 
@@ -121,7 +128,30 @@ async function reverifyServer(target: ReverifyTarget, deps: ReverifyDeps): Promi
     : checks.some((c) => c.status === "error")
       ? "error"
       : "ok";
-  return { name: target.name, version: target.version, file: target.file, status, checks };
+  const remotes = await probeRemotes(target, deps);
+  return {
+    name: target.name,
+    version: target.version,
+    file: target.file,
+    status,
+    checks,
+    ...(remotes === undefined ? {} : { remotes }),
+  };
+}
+
+/** Every remote of the version, probed through the run's shared (bounded) prober. */
+async function probeRemotes(target: ReverifyTarget, deps: ReverifyDeps): Promise<RemoteHealth[] | undefined> {
+  const remotes = Array.isArray(target.doc.remotes) ? target.doc.remotes : [];
+  if (!deps.remotes || remotes.length === 0) return undefined;
+  const probe = deps.remotes;
+  return Promise.all(remotes.map((r) => probe(r)));
+}
+
+function countRemotes(servers: readonly HealthEntry[]): Record<RemoteState, number> | undefined {
+  if (!servers.some((s) => s.remotes !== undefined)) return undefined;
+  const counts = { healthy: 0, private: 0, broken: 0, unchecked: 0 };
+  for (const s of servers) for (const r of s.remotes ?? []) counts[r.state]++;
+  return counts;
 }
 
 function backReference(target: ReverifyTarget, pkg: Package, index: number, deps: ReverifyDeps): Promise<CheckResult> {
@@ -156,6 +186,7 @@ export async function reverifyAll(targets: readonly ReverifyTarget[], deps: Reve
   const servers = entries.sort((a, b) => compareCodeUnits(a.name, b.name));
   const counts = { ok: 0, broken: 0, error: 0 };
   for (const e of servers) counts[e.status]++;
+  const remoteCounts = countRemotes(servers);
   return {
     version: 1,
     checkedAt: deps
@@ -163,6 +194,7 @@ export async function reverifyAll(targets: readonly ReverifyTarget[], deps: Reve
       .toISOString()
       .replace(/\.\d{3}Z$/, "Z"),
     counts,
+    ...(remoteCounts === undefined ? {} : { remoteCounts }),
     servers,
   };
 }
@@ -195,8 +227,29 @@ export function renderHealthMarkdown(report: HealthReport, runUrl?: string): str
       "Nothing was changed automatically. For each broken server: ask the publisher (the back-reference may have been removed in a new package release), then deprecate or delete it with `npm run status` in a pull request if it stays broken. Re-run one server with the Nightly re-verification workflow's `server` input or `npm run reverify -- --server <name>`.",
     );
   }
+  lines.push(...remoteLines(report));
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   return lines.join("\n") + "\n";
+}
+
+/** The remotes part of the issue: the counts, then every remote that does not speak MCP and why. */
+function remoteLines(report: HealthReport): string[] {
+  const c = report.remoteCounts;
+  if (c === undefined) return [];
+  const lines = [
+    "",
+    `Remotes: ${c.healthy} answer MCP, ${c.private} require a login (401 with a challenge), ${c.broken} do not answer MCP, ${c.unchecked} not checked.`,
+  ];
+  const broken = report.servers.flatMap((s) =>
+    (s.remotes ?? []).filter((r) => r.state === "broken").map((r) => ({ server: s, remote: r })),
+  );
+  if (broken.length === 0) return lines;
+  lines.push("", "| Server | Remote | Why |", "| --- | --- | --- |");
+  for (const { server, remote } of broken)
+    lines.push(
+      `| \`${server.name}\` | \`${cell(remote.url.replace(/`/g, "%60"))}\` (${cell(remote.transport)}) | ${cell(remote.message)} (\`${remote.reason ?? ""}\`) |`,
+    );
+  return lines;
 }
 
 const cell = escapeMarkdown;
@@ -223,8 +276,9 @@ export async function updateHealthIssue(
     per_page: 100,
   });
   const existing = open.find((i) => !i.pull_request);
-  const broken = report.counts.broken + report.counts.error;
-  const title = `Nightly re-verification: ${report.counts.broken} broken, ${report.counts.error} could not be checked`;
+  const brokenRemotes = report.remoteCounts?.broken ?? 0;
+  const broken = report.counts.broken + report.counts.error + brokenRemotes;
+  const title = `Nightly re-verification: ${report.counts.broken} broken, ${report.counts.error} could not be checked${brokenRemotes > 0 ? `, ${brokenRemotes} remote(s) not answering MCP` : ""}`;
   const body = renderHealthMarkdown(report, runUrl);
   if (broken === 0) {
     if (!existing) return { kind: "none" };

@@ -36,6 +36,8 @@ import {
 import { checkBlocklist, verifyNamespace, type NamespaceDeps, type OwnershipClaim } from "./namespace.ts";
 import { packagePrecondition } from "./preconditions.ts";
 import { findLookalikes, LOOKALIKE_CODE } from "./lookalike.ts";
+import { checkProvenance } from "./provenance.ts";
+import type { SigstoreVerifier } from "./sigstore.ts";
 
 /** The verifier's verdict (`npm run verify`). needs-review: files outside servers/ changed; incomplete: some checks were skipped (--offline). */
 type VerifyVerdict = "pass" | "fail" | "error" | "needs-review" | "incomplete";
@@ -64,6 +66,8 @@ interface OnlineDeps {
   readonly namespace: NamespaceDeps;
   readonly mcpbMaxBytes?: number;
   readonly ociTimeoutMs?: number;
+  /** Verifies build provenance (npm, PyPI) when given; without it no provenance check runs. */
+  readonly sigstore?: SigstoreVerifier;
 }
 
 export interface VerifyDeps {
@@ -184,7 +188,10 @@ export async function verifyPullRequest(options: VerifyOptions, deps: VerifyDeps
     }
     const packages = Array.isArray(doc.packages) ? doc.packages : [];
     for (const [i, pkg] of packages.entries()) {
-      checks.push(await backReference({ file, serverName, pkg, pointer: `/packages/${i}` }, options, deps));
+      const input = { file, serverName, pkg, pointer: `/packages/${i}` };
+      const backRef = await backReference(input, options, deps);
+      checks.push(backRef);
+      if (backRef.status !== "skip") checks.push(...(await provenance(input, doc, deps)));
     }
   }
   for (const s of plan.statusChanges) {
@@ -375,6 +382,28 @@ async function backReference(input: PackageCheckInput, options: VerifyOptions, d
       { pointer: input.pointer },
     );
   return checkBackReference(kind, input, deps.online);
+}
+
+/** Build provenance of a package the back-reference check looked up, tied to the server's repository.url. */
+async function provenance(
+  input: PackageCheckInput,
+  doc: Partial<ServerJson>,
+  deps: VerifyDeps,
+): Promise<CheckResult[]> {
+  const online = deps.online;
+  if (!online?.sigstore) return [];
+  const repositoryUrl = typeof doc.repository?.url === "string" ? doc.repository.url : undefined;
+  const result = await checkProvenance(
+    { ...input, ...(repositoryUrl === undefined ? {} : { repositoryUrl }) },
+    {
+      http: online.http,
+      sigstore: online.sigstore,
+      npmBaseUrl: online.endpoints.npm,
+      pypiBaseUrl: online.endpoints.pypi,
+      oci: { endpoints: online.endpoints.oci, ...(online.ociTimeoutMs ? { timeoutMs: online.ociTimeoutMs } : {}) },
+    },
+  );
+  return result ? [result] : [];
 }
 
 function parsedMaintainersAt(git: GitRunner, rev: string): Maintainers {
