@@ -132,6 +132,7 @@ const STATUS_TITLES: Readonly<Record<number, string>> = {
   405: "Method Not Allowed",
   422: "Unprocessable Entity",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 export const PROBLEM_JSON = "application/problem+json";
