@@ -15,7 +15,7 @@ interface BucketLike {
 function* frames(bytes: Uint8Array): Generator<[string, Uint8Array]> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const decoder = new TextDecoder();
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const keyLength = view.getUint32(at);
     const key = decoder.decode(bytes.subarray(at + 4, at + 4 + keyLength));
     at += 4 + keyLength;

@@ -73,7 +73,10 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     ],
   });
   const url = (await mf.ready).href.replace(/\/$/, "");
-  const loaderWorker = await mf.getWorker("loader");
+  // Miniflare's Fetcher type is its own undici's; the loader needs only a POST and the answer's bytes.
+  const loaderWorker = (await mf.getWorker("loader")) as unknown as {
+    fetch(url: string, init: { method: "POST"; body: Uint8Array }): Promise<Response>;
+  };
   const call = async (op: string, body: Uint8Array) => {
     const res = await loaderWorker.fetch(`http://loader${op}`, { method: "POST", body });
     if (res.status !== 200 && res.status !== 204 && res.status !== 404)

@@ -57,7 +57,7 @@ function edgeHost(bucket: R2BucketLike, edge: EdgeIndex, index: QueryIndex): Reg
       const o = await bucket.get(path);
       return o ? { body: new Uint8Array(await o.arrayBuffer()), type: contentTypeFor(path) } : undefined;
     },
-    has: async (path) => !path.startsWith("_edge/") && (await bucket.head(path)) !== null,
+    has: async (path) => !path.startsWith("_edge/") && (await bucket.head(path)) != null,
     info: edge.info,
     sha256Base64,
   };
@@ -77,7 +77,9 @@ async function current(bucket: R2BucketLike): Promise<Loaded | undefined> {
 
 function toResponse(method: string, status: number, headers: Record<string, string>, body: readonly Uint8Array[]) {
   const bytes = body.length === 0 ? null : bodyBytes({ status, contentType: "", body });
-  return new Response(method === "HEAD" || status === 204 || status === 304 ? null : bytes, { status, headers });
+  const payload =
+    method === "HEAD" || status === 204 || status === 304 ? null : (bytes as Uint8Array<ArrayBuffer> | null);
+  return new Response(payload, { status, headers });
 }
 
 export default {

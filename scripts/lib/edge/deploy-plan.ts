@@ -58,7 +58,7 @@ export async function readManifest(store: ObjectStore): Promise<Manifest> {
   if (!bytes) return {};
   try {
     const parsed = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    if (typeof parsed !== "object" || parsed == null || Array.isArray(parsed)) return {};
     return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"));
   } catch {
     return {};
@@ -105,7 +105,10 @@ export async function deployObjects(
   const plan = planDeploy(objects, previous);
   let uploadedBytes = 0;
   for (const phase of plan.phases) {
-    const batches = batchesOf(phase.map((key) => [key, objects.get(key)!.bytes] as const), store.putMany ? 4 << 20 : 0);
+    const batches = batchesOf(
+      phase.map((key) => [key, objects.get(key)!.bytes] as const),
+      store.putMany ? 4 << 20 : 0,
+    );
     await inParallel(batches, options.concurrency ?? 8, async (batch) => {
       if (store.putMany) await store.putMany(batch);
       else await store.put(batch[0]![0], batch[0]![1]);

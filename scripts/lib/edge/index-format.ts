@@ -102,7 +102,7 @@ export function decodeEdgeIndex(json: EdgeIndexJson): EdgeIndex {
       version: e[k + 1] as string,
       deleted: (flags & 1) !== 0,
       isLatest: (flags & 2) !== 0,
-      updatedAt: ms === null ? null : { ms, nanos: e[k + 4] as number },
+      updatedAt: ms == null ? null : { ms, nanos: e[k + 4] as number },
       rank: e[k + 5] as number,
     };
     packOf[i] = pack;
@@ -132,11 +132,9 @@ async function documents(edge: EdgeIndex, ids: readonly number[], read: ReadRang
     else span.set(p, { from: edge.offset[id]!, to: end });
   }
   const bytes = new Map<number, Uint8Array>();
-  await Promise.all(
-    [...span].map(async ([p, s]) => bytes.set(p, await read(edge.packs[p]!, s.from, s.to - s.from))),
-  );
+  await Promise.all([...span].map(async ([p, s]) => bytes.set(p, await read(edge.packs[p]!, s.from, s.to - s.from))));
   const chunks: Uint8Array[] = [];
-  for (let k = 0; k < ids.length; ) {
+  for (let k = 0; k < ids.length;) {
     const first = ids[k]!;
     let last = first;
     k++;
