@@ -28,13 +28,13 @@ const command = defineCommand({
     bucket: {
       type: "string",
       value: "NAME",
-      default: process.env["CLOUDFLARE_R2_BUCKET"] ?? "mcp-registry",
+      default: process.env["CLOUDFLARE_R2_BUCKET"] || "mcp-registry",
       help: "the R2 bucket (or CLOUDFLARE_R2_BUCKET)",
     },
     worker: {
       type: "string",
       value: "NAME",
-      default: process.env["CLOUDFLARE_WORKER_NAME"] ?? "mcp-registry",
+      default: process.env["CLOUDFLARE_WORKER_NAME"] || "mcp-registry",
       help: "the Worker's name (or CLOUDFLARE_WORKER_NAME)",
     },
     "api-base": { type: "string", value: "URL", default: CLOUDFLARE_API, help: "the Cloudflare API" },
