@@ -17,7 +17,7 @@ const LOADER_ENTRY = fileURLToPath(new URL("./loader.ts", import.meta.url));
  * A Worker source bundled into one ES module for workerd. `platform: "neutral"` resolves no Node built-in:
  * a `node:` import anywhere in the Worker's graph (the query core included) fails the bundle.
  */
-export async function bundleWorker(entry: string): Promise<string> {
+async function bundleWorker(entry: string): Promise<string> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,

@@ -10,12 +10,12 @@ import { stringifyJson } from "../safe-json.ts";
 import { utf8 } from "../serve/query.ts";
 import { EDGE_INDEX_KEY } from "./index-format.ts";
 
-export const MANIFEST_KEY = "_edge/manifest.json";
+const MANIFEST_KEY = "_edge/manifest.json";
 /** A key kept in the manifest until its deletion is done: never equal to a sha256, so it is re-uploaded if needed. */
 const PENDING_DELETE = "pending-delete";
 
 /** What the bucket holds: key → sha256 of its bytes. */
-export type Manifest = Readonly<Record<string, string>>;
+type Manifest = Readonly<Record<string, string>>;
 
 /** The bucket, as the deploy needs it. */
 export interface ObjectStore {
@@ -26,7 +26,7 @@ export interface ObjectStore {
   delete(keys: readonly string[]): Promise<void>;
 }
 
-export interface DeployPlan {
+interface DeployPlan {
   /** Keys to upload, phase by phase: a phase starts when the one before it is complete. */
   readonly phases: readonly (readonly string[])[];
   readonly deletions: readonly string[];
@@ -41,7 +41,7 @@ function phaseOf(key: string): number {
   return 0;
 }
 
-export function planDeploy(objects: ReadonlyMap<string, { readonly sha256: string }>, previous: Manifest): DeployPlan {
+function planDeploy(objects: ReadonlyMap<string, { readonly sha256: string }>, previous: Manifest): DeployPlan {
   const phases: string[][] = [[], [], [], []];
   let unchanged = 0;
   for (const [key, o] of objects) {
@@ -53,7 +53,7 @@ export function planDeploy(objects: ReadonlyMap<string, { readonly sha256: strin
 }
 
 /** The manifest in the bucket; an unreadable one counts as empty (everything is uploaded again). */
-export async function readManifest(store: ObjectStore): Promise<Manifest> {
+async function readManifest(store: ObjectStore): Promise<Manifest> {
   const bytes = await store.get(MANIFEST_KEY);
   if (!bytes) return {};
   try {

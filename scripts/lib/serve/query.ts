@@ -50,7 +50,7 @@ export function bodyText(r: ApiResponse): string {
   return decoder.decode(bodyBytes(r));
 }
 
-export function bodyLength(r: ApiResponse): number {
+function bodyLength(r: ApiResponse): number {
   let n = 0;
   for (const c of r.body) n += c.length;
   return n;
@@ -81,7 +81,7 @@ interface Entry {
 }
 
 /** The four lists a query can read: every version or the latest ones, with or without deleted ones. */
-export type PoolName = "all" | "live" | "latestAll" | "latestLive";
+type PoolName = "all" | "live" | "latestAll" | "latestLive";
 
 /** A pre-filtered, sorted list of entries. */
 interface Pool {

@@ -32,7 +32,7 @@ import {
 } from "./query.ts";
 import { stringifyJson } from "../safe-json.ts";
 
-export const API_PREFIXES = ["v0", "v0.1"] as const;
+const API_PREFIXES = ["v0", "v0.1"] as const;
 
 const MIME: Readonly<Record<string, string>> = {
   json: "application/json",
@@ -116,7 +116,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Decode %XX once, as Go's url.PathUnescape (bytes, then UTF-8). null when an escape is malformed. */
-export function percentDecode(s: string): string | null {
+function percentDecode(s: string): string | null {
   if (!s.includes("%")) return s;
   const raw = encoder.encode(s);
   const bytes: number[] = [];
@@ -157,7 +157,7 @@ export interface Reply {
   readonly body: readonly Uint8Array[];
 }
 
-export interface StaticFile {
+interface StaticFile {
   readonly body: Uint8Array;
   readonly type: string;
 }
