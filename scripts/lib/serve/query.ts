@@ -50,7 +50,7 @@ export function bodyText(r: ApiResponse): string {
   return decoder.decode(bodyBytes(r));
 }
 
-function bodyLength(r: ApiResponse): number {
+export function bodyLength(r: ApiResponse): number {
   let n = 0;
   for (const c of r.body) n += c.length;
   return n;

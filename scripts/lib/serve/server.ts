@@ -104,8 +104,11 @@ export function createRegistryServer(input: RegistryServerInput): http.Server {
 // client does not share the server's event loop.
 
 export interface ThroughputInput {
-  /** Listening or not; when not, it is started on 127.0.0.1:0 and closed afterwards. */
-  readonly server: http.Server;
+  /**
+   * Listening or not; when not, it is started on 127.0.0.1:0 and closed afterwards. Or the address of a
+   * server in another process (the local edge's workerd).
+   */
+  readonly server: http.Server | { readonly host: string; readonly port: number };
   /** Request paths (with query strings), used round-robin. */
   readonly paths: readonly string[];
   readonly durationMs: number;
@@ -130,13 +133,14 @@ export interface ThroughputResult {
 
 export async function measureServeThroughput(input: ThroughputInput): Promise<ThroughputResult> {
   if (input.paths.length === 0) throw new Error("measureServeThroughput: no paths to request");
-  const { server } = input;
-  const started = !server.listening;
+  const server = input.server instanceof http.Server ? input.server : undefined;
+  const started = server !== undefined && !server.listening;
   if (started)
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
   try {
-    const address = server.address() as AddressInfo;
-    const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
+    const address = server ? (server.address() as AddressInfo) : (input.server as { host: string; port: number });
+    const named = "address" in address ? address.address : address.host;
+    const host = named === "0.0.0.0" || named === "::" ? "127.0.0.1" : named;
     const worker = new Worker(new URL("../bench/load-worker.mjs", import.meta.url), {
       workerData: {
         host,
@@ -153,7 +157,7 @@ export async function measureServeThroughput(input: ThroughputInput): Promise<Th
       worker.once("exit", (code) => reject(new Error(`load worker exited with code ${code} before reporting`)));
     });
   } finally {
-    if (started) {
+    if (started && server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
