@@ -78,7 +78,7 @@ async function measureWorkerd(model: RegistryModel, tree: Map<string, string | U
   const edge = await startLocalEdge();
   try {
     const t0 = performance.now();
-    await deployObjects(edge.store, objects, { concurrency: 2 });
+    await deployObjects(edge.store, objects, { concurrency: 1 });
     const loadMs = performance.now() - t0;
     const { hostname, port } = new URL(edge.url);
     const target = { host: hostname, port: Number(port) };

@@ -60,6 +60,18 @@ function frame(objects: readonly (readonly [string, Uint8Array])[]): Uint8Array 
   return out;
 }
 
+/** Every loader operation is idempotent: a connection Miniflare's proxy reset under load is tried again. */
+async function retried<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 200 * i));
+    }
+  }
+}
+
 /** Start workerd with the edge Worker and an empty simulated bucket. */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const [worker, loader] = await Promise.all([bundleWorker(WORKER_ENTRY), bundleWorker(LOADER_ENTRY)]);
@@ -78,7 +90,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     fetch(url: string, init: { method: "POST"; body: Uint8Array }): Promise<Response>;
   };
   const call = async (op: string, body: Uint8Array) => {
-    const res = await loaderWorker.fetch(`http://loader${op}`, { method: "POST", body });
+    const res = await retried(() => loaderWorker.fetch(`http://loader${op}`, { method: "POST", body }));
     if (res.status !== 200 && res.status !== 204 && res.status !== 404)
       throw new Error(`local bucket: ${op} answered ${res.status}`);
     return res;

@@ -63,11 +63,25 @@ function edgeHost(bucket: R2BucketLike, edge: EdgeIndex, index: QueryIndex): Reg
   };
 }
 
-/** The current build's host: the index is parsed again only when its etag changed (a deploy). */
+/** The current build's host: the index is parsed again only when its etag changed (a deploy), once per isolate. */
 async function current(bucket: R2BucketLike): Promise<Loaded | undefined> {
   const head = await bucket.head(EDGE_INDEX_KEY);
   if (!head) return undefined;
   if (loaded?.etag === head.etag) return loaded;
+  if (loading?.etag !== head.etag) {
+    const promise = load(bucket).catch((e: unknown) => {
+      loading = undefined; // the next request tries again
+      throw e;
+    });
+    loading = { etag: head.etag, promise };
+  }
+  return loading.promise;
+}
+
+/** Concurrent first requests share one parse of the index (a cold isolate holds one copy, not one per request). */
+let loading: { readonly etag: string; readonly promise: Promise<Loaded | undefined> } | undefined;
+
+async function load(bucket: R2BucketLike): Promise<Loaded | undefined> {
   const o = await bucket.get(EDGE_INDEX_KEY);
   if (!o) return undefined;
   const edge = decodeEdgeIndex(JSON.parse(new TextDecoder().decode(await o.arrayBuffer())) as EdgeIndexJson);
@@ -98,7 +112,7 @@ export default {
     const reply = await respond(facts, build.host);
     const headers: Record<string, string> = { ...reply.headers };
     if (reply.status === 200) {
-      const etag = `"${build.serial}-${loaded?.etag.replaceAll('"', "") ?? ""}"`;
+      const etag = `"${build.serial}-${build.etag.replaceAll('"', "")}"`;
       headers["ETag"] = etag;
       headers["Cache-Control"] = CACHE_CONTROL;
       const since = request.headers.get("if-none-match");

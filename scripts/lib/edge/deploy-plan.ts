@@ -107,7 +107,7 @@ export async function deployObjects(
   for (const phase of plan.phases) {
     const batches = batchesOf(
       phase.map((key) => [key, objects.get(key)!.bytes] as const),
-      store.putMany ? 4 << 20 : 0,
+      store.putMany ? 1 << 20 : 0,
     );
     await inParallel(batches, options.concurrency ?? 8, async (batch) => {
       if (store.putMany) await store.putMany(batch);
