@@ -6,7 +6,9 @@
 // npm start's in-memory store, so a run of neighbouring documents is one byte range and the list bodies are
 // the same bytes. A pack is cut before a server whose name hashes to 0 mod PACK_SPREAD (content-defined), so
 // a new version changes its own pack only and a deploy uploads that pack, not every pack after it. Packs are
-// named by their sha256: an index only ever points at packs that are already there.
+// named by their sha256: an index only ever points at packs that are already there. A second set of packs
+// holds only the latest version of each server (cut before about one server in LATEST_SPREAD), so a
+// `version=latest` page (VS Code's every request) reads a few small packs, not every version of 50 servers.
 //
 // Pure and platform-neutral: runs in workerd (the Worker) and in Node (the build, the tests).
 
@@ -24,6 +26,8 @@ export const EDGE_INDEX_KEY = "_edge/index.json";
 export const PACK_PREFIX = "_edge/packs/";
 /** A pack is cut before about one server in PACK_SPREAD. */
 export const PACK_SPREAD = 16;
+/** A latest-only pack is cut before about one server in LATEST_SPREAD. */
+export const LATEST_SPREAD = 128;
 
 /** Values per entry in `entries`: nameIdx, version, flags (1 deleted, 2 latest), updatedAt ms, nanos, rank, length. */
 const FIELDS = 7;
@@ -44,6 +48,9 @@ export interface EdgeIndexJson {
   readonly packs: readonly string[];
   /** The first entry of each pack. */
   readonly packStarts: readonly number[];
+  /** The latest-only packs, and the first latest entry (counting latest entries only) of each. */
+  readonly latestPacks: readonly string[];
+  readonly latestPackStarts: readonly number[];
   /** FIELDS values per version, in (name, version) order. */
   readonly entries: readonly (string | number | null)[];
 }
@@ -52,11 +59,24 @@ export interface EdgeIndexJson {
 export interface EdgeIndex {
   readonly info: BuildFacts;
   readonly facts: readonly EntryFacts[];
-  readonly packs: readonly string[];
-  /** Per entry: its pack, its byte offset in the pack, its length. */
+  /** Per entry: the length of its document. */
+  readonly length: Int32Array;
+  readonly all: PackSet;
+  readonly latest: PackSet;
+}
+
+/** One set of packs; per entry id its pack, byte offset and position in the set (-1: not in it). */
+interface PackSet {
+  readonly keys: readonly string[];
   readonly packOf: Int32Array;
   readonly offset: Int32Array;
-  readonly length: Int32Array;
+  readonly pos: Int32Array;
+}
+
+/** Where the packs of a set start (entry positions in the set) and their keys. */
+export interface PackCut {
+  readonly starts: readonly number[];
+  readonly keys: readonly string[];
 }
 
 /** The index of documents (already serialized, in facts order) cut into packs (keys from the caller). */
@@ -64,8 +84,8 @@ export function encodeEdgeIndex(
   info: BuildFacts,
   facts: readonly EntryFacts[],
   docLengths: readonly number[],
-  packStarts: readonly number[],
-  packKeys: readonly string[],
+  all: PackCut,
+  latest: PackCut,
 ): EdgeIndexJson {
   const names: string[] = [];
   const nameIdx = new Map<string, number>();
@@ -76,24 +96,53 @@ export function encodeEdgeIndex(
     const u = f.updatedAt;
     entries.push(nameIdx.get(f.name)!, f.version, flags, u ? u.ms : null, u ? u.nanos : 0, f.rank, docLengths[i]!);
   });
-  return { format: 1, info, names, packs: packKeys, packStarts, entries };
+  return {
+    format: 1,
+    info,
+    names,
+    packs: all.keys,
+    packStarts: all.starts,
+    latestPacks: latest.keys,
+    latestPackStarts: latest.starts,
+    entries,
+  };
+}
+
+/** The pack set over the entries `member` admits, in id order, cut at `starts` (positions in the set). */
+function packSet(
+  n: number,
+  length: Int32Array,
+  member: (id: number) => boolean,
+  keys: readonly string[],
+  starts: readonly number[],
+): PackSet {
+  const packOf = new Int32Array(n).fill(-1);
+  const offset = new Int32Array(n).fill(-1);
+  const pos = new Int32Array(n).fill(-1);
+  let pack = -1;
+  let at = 0;
+  let j = 0;
+  for (let id = 0; id < n; id++) {
+    if (!member(id)) continue;
+    if (pack + 1 < starts.length && starts[pack + 1] === j) {
+      pack++;
+      at = 0;
+    }
+    packOf[id] = pack;
+    offset[id] = at;
+    pos[id] = j++;
+    at += length[id]! + 1;
+  }
+  return { keys, packOf, offset, pos };
 }
 
 export function decodeEdgeIndex(json: EdgeIndexJson): EdgeIndex {
   if (json.format !== 1) throw new Error(`edge index: unknown format ${String(json.format)}`);
   const n = json.entries.length / FIELDS;
   const facts: EntryFacts[] = new Array<EntryFacts>(n);
-  const packOf = new Int32Array(n);
-  const offset = new Int32Array(n);
   const length = new Int32Array(n);
-  let pack = -1;
-  let at = 0;
+  const e = json.entries;
   for (let i = 0; i < n; i++) {
-    if (pack + 1 < json.packStarts.length && json.packStarts[pack + 1] === i) {
-      pack++;
-      at = 0;
-    }
-    const e = json.entries;
     const k = i * FIELDS;
     const flags = e[k + 2] as number;
     const ms = e[k + 3] as number | null;
@@ -105,12 +154,15 @@ export function decodeEdgeIndex(json: EdgeIndexJson): EdgeIndex {
       updatedAt: ms == null ? null : { ms, nanos: e[k + 4] as number },
       rank: e[k + 5] as number,
     };
-    packOf[i] = pack;
-    offset[i] = at;
     length[i] = e[k + 6] as number;
-    at += length[i]! + 1;
   }
-  return { info: json.info, facts, packs: json.packs, packOf, offset, length };
+  return {
+    info: json.info,
+    facts,
+    length,
+    all: packSet(n, length, () => true, json.packs, json.packStarts),
+    latest: packSet(n, length, (id) => facts[id]!.isLatest, json.latestPacks, json.latestPackStarts),
+  };
 }
 
 /** Where the packs are pulled from: `length` bytes at `offset` of the object `key`. */
@@ -122,30 +174,35 @@ const COMMA = utf8(",");
  * The documents of ids, comma-separated: one ranged read per pack covering the ids in it, then runs of
  * neighbours sliced from it (a run is already comma-separated in the pack).
  */
-async function documents(edge: EdgeIndex, ids: readonly number[], read: ReadRange): Promise<Uint8Array[]> {
+async function documents(
+  set: PackSet,
+  length: Int32Array,
+  ids: readonly number[],
+  read: ReadRange,
+): Promise<Uint8Array[]> {
   const span = new Map<number, { from: number; to: number }>();
   for (const id of ids) {
-    const p = edge.packOf[id]!;
+    const p = set.packOf[id]!;
     const s = span.get(p);
-    const end = edge.offset[id]! + edge.length[id]!;
-    if (s) [s.from, s.to] = [Math.min(s.from, edge.offset[id]!), Math.max(s.to, end)];
-    else span.set(p, { from: edge.offset[id]!, to: end });
+    const end = set.offset[id]! + length[id]!;
+    if (s) [s.from, s.to] = [Math.min(s.from, set.offset[id]!), Math.max(s.to, end)];
+    else span.set(p, { from: set.offset[id]!, to: end });
   }
   const bytes = new Map<number, Uint8Array>();
-  await Promise.all([...span].map(async ([p, s]) => bytes.set(p, await read(edge.packs[p]!, s.from, s.to - s.from))));
+  await Promise.all([...span].map(async ([p, s]) => bytes.set(p, await read(set.keys[p]!, s.from, s.to - s.from))));
   const chunks: Uint8Array[] = [];
   for (let k = 0; k < ids.length;) {
     const first = ids[k]!;
     let last = first;
     k++;
-    while (k < ids.length && ids[k] === last + 1 && edge.packOf[last + 1] === edge.packOf[first]) {
-      last++;
+    while (k < ids.length && set.pos[ids[k]!] === set.pos[last]! + 1 && set.packOf[ids[k]!] === set.packOf[first]) {
+      last = ids[k]!;
       k++;
     }
-    const p = edge.packOf[first]!;
+    const p = set.packOf[first]!;
     const base = span.get(p)!.from;
     if (chunks.length > 0) chunks.push(COMMA);
-    chunks.push(bytes.get(p)!.subarray(edge.offset[first]! - base, edge.offset[last]! + edge.length[last]! - base));
+    chunks.push(bytes.get(p)!.subarray(set.offset[first]! - base, set.offset[last]! + length[last]! - base));
   }
   return chunks;
 }
@@ -157,8 +214,12 @@ export async function renderFromPacks(
   read: ReadRange,
 ): Promise<ApiResponse> {
   if (selection.kind === "one")
-    return { status: 200, contentType: JSON_TYPE, body: await documents(edge, [selection.id], read) };
-  return listResponse(await documents(edge, selection.ids, read), selection.meta);
+    return { status: 200, contentType: JSON_TYPE, body: await documents(edge.all, edge.length, [selection.id], read) };
+  const latest = selection.pool === "latestAll" || selection.pool === "latestLive";
+  return listResponse(
+    await documents(latest ? edge.latest : edge.all, edge.length, selection.ids, read),
+    selection.meta,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------

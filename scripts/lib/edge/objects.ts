@@ -8,7 +8,15 @@ import type { RegistryModel } from "../model.ts";
 import { toServerResponse } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
 import { modelFacts, utf8, type EntryFacts } from "../serve/query.ts";
-import { EDGE_INDEX_KEY, encodeEdgeIndex, isDerivedApiFile, PACK_PREFIX, PACK_SPREAD } from "./index-format.ts";
+import {
+  EDGE_INDEX_KEY,
+  encodeEdgeIndex,
+  isDerivedApiFile,
+  LATEST_SPREAD,
+  PACK_PREFIX,
+  PACK_SPREAD,
+  type PackCut,
+} from "./index-format.ts";
 
 export interface EdgeObject {
   readonly bytes: Uint8Array;
@@ -28,13 +36,24 @@ function fnv1a(s: string): number {
   return h;
 }
 
-/** The first entry of each pack: a cut before a server whose name hashes to 0 mod PACK_SPREAD. */
-function packStarts(facts: readonly EntryFacts[]): number[] {
+/** The first entry of each pack: a cut before a server whose name hashes to 0 mod `spread`. */
+function packStarts(facts: readonly EntryFacts[], spread: number): number[] {
   const starts: number[] = [];
   facts.forEach((f, i) => {
-    if (i === 0 || (f.name !== facts[i - 1]!.name && fnv1a(f.name) % PACK_SPREAD === 0)) starts.push(i);
+    if (i === 0 || (f.name !== facts[i - 1]!.name && fnv1a(f.name) % spread === 0)) starts.push(i);
   });
   return starts;
+}
+
+/** Cut documents (in order) into packs at `starts`, each stored under its sha256. */
+function cutPacks(docs: readonly Uint8Array[], starts: readonly number[], objects: Map<string, EdgeObject>): PackCut {
+  const keys = starts.map((from, p) => {
+    const pack = object(packBytes(docs, from, starts[p + 1] ?? docs.length));
+    const key = `${PACK_PREFIX}${pack.sha256.slice(0, 32)}.json`;
+    objects.set(key, pack);
+    return key;
+  });
+  return { starts, keys };
 }
 
 /** The documents from..to joined with commas, as one pack. */
@@ -55,21 +74,24 @@ function packBytes(docs: readonly Uint8Array[], from: number, to: number): Uint8
 export function edgeIndexObjects(model: RegistryModel): Map<string, EdgeObject> {
   const { records, facts } = modelFacts(model);
   const docs = records.map((r) => utf8(stringifyJson(toServerResponse(r))));
-  const starts = packStarts(facts);
   const objects = new Map<string, EdgeObject>();
-  const keys = starts.map((from, p) => {
-    const pack = object(packBytes(docs, from, starts[p + 1] ?? docs.length));
-    const key = `${PACK_PREFIX}${pack.sha256.slice(0, 32)}.json`;
-    objects.set(key, pack);
-    return key;
-  });
+  const all = cutPacks(docs, packStarts(facts, PACK_SPREAD), objects);
+  const latestIds = facts.flatMap((f, id) => (f.isLatest ? [id] : []));
+  const latest = cutPacks(
+    latestIds.map((id) => docs[id]!),
+    packStarts(
+      latestIds.map((id) => facts[id]!),
+      LATEST_SPREAD,
+    ),
+    objects,
+  );
   const { serial, gitCommit, generatedAt } = model.info;
   const index = encodeEdgeIndex(
     { serial, gitCommit, generatedAt },
     facts,
     docs.map((d) => d.length),
-    starts,
-    keys,
+    all,
+    latest,
   );
   objects.set(EDGE_INDEX_KEY, object(utf8(stringifyJson(index))));
   return objects;
