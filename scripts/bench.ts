@@ -1,4 +1,4 @@
-// npm run bench -- [--quick] [--keep] [--serve-seconds N] [--dir DIR]
+// npm run bench -- [--quick] [--edge-only] [--keep] [--serve-seconds N] [--dir DIR]
 // Speed and size at the official registry's scale (issue 2 §5, issue 6 "Scale"): generates a synthetic,
 // committed servers tree of 20,000 versions over 4,000 servers (and, without --quick, 100,000 over 10,000),
 // builds it in a child process (so its peak memory is its own), measures the I/O floor in the same run, the
@@ -307,12 +307,43 @@ function printCase(c: CaseResult): void {
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(32)} ${v}\n`);
 }
 
-async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: number; dir: string }): Promise<number> {
+// ---------------------------------------------------------------------------------------------------------
+// The edge section (scripts/edge/bench.ts), in its own child per case.
+
+function runEdgeChild(args: string[]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["--import", "tsx", SELF, "--edge-child", ...args], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("BENCH-EDGE "));
+      if (code !== 0 || !line) reject(new Error(`the edge child failed (exit ${code}):\n${out.slice(-2000)}`));
+      else resolve(JSON.parse(line.slice("BENCH-EDGE ".length)) as Record<string, unknown>);
+    });
+  });
+}
+
+function printEdge(label: string, e: Record<string, unknown>): void {
+  process.stdout.write(`[${label}] edge: ${JSON.stringify(e, null, 1).replace(/\n\s*/g, " ")}\n`);
+}
+
+async function parent(opts: {
+  quick: boolean;
+  keep: boolean;
+  serveSeconds: number;
+  dir: string;
+  edgeOnly: boolean;
+}): Promise<number> {
   const base = fs.mkdtempSync(path.join(opts.dir, "registry-bench-"));
   process.stdout.write(
     `bench: ${os.cpus().length} cores, ${(os.totalmem() / GIB).toFixed(0)} GiB, node ${process.version}; work folder ${base}\n`,
   );
   const results: CaseResult[] = [];
+  const edge: Record<string, unknown> = {};
   try {
     for (const spec of CASES) {
       if (opts.quick && spec.label !== "20k") continue;
@@ -323,6 +354,16 @@ async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: numbe
       const g0 = performance.now();
       const stats = writeSyntheticTree(dir, { versions: spec.versions, servers: spec.servers, commits: spec.commits });
       const generateMs = performance.now() - g0;
+      process.stdout.write(`[${spec.label}] edge: index, VS Code search bytes, workerd, one-version deploy…\n`);
+      edge[spec.label] = await runEdgeChild([
+        "--servers",
+        stats.serversDir,
+        "--serve-seconds",
+        String(opts.serveSeconds),
+        ...(spec.serve ? ["--serve"] : ["--deploy"]),
+      ]);
+      printEdge(spec.label, edge[spec.label] as Record<string, unknown>);
+      if (opts.edgeOnly) continue;
       process.stdout.write(`[${spec.label}] building…\n`);
       spawnSync("sync");
       const childResult = await runChild([
@@ -358,6 +399,11 @@ async function parent(opts: { quick: boolean; keep: boolean; serveSeconds: numbe
       spawn(idle[0]!, [...idle.slice(1), "-rf", base], { detached: true, stdio: "ignore" }).unref();
     } else process.stdout.write(`kept ${base}\n`);
   }
+  if (opts.edgeOnly) {
+    process.stdout.write(`EDGE ${JSON.stringify(edge)}\n`);
+    return 0;
+  }
+  process.stdout.write(`EDGE ${JSON.stringify(edge)}\n`);
   return report(results);
 }
 
@@ -488,11 +534,12 @@ function report(results: CaseResult[]): number {
 
 const command = defineCommand({
   name: "bench",
-  usage: "npm run bench -- [--quick] [--keep] [--serve-seconds N] [--dir DIR]",
+  usage: "npm run bench -- [--quick] [--edge-only] [--keep] [--serve-seconds N] [--dir DIR]",
   description:
     "Speed and size at the official registry's scale: generates a synthetic tree of 20,000 versions (and, without --quick,\n100,000), builds it, measures the I/O floor, the local server, the search index and a pull request's validation, and\nprints a table, the targets with PASS/MISS, and every figure as one JSON object. Not a test: figures depend on the machine.",
   options: {
     quick: { type: "boolean", help: "only the 20k case" },
+    "edge-only": { type: "boolean", help: "only the edge section (index, VS Code search bytes, workerd, deploy)" },
     keep: { type: "boolean", help: "keep the temporary trees (their folder is printed)" },
     "serve-seconds": {
       type: "string",
@@ -508,12 +555,26 @@ const command = defineCommand({
     out: { type: "string", value: "DIR", hidden: true, help: "the child's output folder" },
     floor: { type: "string", value: "DIR", hidden: true, help: "the child's I/O floor folder prefix" },
     serve: { type: "boolean", hidden: true, help: "the child also measures the server" },
+    "edge-child": { type: "boolean", hidden: true, help: "run as the edge child" },
+    deploy: { type: "boolean", hidden: true, help: "the edge child also measures a one-version deploy" },
   },
   example: "npm run bench -- --quick --dir /dev/shm",
 });
 
 runCommand(command, async ({ values }) => {
   const serveSeconds = Number(values["serve-seconds"]);
+  if (values["edge-child"]) {
+    if (!values.servers) throw new UsageError("--edge-child needs --servers");
+    const { measureEdge } = await import("./edge/bench.ts");
+    const result = await measureEdge({
+      servers: values.servers,
+      serveSeconds,
+      workerd: values.serve,
+      deploy: values.deploy,
+    });
+    process.stdout.write(`BENCH-EDGE ${JSON.stringify(result)}\n`);
+    return 0;
+  }
   if (values.child) {
     if (!values.servers || !values.out || !values.floor)
       throw new UsageError("--child needs --servers, --out and --floor");
@@ -527,5 +588,11 @@ runCommand(command, async ({ values }) => {
     process.stdout.write(`BENCH-RESULT ${JSON.stringify(result)}\n`);
     return 0;
   }
-  return parent({ quick: values.quick, keep: values.keep, serveSeconds, dir: values.dir });
+  return parent({
+    quick: values.quick,
+    keep: values.keep,
+    serveSeconds,
+    dir: values.dir,
+    edgeOnly: values["edge-only"],
+  });
 });

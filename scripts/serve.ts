@@ -2,15 +2,11 @@
 // Builds the servers tree exactly like `npm run build` (writing dist/), then serves the result with the
 // official query semantics at http://localhost:8080 (PORT or --port to change).
 
-import path from "node:path";
-import { outputGuards, registryBuildInputs } from "./wiring/build-inputs.ts";
-import { defineCommand, ExitError, printDiagnostics, runCommand, UsageError } from "./lib/cli.ts";
-import { buildRegistry } from "./lib/pipeline.ts";
+import { buildForServing } from "./wiring/build-for-serving.ts";
+import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { registryDataFromModel, TREE_PATHS } from "./lib/mcp/data.ts";
 import { MCP_PATH, nodeMcpHandler } from "./lib/mcp/http.ts";
 import { createRegistryServer } from "./lib/serve/server.ts";
-import { visible } from "./lib/terminal.ts";
-import { checkOutDir, writeTree } from "./lib/write.ts";
 
 const command = defineCommand({
   name: "start",
@@ -41,27 +37,13 @@ runCommand(command, async ({ values }) => {
   if (!/^\d+$/.test(values.port) || port > 65535)
     throw new UsageError(`--port/PORT: expected a port number 0-65535, got ${JSON.stringify(values.port)}`);
 
-  const started = performance.now();
-  const inputs = await registryBuildInputs(values.servers);
-  // The same --out rules as npm run build, checked before the build (the write comes after it).
-  const guarded = outputGuards(values.servers);
-  const verdict = checkOutDir(values.out, guarded);
-  if (verdict.kind === "refused") throw new ExitError(visible(verdict.reason));
-  const outcome = await buildRegistry(inputs);
-  if (outcome.kind === "invalid") {
-    printDiagnostics(outcome.diagnostics, 0);
-    process.stderr.write("not serving: fix the errors above (npm run validate shows them too).\n");
-    return 1;
-  }
-  for (const note of outcome.notes) process.stderr.write(`note: ${note}\n`);
-  const warnings = outcome.diagnostics.filter((d) => d.severity === "warning");
-  if (warnings.length > 0) printDiagnostics(warnings, outcome.model.versions.length);
-  writeTree(outcome.tree, path.resolve(values.out), { guarded });
-  const ms = Math.round(performance.now() - started);
+  const built = await buildForServing(values.servers, values.out);
+  if (built === 1) return 1;
+  const { model, tree, ms } = built;
 
-  const mcpData = registryDataFromModel(outcome.model, healthReport(outcome.tree.get(TREE_PATHS.health)));
+  const mcpData = registryDataFromModel(model, healthReport(tree.get(TREE_PATHS.health)));
   const mcp = nodeMcpHandler(() => Promise.resolve(mcpData));
-  const server = createRegistryServer({ model: outcome.model, tree: outcome.tree, mcp });
+  const server = createRegistryServer({ model, tree, mcp });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(
@@ -75,7 +57,7 @@ runCommand(command, async ({ values }) => {
   const shown = values.host === "0.0.0.0" || values.host === "::" ? "localhost" : values.host;
   const base = `http://${shown}:${(server.address() as { port: number }).port}`;
   process.stdout.write(
-    `built ${outcome.model.versions.length} versions into ${values.out}/ (${outcome.tree.size} files) in ${ms} ms\n` +
+    `built ${model.versions.length} versions into ${values.out}/ (${tree.size} files) in ${ms} ms\n` +
       `serving ${base}/  (API: ${base}/v0.1/servers, ${base}/v0.1/servers?search=weather&version=latest)\n` +
       `MCP server (streamable HTTP): ${base}${MCP_PATH}\n` +
       `press Ctrl+C to stop\n`,

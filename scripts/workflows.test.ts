@@ -31,6 +31,7 @@ describe("the repository's workflows", () => {
   it("are the expected set", () => {
     expect(workflowFiles).toEqual([
       "deploy.yml",
+      "edge.yml",
       "nightly.yml",
       "pr-check.yml",
       "pr-comment.yml",
@@ -168,5 +169,19 @@ describe("each project rule has a passing and a failing fixture", () => {
   });
   it("reports broken YAML as a finding, not a crash", () => {
     expect(lintWorkflow("x.yml", "on: [push\njobs: {").map((f) => f.code)).toEqual(["workflow/yaml"]);
+  });
+});
+
+describe("edge.yml", () => {
+  it("runs after a successful Pages deploy from main, and deploys only when the Cloudflare secrets exist", () => {
+    const wf = load("edge.yml");
+    expect(wf.on.workflow_run).toEqual({ workflows: ["Deploy"], types: ["completed"], branches: ["main"] });
+    expect(wf.concurrency).toEqual({ group: "edge", "cancel-in-progress": false });
+    expect(wf.jobs.configured.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(wf.jobs.configured.steps[0].env.HAS_SECRETS).toBe(
+      "${{ secrets.CLOUDFLARE_API_TOKEN != '' && secrets.CLOUDFLARE_ACCOUNT_ID != '' }}",
+    );
+    expect(wf.jobs.deploy.if).toBe("needs.configured.outputs.cloudflare == 'true'");
+    expect(wf.jobs.deploy.steps.at(-1).run).toBe("npm run deploy:edge");
   });
 });

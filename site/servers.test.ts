@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { buildApiTree } from "../scripts/lib/build.ts";
 import type { RegistryModel, ServerJson, VersionRecord } from "../scripts/lib/model.ts";
-import { createQueryIndex, bodyBytes, serverVersions } from "../scripts/lib/serve/query.ts";
+import { createQueryIndex, bodyText, serverVersions } from "../scripts/lib/serve/query.ts";
 import { groupServers } from "./servers.ts";
 import { makeRecord } from "./test/sample-model.ts";
 
@@ -33,8 +33,6 @@ describe("groupServers", () => {
     const versionsOf = (json: string) =>
       (JSON.parse(json) as { servers: { server: { version: string } }[] }).servers.map((s) => s.server.version);
     expect(versionsOf(String(buildApiTree(model).get(`v0.1/servers/${NAME}/versions.json`)))).toEqual(expected);
-    expect(versionsOf(bodyBytes(serverVersions(createQueryIndex(model), NAME, false)).toString("utf8"))).toEqual(
-      expected,
-    );
+    expect(versionsOf(bodyText(serverVersions(createQueryIndex(model), NAME, false)))).toEqual(expected);
   });
 });

@@ -15,12 +15,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFICIAL_META_KEY, type ServerResponse } from "./model.ts";
 import {
-  bodyBytes,
+  bodyText,
   createQueryIndex,
   listServers,
   serverVersion,
   serverVersions,
-  type QueryIndex,
+  type MemoryQueryIndex,
 } from "./serve/query.ts";
 import { writeTree } from "./write.ts";
 import {
@@ -44,7 +44,7 @@ const NGINX = findProgram("nginx", ["/usr/sbin/nginx"]);
 const PYTHON = findProgram("python3");
 
 let fixture: FixtureRegistry;
-let index: QueryIndex;
+let index: MemoryQueryIndex;
 let tmp: string;
 let dist: string;
 const validators = officialValidators();
@@ -74,9 +74,9 @@ function expectedList(): unknown {
   let cursor: string | undefined;
   for (;;) {
     const page = JSON.parse(
-      bodyBytes(
+      bodyText(
         listServers(index, { limit: 100, includeDeleted: false, version: "latest", ...(cursor ? { cursor } : {}) }),
-      ).toString(),
+      ),
     ) as { servers: unknown[]; metadata: { nextCursor?: string } };
     servers.push(...page.servers);
     if (!page.metadata.nextCursor) break;
@@ -96,8 +96,8 @@ function officialCases(): Case[] {
   const one =
     (n: string, v: string, deleted = false) =>
     () =>
-      JSON.parse(bodyBytes(serverVersion(index, n, v, deleted)).toString()) as unknown;
-  const versions = (n: string) => () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown;
+      JSON.parse(bodyText(serverVersion(index, n, v, deleted))) as unknown;
+  const versions = (n: string) => () => JSON.parse(bodyText(serverVersions(index, n, false))) as unknown;
   const cases: Case[] = [];
   for (const prefix of ["v0.1", "v0"]) {
     cases.push(
@@ -125,12 +125,12 @@ function sweepCases(): Case[] {
     if (hasLive) {
       cases.push({
         path: `v0.1/servers/${enc(n)}/versions`,
-        expected: () => JSON.parse(bodyBytes(serverVersions(index, n, false)).toString()) as unknown,
+        expected: () => JSON.parse(bodyText(serverVersions(index, n, false))) as unknown,
         kind: "list",
       });
       cases.push({
         path: `v0.1/servers/${enc(n)}/versions/latest`,
-        expected: () => JSON.parse(bodyBytes(serverVersion(index, n, "latest", false)).toString()) as unknown,
+        expected: () => JSON.parse(bodyText(serverVersion(index, n, "latest", false))) as unknown,
         kind: "one",
       });
     }
@@ -138,7 +138,7 @@ function sweepCases(): Case[] {
   for (const r of fixture.model.versions) {
     cases.push({
       path: `v0.1/servers/${enc(r.name)}/versions/${enc(r.version)}`,
-      expected: () => JSON.parse(bodyBytes(serverVersion(index, r.name, r.version, true)).toString()) as unknown,
+      expected: () => JSON.parse(bodyText(serverVersion(index, r.name, r.version, true))) as unknown,
       kind: "one",
     });
   }

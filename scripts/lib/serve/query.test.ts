@@ -2,7 +2,7 @@
 // The HTTP behaviour is tested in serve.test.ts.
 
 import { describe, expect, it } from "vitest";
-import { bodyBytes, createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
+import { bodyText, createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
 import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../model.ts";
 
 describe("parseInstant (Go time.Parse with time.RFC3339)", () => {
@@ -57,7 +57,7 @@ describe("parseListQuery (Huma parameters)", () => {
     expect(r.kind).toBe("problem");
     if (r.kind !== "problem") return;
     expect(r.response.status).toBe(422);
-    expect(JSON.parse(bodyBytes(r.response).toString())).toEqual({
+    expect(JSON.parse(bodyText(r.response))).toEqual({
       title: "Unprocessable Entity",
       status: 422,
       detail: "validation failed",
@@ -109,7 +109,7 @@ describe("listServers over a model", () => {
   };
   const index = createQueryIndex(model);
   const run = (q: Partial<ListQuery>) =>
-    JSON.parse(bodyBytes(listServers(index, { limit: 30, includeDeleted: false, ...q })).toString()) as {
+    JSON.parse(bodyText(listServers(index, { limit: 30, includeDeleted: false, ...q }))) as {
       servers: { server: { name: string; version: string } }[];
       metadata: unknown;
     };
@@ -158,7 +158,7 @@ describe("listServers over a model", () => {
     expected.servers.sort(
       (a, b) => compareCodeUnits(a.server.name, b.server.name) || compareCodeUnits(a.server.version, b.server.version),
     );
-    expect(bodyBytes(r).toString()).toBe(JSON.stringify(expected));
+    expect(bodyText(r)).toBe(JSON.stringify(expected));
     expect(r.body.length).toBe(5); // head, x's four versions, comma, z (the deleted y between them is skipped), tail
     expect(
       listServers(index, { limit: 30, includeDeleted: false, search: "x", cursor: "a.b/x:1.0.0" }).body.length,
@@ -182,7 +182,7 @@ describe("listServers over a model", () => {
     const idx = createQueryIndex({ versions: many, info: model.info });
     const names = (q: Partial<ListQuery>) =>
       (
-        JSON.parse(bodyBytes(listServers(idx, { limit: 100, includeDeleted: true, ...q })).toString()) as {
+        JSON.parse(bodyText(listServers(idx, { limit: 100, includeDeleted: true, ...q }))) as {
           servers: { server: { name: string } }[];
         }
       ).servers.map((s) => s.server.name);

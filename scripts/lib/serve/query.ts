@@ -1,15 +1,17 @@
-// The official read API's query semantics over an in-memory model (UPSTREAM.md §2.2–2.5): what
-// `npm start` answers for /v0.1/servers?…, /servers/{name}/versions and /servers/{name}/versions/{version}.
-// Pure: a model in, status + bytes out. The static tree (build.ts) answers the same paths without query
-// parameters; this module is what a client gets when a server can honour them.
+// The official read API's query semantics (UPSTREAM.md §2.2–2.5): what `npm start` and the edge Worker
+// answer for /v0.1/servers?…, /servers/{name}/versions and /servers/{name}/versions/{version}.
+// Pure and platform-neutral (no Node built-ins, no Buffer: Uint8Array and TextEncoder only), so the same code
+// runs in Node and in workerd. The core reads only each version's facts (EntryFacts: name, version, status,
+// isLatest, updatedAt and its rank among the server's versions) and answers with a Selection: which entries,
+// in which order, plus the metadata. Turning a selection into bytes is the host's job: `npm start` slices
+// its in-memory stores (createQueryIndex), the Worker reads the build's document packs from R2; both wrap the
+// documents with the same listBody, so their bodies are identical byte for byte.
 //
 // Speed (issue §5: limit=100 over 20k versions at ≥ 3,000 requests/s): everything that does not depend on
-// the request is done once in createQueryIndex. Every ServerResponse is serialized once into one contiguous
-// buffer per store (all versions; latest versions), in (name, version) order and separated by commas, so a
-// page of consecutive versions is a single zero-copy slice of it; a filtered page is a few slices. A body is
-// a list of chunks written with one writev: no serialising and no 150 KB copy per request (allocating
-// and filling a fresh 150 KB buffer costs more than answering the request). A cursor is a binary search;
-// search scans distinct names, not versions.
+// the request is done once when the index is built. In `npm start` every ServerResponse is serialized once
+// into one contiguous buffer per store (all versions; latest versions), in (name, version) order and
+// separated by commas, so a page of consecutive versions is a single zero-copy slice of it. A cursor is a
+// binary search; search scans distinct names, not versions.
 
 import { newestFirst } from "../versions.ts";
 import { compareCodeUnits, toServerResponse, type RegistryModel, type VersionRecord } from "../model.ts";
@@ -19,13 +21,33 @@ import { stringifyJson } from "../safe-json.ts";
 export interface ApiResponse {
   readonly status: number;
   readonly contentType: string;
-  readonly body: readonly Buffer[];
+  readonly body: readonly Uint8Array[];
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** The body as one buffer (tests, small responses). */
-export function bodyBytes(r: ApiResponse): Buffer {
-  return r.body.length === 1 ? r.body[0]! : Buffer.concat(r.body as Buffer[]);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** The body as one byte array. */
+export function bodyBytes(r: ApiResponse): Uint8Array {
+  if (r.body.length === 1) return r.body[0]!;
+  const out = new Uint8Array(bodyLength(r));
+  let at = 0;
+  for (const c of r.body) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** The body decoded as UTF-8 (tests, small responses). */
+export function bodyText(r: ApiResponse): string {
+  return decoder.decode(bodyBytes(r));
 }
 
 export function bodyLength(r: ApiResponse): number {
@@ -34,30 +56,36 @@ export function bodyLength(r: ApiResponse): number {
   return n;
 }
 
+/** What the query core reads of one version; a list of them is in (name, version) code-unit order. */
+export interface EntryFacts {
+  readonly name: string;
+  readonly version: string;
+  readonly deleted: boolean;
+  readonly isLatest: boolean;
+  /** updatedAt; null when it is not RFC 3339 (sorts first, never "after" anything). */
+  readonly updatedAt: Instant | null;
+  /** Position among the server's versions in the newest-first order of `/versions` (0 = newest). */
+  readonly rank: number;
+}
+
 interface Entry {
-  readonly record: VersionRecord;
+  /** Position in the (name, version) order of every version: the key of its document. */
+  readonly id: number;
   readonly name: string;
   readonly version: string;
   readonly lowerName: string;
   readonly deleted: boolean;
   readonly isLatest: boolean;
   readonly updatedAt: Instant;
-  /** The ServerResponse as JSON bytes (a view into the `all` store). */
-  readonly json: Buffer;
+  readonly rank: number;
 }
 
-/** Entries serialized back to back, comma-separated: entry i is buf[start[i], end[i]). */
-interface Store {
-  readonly buf: Buffer;
-  readonly start: readonly number[];
-  readonly end: readonly number[];
-}
+/** The four lists a query can read: every version or the latest ones, with or without deleted ones. */
+type PoolName = "all" | "live" | "latestAll" | "latestLive";
 
-/** A pre-filtered, sorted list of entries and where each one sits in its store. */
+/** A pre-filtered, sorted list of entries. */
 interface Pool {
   readonly entries: readonly Entry[];
-  readonly store: Store;
-  readonly pos: readonly number[];
   /** Runs of one name: entries[from, to) share `lowerName`. */
   readonly groups: readonly { readonly lowerName: string; readonly from: number; readonly to: number }[];
   /** Indices of entries in updatedAt order, for updated_since (an incremental sync usually matches few). */
@@ -65,16 +93,27 @@ interface Pool {
 }
 
 export interface QueryIndex {
-  /** Every version in (name, version) code-unit order. */
-  readonly all: Pool;
-  readonly live: Pool;
-  readonly latestAll: Pool;
-  readonly latestLive: Pool;
+  readonly pools: Readonly<Record<PoolName, Pool>>;
   readonly byName: ReadonlyMap<string, readonly Entry[]>;
 }
 
-const DEFAULT_LIMIT = 30;
-const MAX_LIMIT = 100;
+/**
+ * What a query selected: a list (ids of the documents, in order; `pool` and `page` say where they sit, for a
+ * host whose stores follow the pools) or one document.
+ */
+export type Selection =
+  | {
+      readonly kind: "list";
+      readonly ids: readonly number[];
+      readonly meta: string;
+      readonly pool?: PoolName;
+      readonly page?: readonly number[];
+    }
+  | { readonly kind: "one"; readonly id: number }
+  | { readonly kind: "problem"; readonly response: ApiResponse };
+
+export const DEFAULT_LIMIT = 30;
+export const MAX_LIMIT = 100;
 
 /** Official error texts (UPSTREAM.md §2.2, §2.4, §2.5). Tests assert these exact strings. */
 export const DETAIL = {
@@ -93,6 +132,7 @@ const STATUS_TITLES: Readonly<Record<number, string>> = {
   405: "Method Not Allowed",
   422: "Unprocessable Entity",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 const PROBLEM_JSON = "application/problem+json";
@@ -112,57 +152,37 @@ export function problem(
   contentType = PROBLEM_JSON,
 ): ApiResponse {
   const body = { title: STATUS_TITLES[status] ?? "Error", status, detail, ...(errors ? { errors } : {}) };
-  return { status, contentType, body: [Buffer.from(stringifyJson(body))] };
+  return { status, contentType, body: [utf8(stringifyJson(body))] };
 }
 
-function buildStore(jsons: readonly string[]): Store {
-  const buf = Buffer.from(jsons.join(","));
-  const start: number[] = [];
-  const end: number[] = [];
-  let at = 0;
-  for (const j of jsons) {
-    const n = Buffer.byteLength(j);
-    start.push(at);
-    end.push(at + n);
-    at += n + 1;
-  }
-  return { buf, start, end };
-}
+const NEVER: Instant = { ms: Number.NEGATIVE_INFINITY, nanos: 0 };
 
-function buildPool(entries: readonly Entry[], store: Store, posOf: ReadonlyMap<Entry, number>): Pool {
+function buildPool(entries: readonly Entry[]): Pool {
   const groups: { lowerName: string; from: number; to: number }[] = [];
   entries.forEach((e, i) => {
     const last = groups[groups.length - 1];
     if (last && entries[last.from]!.name === e.name) last.to = i + 1;
-    else groups.push({ lowerName: e.name.toLowerCase(), from: i, to: i + 1 });
+    else groups.push({ lowerName: e.lowerName, from: i, to: i + 1 });
   });
   const byUpdated = entries
     .map((_, i) => i)
     .sort((a, b) => compareInstants(entries[a]!.updatedAt, entries[b]!.updatedAt) || a - b);
-  return { entries, store, pos: entries.map((e) => posOf.get(e)!), groups, byUpdated };
+  return { entries, groups, byUpdated };
 }
 
-/** Build the index once per model; every request is answered from it. */
-export function createQueryIndex(model: RegistryModel): QueryIndex {
-  const records = [...model.versions].sort(
-    (a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version),
-  );
-  const jsons = records.map((r) => stringifyJson(toServerResponse(r)));
-  const allStore = buildStore(jsons);
-  const all: Entry[] = records.map((record, i) => ({
-    record,
-    name: record.name,
-    version: record.version,
-    lowerName: record.name.toLowerCase(),
-    deleted: record.official.status === "deleted",
-    isLatest: record.official.isLatest,
-    updatedAt: parseInstant(record.official.updatedAt) ?? { ms: Number.NEGATIVE_INFINITY, nanos: 0 },
-    json: allStore.buf.subarray(allStore.start[i], allStore.end[i]),
+/** The query index over facts in (name, version) order: built once per build, by either host. */
+export function indexEntries(facts: readonly EntryFacts[]): QueryIndex {
+  const all: Entry[] = facts.map((f, id) => ({
+    id,
+    name: f.name,
+    version: f.version,
+    lowerName: f.name.toLowerCase(),
+    deleted: f.deleted,
+    isLatest: f.isLatest,
+    updatedAt: f.updatedAt ?? NEVER,
+    rank: f.rank,
   }));
   const latest = all.filter((e) => e.isLatest);
-  const latestStore = buildStore(latest.map((e) => e.json.toString()));
-  const allPos = new Map(all.map((e, i) => [e, i]));
-  const latestPos = new Map(latest.map((e, i) => [e, i]));
   const byName = new Map<string, Entry[]>();
   for (const e of all) {
     const list = byName.get(e.name);
@@ -170,20 +190,123 @@ export function createQueryIndex(model: RegistryModel): QueryIndex {
     else byName.set(e.name, [e]);
   }
   return {
-    all: buildPool(all, allStore, allPos),
-    live: buildPool(
-      all.filter((e) => !e.deleted),
-      allStore,
-      allPos,
-    ),
-    latestAll: buildPool(latest, latestStore, latestPos),
-    latestLive: buildPool(
-      latest.filter((e) => !e.deleted),
-      latestStore,
-      latestPos,
-    ),
+    pools: {
+      all: buildPool(all),
+      live: buildPool(all.filter((e) => !e.deleted)),
+      latestAll: buildPool(latest),
+      latestLive: buildPool(latest.filter((e) => !e.deleted)),
+    },
     byName,
   };
+}
+
+/**
+ * Newest publishedAt first (upstream `GetAllVersionsByServerName`), ties by version precedence then
+ * string: the same order build.ts uses for the static `/versions` files (a test compares the two).
+ */
+const byPublishedDesc = newestFirst((r: VersionRecord) => ({
+  version: r.version,
+  publishedAt: r.official.publishedAt,
+}));
+
+/** A model's versions in (name, version) code-unit order, with the facts the query core reads of each. */
+export function modelFacts(model: RegistryModel): { records: VersionRecord[]; facts: EntryFacts[] } {
+  const records = [...model.versions].sort(
+    (a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version),
+  );
+  const rank = new Map<VersionRecord, number>();
+  const byName = new Map<string, VersionRecord[]>();
+  for (const r of records) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  for (const list of byName.values()) list.sort(byPublishedDesc).forEach((r, i) => rank.set(r, i));
+  const facts = records.map((r) => ({
+    name: r.name,
+    version: r.version,
+    deleted: r.official.status === "deleted",
+    isLatest: r.official.isLatest,
+    updatedAt: parseInstant(r.official.updatedAt),
+    rank: rank.get(r)!,
+  }));
+  return { records, facts };
+}
+
+/** Documents serialized back to back, comma-separated: the document at position p is buf[start[p], end[p]). */
+interface Store {
+  readonly buf: Uint8Array;
+  readonly start: readonly number[];
+  readonly end: readonly number[];
+  /** Position in this store of the document with a given id. */
+  readonly posOf: (id: number) => number;
+}
+
+function buildStore(docs: readonly Uint8Array[], posOf: (id: number) => number): Store {
+  let size = Math.max(0, docs.length - 1);
+  for (const d of docs) size += d.length;
+  const buf = new Uint8Array(size);
+  const start: number[] = [];
+  const end: number[] = [];
+  let at = 0;
+  for (const d of docs) {
+    if (at > 0) buf[at++] = 0x2c; // ","
+    buf.set(d, at);
+    start.push(at);
+    end.push(at + d.length);
+    at += d.length;
+  }
+  return { buf, start, end, posOf };
+}
+
+/** `npm start`'s index: the query index plus every document in memory. */
+export interface MemoryQueryIndex extends QueryIndex {
+  readonly stores: { readonly all: Store; readonly latest: Store };
+}
+
+/** Build the index once per model; every request is answered from it. */
+export function createQueryIndex(model: RegistryModel): MemoryQueryIndex {
+  const { records, facts } = modelFacts(model);
+  const docs = records.map((r) => utf8(stringifyJson(toServerResponse(r))));
+  const latestIds = records.flatMap((r, id) => (r.official.isLatest ? [id] : []));
+  const latestPos = new Map(latestIds.map((id, p) => [id, p]));
+  return {
+    ...indexEntries(facts),
+    stores: {
+      all: buildStore(docs, (id) => id),
+      latest: buildStore(
+        latestIds.map((id) => docs[id]!),
+        (id) => latestPos.get(id)!,
+      ),
+    },
+  };
+}
+
+/** The documents of a selection as slices of a store: one slice per run of neighbours, commas between runs. */
+function storeChunks(store: Store, ids: readonly number[]): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let k = 0; k < ids.length;) {
+    const first = store.posOf(ids[k]!);
+    let last = first;
+    k++;
+    while (k < ids.length && store.posOf(ids[k]!) === last + 1) {
+      last++;
+      k++;
+    }
+    if (chunks.length > 0) chunks.push(COMMA);
+    chunks.push(store.buf.subarray(store.start[first], store.end[last]));
+  }
+  return chunks;
+}
+
+/** A selection answered from the in-memory stores. */
+export function renderFromMemory(index: MemoryQueryIndex, selection: Selection): ApiResponse {
+  if (selection.kind === "problem") return selection.response;
+  const { all, latest } = index.stores;
+  if (selection.kind === "one")
+    return {
+      status: 200,
+      contentType: JSON_TYPE,
+      body: [all.buf.subarray(all.start[selection.id], all.end[selection.id])],
+    };
+  const store = selection.pool === "latestAll" || selection.pool === "latestLive" ? latest : all;
+  return listResponse(storeChunks(store, selection.ids), selection.meta);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -332,7 +455,9 @@ export function parseListQuery(
     if (includeDeleted === false) return { kind: "problem", response: problem(400, DETAIL.includeDeletedConflict) };
     includeDeleted = true;
   }
-  const cursor = param(query, "cursor");
+  // A space in a cursor is a `+`: VS Code appends `&cursor=name:1.0.0+build.1` without escaping the `+`, which
+  // a query string decodes as a space; versions never contain whitespace (checkVersionString refuses it).
+  const cursor = param(query, "cursor")?.replaceAll(" ", "+");
   const search = param(query, "search");
   const version = param(query, "version");
   return {
@@ -378,25 +503,27 @@ function groupAt(pool: Pool, i: number): number {
   return lo;
 }
 
-const LIST_HEAD = Buffer.from('{"servers":[');
-const COMMA = Buffer.from(",");
+const LIST_HEAD = utf8('{"servers":[');
+const COMMA = utf8(",");
 
-/** The paginated list, exactly as upstream: filters AND-ed with the cursor, nextCursor only on a full page. */
-export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
-  const latestOnly = q.version === "latest";
-  const exactVersion = q.version !== undefined && !latestOnly ? q.version : undefined;
-  const pool = latestOnly
-    ? q.includeDeleted
-      ? index.latestAll
-      : index.latestLive
-    : q.includeDeleted
-      ? index.all
-      : index.live;
+/** A list response around documents already separated by commas: the one list shape both hosts write. */
+export function listResponse(docs: readonly Uint8Array[], meta: string): ApiResponse {
+  return { status: 200, contentType: JSON_TYPE, body: [LIST_HEAD, ...docs, utf8(`],"metadata":${meta}}`)] };
+}
+
+function poolFor(q: ListQuery): PoolName {
+  if (q.version === "latest") return q.includeDeleted ? "latestAll" : "latestLive";
+  return q.includeDeleted ? "all" : "live";
+}
+
+/** Indices into the pool's entries of the page: filters AND-ed with the cursor, at most `limit`. */
+function pageOf(pool: Pool, q: ListQuery): number[] {
+  const exactVersion = q.version !== undefined && q.version !== "latest" ? q.version : undefined;
   const needle = q.search?.toLowerCase();
   const since = q.updatedSince;
   const { entries } = pool;
   const start = q.cursor === undefined ? 0 : firstAfter(entries, q.cursor);
-  const page: number[] = []; // indices into pool.entries
+  const page: number[] = [];
   const accept = (i: number) => {
     const e = entries[i]!;
     return (
@@ -418,50 +545,28 @@ export function listServers(index: QueryIndex, q: ListQuery): ApiResponse {
       for (let i = Math.max(start, group.from); i < group.to && page.length < q.limit; i++) if (accept(i)) page.push(i);
     }
   }
-  const last = page.length >= q.limit ? entries[page[page.length - 1]!] : undefined;
+  return page;
+}
+
+/** The paginated list, exactly as upstream: nextCursor only on a full page. */
+export function selectList(index: QueryIndex, q: ListQuery): Selection {
+  const poolName = poolFor(q);
+  const pool = index.pools[poolName];
+  const page = pageOf(pool, q);
+  const last = page.length >= q.limit ? pool.entries[page[page.length - 1]!] : undefined;
   const meta = last
     ? `{"nextCursor":${stringifyJson(`${last.name}:${last.version}`)},"count":${page.length}}`
     : `{"count":${page.length}}`;
-  return { status: 200, contentType: JSON_TYPE, body: pageChunks(pool, page, meta) };
+  return { kind: "list", pool: poolName, ids: page.map((i) => pool.entries[i]!.id), meta };
 }
 
-/** HEAD, then the page's entries as slices of the store (one per run of neighbours), then the metadata. */
-function pageChunks(pool: Pool, page: readonly number[], meta: string): Buffer[] {
-  const chunks: Buffer[] = [LIST_HEAD];
-  const { store, pos } = pool;
-  for (let k = 0; k < page.length;) {
-    const first = pos[page[k]!]!;
-    let last = first;
-    k++;
-    while (k < page.length && pos[page[k]!] === last + 1) {
-      last++;
-      k++;
-    }
-    if (chunks.length > 1) chunks.push(COMMA);
-    chunks.push(store.buf.subarray(store.start[first], store.end[last]));
-  }
-  chunks.push(Buffer.from(`],"metadata":${meta}}`));
-  return chunks;
-}
-
-function entryChunks(list: readonly Entry[], meta: string): Buffer[] {
-  const chunks: Buffer[] = [LIST_HEAD];
-  list.forEach((e, i) => {
-    if (i > 0) chunks.push(COMMA);
-    chunks.push(e.json);
-  });
-  chunks.push(Buffer.from(`],"metadata":${meta}}`));
-  return chunks;
+/** `npm start`'s list answer (selectList over the in-memory stores). */
+export function listServers(index: MemoryQueryIndex, q: ListQuery): ApiResponse {
+  return renderFromMemory(index, selectList(index, q));
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // GET /servers/{serverName}/versions and /servers/{serverName}/versions/{version}
-
-/**
- * Newest publishedAt first (upstream `GetAllVersionsByServerName`), ties by version precedence then
- * string: the same order build.ts uses for the static `/versions` files (a test compares the two).
- */
-const byPublishedDesc = newestFirst((e: Entry) => ({ version: e.version, publishedAt: e.record.official.publishedAt }));
 
 /** Read the `include_deleted` of the single-server endpoints (a plain bool, default false). */
 export function parseIncludeDeleted(
@@ -473,19 +578,33 @@ export function parseIncludeDeleted(
   return p.kind === "ok" ? p : { kind: "problem", response: problem(422, DETAIL.validationFailed, [p.error]) };
 }
 
-export function serverVersions(index: QueryIndex, name: string, includeDeleted: boolean): ApiResponse {
+/** Every version of a server, newest first (the build's rank order). */
+export function selectVersions(index: QueryIndex, name: string, includeDeleted: boolean): Selection {
   const entries = (index.byName.get(name) ?? []).filter((e) => includeDeleted || !e.deleted);
-  if (entries.length === 0) return problem(404, DETAIL.serverNotFound);
-  const sorted = [...entries].sort(byPublishedDesc);
-  return { status: 200, contentType: JSON_TYPE, body: entryChunks(sorted, `{"count":${sorted.length}}`) };
+  if (entries.length === 0) return { kind: "problem", response: problem(404, DETAIL.serverNotFound) };
+  const sorted = [...entries].sort((a, b) => a.rank - b.rank);
+  return { kind: "list", pool: "all", ids: sorted.map((e) => e.id), meta: `{"count":${sorted.length}}` };
 }
 
 /** One version, or `latest` (the isLatest one). Upstream answers `Server not found` for both misses. */
-export function serverVersion(index: QueryIndex, name: string, version: string, includeDeleted: boolean): ApiResponse {
+export function selectVersion(index: QueryIndex, name: string, version: string, includeDeleted: boolean): Selection {
   const entries = index.byName.get(name) ?? [];
   const found = entries.find(
     (e) => (version === "latest" ? e.isLatest : e.version === version) && (includeDeleted || !e.deleted),
   );
-  if (!found) return problem(404, DETAIL.serverNotFound);
-  return { status: 200, contentType: JSON_TYPE, body: [found.json] };
+  if (!found) return { kind: "problem", response: problem(404, DETAIL.serverNotFound) };
+  return { kind: "one", id: found.id };
+}
+
+export function serverVersions(index: MemoryQueryIndex, name: string, includeDeleted: boolean): ApiResponse {
+  return renderFromMemory(index, selectVersions(index, name, includeDeleted));
+}
+
+export function serverVersion(
+  index: MemoryQueryIndex,
+  name: string,
+  version: string,
+  includeDeleted: boolean,
+): ApiResponse {
+  return renderFromMemory(index, selectVersion(index, name, version, includeDeleted));
 }

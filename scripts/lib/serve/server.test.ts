@@ -154,6 +154,18 @@ describe("GET /v0.1/servers", () => {
     expect((await list("?cursor=")).servers.length).toBe(30); // empty means absent
   });
 
+  it("reads a space in a cursor as `+`: VS Code's unescaped `cursor=name:1.0.3+build.7` does not repeat the row", async () => {
+    const cursor = `${PLUS_SERVER}:${PLUS_VERSION}`;
+    const escaped = await get(`/v0.1/servers?limit=3&cursor=${encodeURIComponent(cursor)}`);
+    const raw = await get(`/v0.1/servers?limit=3&cursor=${cursor}`); // `+` unescaped: a space once decoded
+    expect(raw.status).toBe(200);
+    expect(raw.text).toBe(escaped.text);
+    const rows = (JSON.parse(raw.text) as ServerList).servers.map((s) => `${s.server.name}:${s.server.version}`);
+    expect(rows).toHaveLength(3);
+    expect(rows).not.toContain(cursor);
+    expect(rows.every((r) => r > cursor)).toBe(true);
+  });
+
   it("accepts limit 1..100 and answers 422 with Huma's error details outside or when not an integer", async () => {
     expect((await list("?limit=1")).servers).toHaveLength(1);
     expect((await list("?limit=100")).servers).toHaveLength(live().length);
