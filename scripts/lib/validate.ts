@@ -203,8 +203,13 @@ export function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiag
 export function validateLoaded(result: LoadResult): Diagnostic[] {
   const out: Diagnostic[] = [...result.diagnostics];
   for (const v of result.versions) out.push(...validateVersion(v));
-  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions)));
+  out.push(...treeDiagnostics(result.versions));
   return sortDiagnostics(out);
+}
+
+/** The tree rules' findings, each placed at its line and column (validateLoaded's last step). */
+export function treeDiagnostics(versions: readonly LoadedVersion[]): Diagnostic[] {
+  return locateTreeDiagnostics(versions, validateTreeRules(versions));
 }
 
 function locateTreeDiagnostics(versions: readonly LoadedVersion[], diagnostics: Diagnostic[]): Diagnostic[] {

@@ -2,6 +2,7 @@
 // exists, the mirror files, signed when REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) is set.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../lib/cli.ts";
@@ -17,7 +18,14 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
   requireServersFolder(serversDir, cwd);
   const extra = await loadSiteBuilder();
   const outputs = withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH));
-  return { serversDir, cwd, sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"], ...(extra ? { extra } : {}), outputs };
+  return {
+    serversDir,
+    cwd,
+    sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
+    ...(extra ? { extra } : {}),
+    outputs,
+    threads: os.availableParallelism(),
+  };
 }
 
 /**
