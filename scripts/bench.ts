@@ -172,7 +172,8 @@ async function child(args: {
   };
   if (args.serve) {
     // The local server holds the tree in memory; built again, untimed, after the measurements above.
-    const built = await buildRegistry(inputs);
+    // Fresh inputs: the output stage records what it saw (the signed index pins), so it serves one build.
+    const built = await buildRegistry(await registryBuildInputs(args.servers, REPO));
     if (built.kind === "built") {
       out.serve = await measureServe(built.model, built.tree, args.serveSeconds);
       out.search = await measureSearch(built.tree);
