@@ -16,13 +16,13 @@ import type { LoadedVersion } from "./load.ts";
 import { newestFirst, pickLatest } from "./versions.ts";
 import type { History } from "./git-history.ts";
 import { mergeImportedTimes } from "./import-record.ts";
-import { ByteArena, storedRecord } from "./record-store.ts";
 import { stringifyJson } from "./safe-json.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
   toServerResponse,
   type RegistryModel,
+  type ServerJson,
   type VersionRecord,
 } from "./model.ts";
 
@@ -32,8 +32,6 @@ export const TWIN_PREFIX = "v0.1";
 
 /** Turn validated versions and their history into the model every output is built from. */
 export function buildModel(versions: readonly LoadedVersion[], history: History): RegistryModel {
-  // The documents stay as bytes, parsed again on demand (record-store.ts): the loaded objects can be dropped.
-  const arena = new ByteArena();
   const byName = new Map<string, LoadedVersion[]>();
   for (const v of versions) byName.set(v.name, [...(byName.get(v.name) ?? []), v]);
   const records: VersionRecord[] = [];
@@ -49,10 +47,11 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
     }));
     for (const t of timed) {
       const { status, statusMessage } = t.v.status;
-      const record = storedRecord(arena, {
+      records.push({
         name: t.v.name,
         version: t.v.version,
         file: t.v.file,
+        server: t.v.doc as ServerJson,
         bytes: t.v.bytes,
         official: {
           status,
@@ -63,7 +62,6 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
           isLatest: t === latest,
         },
       });
-      records.push(record);
     }
   }
   records.sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.version, b.version));

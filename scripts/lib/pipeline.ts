@@ -5,7 +5,7 @@ import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
-import { fsTreeReader, loadTree, planTree, type LoadResult } from "./load.ts";
+import { fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
 import type { RegistryModel } from "./model.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
@@ -86,9 +86,11 @@ type BuildResult =
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const modelled = await checkedModel(inputs, trace);
-  if (modelled.kind === "invalid") return modelled;
-  const { model, diagnostics, history } = modelled;
+  const checked = await checkAndReadHistory(inputs, trace);
+  if (checked.kind === "invalid") return checked;
+  const { loaded, diagnostics, history } = checked;
+  const model = buildModel(loaded.versions, history);
+  trace("model");
 
   const put = (p: string, body: string | Uint8Array) => {
     inputs.outputs?.record(p, body);
@@ -121,24 +123,6 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   return { kind: "built", diagnostics, model, notes: [...history.notes, ...outputNotes] };
 }
 
-/**
- * Load, validate, read the history and make the model. The loaded versions (every parsed document) are not
- * returned: once the model holds the bytes, they are garbage, and peak memory follows the model.
- */
-async function checkedModel(
-  inputs: BuildInputs,
-  trace: (stage: BuildStage) => void,
-): Promise<
-  | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
-  | { readonly kind: "valid"; readonly model: RegistryModel; readonly diagnostics: Diagnostic[]; history: History }
-> {
-  const checked = await checkAndReadHistory(inputs, trace);
-  if (checked.kind === "invalid") return checked;
-  const model = buildModel(checked.loaded.versions, checked.history);
-  trace("model");
-  return { kind: "valid", model, diagnostics: checked.diagnostics, history: checked.history };
-}
-
 type Checked =
   | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
   | { readonly kind: "valid"; readonly loaded: LoadResult; readonly diagnostics: Diagnostic[]; history: History };
@@ -155,26 +139,35 @@ async function checkAndReadHistory(inputs: BuildInputs, trace: (stage: BuildStag
   const reader = fsTreeReader(root, display);
   const plan = planTree(reader);
   const threads = inputs.threads ?? 1;
-  const pool =
-    threads > 1 && plan.jobs.length >= (inputs.parallelFrom ?? PARALLEL_FROM) ? createWorkerPool(threads) : undefined;
-  try {
-    const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
-    let history: History | undefined;
-    let historyError: unknown;
+  if (threads > 1 && plan.jobs.length >= (inputs.parallelFrom ?? PARALLEL_FROM)) {
+    const pool = createWorkerPool(threads);
     try {
-      history = readTimes();
-    } catch (e) {
-      historyError = e;
+      const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
+      let history: History | undefined;
+      let historyError: unknown;
+      try {
+        history = readTimes();
+      } catch (e) {
+        historyError = e;
+      }
+      const { loaded, diagnostics } = await checking;
+      for (const stage of ["load", "validate"] as const) trace(stage);
+      if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
+      if (history === undefined) throw historyError;
+      trace("history");
+      return { kind: "valid", loaded, diagnostics, history };
+    } finally {
+      await pool.close();
     }
-    const { loaded, diagnostics } = await checking;
-    for (const stage of ["load", "validate"] as const) trace(stage);
-    if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
-    if (history === undefined) throw historyError;
-    trace("history");
-    return { kind: "valid", loaded, diagnostics, history };
-  } finally {
-    await pool?.close();
   }
+  const loaded = loadPlanned(reader, plan);
+  trace("load");
+  const diagnostics = validateLoaded(loaded);
+  trace("validate");
+  if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
+  const history = readTimes();
+  trace("history");
+  return { kind: "valid", loaded, diagnostics, history };
 }
 
 /** The whole build in memory, sorted by path: for the local server, `build --check` and tests. */

@@ -24,14 +24,8 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
     ...(extra ? { extra } : {}),
     outputs,
-    threads: buildThreads(process.env["REGISTRY_BUILD_THREADS"]),
+    threads: os.availableParallelism(),
   };
-}
-
-/** REGISTRY_BUILD_THREADS (a whole number ≥ 1) or one thread per core the process may use. */
-function buildThreads(value: string | undefined): number {
-  const n = Number(value);
-  return value !== undefined && Number.isSafeInteger(n) && n >= 1 ? n : os.availableParallelism();
 }
 
 /**

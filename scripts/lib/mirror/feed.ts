@@ -138,32 +138,29 @@ interface FeedBlobs {
 
 /** Read every blob the replay needs with one `git cat-file --batch`, except documents the model already has. */
 function readFeedBlobs(history: FeedHistory, model: RegistryModel): FeedBlobs {
-  // Current blobs by id → their record (its document is parsed when asked for: record-store.ts).
-  const current = new Map<string, VersionRecord>();
-  for (const r of model.versions) current.set(gitBlobId(r.bytes), r);
+  const currentDocs = new Map<string, ServerJson>();
+  for (const r of model.versions) currentDocs.set(gitBlobId(r.bytes), r.server);
   const needed = new Set<string>();
   for (const c of history.commits)
     for (const ch of c.changes)
-      if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !current.has(ch.blob)) && isTracked(ch.file))
+      if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file))
         needed.add(ch.blob);
   const blobs = history.readBlobs([...needed].sort());
-  const olderDocs = new Map<string, ServerJson | undefined>();
   const statusCache = new Map<string, { status: Status; statusMessage?: string }>();
   const importCache = new Map<string, ImportInfo | undefined>();
   return {
     docOf(blob) {
-      const cur = current.get(blob);
-      if (cur) return cur.server;
-      if (olderDocs.has(blob)) return olderDocs.get(blob);
+      const cur = currentDocs.get(blob);
+      if (cur) return cur;
       const bytes = blobs.get(blob);
-      let doc: ServerJson | undefined;
+      if (!bytes) return undefined;
       try {
-        doc = bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson) : undefined;
+        const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
+        currentDocs.set(blob, doc);
+        return doc;
       } catch {
-        doc = undefined;
+        return undefined;
       }
-      olderDocs.set(blob, doc);
-      return doc;
     },
     statusOf(blob) {
       if (blob == null) return { status: "active" };

@@ -1,33 +1,24 @@
 // Load and validate a servers folder on the worker pool: the layout walk here, each version folder's reading,
 // parsing and per-document rules in the workers (tasks.ts), the tree rules here once every version is back.
-// The same findings and versions as loadTree + validateLoaded, in the same order. Without a pool the same
-// tasks run here, one after another. Either way the parsed documents are dropped as soon as their folder is
-// checked (a version keeps its bytes and parses them again when read), so memory follows the bytes.
+// The same findings and versions as loadTree + validateLoaded, in the same order.
 
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { LoadedVersion, LoadResult, TreePlan, VersionJob } from "../load.ts";
 import { treeDiagnostics } from "../validate.ts";
 import type { WorkerPool } from "./pool.ts";
-import { loadAndValidateJobs, type LoadedJob } from "./tasks.ts";
 
 /** Version folders per task: small enough to share the work evenly, large enough that messages stay few. */
 const JOBS_PER_TASK = 128;
 
-/**
- * `plan` is planTree of fsTreeReader(root, displayRoot): the workers (or, without a pool, this thread, with
- * the same task function) read the folders it lists from disk.
- */
+/** `plan` is planTree of fsTreeReader(root, displayRoot): the workers read the folders it lists from disk. */
 export async function checkTreeInParallel(
   root: string,
   displayRoot: string,
   plan: TreePlan,
-  pool: WorkerPool | undefined,
+  pool: WorkerPool,
 ): Promise<{ loaded: LoadResult; diagnostics: Diagnostic[] }> {
-  const tasks: (LoadedJob[] | Promise<LoadedJob[]>)[] = [];
-  for (const jobs of chunks(plan.jobs, JOBS_PER_TASK)) {
-    const input = { root, displayRoot, jobs };
-    tasks.push(pool ? pool.run("load", input) : loadAndValidateJobs(input));
-  }
+  const tasks: Promise<Awaited<ReturnType<WorkerPool["run"]>>>[] = [];
+  for (const jobs of chunks(plan.jobs, JOBS_PER_TASK)) tasks.push(pool.run("load", { root, displayRoot, jobs }));
   const loadDiagnostics = [...plan.diagnostics];
   const documentDiagnostics: Diagnostic[] = [];
   const versions: LoadedVersion[] = [];
@@ -49,17 +40,10 @@ function* chunks(jobs: readonly VersionJob[], size: number): Generator<VersionJo
 
 /**
  * A version as the loader made it: a Buffer crosses a thread as a plain Uint8Array (given back its Buffer
- * methods, as readFileSync made it), and a document the worker left out (tasks.ts) is parsed again when the
- * tree rules or the model first read it, so the parsed objects of the whole tree are never all held at once.
+ * methods, as readFileSync made it), and a document left out by the worker is parsed again (tasks.ts).
  */
 function received(v: LoadedVersion, reparse: boolean): LoadedVersion {
   const b = v.bytes;
   const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  if (!reparse) return { ...v, bytes };
-  const out = { ...v, bytes };
-  Object.defineProperty(out, "doc", {
-    enumerable: true,
-    get: () => JSON.parse(bytes.toString("utf8")) as unknown,
-  });
-  return out;
+  return { ...v, bytes, doc: reparse ? (JSON.parse(bytes.toString("utf8")) as unknown) : v.doc };
 }
