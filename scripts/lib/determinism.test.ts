@@ -11,10 +11,13 @@ import { stringifyJson } from "./safe-json.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
-async function build(): Promise<Map<string, string | Uint8Array>> {
+/** `threads`: 1 builds on this thread alone; more reads and validates on worker threads (from 0 versions up). */
+async function build(threads = 1): Promise<Map<string, string | Uint8Array>> {
   const outcome = await buildRegistry({
     serversDir: "servers",
     cwd: REPO,
+    threads,
+    parallelFrom: 0,
     extra: buildSite,
     outputs: syncFilesFor(path.join(REPO, "servers")),
   });
@@ -30,6 +33,13 @@ describe("build determinism", () => {
     expect([...a.keys()]).toEqual([...b.keys()]);
     for (const [p, body] of a) expect(Buffer.from(b.get(p)!)).toEqual(Buffer.from(body));
   }, 30_000);
+
+  it("builds the same paths and bytes on worker threads as on one thread", async () => {
+    const single = await build(1);
+    const threaded = await build(2);
+    expect([...threaded.keys()]).toEqual([...single.keys()]);
+    for (const [p, body] of single) expect(Buffer.from(threaded.get(p)!)).toEqual(Buffer.from(body));
+  }, 60_000);
 
   it("writes every API response as stringifyJson of its value", async () => {
     const tree = await build();

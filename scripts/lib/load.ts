@@ -136,10 +136,41 @@ export function versionFolderProblem(name: string): string | null {
 
 /** Load every version under the reader's root. Collects all problems; never throws on bad input. */
 export function loadTree(reader: TreeReader): LoadResult {
+  return loadPlanned(reader, planTree(reader));
+}
+
+/** loadTree after its layout step: read every version folder the plan lists, in order. */
+export function loadPlanned(reader: TreeReader, plan: TreePlan): LoadResult {
+  const versions: LoadedVersion[] = [];
+  for (const job of plan.jobs) {
+    const loaded = loadVersionJob(reader, job, plan.diagnostics);
+    if (loaded) versions.push(loaded);
+  }
+  return { versions, diagnostics: plan.diagnostics, fileCount: plan.fileCount };
+}
+
+/** One version folder to load: its files, as the tree walk found them. Plain data (a worker can take it). */
+export interface VersionJob {
+  readonly namespace: string;
+  readonly serverPart: string;
+  readonly version: string;
+  readonly files: TreeItem[];
+  readonly serverItem: TreeItem;
+}
+
+/** The tree walked: the layout's findings and the version folders left to load, in path order. */
+export interface TreePlan {
+  readonly jobs: VersionJob[];
+  readonly diagnostics: Diagnostic[];
+  readonly fileCount: number;
+}
+
+/** The layout step of loadTree: every finding about folders and file names, and the version folders to read. */
+export function planTree(reader: TreeReader): TreePlan {
   const root = reader.displayRoot;
   const shown = (rel: string) => `${root}/${rel}`;
   const diagnostics: Diagnostic[] = [];
-  const versions: LoadedVersion[] = [];
+  const jobs: VersionJob[] = [];
   const items = reader.items().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const byDir = new Map<string, TreeItem[]>();
   let fileCount = 0;
@@ -284,23 +315,19 @@ export function loadTree(reader: TreeReader): LoadResult {
       );
       continue;
     }
-    const loaded = loadVersion(reader, { namespace, serverPart, version, files, serverItem, shown }, diagnostics);
-    if (loaded) versions.push(loaded);
+    jobs.push({ namespace, serverPart, version, files, serverItem });
   }
-  return { versions, diagnostics, fileCount };
+  return { jobs, diagnostics, fileCount };
 }
 
-interface VersionFiles {
-  namespace: string;
-  serverPart: string;
-  version: string;
-  files: TreeItem[];
-  serverItem: TreeItem;
-  shown: (rel: string) => string;
-}
-
-function loadVersion(reader: TreeReader, v: VersionFiles, diagnostics: Diagnostic[]): LoadedVersion | undefined {
-  const { namespace, serverPart, version, shown } = v;
+/** Read and parse one version folder (server.json, status.yaml, import.yaml), adding its findings. */
+export function loadVersionJob(
+  reader: TreeReader,
+  v: VersionJob,
+  diagnostics: Diagnostic[],
+): LoadedVersion | undefined {
+  const { namespace, serverPart, version } = v;
+  const shown = (rel: string) => `${reader.displayRoot}/${rel}`;
   const name = `${namespace}/${serverPart}`;
   const dirRel = `${namespace}/${serverPart}/${version}`;
   const file = shown(v.serverItem.path);

@@ -5,12 +5,14 @@ import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
-import { fsTreeReader, loadTree, type LoadResult } from "./load.ts";
+import { fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
 import { receiptRoute, type RegistryModel } from "./model.ts";
 import { serializeReceipt } from "./receipt.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
+import { checkTreeInParallel } from "./parallel/check-tree.ts";
+import { createWorkerPool } from "./parallel/pool.ts";
 
 export interface CheckedTree {
   readonly loaded: LoadResult;
@@ -60,7 +62,16 @@ export interface BuildInputs {
   readonly receiptsDir?: string;
   /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
+  /**
+   * Worker threads for the independent work (reading, parsing and validating each version folder); 1 or
+   * absent: none. The output is the same bytes either way (determinism.test.ts builds both).
+   */
+  readonly threads?: number;
+  /** Below this many version folders the threads are not started (starting them costs more). Default 256. */
+  readonly parallelFrom?: number;
 }
+
+const PARALLEL_FROM = 256;
 
 export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "outputs" | "sort";
 
@@ -79,17 +90,9 @@ type BuildResult =
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const loaded = loadTree(
-    fsTreeReader(path.resolve(inputs.cwd, inputs.serversDir), displayPath(inputs.serversDir, inputs.cwd)),
-  );
-  trace("load");
-  const diagnostics = validateLoaded(loaded);
-  trace("validate");
-  if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
-  const history =
-    inputs.history ??
-    readHistory(path.resolve(inputs.cwd, inputs.serversDir), { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
-  trace("history");
+  const checked = await checkAndReadHistory(inputs, trace);
+  if (checked.kind === "invalid") return checked;
+  const { loaded, diagnostics, history } = checked;
   const receipts = attachReceipts(buildModel(loaded.versions, history), inputs.receiptsDir ?? "");
   const model = receipts.model;
   trace("model");
@@ -124,6 +127,53 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
   }
   trace("outputs");
   return { kind: "built", diagnostics, model, notes: [...history.notes, ...receipts.notes, ...outputNotes] };
+}
+
+type Checked =
+  | { readonly kind: "invalid"; readonly diagnostics: Diagnostic[] }
+  | { readonly kind: "valid"; readonly loaded: LoadResult; readonly diagnostics: Diagnostic[]; history: History };
+
+/**
+ * Load, validate and read the history. With threads, the version folders are read and checked on the worker
+ * pool while this thread waits for `git log` (the history is then read even for a tree that turns out
+ * invalid, and a git failure is reported only for a valid one, as without threads).
+ */
+async function checkAndReadHistory(inputs: BuildInputs, trace: (stage: BuildStage) => void): Promise<Checked> {
+  const root = path.resolve(inputs.cwd, inputs.serversDir);
+  const display = displayPath(inputs.serversDir, inputs.cwd);
+  const readTimes = () => inputs.history ?? readHistory(root, { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
+  const reader = fsTreeReader(root, display);
+  const plan = planTree(reader);
+  const threads = inputs.threads ?? 1;
+  if (threads > 1 && plan.jobs.length >= (inputs.parallelFrom ?? PARALLEL_FROM)) {
+    const pool = createWorkerPool(threads);
+    try {
+      const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
+      let history: History | undefined;
+      let historyError: unknown;
+      try {
+        history = readTimes();
+      } catch (e) {
+        historyError = e;
+      }
+      const { loaded, diagnostics } = await checking;
+      for (const stage of ["load", "validate"] as const) trace(stage);
+      if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
+      if (history === undefined) throw historyError;
+      trace("history");
+      return { kind: "valid", loaded, diagnostics, history };
+    } finally {
+      await pool.close();
+    }
+  }
+  const loaded = loadPlanned(reader, plan);
+  trace("load");
+  const diagnostics = validateLoaded(loaded);
+  trace("validate");
+  if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
+  const history = readTimes();
+  trace("history");
+  return { kind: "valid", loaded, diagnostics, history };
 }
 
 /** The whole build in memory, sorted by path: for the local server, `build --check` and tests. */

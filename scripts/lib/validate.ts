@@ -10,7 +10,7 @@ import { caseFoldKey, checkServerSemantics } from "./rules.ts";
 import { checkServerSchema, checkStatusSchema, type Finding } from "./schema.ts";
 
 /** Everything wrong with one version: its server.json and its status.yaml. */
-function validateVersion(v: LoadedVersion): Diagnostic[] {
+export function validateVersion(v: LoadedVersion): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (v.doc !== undefined) {
     const findings = [...checkServerSchema(v.doc), ...checkServerSemantics(v.doc)];
@@ -204,8 +204,13 @@ function validateTreeRules(versions: readonly IndexedVersion[]): TreeDiagnostic[
 export function validateLoaded(result: LoadResult): Diagnostic[] {
   const out: Diagnostic[] = [...result.diagnostics];
   for (const v of result.versions) out.push(...validateVersion(v));
-  out.push(...locateTreeDiagnostics(result.versions, validateTreeRules(result.versions)));
+  out.push(...treeDiagnostics(result.versions));
   return sortDiagnostics(out);
+}
+
+/** The tree rules' findings, each placed at its line and column (validateLoaded's last step). */
+export function treeDiagnostics(versions: readonly LoadedVersion[]): Diagnostic[] {
+  return locateTreeDiagnostics(versions, validateTreeRules(versions));
 }
 
 function locateTreeDiagnostics(versions: readonly LoadedVersion[], diagnostics: Diagnostic[]): Diagnostic[] {

@@ -2,6 +2,7 @@
 // files, signed when REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) is set.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../lib/cli.ts";
@@ -32,6 +33,7 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     extra: (model, history) => buildSite(model, history, remotesOf(healthFile)),
     outputs,
     receiptsDir,
+    threads: os.availableParallelism(),
   };
 }
 

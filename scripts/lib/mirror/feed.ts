@@ -117,115 +117,108 @@ export interface FeedResult {
 }
 
 /**
- * Replay the history into feed entries. `model` supplies the parsed documents of current blobs (the common
- * case: a server.json never changes), so only older blobs are read from git.
+ * Replay the history into feed entries, once, commit by commit: each commit updates the state of the version
+ * folders it touches (FeedReplay.record), re-picks `latest` only for the servers those folders belong to, and
+ * emits an entry for every version whose served document changed (FeedReplay.emitChanges). `model` supplies
+ * the parsed documents of current blobs (the common case: a server.json never changes), so only older blobs
+ * are read from git.
  */
 export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+  const replay = new FeedReplay(readFeedBlobs(history, model));
+  for (const commit of history.commits) replay.apply(commit);
+  return { entries: replay.entries, mismatches: replay.mismatchesWith(model) };
+}
+
+/** What the replay reads from blobs: a document, a status and an import record, each parsed once. */
+interface FeedBlobs {
+  docOf(blob: string): ServerJson | undefined;
+  statusOf(blob: string | null): { status: Status; statusMessage?: string };
+  importOf(blob: string | null): ImportInfo | undefined;
+}
+
+/** Read every blob the replay needs with one `git cat-file --batch`, except documents the model already has. */
+function readFeedBlobs(history: FeedHistory, model: RegistryModel): FeedBlobs {
   const currentDocs = new Map<string, ServerJson>();
   for (const r of model.versions) currentDocs.set(gitBlobId(r.bytes), r.server);
-
-  // Read every blob the replay needs, once.
   const needed = new Set<string>();
   for (const c of history.commits)
     for (const ch of c.changes)
       if (!ZERO.test(ch.blob) && (ch.file !== "server.json" || !currentDocs.has(ch.blob)) && isTracked(ch.file))
         needed.add(ch.blob);
   const blobs = history.readBlobs([...needed].sort());
-  const docOf = (blob: string): ServerJson | undefined => {
-    const cur = currentDocs.get(blob);
-    if (cur) return cur;
-    const bytes = blobs.get(blob);
-    if (!bytes) return undefined;
-    try {
-      const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
-      currentDocs.set(blob, doc);
-      return doc;
-    } catch {
-      return undefined;
-    }
-  };
   const statusCache = new Map<string, { status: Status; statusMessage?: string }>();
-  const statusOf = (blob: string | null) => {
-    if (blob == null) return { status: "active" as Status };
-    let s = statusCache.get(blob);
-    if (!s) {
-      s = statusOfBytes(blobs.get(blob));
-      statusCache.set(blob, s);
-    }
-    return s;
-  };
   const importCache = new Map<string, ImportInfo | undefined>();
-  const importOf = (blob: string | null): ImportInfo | undefined => {
-    if (blob == null) return undefined;
-    if (!importCache.has(blob)) {
+  return {
+    docOf(blob) {
+      const cur = currentDocs.get(blob);
+      if (cur) return cur;
       const bytes = blobs.get(blob);
-      const parsed = bytes ? parseImportYaml(Buffer.from(bytes).toString("utf8"), "import.yaml") : undefined;
-      importCache.set(blob, parsed?.kind === "ok" ? parsed.info : undefined);
-    }
-    return importCache.get(blob);
+      if (!bytes) return undefined;
+      try {
+        const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
+        currentDocs.set(blob, doc);
+        return doc;
+      } catch {
+        return undefined;
+      }
+    },
+    statusOf(blob) {
+      if (blob == null) return { status: "active" };
+      let st = statusCache.get(blob);
+      if (!st) {
+        st = statusOfBytes(blobs.get(blob));
+        statusCache.set(blob, st);
+      }
+      return st;
+    },
+    importOf(blob) {
+      if (blob == null) return undefined;
+      if (!importCache.has(blob)) {
+        const bytes = blobs.get(blob);
+        const parsed = bytes ? parseImportYaml(Buffer.from(bytes).toString("utf8"), "import.yaml") : undefined;
+        importCache.set(blob, parsed?.kind === "ok" ? parsed.info : undefined);
+      }
+      return importCache.get(blob);
+    },
   };
+}
 
-  const dirs = new Map<string, DirState>();
-  const byServer = new Map<string, DirState[]>();
-  const entries: FeedEntry[] = [];
+type HistoryStep = FeedHistory["commits"][number];
 
-  const officialOf = (d: DirState, isLatest: boolean): OfficialMeta => {
-    const { status, statusMessage } = statusOf(d.statusBlob);
-    const times = mergeImportedTimes(
-      {
-        publishedAt: formatTime(d.publishedAt ?? d.firstEvent),
-        updatedAt: formatTime(d.updatedAt),
-        statusChangedAt: formatTime(d.statusChangedAt),
-        ...(d.importedAt == null ? {} : { importedAt: formatTime(d.importedAt) }),
-      },
-      importOf(d.importBlob),
-    );
-    return {
-      status,
-      ...(statusMessage === undefined ? {} : { statusMessage }),
-      statusChangedAt: times.statusChangedAt,
-      publishedAt: times.publishedAt,
-      updatedAt: times.updatedAt,
-      isLatest,
-    };
-  };
+/** What one commit did to a version folder. */
+interface Touch {
+  published: boolean;
+  removed: boolean;
+}
 
-  for (const commit of history.commits) {
-    const touched = new Map<string, { published: boolean; removed: boolean }>();
+/** The replay's state: every version folder seen so far, grouped by server, and the entries emitted. */
+class FeedReplay {
+  readonly entries: FeedEntry[] = [];
+  private readonly dirs = new Map<string, DirState>();
+  private readonly byServer = new Map<string, DirState[]>();
+  private readonly blobs: FeedBlobs;
+
+  constructor(blobs: FeedBlobs) {
+    this.blobs = blobs;
+  }
+
+  /** One commit: update the folders it touches, re-pick latest for their servers, emit what changed. */
+  apply(commit: HistoryStep): void {
+    const touched = this.record(commit);
     const servers = new Set<string>();
+    for (const key of touched.keys()) servers.add(this.dirs.get(key)!.name);
+    this.emitChanges(commit, this.pickLatest(servers, touched));
+  }
+
+  /** The state of every folder the commit changed (its blobs, times and status), keyed by folder. */
+  private record(commit: HistoryStep): Map<string, Touch> {
+    const touched = new Map<string, Touch>();
     for (const ch of commit.changes) {
-      if (!isTracked(ch.file)) {
-        // Other files (a signature) still change updatedAt, as in git-history.ts.
-      }
-      let d = dirs.get(ch.dir);
-      if (!d) {
-        const [ns, server, version] = ch.dir.split("/") as [string, string, string];
-        d = {
-          name: `${ns}/${server}`,
-          version,
-          serverBlob: null,
-          statusBlob: null,
-          importBlob: null,
-          publishedAt: null,
-          firstEvent: commit.time,
-          updatedAt: commit.time,
-          statusChangedAt: commit.time,
-          status: "active",
-          importedAt: null,
-          lastSha: null,
-          lastStatus: "",
-          isLatest: false,
-          facts: undefined,
-        };
-        dirs.set(ch.dir, d);
-        const list = byServer.get(d.name);
-        if (list) list.push(d);
-        else byServer.set(d.name, [d]);
-      }
+      const d = this.dirs.get(ch.dir) ?? this.addDir(ch.dir, commit.time);
       const blob = ZERO.test(ch.blob) ? null : ch.blob;
       const t = touched.get(ch.dir) ?? { published: false, removed: false };
       d.facts = undefined;
-      if (commit.time > d.updatedAt) d.updatedAt = commit.time;
+      if (commit.time > d.updatedAt) d.updatedAt = commit.time; // every file (a signature too) changes updatedAt
       if (ch.file === "server.json") {
         if (blob != null && d.serverBlob == null) t.published = true;
         if (blob == null && d.serverBlob != null) t.removed = true;
@@ -236,7 +229,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
         d.serverBlob = blob;
       } else if (ch.file === "status.yaml") {
         d.statusBlob = blob;
-        const next = blob == null ? "active" : statusOf(blob).status;
+        const next = blob == null ? "active" : this.blobs.statusOf(blob).status;
         if (next !== d.status) {
           d.status = next;
           d.statusChangedAt = commit.time;
@@ -246,39 +239,77 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
         d.importedAt = commit.time;
       }
       touched.set(ch.dir, t);
-      servers.add(d.name);
     }
+    return touched;
+  }
 
-    const changed: { dir: DirState; published: boolean; removed: boolean }[] = [];
+  private addDir(dir: string, time: number): DirState {
+    const [ns, server, version] = dir.split("/") as [string, string, string];
+    const d: DirState = {
+      name: `${ns}/${server}`,
+      version,
+      serverBlob: null,
+      statusBlob: null,
+      importBlob: null,
+      publishedAt: null,
+      firstEvent: time,
+      updatedAt: time,
+      statusChangedAt: time,
+      status: "active",
+      importedAt: null,
+      lastSha: null,
+      lastStatus: "",
+      isLatest: false,
+      facts: undefined,
+    };
+    this.dirs.set(dir, d);
+    const list = this.byServer.get(d.name);
+    if (list) list.push(d);
+    else this.byServer.set(d.name, [d]);
+    return d;
+  }
+
+  /**
+   * Re-pick latest for each server the commit touched (only theirs: the others cannot have moved), and list
+   * the versions whose document may have changed: touched ones and those whose isLatest flipped, in
+   * (name, version) order.
+   */
+  private pickLatest(servers: ReadonlySet<string>, touched: ReadonlyMap<string, Touch>) {
+    const changed: { dir: DirState; published: boolean; removed: boolean; touched: boolean }[] = [];
     for (const name of servers) {
-      const list = byServer.get(name)!;
+      const list = this.byServer.get(name)!;
       const live = list.filter((d) => d.serverBlob != null);
       const latest = pickLatest(live, (d) => {
         if (d.facts === undefined) {
-          const o = officialOf(d, false);
+          const o = this.officialOf(d, false);
           d.facts = { version: d.version, publishedAt: o.publishedAt, status: o.status };
         }
         return d.facts;
       });
       for (const d of list) {
-        const key = `${d.name}/${d.version}`;
-        const t = touched.get(key);
+        const t = touched.get(`${d.name}/${d.version}`);
         const nextLatest = d === latest;
         if (t || nextLatest !== d.isLatest)
-          changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false });
+          changed.push({ dir: d, published: t?.published ?? false, removed: t?.removed ?? false, touched: !!t });
         d.isLatest = nextLatest;
       }
     }
-    changed.sort((a, b) => compareCodeUnits(a.dir.name, b.dir.name) || compareCodeUnits(a.dir.version, b.dir.version));
-    for (const { dir: d, published, removed } of changed) {
+    return changed.sort(
+      (a, b) => compareCodeUnits(a.dir.name, b.dir.name) || compareCodeUnits(a.dir.version, b.dir.version),
+    );
+  }
+
+  /** One entry for each listed version whose served document's bytes differ from its last entry's. */
+  private emitChanges(commit: HistoryStep, changed: ReturnType<FeedReplay["pickLatest"]>): void {
+    for (const { dir: d, published, removed, touched: wasTouched } of changed) {
       if (d.serverBlob == null) {
-        if (removed || d.lastSha != null) emit(d, "removed", null, null);
+        if (removed || d.lastSha != null) this.emit(commit, d, "removed", null, null);
         d.lastSha = null;
         continue;
       }
-      const server = docOf(d.serverBlob);
+      const server = this.blobs.docOf(d.serverBlob);
       if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
-      const official = officialOf(d, d.isLatest);
+      const official = this.officialOf(d, d.isLatest);
       const sha = sha256Hex(stringifyJson(serverResponse(d.name, d.version, server, official)));
       if (sha === d.lastSha) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
@@ -287,35 +318,60 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
           ? "publish"
           : statusKey !== d.lastStatus
             ? "status"
-            : touched.has(`${d.name}/${d.version}`)
+            : wasTouched
               ? "update"
               : "latest-moved";
       d.lastStatus = statusKey;
       d.lastSha = sha;
-      emit(d, op, sha, official.status);
-    }
-
-    function emit(d: DirState, op: FeedOp, sha: string | null, status: Status | null) {
-      entries.push({
-        seq: entries.length + 1,
-        time: formatTime(commit.time),
-        commit: commit.id,
-        name: d.name,
-        version: d.version,
-        op,
-        sha256: sha,
-        status,
-        isLatest: sha != null && d.isLatest,
-      });
+      this.emit(commit, d, op, sha, official.status);
     }
   }
 
-  const mismatches: string[] = [];
-  for (const r of model.versions) {
-    const d = dirs.get(`${r.name}/${r.version}`);
-    if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
+  private emit(commit: HistoryStep, d: DirState, op: FeedOp, sha: string | null, status: Status | null): void {
+    this.entries.push({
+      seq: this.entries.length + 1,
+      time: formatTime(commit.time),
+      commit: commit.id,
+      name: d.name,
+      version: d.version,
+      op,
+      sha256: sha,
+      status,
+      isLatest: sha != null && d.isLatest,
+    });
   }
-  return { entries, mismatches };
+
+  /** The registry-managed data the folder's document is served with, as of the commit replayed last. */
+  private officialOf(d: DirState, isLatest: boolean): OfficialMeta {
+    const { status, statusMessage } = this.blobs.statusOf(d.statusBlob);
+    const times = mergeImportedTimes(
+      {
+        publishedAt: formatTime(d.publishedAt ?? d.firstEvent),
+        updatedAt: formatTime(d.updatedAt),
+        statusChangedAt: formatTime(d.statusChangedAt),
+        ...(d.importedAt == null ? {} : { importedAt: formatTime(d.importedAt) }),
+      },
+      this.blobs.importOf(d.importBlob),
+    );
+    return {
+      status,
+      ...(statusMessage === undefined ? {} : { statusMessage }),
+      statusChangedAt: times.statusChangedAt,
+      publishedAt: times.publishedAt,
+      updatedAt: times.updatedAt,
+      isLatest,
+    };
+  }
+
+  /** Versions of the model whose newest entry is not the document served now (uncommitted changes). */
+  mismatchesWith(model: RegistryModel): string[] {
+    const mismatches: string[] = [];
+    for (const r of model.versions) {
+      const d = this.dirs.get(`${r.name}/${r.version}`);
+      if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
+    }
+    return mismatches;
+  }
 }
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";

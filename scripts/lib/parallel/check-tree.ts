@@ -1,0 +1,49 @@
+// Load and validate a servers folder on the worker pool: the layout walk here, each version folder's reading,
+// parsing and per-document rules in the workers (tasks.ts), the tree rules here once every version is back.
+// The same findings and versions as loadTree + validateLoaded, in the same order.
+
+import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
+import type { LoadedVersion, LoadResult, TreePlan, VersionJob } from "../load.ts";
+import { treeDiagnostics } from "../validate.ts";
+import type { WorkerPool } from "./pool.ts";
+
+/** Version folders per task: small enough to share the work evenly, large enough that messages stay few. */
+const JOBS_PER_TASK = 128;
+
+/** `plan` is planTree of fsTreeReader(root, displayRoot): the workers read the folders it lists from disk. */
+export async function checkTreeInParallel(
+  root: string,
+  displayRoot: string,
+  plan: TreePlan,
+  pool: WorkerPool,
+): Promise<{ loaded: LoadResult; diagnostics: Diagnostic[] }> {
+  const tasks: Promise<Awaited<ReturnType<WorkerPool["run"]>>>[] = [];
+  for (const jobs of chunks(plan.jobs, JOBS_PER_TASK)) tasks.push(pool.run("load", { root, displayRoot, jobs }));
+  const loadDiagnostics = [...plan.diagnostics];
+  const documentDiagnostics: Diagnostic[] = [];
+  const versions: LoadedVersion[] = [];
+  for (const results of await Promise.all(tasks)) {
+    for (const r of results) {
+      loadDiagnostics.push(...r.loadDiagnostics);
+      documentDiagnostics.push(...r.documentDiagnostics);
+      if (r.version) versions.push(received(r.version, r.reparse));
+    }
+  }
+  const loaded: LoadResult = { versions, diagnostics: loadDiagnostics, fileCount: plan.fileCount };
+  const diagnostics = sortDiagnostics([...loadDiagnostics, ...documentDiagnostics, ...treeDiagnostics(versions)]);
+  return { loaded, diagnostics };
+}
+
+function* chunks(jobs: readonly VersionJob[], size: number): Generator<VersionJob[]> {
+  for (let i = 0; i < jobs.length; i += size) yield jobs.slice(i, i + size);
+}
+
+/**
+ * A version as the loader made it: a Buffer crosses a thread as a plain Uint8Array (given back its Buffer
+ * methods, as readFileSync made it), and a document left out by the worker is parsed again (tasks.ts).
+ */
+function received(v: LoadedVersion, reparse: boolean): LoadedVersion {
+  const b = v.bytes;
+  const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return { ...v, bytes, doc: reparse ? (JSON.parse(bytes.toString("utf8")) as unknown) : v.doc };
+}

@@ -1,0 +1,104 @@
+// A fixed pool of worker threads for the build's independent work (tasks.ts says which). Tasks are plain data
+// in and out (structured clone); results come back in the order asked for whatever thread ran them, so a
+// build with N threads makes the same bytes as one with none. The caller sizes the pool (the wiring uses
+// os.availableParallelism()) and closes it.
+
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { buildSync } from "esbuild";
+import type { TaskInput, TaskName, TaskOutput } from "./tasks.ts";
+
+const TASKS = fileURLToPath(new URL("./tasks.ts", import.meta.url));
+
+let bundled: string | undefined;
+/**
+ * The task module and everything it imports as one CommonJS script, made once per process: a worker that
+ * evaluates it starts in milliseconds, where loading the TypeScript modules one by one through tsx cost about
+ * a second of CPU per thread (measured), as much as the work it was to share.
+ */
+function workerScript(): string {
+  bundled ??= buildSync({
+    entryPoints: [TASKS],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  }).outputFiles[0]!.text;
+  return bundled;
+}
+
+interface Reply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly out?: unknown;
+  readonly error?: string;
+}
+
+interface Pending {
+  resolve(out: unknown): void;
+  reject(e: Error): void;
+}
+
+export interface WorkerPool {
+  readonly size: number;
+  run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>>;
+  close(): Promise<void>;
+}
+
+export function createWorkerPool(size: number): WorkerPool {
+  const pending = new Map<number, Pending>();
+  const idle: Worker[] = [];
+  const queue: { id: number; task: TaskName; input: unknown }[] = [];
+  const busy = new Map<Worker, number>();
+  let nextId = 1;
+  let failure: Error | undefined;
+
+  const dispatch = () => {
+    while (idle.length > 0 && queue.length > 0) {
+      const worker = idle.pop()!;
+      const job = queue.shift()!;
+      busy.set(worker, job.id);
+      worker.postMessage(job);
+    }
+  };
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
+  const workers = Array.from({ length: Math.max(1, size) }, () => {
+    const worker = new Worker(workerScript(), { eval: true });
+    worker.on("message", (reply: Reply) => {
+      const p = pending.get(reply.id);
+      pending.delete(reply.id);
+      busy.delete(worker);
+      idle.push(worker);
+      if (reply.ok) p?.resolve(reply.out);
+      else p?.reject(new Error(`a build worker failed: ${reply.error}`));
+      dispatch();
+    });
+    worker.on("error", (e) => fail(e));
+    worker.on("exit", (code) => {
+      if (busy.has(worker)) fail(new Error(`a build worker exited (code ${code}) during a task`));
+    });
+    idle.push(worker);
+    return worker;
+  });
+
+  return {
+    size: workers.length,
+    run(task, input) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      const promise = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
+      queue.push({ id, task, input });
+      dispatch();
+      return promise as Promise<TaskOutput<typeof task>>;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
