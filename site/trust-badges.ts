@@ -16,7 +16,7 @@ function builtFrom(record: VersionRecord): string[] {
   for (const check of record.receipt?.checks ?? []) {
     const fact = check.evidence["fact"];
     if (check.kind !== "provenance" || check.outcome !== "pass") continue;
-    if (fact === null || typeof fact !== "object" || Array.isArray(fact)) continue;
+    if (fact == null || typeof fact !== "object" || Array.isArray(fact)) continue;
     if (fact["status"] === "verified" && typeof fact["sourceRepository"] === "string")
       repos.add(fact["sourceRepository"]);
   }

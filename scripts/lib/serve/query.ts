@@ -112,8 +112,8 @@ export type Selection =
   | { readonly kind: "one"; readonly id: number }
   | { readonly kind: "problem"; readonly response: ApiResponse };
 
-export const DEFAULT_LIMIT = 30;
-export const MAX_LIMIT = 100;
+const DEFAULT_LIMIT = 30;
+const MAX_LIMIT = 100;
 
 /** Official error texts (UPSTREAM.md §2.2, §2.4, §2.5). Tests assert these exact strings. */
 export const DETAIL = {

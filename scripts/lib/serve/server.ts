@@ -78,7 +78,7 @@ function writeReply(req: http.IncomingMessage, res: http.ServerResponse, reply: 
 }
 
 /** The request handler; createRegistryServer wraps it in an http.Server. */
-export function createRegistryHandler(input: RegistryServerInput): http.RequestListener {
+function createRegistryHandler(input: RegistryServerInput): http.RequestListener {
   const host = memoryHost(input);
   return (req, res) => {
     if (input.mcp !== undefined && (req.url ?? "/").split("?")[0] === "/mcp") return input.mcp(req, res);

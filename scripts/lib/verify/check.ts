@@ -5,21 +5,19 @@
 
 import type { Package } from "../model.ts";
 
-export const CHECK_KINDS = [
-  "schema",
-  "change",
-  "namespace",
-  "npm",
-  "pypi",
-  "nuget",
-  "cargo",
-  "oci",
-  "mcpb",
-  "remote",
-  "lookalike",
-  "provenance",
-] as const;
-export type CheckKind = (typeof CHECK_KINDS)[number];
+export type CheckKind =
+  | "schema"
+  | "change"
+  | "namespace"
+  | "npm"
+  | "pypi"
+  | "nuget"
+  | "cargo"
+  | "oci"
+  | "mcpb"
+  | "remote"
+  | "lookalike"
+  | "provenance";
 
 /**
  * pass: proven. fail: the PR must change. error: the check could not finish (a service did not answer,
