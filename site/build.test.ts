@@ -63,7 +63,7 @@ describe("buildSite", () => {
     const base = new URL("https://x.test/repo/s/io.modelcontextprotocol.anonymous/brave-search/index.html");
     for (const match of page.matchAll(/\s(?:src|href)="([^"]*)"/g)) {
       const raw = (match[1] ?? "").replace(/&amp;/g, "&");
-      if (/^(https?:|data:)/.test(raw)) continue;
+      if (/^(https?:|data:|vscode:|vscode-insiders:|cursor:)/.test(raw)) continue;
       const url = new URL(raw, base);
       expect(url.pathname.startsWith("/repo/"), raw).toBe(true);
       const path = decodeURIComponent(url.pathname.slice("/repo/".length));

@@ -375,7 +375,8 @@ describe("honest server pages", () => {
       const base = new URL(`https://x.test/repo/${path}`);
       for (const match of String(content).matchAll(/\s(?:src|href|content)="([^"]*)"/g)) {
         const raw = (match[1] ?? "").replace(/&amp;/g, "&");
-        if (/^(https?:|data:)/.test(raw) || !/^[.a-z?]/.test(raw) || raw.includes(" ")) continue;
+        if (/^(https?:|data:|vscode:|vscode-insiders:|cursor:)/.test(raw) || !/^[.a-z?]/.test(raw) || raw.includes(" "))
+          continue;
         if (match[0].includes("content=") && !raw.includes("/")) continue; // a meta value, not a URL
         const url = new URL(raw, base);
         expect(url.pathname.startsWith("/repo/"), `${path}: ${raw}`).toBe(true);

@@ -25,7 +25,9 @@ import {
   type ServerJson,
   type VersionRecord,
   API_PREFIXES,
+  receiptRoute,
 } from "./model.ts";
+import { serializeReceipt } from "./receipt.ts";
 
 /** Where the `.json` twins live. */
 const TWIN_PREFIX = "v0.1";
@@ -167,4 +169,6 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
     `x/${REGISTRY_NAMESPACE}/meta.json`,
     json({ generatedAt: info.generatedAt, gitCommit: info.gitCommit, serial: info.serial, counts }),
   );
+  // Each verification receipt at the path its version's `_meta` links (model.ts receiptRoute).
+  for (const r of all) if (r.receipt) put(receiptRoute(r.name, r.version), serializeReceipt(r.receipt));
 }

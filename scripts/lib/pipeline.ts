@@ -6,8 +6,7 @@ import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
 import { fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
-import { receiptRoute, type RegistryModel } from "./model.ts";
-import { serializeReceipt } from "./receipt.ts";
+import type { RegistryModel } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
@@ -102,7 +101,6 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     sink.put(p, body);
   };
   emitApiTree(model, put);
-  for (const r of model.versions) if (r.receipt) put(receiptRoute(r.name, r.version), serializeReceipt(r.receipt));
   trace("tree");
   if (inputs.extra) {
     for (const [p, body] of await inputs.extra(model, history)) {

@@ -127,7 +127,7 @@ describe("npm run mcp -- --registry URL|DIR", () => {
     });
     expect(
       (install.structuredContent?.options as { configuration: { text: string } }[])[0]?.configuration.text,
-    ).toMatch(/^claude mcp add --transport stdio brave-search --env 'BRAVE_API_KEY=<YOUR_BRAVE_API_KEY>' -- npx /);
+    ).toMatch(/^claude mcp add --transport stdio --env 'BRAVE_API_KEY=<YOUR_BRAVE_API_KEY>' -- brave-search npx /);
     const bad = await call(client, "install_config", { name: "io.github.user/weather", client: "notepad" });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/Input validation error/);

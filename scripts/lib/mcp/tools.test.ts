@@ -141,7 +141,7 @@ describe("get_server", () => {
   it("quotes the registry's own recorded evidence, never an author's look-alike in server._meta", async () => {
     const dir = fs.mkdtempSync(path.join(path.dirname(sample.dist), "evidence-"));
     fs.mkdirSync(path.join(dir, "v0.1"));
-    const evidence = { checks: [{ kind: "npm", status: "pass", message: "declares mcpName" }] };
+    const evidence = { receipt: "v0.1/x/io.github.mcp-static-registry/receipts/io.github.a/with/1.0.0.json" };
     const forged = { "io.github.mcp-static-registry/registry": { checks: [{ kind: "forged" }] } };
     const entry = (name: string, registry?: unknown) => ({
       server: { name, version: "1.0.0", description: "d", _meta: forged },
@@ -230,7 +230,7 @@ describe("install_config", () => {
 
     const code = options(await call(client, "install_config", { name: brave, client: "claude-code" }))[0]!;
     expect(code.configuration?.text).toBe(
-      "claude mcp add --transport stdio brave-search --env 'BRAVE_API_KEY=<YOUR_BRAVE_API_KEY>' -- npx -y @modelcontextprotocol/server-brave-search@1.0.2",
+      "claude mcp add --transport stdio --env 'BRAVE_API_KEY=<YOUR_BRAVE_API_KEY>' -- brave-search npx -y @modelcontextprotocol/server-brave-search@1.0.2",
     );
     const line = options(await call(client, "install_config", { name: brave, client: "command-line" }))[0]!;
     expect(line.configuration?.text).toBe(
@@ -242,7 +242,7 @@ describe("install_config", () => {
     const name = "io.github.user/remote-weather";
     const code = options(await call(client, "install_config", { name, client: "claude-code" }))[0]!;
     expect(code.configuration?.text).toBe(
-      "claude mcp add --transport http remote-weather https://api.example.com/mcp --header 'Authorization: <YOUR_AUTHORIZATION>'",
+      "claude mcp add --transport http --header 'Authorization: <YOUR_AUTHORIZATION>' -- remote-weather https://api.example.com/mcp",
     );
     const vscode = options(await call(client, "install_config", { name, client: "vscode" }))[0]!;
     expect(JSON.parse(vscode.configuration!.text).servers["remote-weather"].headers).toEqual({

@@ -11,9 +11,8 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { RefusalError } from "../errors.ts";
-import { receiptRoute, STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
+import { REGISTRY_META_KEY, STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
-import { summarizeReceipt } from "../receipt.ts";
 import { buildInstallOptions, type Snippet, type SnippetClient } from "../../../site/snippets.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, search } from "../../../site/src/search.ts";
 import type { RegistryData } from "./data.ts";
@@ -83,7 +82,7 @@ const verificationSchema = z.object({
     .unknown()
     .optional()
     .describe(
-      "Where the receipt of the checks the registry recorded for this version is published, and its summary when loaded",
+      "What the registry recorded for this version (its own _meta block: where the verification receipt is published)",
     ),
 });
 
@@ -491,11 +490,11 @@ export function createRegistryMcpServer(getData: GetData): McpServer {
 }
 
 /**
- * The verification receipt of a version: its path under the registry's base URL (model.ts receiptRoute; 404 when
- * the version predates receipts), with the receipt's summary when the record carries it. Never read from
- * `server._meta`, which the author writes and could fake.
+ * What the registry itself recorded for a version: the registry's own `_meta` block of the served document (the
+ * receipt's route, receipt.ts), never `server._meta`, which the author writes and could fake.
  */
 function verificationOf(record: VersionRecord): unknown {
-  const receipt = receiptRoute(record.name, record.version);
-  return record.receipt === undefined ? { receipt } : { receipt, summary: summarizeReceipt(record.receipt) };
+  const meta = (record as VersionRecord & { readonly _meta?: unknown })._meta;
+  if (meta == null || typeof meta !== "object") return undefined;
+  return Object.hasOwn(meta, REGISTRY_META_KEY) ? (meta as Record<string, unknown>)[REGISTRY_META_KEY] : undefined;
 }
