@@ -14,6 +14,7 @@ import path from "node:path";
 import { checks, defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { commitReceipts, findMergedPull } from "./lib/pr/commit-receipts.ts";
 import { visible } from "./lib/terminal.ts";
+import { writeStepOutputs } from "./wiring/github-output.ts";
 
 const MAX_REPORT_BYTES = 2 * 1024 * 1024;
 const SHA = /^[0-9a-f]{40}$/;
@@ -60,15 +61,7 @@ runCommand(command, async ({ values }) => {
     // A 404 is how "no receipt yet" is asked: the outcome is reported here, not by Octokit's request log.
     log: { debug: () => {}, info: () => {}, warn: console.warn, error: () => {} },
   });
-  const output = (pairs: Record<string, string>) => {
-    if (env.GITHUB_OUTPUT)
-      fs.appendFileSync(
-        env.GITHUB_OUTPUT,
-        Object.entries(pairs)
-          .map(([k, v]) => `${k}=${v}\n`)
-          .join(""),
-      );
-  };
+  const output = (pairs: Record<string, string>) => writeStepOutputs(env, pairs);
 
   if (values.find !== undefined) {
     if (!SHA.test(values.find))

@@ -12,6 +12,7 @@ import path from "node:path";
 import { defineCommand, ExitError, runCommand, UsageError } from "./lib/cli.ts";
 import { mergeVerified, postFeedback, type Repo } from "./lib/pr/post-feedback.ts";
 import { visible } from "./lib/terminal.ts";
+import { writeStepOutputs } from "./wiring/github-output.ts";
 
 const MAX_ARTIFACT_FILE = 2 * 1024 * 1024;
 
@@ -90,15 +91,7 @@ runCommand(command, async ({ values }) => {
     headSha,
     autoMergeEnabled: values["auto-merge-setting"].trim() === "true",
   });
-  const output = (pairs: Record<string, string>) => {
-    if (env.GITHUB_OUTPUT)
-      fs.appendFileSync(
-        env.GITHUB_OUTPUT,
-        Object.entries(pairs)
-          .map(([k, v]) => `${k}=${v}\n`)
-          .join(""),
-      );
-  };
+  const output = (pairs: Record<string, string>) => writeStepOutputs(env, pairs);
   switch (outcome.kind) {
     case "rejected":
       output({ merge: "false" });
