@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./test/static-hosts/fixture.ts";
+import { makeTree, versionFile } from "./test/temp-tree.ts";
 
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 const CLI = path.join(REPO_ROOT, "scripts/deploy-edge.ts");
@@ -22,17 +23,7 @@ const bucket = new Map<string, Buffer>();
 let log: string[] = [];
 
 function addVersion(version: string): void {
-  const dir = path.join(tmp, "servers/io.github.acme/tool", version);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "server.json"),
-    JSON.stringify({
-      $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
-      name: "io.github.acme/tool",
-      description: "A tool.",
-      version,
-    }),
-  );
+  makeTree(versionFile("io.github.acme/tool", version), tmp);
 }
 
 beforeAll(async () => {

@@ -8,24 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../test/static-hosts/fixture.ts";
+import { makeTree, versionFile } from "../../test/temp-tree.ts";
 
 const TSX = path.join(REPO_ROOT, "node_modules/.bin/tsx");
 const CLI = path.join(REPO_ROOT, "scripts/serve.ts");
 
 let tmp: string;
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "serve-cli-"));
-  const dir = path.join(tmp, "servers/io.github.acme/tool/1.0.0");
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "server.json"),
-    JSON.stringify({
-      $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
-      name: "io.github.acme/tool",
-      description: "A tool.",
-      version: "1.0.0",
-    }),
-  );
+  tmp = makeTree(versionFile("io.github.acme/tool", "1.0.0"), fs.mkdtempSync(path.join(os.tmpdir(), "serve-cli-")));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
