@@ -5,9 +5,9 @@
 // paths), so that two builds of one commit are byte-identical.
 
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { build as esbuild } from "esbuild";
+import { buildSync as esbuild } from "esbuild";
 import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
 import { stringifyJson } from "../scripts/lib/safe-json.ts";
 import type { FeedHistory } from "../scripts/lib/mirror/feed.ts";
@@ -18,10 +18,13 @@ import {
   PREVIEW_IMAGE,
   render404,
   renderHome,
-  renderServerPage,
+  renderServerPages,
   renderStatsPage,
   type Assets,
+  type PageAssets,
+  type PageRecord,
   type RecentLists,
+  type ServerPagesInput,
 } from "./render.ts";
 import { buildSearchIndex } from "./search-index.ts";
 import { serverPageDir } from "./src/paths.ts";
@@ -29,6 +32,7 @@ import { prepareIndex, publishedHour, search, sortHits, type PreparedIndex } fro
 import { groupServers, type ServerGroup } from "./servers.ts";
 import { computeStats, renderStatsMain } from "./stats.ts";
 import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
+import type { WorkerPool } from "../scripts/lib/parallel/pool.ts";
 
 export type SiteFiles = Map<string, string | Uint8Array>;
 
@@ -42,9 +46,18 @@ const PREVIEW_FILE = new URL("./static/preview.png", import.meta.url);
 const WEEK_SECONDS = 7 * 86_400;
 const RECENT_COUNT = 6;
 
-/** Bundles site/src/app.ts for browsers (ES2020 modules, minified). */
-async function bundleApp(): Promise<string> {
-  const result = await esbuild({
+/**
+ * Server pages per worker task: enough that a message's fixed cost is small beside the rendering, few enough
+ * that the two threads finish together.
+ */
+const PAGES_PER_TASK = 64;
+
+/**
+ * Bundles site/src/app.ts for browsers (ES2020 modules, minified). On this thread (esbuild's build() gives the
+ * same bytes): the server pages are handed to the workers before buildSite first waits.
+ */
+function bundleApp(): string {
+  const result = esbuild({
     entryPoints: [APP_ENTRY],
     bundle: true,
     format: "esm",
@@ -100,6 +113,48 @@ function changePages(
   return [...buildFeeds(changes, servers, model.info), ["stats/index.html", stats]];
 }
 
+/** A version without what a page never shows (its bytes, its file), so that less crosses to a worker. */
+function pageRecord(r: VersionRecord): PageRecord {
+  const { name, version, server, official, receipt } = r;
+  return receipt === undefined ? { name, version, server, official } : { name, version, server, official, receipt };
+}
+
+/**
+ * Every server's page, in the order of `groups`: rendered on the pool's threads when there is one (handed out
+ * now, ahead, so they render while this thread goes on with the API), else here when asked for.
+ */
+function serverPages(
+  groups: readonly ServerGroup[],
+  assets: PageAssets,
+  model: RegistryModel,
+  remotes: ReadonlyMap<string, readonly RemoteHealth[]> | undefined,
+  pool: WorkerPool | undefined,
+): () => Promise<string[]> {
+  const batch = (from: number): ServerPagesInput => ({
+    assets,
+    info: model.info,
+    servers: groups.slice(from, from + PAGES_PER_TASK).map((g) => {
+      const versions = g.versions.map(pageRecord);
+      const group = { name: g.name, latest: versions[g.versions.indexOf(g.latest)]!, versions };
+      const health = remotes?.get(g.name);
+      return health === undefined ? { group } : { group, remotes: health };
+    }),
+  });
+  if (pool === undefined)
+    return async () =>
+      renderServerPages({
+        assets,
+        info: model.info,
+        servers: groups.map((group) => ({ group, remotes: remotes?.get(group.name) })),
+      });
+  const tasks: Promise<string[]>[] = [];
+  for (let from = 0; from < groups.length; from += PAGES_PER_TASK) tasks.push(pool.run("pages", batch(from), true));
+  // Every task is awaited together: one failing rejects the site, and none is left unhandled.
+  const all = Promise.all(tasks).then((pages) => pages.flat());
+  all.catch(() => {});
+  return () => all;
+}
+
 /**
  * The whole site. `history` is the build's git history: with it the feeds and charts come from the change feed
  * (scripts/lib/mirror/feed.ts); without it (tests, benchmarks) from the model's times. `remotes`: the nightly
@@ -109,18 +164,19 @@ export async function buildSite(
   model: RegistryModel,
   history?: FeedHistory,
   remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+  pool?: WorkerPool,
 ): Promise<SiteFiles> {
   const groups = groupServers(model);
+  const js = bundleApp();
+  const css = readFileSync(CSS_FILE, "utf8");
+  // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
+  const pageAssets: PageAssets = { css: `assets/site.css?v=${shortHash(css)}`, js: `assets/app.js?v=${shortHash(js)}` };
+  const pages = serverPages(groups, pageAssets, model, remotes, pool);
   const changes = changesOf(model, history);
   const index = buildSearchIndex(model, groups, serverTimes(changes));
   const indexJson = stringifyJson(index);
-  const [js, css, preview] = await Promise.all([bundleApp(), readFile(CSS_FILE, "utf8"), readFile(PREVIEW_FILE)]);
-  // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
-  const assets: Assets = {
-    css: `assets/site.css?v=${shortHash(css)}`,
-    js: `assets/app.js?v=${shortHash(js)}`,
-    index: `assets/search-index.json?v=${shortHash(indexJson)}`,
-  };
+  const preview = readFileSync(PREVIEW_FILE);
+  const assets: Assets = { ...pageAssets, index: `assets/search-index.json?v=${shortHash(indexJson)}` };
 
   // The home page ships with the first results of the empty search, so it paints before the index arrives.
   const prepared = prepareIndex(index);
@@ -137,12 +193,8 @@ export async function buildSite(
     [PREVIEW_IMAGE, new Uint8Array(preview)],
     ...changePages(model, groups, changes, assets),
   ];
-  for (const group of groups) {
-    files.push([
-      `${serverPageDir(group.name)}index.html`,
-      renderServerPage(group, assets, model.info, remotes?.get(group.name)),
-    ]);
-  }
+  const rendered = await pages();
+  groups.forEach((group, i) => files.push([`${serverPageDir(group.name)}index.html`, rendered[i]!]));
   files.sort((a, b) => compareCodeUnits(a[0], b[0]));
   const out: SiteFiles = new Map();
   for (const [path, content] of files) {

@@ -44,7 +44,11 @@ afterEach(() => {
 });
 
 async function buildRepo(r: TempRepo): Promise<Map<string, string | Uint8Array>> {
-  const outcome = await buildRegistry({ serversDir: "servers", cwd: r.dir, extra: buildSite });
+  const outcome = await buildRegistry({
+    serversDir: "servers",
+    cwd: r.dir,
+    extra: (model, history) => buildSite(model, history),
+  });
   if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
   return outcome.tree;
 }

@@ -18,7 +18,6 @@ import {
   type SearchIndexFile,
   type SortOrder,
 } from "./src/search.ts";
-import type { ServerGroup } from "./servers.ts";
 import { trustBadges } from "./trust-badges.ts";
 import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
 
@@ -27,6 +26,29 @@ export interface Assets {
   readonly css: string;
   readonly js: string;
   readonly index: string;
+}
+
+/** What every page links (the home page also names the search index). */
+export type PageAssets = Pick<Assets, "css" | "js">;
+
+/** The part of a version a server page shows: the parsed document and the registry's facts, never its bytes. */
+export type PageRecord = Pick<VersionRecord, "name" | "version" | "server" | "official" | "receipt">;
+
+/** A server as its page shows it (a ServerGroup is one); `latest` is one of `versions`. */
+export interface PageGroup {
+  readonly name: string;
+  readonly latest: PageRecord;
+  readonly versions: readonly PageRecord[];
+}
+
+/**
+ * Server pages to render, as plain data a worker thread can be handed (structured clone keeps `latest` the
+ * same object as its entry in `versions`).
+ */
+export interface ServerPagesInput {
+  readonly assets: PageAssets;
+  readonly info: BuildInfo;
+  readonly servers: readonly { readonly group: PageGroup; readonly remotes?: readonly RemoteHealth[] }[];
 }
 
 const SITE_NAME = "MCP server registry";
@@ -38,7 +60,7 @@ interface PageOptions {
   readonly description: string;
   /** Relative path from the page to the site root: "" or "../../../". */
   readonly root: string;
-  readonly assets: Assets;
+  readonly assets: PageAssets;
   readonly info: BuildInfo;
   readonly main: string;
   /** Extra elements for <head> (a page's own feed link). */
@@ -251,11 +273,11 @@ function iconLabel(icon: Icon): string {
 }
 
 /** The version the API serves as `latest`: none when every version is deleted (the API answers 404 then). */
-function liveLatest(group: ServerGroup): VersionRecord | undefined {
+function liveLatest(group: PageGroup): PageRecord | undefined {
   return group.latest.official.status === "deleted" ? undefined : group.latest;
 }
 
-function latestRow(group: ServerGroup): string {
+function latestRow(group: PageGroup): string {
   const live = liveLatest(group);
   return live === undefined
     ? `<dt>Latest version</dt><dd>none: every version is deleted</dd>`
@@ -267,7 +289,7 @@ function dateCell(time: string): string {
 }
 
 /** First published (the oldest version) and last updated (any version's newest time). */
-function dateRows(group: ServerGroup): string {
+function dateRows(group: PageGroup): string {
   const times = group.versions.flatMap((v) => [
     v.official.publishedAt,
     v.official.updatedAt,
@@ -280,7 +302,7 @@ function dateRows(group: ServerGroup): string {
 }
 
 /** Each package's page on its registry (npm, PyPI, …), or its identifier where there is none. */
-function packagesRow(record: VersionRecord): string {
+function packagesRow(record: PageRecord): string {
   const packages = Array.isArray(record.server.packages)
     ? record.server.packages.filter((p) => p != null && typeof p === "object")
     : [];
@@ -296,7 +318,7 @@ function packagesRow(record: VersionRecord): string {
 }
 
 /** Links to the API documents that exist: a server whose versions are all deleted has no list and no latest. */
-function apiRow(group: ServerGroup, root: string): string {
+function apiRow(group: PageGroup, root: string): string {
   const api = apiBase(root, group.name);
   const links: string[] = [];
   if (liveLatest(group) !== undefined) links.push(`<a href="${escapeHtml(api)}/versions/latest.json">latest.json</a>`);
@@ -306,7 +328,7 @@ function apiRow(group: ServerGroup, root: string): string {
   return `<dt>API</dt><dd>${links.join(" · ")}</dd>`;
 }
 
-function facts(group: ServerGroup, root: string): string {
+function facts(group: PageGroup, root: string): string {
   const record = group.latest;
   const s = record.server;
   const rows: string[] = [latestRow(group), dateRows(group)];
@@ -329,7 +351,7 @@ function facts(group: ServerGroup, root: string): string {
   return `<dl class="facts">${rows.join("")}</dl>`;
 }
 
-function statusNotice(record: VersionRecord): string {
+function statusNotice(record: PageRecord): string {
   const { status, statusMessage } = record.official;
   if (status === "active") return "";
   const what = status === "deleted" ? "Every version of this server is deleted." : "This server is deprecated.";
@@ -371,7 +393,7 @@ function settingsTable(option: InstallOption): string {
   );
 }
 
-function installSection(record: VersionRecord): string {
+function installSection(record: PageRecord): string {
   if (record.official.status === "deleted") return "";
   const options = buildInstallOptions(record.server);
   const body =
@@ -392,7 +414,7 @@ function installSection(record: VersionRecord): string {
 ${body}</section>`;
 }
 
-function versionsSection(group: ServerGroup, root: string): string {
+function versionsSection(group: PageGroup, root: string): string {
   const api = apiBase(root, group.name);
   const rows = group.versions
     .map((v) => {
@@ -422,7 +444,7 @@ function versionsSection(group: ServerGroup, root: string): string {
  * click from the receipt itself, with every check it recorded. Every value is escaped: the evidence quotes
  * what outside services and the PR said.
  */
-function verificationSection(record: VersionRecord, root: string): string {
+function verificationSection(record: PageRecord, root: string): string {
   const receipt = record.receipt;
   if (receipt === undefined) return "";
   const summary = summarizeReceipt(receipt);
@@ -443,8 +465,8 @@ function verificationSection(record: VersionRecord, root: string): string {
 }
 
 export function renderServerPage(
-  group: ServerGroup,
-  assets: Assets,
+  group: PageGroup,
+  assets: PageAssets,
   info: BuildInfo,
   remotes?: readonly RemoteHealth[],
 ): string {
@@ -476,6 +498,11 @@ ${verificationSection(record, root)}
     info,
     main,
   });
+}
+
+/** Each server's page, in the order given: what the build renders on one thread or hands to a worker. */
+export function renderServerPages(input: ServerPagesInput): string[] {
+  return input.servers.map((s) => renderServerPage(s.group, input.assets, input.info, s.remotes));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { escapeHtml, externalLink } from "./html.ts";
  * Repositories a verified provenance check names for this version (`github.com/owner/repo`), read from the
  * version's verification receipt (receipt.ts), which only the trusted workflow writes.
  */
-function builtFrom(record: VersionRecord): string[] {
+function builtFrom(record: Pick<VersionRecord, "receipt">): string[] {
   const repos = new Set<string>();
   for (const check of record.receipt?.checks ?? []) {
     const fact = check.evidence["fact"];
@@ -39,7 +39,7 @@ function remoteBadge(r: RemoteHealth): string | undefined {
 }
 
 /** The badges, as one list for the server page's header; "" when there is nothing to show. */
-export function trustBadges(record: VersionRecord, remotes: readonly RemoteHealth[] = []): string {
+export function trustBadges(record: Pick<VersionRecord, "receipt">, remotes: readonly RemoteHealth[] = []): string {
   const items = [
     ...builtFrom(record).map(
       (repo) => `<span class="badge badge-provenance">built from ${externalLink(`https://${repo}`, repo)}</span>`,

@@ -18,7 +18,7 @@ async function build(threads = 1): Promise<Map<string, string | Uint8Array>> {
     cwd: REPO,
     threads,
     parallelFrom: 0,
-    extra: buildSite,
+    extra: (model, history, pool) => buildSite(model, history, undefined, pool),
     outputs: syncFilesFor(path.join(REPO, "servers")),
   });
   if (outcome.kind !== "built")

@@ -11,7 +11,7 @@ import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
 import { checkTreeInParallel } from "./parallel/check-tree.ts";
-import { createWorkerPool } from "./parallel/pool.ts";
+import { createWorkerPool, type WorkerPool } from "./parallel/pool.ts";
 
 export interface CheckedTree {
   readonly loaded: LoadResult;
@@ -52,8 +52,16 @@ export interface BuildInputs {
   readonly serversDir: string;
   readonly cwd: string;
   readonly sourceDateEpoch?: string;
-  /** Adds files (the browse site, which reads the change feed off `history`); it may not write under the API's folders. */
-  readonly extra?: (model: RegistryModel, history: History) => Promise<Map<string, string | Uint8Array>>;
+  /**
+   * Adds files (the browse site, which reads the change feed off `history`); it may not write under the API's
+   * folders. Called before the API is serialised and awaited after, so work it hands to `pool` (the build's
+   * worker threads, when there are any) runs meanwhile.
+   */
+  readonly extra?: (
+    model: RegistryModel,
+    history: History,
+    pool: WorkerPool | undefined,
+  ) => Promise<Map<string, string | Uint8Array>>;
   readonly history?: History;
   /** The mirror files (sync-files.ts); they go under `v0.1/x/`. */
   readonly outputs?: OutputStage;
@@ -62,8 +70,9 @@ export interface BuildInputs {
   /** Called as each stage ends (load, validate, history, model, tree, site, outputs, sort), e.g. to time them. */
   readonly trace?: (stage: BuildStage) => void;
   /**
-   * Worker threads for the independent work (reading, parsing and validating each version folder); 1 or
-   * absent: none. The output is the same bytes either way (determinism.test.ts builds both).
+   * Worker threads for the independent work (reading, parsing and validating each version folder, the site's
+   * pages); 1 or absent: none. They live for the whole build. The output is the same bytes either way
+   * (determinism.test.ts builds both).
    */
   readonly threads?: number;
   /** Below this many version folders the threads are not started (starting them costs more). Default 256. */
@@ -88,8 +97,26 @@ type BuildResult =
  * the site, then the mirror files). Nothing is handed over when the tree is invalid.
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
+  let pool: WorkerPool | undefined;
+  const poolFor = (versionFolders: number) => {
+    const threads = inputs.threads ?? 1;
+    if (threads > 1 && versionFolders >= (inputs.parallelFrom ?? PARALLEL_FROM)) pool ??= createWorkerPool(threads);
+    return pool;
+  };
+  try {
+    return await buildWith(inputs, sink, poolFor);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function buildWith(
+  inputs: BuildInputs,
+  sink: TreeSink,
+  poolFor: (versionFolders: number) => WorkerPool | undefined,
+): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const checked = await checkAndReadHistory(inputs, trace);
+  const checked = await checkAndReadHistory(inputs, trace, poolFor);
   if (checked.kind === "invalid") return checked;
   const { loaded, diagnostics, history } = checked;
   const receipts = attachReceipts(buildModel(loaded.versions, history), inputs.receiptsDir ?? "");
@@ -100,10 +127,12 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     inputs.outputs?.record(p, body);
     sink.put(p, body);
   };
+  const site = inputs.extra?.(model, history, poolFor(loaded.versions.length));
+  site?.catch(() => {}); // awaited below; an API failure first must not leave it unhandled
   emitApiTree(model, put);
   trace("tree");
-  if (inputs.extra) {
-    for (const [p, body] of await inputs.extra(model, history)) {
+  if (site) {
+    for (const [p, body] of await site) {
       if (/^v0(\.1)?(\/|$)/.test(p))
         throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
       put(p, body);
@@ -136,33 +165,32 @@ type Checked =
  * pool while this thread waits for `git log` (the history is then read even for a tree that turns out
  * invalid, and a git failure is reported only for a valid one, as without threads).
  */
-async function checkAndReadHistory(inputs: BuildInputs, trace: (stage: BuildStage) => void): Promise<Checked> {
+async function checkAndReadHistory(
+  inputs: BuildInputs,
+  trace: (stage: BuildStage) => void,
+  poolFor: (versionFolders: number) => WorkerPool | undefined,
+): Promise<Checked> {
   const root = path.resolve(inputs.cwd, inputs.serversDir);
   const display = displayPath(inputs.serversDir, inputs.cwd);
   const readTimes = () => inputs.history ?? readHistory(root, { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
   const reader = fsTreeReader(root, display);
   const plan = planTree(reader);
-  const threads = inputs.threads ?? 1;
-  if (threads > 1 && plan.jobs.length >= (inputs.parallelFrom ?? PARALLEL_FROM)) {
-    const pool = createWorkerPool(threads);
+  const pool = poolFor(plan.jobs.length);
+  if (pool) {
+    const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
+    let history: History | undefined;
+    let historyError: unknown;
     try {
-      const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
-      let history: History | undefined;
-      let historyError: unknown;
-      try {
-        history = readTimes();
-      } catch (e) {
-        historyError = e;
-      }
-      const { loaded, diagnostics } = await checking;
-      for (const stage of ["load", "validate"] as const) trace(stage);
-      if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
-      if (history === undefined) throw historyError;
-      trace("history");
-      return { kind: "valid", loaded, diagnostics, history };
-    } finally {
-      await pool.close();
+      history = readTimes();
+    } catch (e) {
+      historyError = e;
     }
+    const { loaded, diagnostics } = await checking;
+    for (const stage of ["load", "validate"] as const) trace(stage);
+    if (hasErrors(diagnostics)) return { kind: "invalid", diagnostics };
+    if (history === undefined) throw historyError;
+    trace("history");
+    return { kind: "valid", loaded, diagnostics, history };
   }
   const loaded = loadPlanned(reader, plan);
   trace("load");

@@ -30,7 +30,7 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     serversDir,
     cwd,
     sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
-    extra: (model, history) => buildSite(model, history, remotesOf(healthFile)),
+    extra: (model, history, pool) => buildSite(model, history, remotesOf(healthFile), pool),
     outputs,
     receiptsDir,
     threads: os.availableParallelism(),

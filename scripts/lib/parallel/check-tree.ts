@@ -6,6 +6,7 @@ import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { LoadedVersion, LoadResult, TreePlan, VersionJob } from "../load.ts";
 import { treeDiagnostics } from "../validate.ts";
 import type { WorkerPool } from "./pool.ts";
+import type { TaskOutput } from "./tasks.ts";
 
 /** Version folders per task: small enough to share the work evenly, large enough that messages stay few. */
 const JOBS_PER_TASK = 128;
@@ -17,7 +18,7 @@ export async function checkTreeInParallel(
   plan: TreePlan,
   pool: WorkerPool,
 ): Promise<{ loaded: LoadResult; diagnostics: Diagnostic[] }> {
-  const tasks: Promise<Awaited<ReturnType<WorkerPool["run"]>>>[] = [];
+  const tasks: Promise<TaskOutput<"load">>[] = [];
   for (const jobs of chunks(plan.jobs, JOBS_PER_TASK)) tasks.push(pool.run("load", { root, displayRoot, jobs }));
   const loadDiagnostics = [...plan.diagnostics];
   const documentDiagnostics: Diagnostic[] = [];

@@ -43,26 +43,34 @@ interface Pending {
 
 export interface WorkerPool {
   readonly size: number;
-  run<K extends TaskName>(task: K, input: TaskInput<K>): Promise<TaskOutput<K>>;
+  /**
+   * Queue a task for the next idle thread. `ahead`: post it now to the thread with the fewest tasks, even a busy
+   * one, for work handed out before this thread goes busy (it cannot hand out the next task then, and a
+   * thread's own queue keeps it working).
+   */
+  run<K extends TaskName>(task: K, input: TaskInput<K>, ahead?: boolean): Promise<TaskOutput<K>>;
   close(): Promise<void>;
 }
 
 export function createWorkerPool(size: number): WorkerPool {
   const pending = new Map<number, Pending>();
-  const idle: Worker[] = [];
   const queue: { id: number; task: TaskName; input: unknown }[] = [];
-  const busy = new Map<Worker, number>();
+  /** Tasks posted to each thread and not answered yet. */
+  const inFlight = new Map<Worker, number>();
   let nextId = 1;
   let failure: Error | undefined;
 
+  const post = (worker: Worker, job: { id: number; task: TaskName; input: unknown }) => {
+    inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
+    worker.postMessage(job);
+  };
   const dispatch = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const worker = idle.pop()!;
-      const job = queue.shift()!;
-      busy.set(worker, job.id);
-      worker.postMessage(job);
+    for (const worker of workers) {
+      if (queue.length === 0) return;
+      if (inFlight.get(worker) === 0) post(worker, queue.shift()!);
     }
   };
+  const leastBusy = () => workers.reduce((a, b) => (inFlight.get(b)! < inFlight.get(a)! ? b : a));
   const fail = (e: Error) => {
     failure ??= e;
     for (const p of pending.values()) p.reject(failure);
@@ -73,28 +81,30 @@ export function createWorkerPool(size: number): WorkerPool {
     worker.on("message", (reply: Reply) => {
       const p = pending.get(reply.id);
       pending.delete(reply.id);
-      busy.delete(worker);
-      idle.push(worker);
+      inFlight.set(worker, inFlight.get(worker)! - 1);
       if (reply.ok) p?.resolve(reply.out);
       else p?.reject(new Error(`a build worker failed: ${reply.error}`));
       dispatch();
     });
     worker.on("error", (e) => fail(e));
     worker.on("exit", (code) => {
-      if (busy.has(worker)) fail(new Error(`a build worker exited (code ${code}) during a task`));
+      if (inFlight.get(worker)! > 0) fail(new Error(`a build worker exited (code ${code}) during a task`));
     });
-    idle.push(worker);
+    inFlight.set(worker, 0);
     return worker;
   });
 
   return {
     size: workers.length,
-    run(task, input) {
+    run(task, input, ahead = false) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       const promise = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
-      queue.push({ id, task, input });
-      dispatch();
+      if (ahead) post(leastBusy(), { id, task, input });
+      else {
+        queue.push({ id, task, input });
+        dispatch();
+      }
       return promise as Promise<TaskOutput<typeof task>>;
     },
     async close() {

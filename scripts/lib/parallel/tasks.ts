@@ -6,6 +6,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.ts";
 import { fsTreeReader, loadVersionJob, type LoadedVersion, type VersionJob } from "../load.ts";
 import { validateVersion } from "../validate.ts";
+import { renderServerPages } from "../../../site/render.ts";
 
 /** Load and validate version folders: what loadTree + validateVersion do for them, one after another. */
 export interface LoadTaskInput {
@@ -46,6 +47,8 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
 
 const TASKS = {
   load: loadAndValidateJobs,
+  /** The browse site's server pages (site/build.ts hands them out in batches, in page order). */
+  pages: renderServerPages,
 };
 
 export type TaskName = keyof typeof TASKS;
