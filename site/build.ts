@@ -22,7 +22,9 @@ import {
   renderStatsPage,
   type Assets,
   type PageAssets,
+  type PageGroup,
   type PageRecord,
+  type PageVersion,
   type RecentLists,
   type ServerPagesInput,
 } from "./render.ts";
@@ -113,10 +115,19 @@ function changePages(
   return [...buildFeeds(changes, servers, model.info), ["stats/index.html", stats]];
 }
 
-/** A version without what a page never shows (its bytes, its file), so that less crosses to a worker. */
+/** The latest version without what a page never shows (its bytes, its file), so that less crosses to a worker. */
 function pageRecord(r: VersionRecord): PageRecord {
   const { name, version, server, official, receipt } = r;
   return receipt === undefined ? { name, version, server, official } : { name, version, server, official, receipt };
+}
+
+/** A server as its page reads it: the latest version's document, every version's row only. */
+function pageGroup(g: ServerGroup): PageGroup {
+  const latest = pageRecord(g.latest);
+  const versions = g.versions.map((v): PageVersion =>
+    v === g.latest ? latest : { version: v.version, official: v.official },
+  );
+  return { name: g.name, latest, versions };
 }
 
 /**
@@ -134,8 +145,7 @@ function serverPages(
     assets,
     info: model.info,
     servers: groups.slice(from, from + PAGES_PER_TASK).map((g) => {
-      const versions = g.versions.map(pageRecord);
-      const group = { name: g.name, latest: versions[g.versions.indexOf(g.latest)]!, versions };
+      const group = pageGroup(g);
       const health = remotes?.get(g.name);
       return health === undefined ? { group } : { group, remotes: health };
     }),

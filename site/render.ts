@@ -31,14 +31,17 @@ export interface Assets {
 /** What every page links (the home page also names the search index). */
 export type PageAssets = Pick<Assets, "css" | "js">;
 
-/** The part of a version a server page shows: the parsed document and the registry's facts, never its bytes. */
+/** What a server page shows of its latest version: the parsed document and the registry's facts, never bytes. */
 export type PageRecord = Pick<VersionRecord, "name" | "version" | "server" | "official" | "receipt">;
 
-/** A server as its page shows it (a ServerGroup is one); `latest` is one of `versions`. */
+/** What a server page shows of every version (its row in the versions table, its times). */
+export type PageVersion = Pick<VersionRecord, "version" | "official">;
+
+/** A server as its page shows it (a ServerGroup is one); `latest` is one of `versions`, the same object. */
 export interface PageGroup {
   readonly name: string;
   readonly latest: PageRecord;
-  readonly versions: readonly PageRecord[];
+  readonly versions: readonly PageVersion[];
 }
 
 /**
@@ -273,7 +276,7 @@ function iconLabel(icon: Icon): string {
 }
 
 /** The version the API serves as `latest`: none when every version is deleted (the API answers 404 then). */
-function liveLatest(group: PageGroup): PageRecord | undefined {
+function liveLatest(group: PageGroup): PageVersion | undefined {
   return group.latest.official.status === "deleted" ? undefined : group.latest;
 }
 
@@ -288,6 +291,19 @@ function dateCell(time: string): string {
   return `<time datetime="${escapeHtml(time)}">${escapeHtml(time.slice(0, 10))}</time>`;
 }
 
+/**
+ * The first of `times` a stable sort by compareTimestamps gives (of equal times, the first given), or with
+ * `last` the last it gives (of equal times, the last given), found in one pass.
+ */
+function sortedEnd(times: readonly string[], last: boolean): string | undefined {
+  let end: string | undefined;
+  for (const t of times) {
+    const c = end === undefined || t === end ? 0 : compareTimestamps(t, end);
+    if (end === undefined || (last ? c >= 0 : c < 0)) end = t;
+  }
+  return end;
+}
+
 /** First published (the oldest version) and last updated (any version's newest time). */
 function dateRows(group: PageGroup): string {
   const times = group.versions.flatMap((v) => [
@@ -295,8 +311,11 @@ function dateRows(group: PageGroup): string {
     v.official.updatedAt,
     v.official.statusChangedAt,
   ]);
-  const first = group.versions.map((v) => v.official.publishedAt).sort(compareTimestamps)[0];
-  const last = times.sort(compareTimestamps)[times.length - 1];
+  const first = sortedEnd(
+    group.versions.map((v) => v.official.publishedAt),
+    false,
+  );
+  const last = sortedEnd(times, true);
   if (first === undefined || last === undefined) return "";
   return `<dt>Published</dt><dd>${dateCell(first)}</dd><dt>Updated</dt><dd>${dateCell(last)}</dd>`;
 }
