@@ -46,6 +46,14 @@ describe("tasks handed out ahead", () => {
     expect(await tasks[0]).toEqual(renderServerPages(pagesOf("io.github.a/x")));
     expect(await tasks[2]).toEqual(renderServerPages(pagesOf("io.github.b/y")));
   });
+
+  it("reject a task whose input cannot be copied to a thread, and the pool still answers", async () => {
+    const uncopyable = { ...pagesOf("io.github.a/x"), info: { ...info, toString: () => "" } };
+    await expect(pool.run("pages", uncopyable, true)).rejects.toThrow(/could not be cloned/);
+    expect(await pool.run("pages", pagesOf("io.github.c/z"), true)).toEqual(
+      renderServerPages(pagesOf("io.github.c/z")),
+    );
+  });
 });
 
 describe("the build's pool", () => {

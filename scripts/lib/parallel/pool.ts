@@ -61,8 +61,8 @@ export function createWorkerPool(size: number): WorkerPool {
   let failure: Error | undefined;
 
   const post = (worker: Worker, job: { id: number; task: TaskName; input: unknown }) => {
-    inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
-    worker.postMessage(job);
+    worker.postMessage(job); // throws (DataCloneError) before anything is posted
+    inFlight.set(worker, inFlight.get(worker)! + 1);
   };
   const dispatch = () => {
     for (const worker of workers) {
@@ -100,8 +100,14 @@ export function createWorkerPool(size: number): WorkerPool {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       const promise = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
-      if (ahead) post(leastBusy(), { id, task, input });
-      else {
+      if (ahead) {
+        try {
+          post(leastBusy(), { id, task, input });
+        } catch (e) {
+          pending.delete(id);
+          return Promise.reject(e as Error);
+        }
+      } else {
         queue.push({ id, task, input });
         dispatch();
       }
