@@ -78,6 +78,12 @@ export interface LoadResult {
   readonly fileCount: number;
 }
 
+/** How a servers folder is named in messages: relative to the working directory when inside it. */
+export function displayPath(dir: string, cwd: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, dir));
+  return rel === "" ? "." : rel.startsWith("..") ? path.resolve(cwd, dir) : rel.split(path.sep).join("/");
+}
+
 /** Reads a directory on disk. Never follows symlinks: they are reported, not read. */
 export function fsTreeReader(root: string, displayRoot = root): TreeReader {
   return {

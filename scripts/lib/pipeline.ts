@@ -5,7 +5,7 @@ import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
-import { fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
+import { displayPath, fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
 import type { RegistryModel } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
@@ -16,12 +16,6 @@ import { createWorkerPool } from "./parallel/pool.ts";
 export interface CheckedTree {
   readonly loaded: LoadResult;
   readonly diagnostics: Diagnostic[];
-}
-
-/** How a servers folder is named in messages: relative to the working directory when inside it. */
-export function displayPath(dir: string, cwd: string): string {
-  const rel = path.relative(cwd, path.resolve(cwd, dir));
-  return rel === "" ? "." : rel.startsWith("..") ? path.resolve(cwd, dir) : rel.split(path.sep).join("/");
 }
 
 export function checkTree(serversDir: string, cwd: string): CheckedTree {
