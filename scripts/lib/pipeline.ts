@@ -10,7 +10,7 @@ import type { RegistryModel } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
-import { checkTreeInParallel } from "./parallel/check-tree.ts";
+import { checkTreeInParallel, namespaceFolders, prepareForLoad } from "./parallel/check-tree.ts";
 import { createWorkerPool } from "./parallel/pool.ts";
 
 export interface CheckedTree {
@@ -135,10 +135,21 @@ async function checkAndReadHistory(inputs: BuildInputs, trace: (stage: BuildStag
   const display = displayPath(inputs.serversDir, inputs.cwd);
   const readTimes = () => inputs.history ?? readHistory(root, { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
   const reader = fsTreeReader(root, display);
-  const plan = planTree(reader);
   const threads = inputs.threads ?? 1;
-  if (threads > 1 && plan.jobs.length >= (inputs.parallelFrom ?? PARALLEL_FROM)) {
-    const pool = createWorkerPool(threads);
+  const parallelFrom = inputs.parallelFrom ?? PARALLEL_FROM;
+  // When the tree is surely big enough (every namespace folder holds a version), the threads start before the
+  // layout walk and ready themselves (schema compiled) while this thread lists the folders.
+  let pool = threads > 1 && namespaceFolders(root) >= parallelFrom ? createWorkerPool(threads) : undefined;
+  if (pool) prepareForLoad(pool);
+  let plan: ReturnType<typeof planTree>;
+  try {
+    plan = planTree(reader);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+  if (!pool && threads > 1 && plan.jobs.length >= parallelFrom) pool = createWorkerPool(threads);
+  if (pool) {
     try {
       const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);
       let history: History | undefined;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fsTreeReader, loadPlanned, planTree, type LoadedVersion } from "../load.ts";
 import { validateLoaded } from "../validate.ts";
-import { checkTreeInParallel } from "./check-tree.ts";
+import { checkTreeInParallel, namespaceFolders, prepareForLoad } from "./check-tree.ts";
 import { createWorkerPool } from "./pool.ts";
 import { makeTree, serverJson } from "../../test/temp-tree.ts";
 
@@ -83,5 +83,30 @@ describe("load and validate on worker threads", () => {
     const plan = planTree(fsTreeReader(root, "servers"));
     fs.rmSync(path.join(root, "io.github.user1"), { recursive: true });
     await expect(checkTreeInParallel(root, "servers", plan, pool)).rejects.toThrow(/a build worker failed: .*ENOENT/s);
+  });
+
+  it("readies threads before the walk: load tasks queued behind the preparation give the same results", async () => {
+    const root = makeTree(manyVersions(50));
+    const fresh = createWorkerPool(2);
+    try {
+      prepareForLoad(fresh);
+      const { loaded, diagnostics } = await checkTreeInParallel(
+        root,
+        "servers",
+        planTree(fsTreeReader(root, "servers")),
+        fresh,
+      );
+      const one = sequential(root);
+      expect(diagnostics).toEqual(one.diagnostics);
+      expect(loaded.versions.map(comparable)).toEqual(one.versions.map(comparable));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("counts the namespace folders before the walk (files are not folders; a missing root holds none)", () => {
+    const root = makeTree({ ...manyVersions(20), "README.md": "not a namespace" });
+    expect(namespaceFolders(root)).toBe(7);
+    expect(namespaceFolders(path.join(root, "nope"))).toBe(0);
   });
 });

@@ -2,13 +2,35 @@
 // parsing and per-document rules in the workers (tasks.ts), the tree rules here once every version is back.
 // The same findings and versions as loadTree + validateLoaded, in the same order.
 
+import fs from "node:fs";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import type { LoadedVersion, LoadResult, TreePlan, VersionJob } from "../load.ts";
 import { treeDiagnostics } from "../validate.ts";
 import type { WorkerPool } from "./pool.ts";
+import type { TaskOutput } from "./tasks.ts";
 
 /** Version folders per task: small enough to share the work evenly, large enough that messages stay few. */
 const JOBS_PER_TASK = 128;
+
+/**
+ * How many folders `root` holds (0 when it cannot be listed). Each namespace folder of a tree that can build
+ * holds at least one version, so this tells, before the walk, that the tree is big enough for the threads.
+ */
+export function namespaceFolders(root: string): number {
+  try {
+    return fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  } catch {
+    return 0; // not there: the walk says what it is
+  }
+}
+
+/**
+ * Have every thread of `pool` ready itself for load tasks (compile the schema) now, e.g. while the layout walk
+ * runs; the load tasks queue behind it. Fire and forget: a failure shows again in the load tasks.
+ */
+export function prepareForLoad(pool: WorkerPool): void {
+  for (let i = 0; i < pool.size; i++) pool.run("prepareLoad", undefined).catch(() => {});
+}
 
 /** `plan` is planTree of fsTreeReader(root, displayRoot): the workers read the folders it lists from disk. */
 export async function checkTreeInParallel(
@@ -17,7 +39,7 @@ export async function checkTreeInParallel(
   plan: TreePlan,
   pool: WorkerPool,
 ): Promise<{ loaded: LoadResult; diagnostics: Diagnostic[] }> {
-  const tasks: Promise<Awaited<ReturnType<WorkerPool["run"]>>>[] = [];
+  const tasks: Promise<TaskOutput<"load">>[] = [];
   for (const jobs of chunks(plan.jobs, JOBS_PER_TASK)) tasks.push(pool.run("load", { root, displayRoot, jobs }));
   const loadDiagnostics = [...plan.diagnostics];
   const documentDiagnostics: Diagnostic[] = [];

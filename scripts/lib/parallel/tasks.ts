@@ -5,6 +5,7 @@
 import { isMainThread, parentPort } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.ts";
 import { fsTreeReader, loadVersionJob, type LoadedVersion, type VersionJob } from "../load.ts";
+import { prepareServerSchema } from "../schema.ts";
 import { validateVersion } from "../validate.ts";
 
 /** Load and validate version folders: what loadTree + validateVersion do for them, one after another. */
@@ -44,8 +45,15 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
   });
 }
 
+/** Ready a thread for load tasks (the schema compiled) while the main thread walks the folders; returns nothing. */
+function prepareLoad(): null {
+  prepareServerSchema();
+  return null;
+}
+
 const TASKS = {
   load: loadAndValidateJobs,
+  prepareLoad,
 };
 
 export type TaskName = keyof typeof TASKS;
