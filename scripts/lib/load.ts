@@ -90,28 +90,34 @@ export function fsTreeReader(root: string, displayRoot = root): TreeReader {
     displayRoot: displayRoot.replace(/\\/g, "/").replace(/\/+$/, ""),
     items() {
       const out: TreeItem[] = [];
-      const walk = (rel: string) => {
-        const abs = rel === "" ? root : path.join(root, rel);
-        for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
-          const p = rel === "" ? d.name : `${rel}/${d.name}`;
-          if (d.isDirectory()) {
-            out.push({ path: p, type: "directory", size: 0 });
-            walk(p);
-          } else if (d.isFile()) {
-            const st = fs.statSync(path.join(root, p));
-            out.push({ path: p, type: "file", size: st.size, executable: (st.mode & 0o111) !== 0 });
-          } else {
-            out.push({ path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
-          }
-        }
-      };
-      if (fs.existsSync(root)) walk("");
+      if (fs.existsSync(root)) walkInto(root, "", out);
       return out;
     },
     read(relPath) {
       return fs.readFileSync(path.join(root, relPath));
     },
   };
+}
+
+/**
+ * fsTreeReader's walk of the folder `rel` (relative to `root`; "" is the root): appends every item below it to
+ * `out`, in no particular order (planTree sorts). With `deep` false, the folders inside are listed, not walked
+ * (the build walks each of them on a worker thread: parallel/check-tree.ts).
+ */
+export function walkInto(root: string, rel: string, out: TreeItem[], deep = true): void {
+  const abs = rel === "" ? root : path.join(root, rel);
+  for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
+    const p = rel === "" ? d.name : `${rel}/${d.name}`;
+    if (d.isDirectory()) {
+      out.push({ path: p, type: "directory", size: 0 });
+      if (deep) walkInto(root, p, out);
+    } else if (d.isFile()) {
+      const st = fs.statSync(path.join(root, p));
+      out.push({ path: p, type: "file", size: st.size, executable: (st.mode & 0o111) !== 0 });
+    } else {
+      out.push({ path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
+    }
+  }
 }
 
 const NAMESPACE_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$/;

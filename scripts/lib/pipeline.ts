@@ -10,7 +10,7 @@ import type { RegistryModel } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
-import { checkTreeInParallel, namespaceFolders, prepareForLoad } from "./parallel/check-tree.ts";
+import { checkTreeInParallel, namespaceFolders, prepareForLoad, walkInParallel } from "./parallel/check-tree.ts";
 import { createWorkerPool } from "./parallel/pool.ts";
 
 export interface CheckedTree {
@@ -139,11 +139,16 @@ async function checkAndReadHistory(inputs: BuildInputs, trace: (stage: BuildStag
   const parallelFrom = inputs.parallelFrom ?? PARALLEL_FROM;
   // When the tree is surely big enough (every namespace folder holds a version), the threads start before the
   // layout walk and ready themselves (schema compiled) while this thread lists the folders.
+  // The walk below the namespace folders is then shared out to them too.
   let pool = threads > 1 && namespaceFolders(root) >= parallelFrom ? createWorkerPool(threads) : undefined;
-  if (pool) prepareForLoad(pool);
   let plan: ReturnType<typeof planTree>;
   try {
-    plan = planTree(reader);
+    if (pool) {
+      const walking = walkInParallel(root, pool);
+      prepareForLoad(pool); // queued behind the walk
+      const items = await walking;
+      plan = planTree({ ...reader, items: () => items });
+    } else plan = planTree(reader);
   } catch (e) {
     await pool?.close();
     throw e;

@@ -4,7 +4,14 @@
 
 import fs from "node:fs";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
-import type { LoadedVersion, LoadResult, TreePlan, VersionJob } from "../load.ts";
+import {
+  walkInto,
+  type LoadedVersion,
+  type LoadResult,
+  type TreeItem,
+  type TreePlan,
+  type VersionJob,
+} from "../load.ts";
 import { treeDiagnostics } from "../validate.ts";
 import type { WorkerPool } from "./pool.ts";
 import type { TaskOutput } from "./tasks.ts";
@@ -22,6 +29,26 @@ export function namespaceFolders(root: string): number {
   } catch {
     return 0; // not there: the walk says what it is
   }
+}
+
+/** Top folders per walk task: a few tasks per thread, so that one big namespace does not hold up the rest. */
+const WALK_TASKS_PER_THREAD = 4;
+
+/**
+ * What fsTreeReader(root).items() lists, with the walk below each top folder (namespace) done on the pool;
+ * the tasks are queued before this returns, so tasks asked for next run after them. In another order
+ * (planTree sorts the items).
+ */
+export function walkInParallel(root: string, pool: WorkerPool): Promise<TreeItem[]> {
+  const top: TreeItem[] = [];
+  if (!fs.existsSync(root)) return Promise.resolve(top);
+  walkInto(root, "", top, false);
+  const folders = top.filter((i) => i.type === "directory").map((i) => i.path);
+  const size = Math.max(1, Math.ceil(folders.length / (pool.size * WALK_TASKS_PER_THREAD)));
+  const tasks: Promise<TreeItem[]>[] = [];
+  for (let i = 0; i < folders.length; i += size)
+    tasks.push(pool.run("walkFolders", { root, folders: folders.slice(i, i + size) }));
+  return Promise.all(tasks).then((shares) => top.concat(...shares));
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import { isMainThread, parentPort } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.ts";
-import { fsTreeReader, loadVersionJob, type LoadedVersion, type VersionJob } from "../load.ts";
+import { fsTreeReader, loadVersionJob, walkInto, type LoadedVersion, type TreeItem, type VersionJob } from "../load.ts";
 import { prepareServerSchema } from "../schema.ts";
 import { validateVersion } from "../validate.ts";
 
@@ -45,6 +45,13 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
   });
 }
 
+/** The items below some top folders of a servers tree, as fsTreeReader lists them (check-tree.ts walkInParallel). */
+function walkFolders(input: { readonly root: string; readonly folders: readonly string[] }): TreeItem[] {
+  const out: TreeItem[] = [];
+  for (const folder of input.folders) walkInto(input.root, folder, out);
+  return out;
+}
+
 /** Ready a thread for load tasks (the schema compiled) while the main thread walks the folders; returns nothing. */
 function prepareLoad(): null {
   prepareServerSchema();
@@ -54,6 +61,7 @@ function prepareLoad(): null {
 const TASKS = {
   load: loadAndValidateJobs,
   prepareLoad,
+  walkFolders,
 };
 
 export type TaskName = keyof typeof TASKS;
