@@ -10,7 +10,8 @@
 //     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
 //     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
 //     and for '\' over every server.json (one open/read/close each, no parsing) finds a superset; files over
-//     the size cap are kept too. Only those few are loaded and parsed.
+//     the size cap are kept too. Only those few are loaded and parsed. The search is the one cost that grows
+//     with the tree (every document is opened once): validate.ts shares it over one worker thread per core.
 //   - namespaces that differ only in case (a tree rule across namespaces): every server of those namespace
 //     folders, found with the same listings.
 // The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and
