@@ -280,8 +280,10 @@ export function planTree(reader: TreeReader): TreePlan {
         ),
       );
     }
-    const dir = parts.slice(0, 3).join("/");
-    byDir.set(dir, [...(byDir.get(dir) ?? []), item]);
+    const dir = `${parts[0]}/${parts[1]}/${parts[2]}`;
+    const inDir = byDir.get(dir);
+    if (inDir) inDir.push(item);
+    else byDir.set(dir, [item]);
   }
 
   // Version folders that differ only in case (or normal form) collide on case-insensitive file systems
@@ -289,8 +291,9 @@ export function planTree(reader: TreeReader): TreePlan {
   // Every member of a clash is reported, naming the others: which one is new is the PR check's to say.
   const folded = new Map<string, string[]>();
   for (const item of items) {
+    if (item.type !== "directory") continue;
     const parts = item.path.split("/");
-    if (item.type !== "directory" || parts.length !== 3) continue;
+    if (parts.length !== 3) continue;
     const key = `${parts[0]}/${parts[1]}/${caseFoldKey(parts[2]!)}`;
     folded.set(key, [...(folded.get(key) ?? []), item.path]);
   }
@@ -314,9 +317,11 @@ export function planTree(reader: TreeReader): TreePlan {
   }
 
   for (const item of items) {
-    if (item.type !== "directory" || item.path.split("/").length !== 3) continue;
+    if (item.type !== "directory") continue;
+    const parts = item.path.split("/");
+    if (parts.length !== 3) continue;
     const files = byDir.get(item.path) ?? [];
-    const [namespace, serverPart, version] = item.path.split("/") as [string, string, string];
+    const [namespace, serverPart, version] = parts as [string, string, string];
     if (versionFolderProblem(version) || !NAMESPACE_RE.test(namespace) || !SERVER_RE.test(serverPart)) continue;
     const serverItem = files.find((f) => f.path.endsWith("/" + SERVER_FILE));
     if (!serverItem) {

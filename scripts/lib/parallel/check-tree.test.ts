@@ -119,7 +119,8 @@ describe("load and validate on worker threads", () => {
     fs.chmodSync(path.join(root, "io.github.user1/server-1/1.1.0/server.json"), 0o755);
     fs.symlinkSync("/etc/passwd", path.join(root, "io.github.user2/link.json"));
     fs.symlinkSync("io.github.user3", path.join(root, "io.github.linked"));
-    const sorted = (items: { path: string }[]) => [...items].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const sorted = <T extends { path: string }>(items: T[]): T[] =>
+      [...items].sort((a, b) => (a.path < b.path ? -1 : 1));
     const want = sorted(fsTreeReader(root, "servers").items());
     expect(want.some((i) => i.type === "symlink" && i.path === "io.github.linked")).toBe(true);
     expect(want.some((i) => i.executable)).toBe(true);
