@@ -163,12 +163,29 @@ const WS_SPACE = 0x20,
 const NOT_FAST: unique symbol = Symbol("not fast");
 
 /**
- * Text that may hold a number the Parser refuses (json/number-not-exact): an exponent, or 16 or more digits in
- * a row (a dot allowed between). A literal with at most 15 significant digits and no exponent lies within the
- * normal range of a double and survives decimal → double → shortest decimal (DBL_DIG = 15), so it is served
- * as written. Matches inside strings only send a document to the Parser, which is never wrong.
+ * Whether text[from, to) may hold a number the Parser refuses (json/number-not-exact): an exponent (a digit
+ * followed by e or E), or 16 or more digits in a row (one dot allowed between two). A literal with at most 15
+ * significant digits and no exponent lies within the normal range of a double and survives decimal → double →
+ * shortest decimal (DBL_DIG = 15), so it is served as written. parseFast asks this only of the text between
+ * strings (strings hold no number; hex digests and version strings in them used to send most documents to the
+ * Parser), where a false alarm only sends a document to the Parser, which is never wrong.
  */
-const MAYBE_INEXACT_NUMBER = /[0-9][eE]|(?:[0-9]\.?){16}/;
+function maybeInexactNumber(text: string, from: number, to: number): boolean {
+  let run = 0; // digits in a row so far, a dot allowed between two
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++run >= 16) return true;
+      const next = text.charCodeAt(i + 1);
+      if (next === 0x65 || next === 0x45) return true;
+      if (next === 0x2e) {
+        const after = text.charCodeAt(i + 2);
+        if (after >= 0x30 && after <= 0x39) i++; // the dot, inside the run
+      }
+    } else run = 0;
+  }
+  return false;
+}
 
 /**
  * The common case at native speed, with the same result as the Parser: JSON.parse, then proof that nothing
@@ -178,7 +195,7 @@ const MAYBE_INEXACT_NUMBER = /[0-9][eE]|(?:[0-9]\.?){16}/;
  * error) goes to the Parser, which gives the exact diagnostic.
  */
 function parseFast(text: string): unknown {
-  if (text.indexOf("\\") !== -1 || MAYBE_INEXACT_NUMBER.test(text)) return NOT_FAST;
+  if (text.indexOf("\\") !== -1) return NOT_FAST;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -189,16 +206,22 @@ function parseFast(text: string): unknown {
   return counted !== -1 && counted === countTextKeys(text) ? value : NOT_FAST;
 }
 
-/** Property names in escape-free JSON text: strings followed by ':' (after optional whitespace). */
+/**
+ * Property names in escape-free JSON text that JSON.parse took: strings followed by ':' (after optional
+ * whitespace); -1 when the text between strings may hold an inexact number (maybeInexactNumber).
+ */
 function countTextKeys(text: string): number {
   let keys = 0;
-  for (let open = text.indexOf('"'); open !== -1;) {
+  let open = text.indexOf('"');
+  if (maybeInexactNumber(text, 0, open === -1 ? text.length : open)) return -1;
+  while (open !== -1) {
     const close = text.indexOf('"', open + 1);
     let i = close + 1;
     let c = text.charCodeAt(i);
     while (c === WS_SPACE || c === WS_LF || c === WS_CR || c === WS_TAB) c = text.charCodeAt(++i);
     if (c === 0x3a) keys++;
     open = text.indexOf('"', i);
+    if (maybeInexactNumber(text, i, open === -1 ? text.length : open)) return -1;
   }
   return keys;
 }

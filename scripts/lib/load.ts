@@ -78,34 +78,46 @@ export interface LoadResult {
   readonly fileCount: number;
 }
 
+/** How a servers folder is named in messages: relative to the working directory when inside it. */
+export function displayPath(dir: string, cwd: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, dir));
+  return rel === "" ? "." : rel.startsWith("..") ? path.resolve(cwd, dir) : rel.split(path.sep).join("/");
+}
+
 /** Reads a directory on disk. Never follows symlinks: they are reported, not read. */
 export function fsTreeReader(root: string, displayRoot = root): TreeReader {
   return {
     displayRoot: displayRoot.replace(/\\/g, "/").replace(/\/+$/, ""),
     items() {
       const out: TreeItem[] = [];
-      const walk = (rel: string) => {
-        const abs = rel === "" ? root : path.join(root, rel);
-        for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
-          const p = rel === "" ? d.name : `${rel}/${d.name}`;
-          if (d.isDirectory()) {
-            out.push({ path: p, type: "directory", size: 0 });
-            walk(p);
-          } else if (d.isFile()) {
-            const st = fs.statSync(path.join(root, p));
-            out.push({ path: p, type: "file", size: st.size, executable: (st.mode & 0o111) !== 0 });
-          } else {
-            out.push({ path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
-          }
-        }
-      };
-      if (fs.existsSync(root)) walk("");
+      if (fs.existsSync(root)) walkInto(root, "", out);
       return out;
     },
     read(relPath) {
       return fs.readFileSync(path.join(root, relPath));
     },
   };
+}
+
+/**
+ * fsTreeReader's walk of the folder `rel` (relative to `root`; "" is the root): appends every item below it to
+ * `out`, in no particular order (planTree sorts). With `deep` false, the folders inside are listed, not walked
+ * (the build walks each of them on a worker thread: parallel/check-tree.ts).
+ */
+export function walkInto(root: string, rel: string, out: TreeItem[], deep = true): void {
+  const abs = rel === "" ? root : path.join(root, rel);
+  for (const d of fs.readdirSync(abs, { withFileTypes: true })) {
+    const p = rel === "" ? d.name : `${rel}/${d.name}`;
+    if (d.isDirectory()) {
+      out.push({ path: p, type: "directory", size: 0 });
+      if (deep) walkInto(root, p, out);
+    } else if (d.isFile()) {
+      const st = fs.statSync(path.join(root, p));
+      out.push({ path: p, type: "file", size: st.size, executable: (st.mode & 0o111) !== 0 });
+    } else {
+      out.push({ path: p, type: d.isSymbolicLink() ? "symlink" : "other", size: 0 });
+    }
+  }
 }
 
 const NAMESPACE_RE = /^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$/;
@@ -268,8 +280,10 @@ export function planTree(reader: TreeReader): TreePlan {
         ),
       );
     }
-    const dir = parts.slice(0, 3).join("/");
-    byDir.set(dir, [...(byDir.get(dir) ?? []), item]);
+    const dir = `${parts[0]}/${parts[1]}/${parts[2]}`;
+    const inDir = byDir.get(dir);
+    if (inDir) inDir.push(item);
+    else byDir.set(dir, [item]);
   }
 
   // Version folders that differ only in case (or normal form) collide on case-insensitive file systems
@@ -277,8 +291,9 @@ export function planTree(reader: TreeReader): TreePlan {
   // Every member of a clash is reported, naming the others: which one is new is the PR check's to say.
   const folded = new Map<string, string[]>();
   for (const item of items) {
+    if (item.type !== "directory") continue;
     const parts = item.path.split("/");
-    if (item.type !== "directory" || parts.length !== 3) continue;
+    if (parts.length !== 3) continue;
     const key = `${parts[0]}/${parts[1]}/${caseFoldKey(parts[2]!)}`;
     folded.set(key, [...(folded.get(key) ?? []), item.path]);
   }
@@ -302,9 +317,11 @@ export function planTree(reader: TreeReader): TreePlan {
   }
 
   for (const item of items) {
-    if (item.type !== "directory" || item.path.split("/").length !== 3) continue;
+    if (item.type !== "directory") continue;
+    const parts = item.path.split("/");
+    if (parts.length !== 3) continue;
     const files = byDir.get(item.path) ?? [];
-    const [namespace, serverPart, version] = item.path.split("/") as [string, string, string];
+    const [namespace, serverPart, version] = parts as [string, string, string];
     if (versionFolderProblem(version) || !NAMESPACE_RE.test(namespace) || !SERVER_RE.test(serverPart)) continue;
     const serverItem = files.find((f) => f.path.endsWith("/" + SERVER_FILE));
     if (!serverItem) {

@@ -5,23 +5,17 @@ import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
 import { buildModel, emitApiTree } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
-import { fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
+import { displayPath, fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
 import type { RegistryModel } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
-import { checkTreeInParallel } from "./parallel/check-tree.ts";
+import { checkTreeInParallel, namespaceFolders, prepareForLoad, walkInParallel } from "./parallel/check-tree.ts";
 import { createWorkerPool, type WorkerPool } from "./parallel/pool.ts";
 
 export interface CheckedTree {
   readonly loaded: LoadResult;
   readonly diagnostics: Diagnostic[];
-}
-
-/** How a servers folder is named in messages: relative to the working directory when inside it. */
-export function displayPath(dir: string, cwd: string): string {
-  const rel = path.relative(cwd, path.resolve(cwd, dir));
-  return rel === "" ? "." : rel.startsWith("..") ? path.resolve(cwd, dir) : rel.split(path.sep).join("/");
 }
 
 export function checkTree(serversDir: string, cwd: string): CheckedTree {
@@ -174,7 +168,17 @@ async function checkAndReadHistory(
   const display = displayPath(inputs.serversDir, inputs.cwd);
   const readTimes = () => inputs.history ?? readHistory(root, { fallbackEpoch: fallbackEpoch(inputs.sourceDateEpoch) });
   const reader = fsTreeReader(root, display);
-  const plan = planTree(reader);
+  // When the tree is surely big enough (every namespace folder holds a version), the threads start before the
+  // layout walk and ready themselves (schema compiled) while this thread lists the folders; the walk below
+  // the namespace folders is then shared out to them too.
+  const early = (inputs.threads ?? 1) > 1 ? poolFor(namespaceFolders(root)) : undefined;
+  let plan: ReturnType<typeof planTree>;
+  if (early) {
+    const walking = walkInParallel(root, early);
+    prepareForLoad(early); // queued behind the walk
+    const items = await walking;
+    plan = planTree({ ...reader, items: () => items });
+  } else plan = planTree(reader);
   const pool = poolFor(plan.jobs.length);
   if (pool) {
     const checking = checkTreeInParallel(root, reader.displayRoot, plan, pool);

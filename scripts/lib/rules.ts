@@ -104,7 +104,12 @@ const isSet = (o: Obj, key: string): boolean => o[key] != null && o[key] !== "";
 function objectsIn(o: Obj, key: string): { item: Obj; index: number }[] {
   const arr = o[key];
   if (!Array.isArray(arr)) return [];
-  return arr.flatMap((item, index) => (isObj(item) ? [{ item, index }] : []));
+  const out: { item: Obj; index: number }[] = [];
+  for (let index = 0; index < arr.length; index++) {
+    const item: unknown = arr[index];
+    if (isObj(item)) out.push({ item, index });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1194,12 +1199,10 @@ const PACKAGE_RULES: readonly PackageRule[] = [
   ...PACKAGE_IDENTITY_RULES.slice(1),
 ];
 
-const everyPackage =
-  (rule: PackageRule): Rule =>
-  (doc) =>
-    objectsIn(doc, "packages").flatMap(({ item, index }) => rule(item, ["packages", index], registryTypeOf(item)));
-
-/** Every rule, in the order upstream applies them (so findings read top to bottom like its errors). */
+/**
+ * Every rule, in the order upstream applies them (so findings read top to bottom like its errors): these
+ * document rules, then each package rule over every package in turn, then AFTER_PACKAGE_RULES.
+ */
 const RULES: readonly Rule[] = [
   checkServerName,
   checkServerVersion,
@@ -1208,11 +1211,8 @@ const RULES: readonly Rule[] = [
   checkWebsiteUrl,
   checkTitle,
   checkIconSources,
-  ...PACKAGE_RULES.map(everyPackage),
-  checkRemotes,
-  checkMetaKeys,
-  checkPublisherMetaSize,
 ];
+const AFTER_PACKAGE_RULES: readonly Rule[] = [checkRemotes, checkMetaKeys, checkPublisherMetaSize];
 
 /**
  * The findings of the identity rules for one package (pointers as if it were `packages[index]`). The
@@ -1227,5 +1227,15 @@ export function checkPackageIdentity(pkg: unknown, index = 0): Finding[] {
 /** All semantic findings for one (possibly schema-invalid) server.json document. Never throws. */
 export function checkServerSemantics(doc: unknown): Finding[] {
   if (!isObj(doc)) return [];
-  return RULES.flatMap((rule) => rule(doc));
+  const out: Finding[] = [];
+  for (const rule of RULES) out.push(...rule(doc));
+  // The packages, their places and types found once for all the package rules (rules only read them).
+  const packages = objectsIn(doc, "packages").map(({ item, index }) => ({
+    item,
+    at: ["packages", index] as const,
+    type: registryTypeOf(item),
+  }));
+  for (const rule of PACKAGE_RULES) for (const p of packages) out.push(...rule(p.item, p.at, p.type));
+  for (const rule of AFTER_PACKAGE_RULES) out.push(...rule(doc));
+  return out;
 }

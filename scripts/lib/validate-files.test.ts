@@ -64,7 +64,7 @@ function allPaths(root: string): string[] {
 }
 
 describe("validate FILE... (cost follows the change)", () => {
-  it("reports for every named file or folder exactly what the whole-tree run reports for it", () => {
+  it("reports for every named file or folder exactly what the whole-tree run reports for it", async () => {
     const dir = tree();
     const root = path.join(dir, "servers");
     const full = checkTree(root, dir).diagnostics;
@@ -95,31 +95,33 @@ describe("validate FILE... (cost follows the change)", () => {
     for (const rels of [...singles, ...combos]) {
       const named = new Set(rels.map((r) => `servers/${r}`));
       const want = attributeFindings({ reader: whole, diagnostics: full, subjects: [...named] }).findings;
-      expect({ rels, got: checkFiles(root, "servers", rels, named).diagnostics }).toEqual({ rels, got: want });
+      expect({ rels, got: (await checkFiles(root, "servers", rels, named)).diagnostics }).toEqual({ rels, got: want });
     }
   });
 
-  it("a file in a version folder named latest, a path/content disagreement and a case variant are errors of the named file", () => {
+  it("a file in a version folder named latest, a path/content disagreement and a case variant are errors of the named file", async () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const errorsOf = (rel: string) =>
-      checkFiles(root, "servers", [rel], new Set([`servers/${rel}`]))
-        .diagnostics.filter((d) => d.severity === "error")
+    const errorsOf = async (rel: string) =>
+      (await checkFiles(root, "servers", [rel], new Set([`servers/${rel}`]))).diagnostics
+        .filter((d) => d.severity === "error")
         .map((d) => [d.file, d.code]);
-    expect(errorsOf("io.github.g/srv/latest/server.json")).toEqual([
+    expect(await errorsOf("io.github.g/srv/latest/server.json")).toEqual([
       ["servers/io.github.g/srv/latest", "layout/bad-version-folder"],
     ]);
-    expect(errorsOf("io.github.g/srv/2.0.0/server.json")).toEqual([
+    expect(await errorsOf("io.github.g/srv/2.0.0/server.json")).toEqual([
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/name-mismatch"],
       ["servers/io.github.g/srv/2.0.0/server.json", "layout/version-mismatch"],
     ]);
     // io.github.A and io.github.a are one folder on a case-insensitive checkout: the rule reports every
     // member, so the named file's own finding names the other namespace's files (nothing moved, nothing of theirs).
-    const variant = checkFiles(
-      root,
-      "servers",
-      ["io.github.A/srv/3.0.0/server.json"],
-      new Set(["servers/io.github.A/srv/3.0.0/server.json"]),
+    const variant = (
+      await checkFiles(
+        root,
+        "servers",
+        ["io.github.A/srv/3.0.0/server.json"],
+        new Set(["servers/io.github.A/srv/3.0.0/server.json"]),
+      )
     ).diagnostics;
     expect(variant.map((d) => [d.file, d.code])).toEqual([
       ["servers/io.github.A/srv/3.0.0/server.json", "tree/namespace-case-conflict"],
@@ -129,11 +131,11 @@ describe("validate FILE... (cost follows the change)", () => {
     );
   });
 
-  it("a path that does not exist is an error of its own, beside the findings of the others", () => {
+  it("a path that does not exist is an error of its own, beside the findings of the others", async () => {
     const dir = tree();
     const root = path.join(dir, "servers");
     const rels = ["io.github.nope/x/1.0.0/server.json", "io.github.f/bad/1.0.0/server.json"];
-    const r = checkFiles(root, "servers", rels, new Set(rels.map((x) => `servers/${x}`)));
+    const r = await checkFiles(root, "servers", rels, new Set(rels.map((x) => `servers/${x}`)));
     expect(
       r.diagnostics.filter((d) => d.file === "servers/io.github.nope/x/1.0.0/server.json").map((d) => d.code),
     ).toEqual(["file/not-found"]);
@@ -142,10 +144,10 @@ describe("validate FILE... (cost follows the change)", () => {
     ).toBe(true);
   });
 
-  it("finds a remote URL written with escapes, and ignores the deleted owner", () => {
+  it("finds a remote URL written with escapes, and ignores the deleted owner", async () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const esc = checkFiles(
+    const esc = await checkFiles(
       root,
       "servers",
       ["io.github.c/new/1.0.0/server.json"],
@@ -157,7 +159,7 @@ describe("validate FILE... (cost follows the change)", () => {
         "remote URL https://two.example.com/mcp is already used by server io.github.c/esc (servers/io.github.c/esc/1.0.0/server.json)",
       ],
     ]);
-    const taker = checkFiles(
+    const taker = await checkFiles(
       root,
       "servers",
       ["io.github.d/taker/2.0.0/server.json"],
@@ -166,10 +168,10 @@ describe("validate FILE... (cost follows the change)", () => {
     expect(taker.diagnostics).toEqual([]);
   });
 
-  it("reads nothing beyond the named version when it has no remotes", () => {
+  it("reads nothing beyond the named version when it has no remotes", async () => {
     const dir = tree();
     const root = path.join(dir, "servers");
-    const r = checkFiles(
+    const r = await checkFiles(
       root,
       "servers",
       ["io.github.e/xx/1.0.0-beta/server.json"],
@@ -177,6 +179,19 @@ describe("validate FILE... (cost follows the change)", () => {
     );
     expect(r.scanned).toBe(0);
     expect(r.loadedFolders).toBe(2); // the version and its case variant
+  });
+
+  it("searches for remote URLs on worker threads with the same findings, folders and count as in one pass", async () => {
+    const dir = tree();
+    const root = path.join(dir, "servers");
+    for (const rel of ["io.github.c/new/1.0.0/server.json", "io.github.a/srv/1.0.0/server.json"]) {
+      const named = new Set([`servers/${rel}`]);
+      const one = await checkFiles(root, "servers", [rel], named);
+      const shared = await checkFiles(root, "servers", [rel], named, { threads: 3, parallelFrom: 0 });
+      expect(one.scanned).toBeGreaterThan(0);
+      expect(one.diagnostics.some((d) => d.code === "tree/remote-url-duplicate")).toBe(true);
+      expect(shared).toEqual(one);
+    }
   });
 });
 

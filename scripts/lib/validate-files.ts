@@ -10,7 +10,8 @@
 //     could hold one of the named documents' remote URLs. A document whose parsed remotes[].url equals U
 //     either contains U's UTF-8 bytes verbatim or uses a JSON escape (a backslash), so a byte search for U
 //     and for '\' over every server.json (one open/read/close each, no parsing) finds a superset; files over
-//     the size cap are kept too. Only those few are loaded and parsed.
+//     the size cap are kept too. Only those few are loaded and parsed. The search is the one cost that grows
+//     with the tree (every document is opened once): validate.ts shares it over one worker thread per core.
 //   - namespaces that differ only in case (a tree rule across namespaces): every server of those namespace
 //     folders, found with the same listings.
 // The chosen folders are then loaded and validated by the same loadTree/validateLoaded as a full run, and
@@ -22,6 +23,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { attributeFindings, decidingFolder, isFindingOf } from "./pr/blame.ts";
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
@@ -143,42 +145,125 @@ function caseVariants(root: string, keys: ReadonlySet<string>): string[] {
   return out;
 }
 
-/** Version folders (relative) whose server.json could hold one of `urls` as a remote URL; see the header. */
-function remoteUrlCandidates(
-  root: string,
-  urls: readonly string[],
-  skip: ReadonlySet<string>,
-): { folders: string[]; scanned: number } {
-  const needles = [...urls.map((u) => Buffer.from(u, "utf8")), Buffer.from("\\")];
-  const buf = Buffer.allocUnsafe(MAX_SERVER_JSON_BYTES + 1);
+/** What one share of the remote-URL byte search covers (plain data: a worker thread takes it as it is). */
+interface ScanInput {
+  readonly root: string;
+  /** Namespace folder names under `root`. */
+  readonly namespaces: readonly string[];
+  readonly needles: readonly string[];
+  /** Version folders (relative) already loaded: not searched. */
+  readonly skip: readonly string[];
+  readonly serverFile: string;
+  readonly maxBytes: number;
+}
+interface ScanOutput {
+  readonly folders: string[];
+  readonly scanned: number;
+}
+
+/**
+ * The byte search of remoteUrlCandidates over some namespace folders. Self-contained (no imports, no inner
+ * functions: `fs` and `path` are given) so that a worker thread can run its source text as it is.
+ */
+function scanNamespaces(fsm: typeof fs, pathm: typeof path, input: ScanInput): ScanOutput {
+  const needles = input.needles.map((u) => Buffer.from(u, "utf8"));
+  const skip = new Set(input.skip);
+  const buf = Buffer.allocUnsafe(input.maxBytes + 1);
   const folders: string[] = [];
   let scanned = 0;
-  for (const ns of listNames(root)) {
-    for (const s of listNames(path.join(root, ns))) {
-      for (const v of listNames(path.join(root, ns, s))) {
+  for (const ns of input.namespaces) {
+    let servers: string[];
+    try {
+      servers = fsm.readdirSync(pathm.join(input.root, ns));
+    } catch {
+      continue; // not a folder (or gone): holds no version
+    }
+    for (const s of servers) {
+      let versions: string[];
+      try {
+        versions = fsm.readdirSync(pathm.join(input.root, ns, s));
+      } catch {
+        continue;
+      }
+      for (const v of versions) {
         const rel = `${ns}/${s}/${v}`;
         if (skip.has(rel)) continue;
         let fd: number;
         try {
-          fd = fs.openSync(path.join(root, rel, SERVER_FILE), "r");
+          fd = fsm.openSync(pathm.join(input.root, rel, input.serverFile), "r");
         } catch {
           continue; // no server.json: not a remote owner
         }
         let n: number;
         try {
-          n = fs.readSync(fd, buf, 0, buf.length, 0);
+          n = fsm.readSync(fd, buf, 0, buf.length, 0);
         } catch {
           n = buf.length; // unreadable here (a folder named server.json…): let the loader say what it is
         } finally {
-          fs.closeSync(fd);
+          fsm.closeSync(fd);
         }
         scanned++;
         const bytes = buf.subarray(0, n);
-        if (n > MAX_SERVER_JSON_BYTES || needles.some((needle) => bytes.includes(needle))) folders.push(rel);
+        if (n > input.maxBytes || needles.some((needle) => bytes.includes(needle))) folders.push(rel);
       }
     }
   }
   return { folders, scanned };
+}
+
+/** How the remote-URL search is shared out: over `threads` worker threads from `parallelFrom` namespaces on. */
+export interface ScanOptions {
+  /** 1 or absent: no threads (validate.ts passes os.availableParallelism()). */
+  readonly threads?: number;
+  /** Below this many namespace folders the threads are not started (starting them costs more). Default 512. */
+  readonly parallelFrom?: number;
+}
+
+const SCAN_IN_PARALLEL_FROM = 512;
+
+/** scanNamespaces on a worker thread: its source and a few lines of CommonJS, no bundling, no TypeScript. */
+function scanOnThread(input: ScanInput): Promise<ScanOutput> {
+  const code = `const { parentPort, workerData } = require("node:worker_threads");
+parentPort.postMessage((${scanNamespaces.toString()})(require("node:fs"), require("node:path"), workerData));`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: input });
+    worker.once("message", (out: ScanOutput) => resolve(out));
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the remote-URL search thread exited (code ${code})`)));
+  });
+}
+
+/**
+ * Version folders (relative) whose server.json could hold one of `urls` as a remote URL; see the header.
+ * With threads, the namespaces are dealt out in turn (every `threads`-th to one thread) and the shares'
+ * findings joined: the same set of folders and the same count as one pass.
+ */
+async function remoteUrlCandidates(
+  root: string,
+  urls: readonly string[],
+  skip: ReadonlySet<string>,
+  options: ScanOptions,
+): Promise<ScanOutput> {
+  const namespaces = listNames(root);
+  const base = {
+    root,
+    needles: [...urls, "\\"],
+    skip: [...skip],
+    serverFile: SERVER_FILE,
+    maxBytes: MAX_SERVER_JSON_BYTES,
+  };
+  const threads = Math.min(options.threads ?? 1, namespaces.length);
+  if (threads <= 1 || namespaces.length < (options.parallelFrom ?? SCAN_IN_PARALLEL_FROM))
+    return scanNamespaces(fs, path, { ...base, namespaces });
+  const shares = await Promise.all(
+    Array.from({ length: threads }, (_, t) =>
+      scanOnThread({ ...base, namespaces: namespaces.filter((_ns, i) => i % threads === t) }),
+    ),
+  );
+  return {
+    folders: shares.flatMap((s) => s.folders),
+    scanned: shares.reduce((sum, s) => sum + s.scanned, 0),
+  };
 }
 
 function remoteUrls(doc: unknown): string[] {
@@ -191,12 +276,13 @@ function remoteUrls(doc: unknown): string[] {
  * Validate the named paths (relative to the servers root, forward slashes; none may be the root itself).
  * `displayRoot` is how the root is shown in messages, `named` are the paths as shown (`servers/…`).
  */
-export function checkFiles(
+export async function checkFiles(
   root: string,
   displayRoot: string,
   relPaths: readonly string[],
   named: ReadonlySet<string>,
-): FilesCheck {
+  options: ScanOptions = {},
+): Promise<FilesCheck> {
   const shown = shownFor(named, displayRoot);
   const missing: Diagnostic[] = [];
   const present = relPaths.filter((r) => {
@@ -228,7 +314,7 @@ export function checkFiles(
   let folders = [...base];
   if (urls.size > 0) {
     const versionFolders = new Set(first.versions.map((v) => `${v.namespace}/${v.serverPart}/${v.version}`));
-    const found = remoteUrlCandidates(root, [...urls], versionFolders);
+    const found = await remoteUrlCandidates(root, [...urls], versionFolders, options);
     scanned = found.scanned;
     folders = [...base, ...found.folders];
   }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fsTreeReader, loadPlanned, planTree, type LoadedVersion } from "../load.ts";
 import { validateLoaded } from "../validate.ts";
-import { checkTreeInParallel } from "./check-tree.ts";
+import { checkTreeInParallel, namespaceFolders, prepareForLoad, walkInParallel } from "./check-tree.ts";
 import { createWorkerPool } from "./pool.ts";
 import { makeTree, serverJson } from "../../test/temp-tree.ts";
 
@@ -83,5 +83,48 @@ describe("load and validate on worker threads", () => {
     const plan = planTree(fsTreeReader(root, "servers"));
     fs.rmSync(path.join(root, "io.github.user1"), { recursive: true });
     await expect(checkTreeInParallel(root, "servers", plan, pool)).rejects.toThrow(/a build worker failed: .*ENOENT/s);
+  });
+
+  it("readies threads before the walk: load tasks queued behind the preparation give the same results", async () => {
+    const root = makeTree(manyVersions(50));
+    const fresh = createWorkerPool(2);
+    try {
+      prepareForLoad(fresh);
+      const { loaded, diagnostics } = await checkTreeInParallel(
+        root,
+        "servers",
+        planTree(fsTreeReader(root, "servers")),
+        fresh,
+      );
+      const one = sequential(root);
+      expect(diagnostics).toEqual(one.diagnostics);
+      expect(loaded.versions.map(comparable)).toEqual(one.versions.map(comparable));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("counts the namespace folders before the walk (files are not folders; a missing root holds none)", () => {
+    const root = makeTree({ ...manyVersions(20), "README.md": "not a namespace" });
+    expect(namespaceFolders(root)).toBe(7);
+    expect(namespaceFolders(path.join(root, "nope"))).toBe(0);
+  });
+
+  it("walks the namespace folders on the threads to the same items as fsTreeReader (root files, links, modes, deep folders)", async () => {
+    const root = makeTree({
+      ...manyVersions(30),
+      "README.md": "stray",
+      "io.github.user1/server-1/1.1.0/extra/deeper/x.txt": "deep",
+    });
+    fs.chmodSync(path.join(root, "io.github.user1/server-1/1.1.0/server.json"), 0o755);
+    fs.symlinkSync("/etc/passwd", path.join(root, "io.github.user2/link.json"));
+    fs.symlinkSync("io.github.user3", path.join(root, "io.github.linked"));
+    const sorted = <T extends { path: string }>(items: T[]): T[] =>
+      [...items].sort((a, b) => (a.path < b.path ? -1 : 1));
+    const want = sorted(fsTreeReader(root, "servers").items());
+    expect(want.some((i) => i.type === "symlink" && i.path === "io.github.linked")).toBe(true);
+    expect(want.some((i) => i.executable)).toBe(true);
+    expect(sorted(await walkInParallel(root, pool))).toEqual(want);
+    expect(await walkInParallel(path.join(root, "nope"), pool)).toEqual([]);
   });
 });

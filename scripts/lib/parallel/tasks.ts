@@ -4,7 +4,8 @@
 
 import { isMainThread, parentPort } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.ts";
-import { fsTreeReader, loadVersionJob, type LoadedVersion, type VersionJob } from "../load.ts";
+import { fsTreeReader, loadVersionJob, walkInto, type LoadedVersion, type TreeItem, type VersionJob } from "../load.ts";
+import { prepareServerSchema } from "../schema.ts";
 import { validateVersion } from "../validate.ts";
 import { renderServerPages } from "../../../site/render.ts";
 
@@ -45,8 +46,23 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
   });
 }
 
+/** The items below some top folders of a servers tree, as fsTreeReader lists them (check-tree.ts walkInParallel). */
+function walkFolders(input: { readonly root: string; readonly folders: readonly string[] }): TreeItem[] {
+  const out: TreeItem[] = [];
+  for (const folder of input.folders) walkInto(input.root, folder, out);
+  return out;
+}
+
+/** Ready a thread for load tasks (the schema compiled) while the main thread walks the folders; returns nothing. */
+function prepareLoad(): null {
+  prepareServerSchema();
+  return null;
+}
+
 const TASKS = {
   load: loadAndValidateJobs,
+  prepareLoad,
+  walkFolders,
   /** The browse site's server pages (site/build.ts hands them out in batches, in page order). */
   pages: renderServerPages,
 };
