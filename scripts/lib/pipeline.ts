@@ -89,12 +89,9 @@ type BuildResult =
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const checked = await checkAndReadHistory(inputs, trace);
-  if (checked.kind === "invalid") return checked;
-  const { loaded, diagnostics, history } = checked;
-  const receipts = attachReceipts(buildModel(loaded.versions, history), inputs.receiptsDir ?? "");
-  const model = receipts.model;
-  trace("model");
+  const modelled = await checkAndModel(inputs, trace);
+  if (modelled.kind === "invalid") return modelled;
+  const { diagnostics, history, model, receiptNotes } = modelled;
 
   const put = (p: string, body: string | Uint8Array) => {
     inputs.outputs?.record(p, body);
@@ -124,7 +121,21 @@ export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Pr
     }
   }
   trace("outputs");
-  return { kind: "built", diagnostics, model, notes: [...history.notes, ...receipts.notes, ...outputNotes] };
+  return { kind: "built", diagnostics, model, notes: [...history.notes, ...receiptNotes, ...outputNotes] };
+}
+
+/**
+ * The checked tree turned into the model, in a function of its own so that the loaded versions (each with its
+ * committed bytes and parse) are garbage once the model is made, not held by the caller's frame for the rest
+ * of the build.
+ */
+async function checkAndModel(inputs: BuildInputs, trace: (stage: BuildStage) => void) {
+  const checked = await checkAndReadHistory(inputs, trace);
+  if (checked.kind === "invalid") return checked;
+  const { diagnostics, history } = checked;
+  const receipts = attachReceipts(buildModel(checked.loaded.versions, history), inputs.receiptsDir ?? "");
+  trace("model");
+  return { kind: "valid", diagnostics, history, model: receipts.model, receiptNotes: receipts.notes } as const;
 }
 
 type Checked =
