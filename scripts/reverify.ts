@@ -92,7 +92,8 @@ runCommand(command, async ({ values }) => {
     const abs = path.join(base, file);
     return fs.lstatSync(abs, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(abs, "utf8") : undefined;
   };
-  const targets = reverifyTargets(model, readSignature, values.server);
+  const bytes = new Map(loaded.versions.map((v) => [v.file, v.bytes]));
+  const targets = reverifyTargets(model, readSignature, (file) => bytes.get(file)!, values.server);
   if (values.server !== undefined && targets.length === 0)
     throw new ExitError(
       `${values.server}: no live version of that server under ${values.servers}/ (check the name; letter case counts)`,

@@ -9,6 +9,7 @@ import {
   type Status,
   type VersionRecord,
 } from "../scripts/lib/model.ts";
+import { gitBlobId } from "../scripts/lib/git-blob.ts";
 
 const WORDS = (
   "github gitlab slack notion linear jira confluence postgres mysql sqlite redis mongo elastic kafka s3 gcs azure " +
@@ -104,7 +105,7 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
         version,
         file: `servers/${name}/${version}/server.json`,
         server,
-        bytes: encoder.encode(JSON.stringify(server)),
+        blob: gitBlobId(encoder.encode(JSON.stringify(server))),
         official: {
           status: isLatest ? status : "active",
           ...(isLatest && status !== "active" ? { statusMessage: `This server is ${status}.` } : {}),

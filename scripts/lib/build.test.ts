@@ -9,7 +9,8 @@ import type { History, VersionTimes } from "./git-history.ts";
 import { fsTreeReader, loadTree } from "./load.ts";
 import { buildRegistry } from "./pipeline.ts";
 import type { RegistryModel, ServerResponse } from "./model.ts";
-import { REFERENCE, makeTree, versionFile } from "../test/temp-tree.ts";
+import { REFERENCE, makeTree, serverJson, versionFile } from "../test/temp-tree.ts";
+import { createTempRepo } from "../test/temp-git.ts";
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
@@ -94,6 +95,42 @@ describe("isLatest (upstream code rules)", () => {
       }),
     );
     expect(latestOf(m, "io.github.user/srv")).toEqual(["2.0.0"]);
+  });
+});
+
+/** Where a value holds binary data (a Buffer, typed array or ArrayBuffer), as JSON-pointer-like paths. */
+function binaryPaths(value: unknown, at = ""): string[] {
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return [at];
+  if (typeof value !== "object" || value == null) return [];
+  return Object.entries(value).flatMap(([k, v]) => binaryPaths(v, `${at}/${k}`));
+}
+
+describe("buildModel's records", () => {
+  it("keep each version's git blob id, as git hash-object gives it, and no bytes of the document", () => {
+    const repo = createTempRepo();
+    try {
+      const a =
+        JSON.stringify(serverJson("io.github.a/one", "1.0.0", { description: "Ünïcode — and a tab\t" }), null, 2) +
+        "\n";
+      const b = JSON.stringify(serverJson("io.github.a/one", "1.1.0")).replace(/,/g, ",\r\n");
+      repo.write({ "servers/io.github.a/one/1.0.0/server.json": a, "servers/io.github.a/one/1.1.0/server.json": b });
+      repo.commit("two versions", 1_750_000_000);
+      const loaded = loadTree(fsTreeReader(path.join(repo.dir, "servers"), "servers"));
+      expect(loaded.diagnostics).toEqual([]);
+      // The loader's versions carry the bytes (validation places findings in them) ...
+      expect(binaryPaths(loaded.versions)).toEqual(["/0/bytes", "/1/bytes"]);
+      const model = buildModel(loaded.versions, fakeHistory());
+      // ... the model's records do not: only the blob id is left of them.
+      expect(binaryPaths(model.versions)).toEqual([]);
+      const hashObject = (rel: string) => repo.git("hash-object", rel).trim();
+      expect(model.versions.map((r) => [r.version, r.blob])).toEqual([
+        ["1.0.0", hashObject("servers/io.github.a/one/1.0.0/server.json")],
+        ["1.1.0", hashObject("servers/io.github.a/one/1.1.0/server.json")],
+      ]);
+      expect(model.versions[0]!.blob).not.toBe(model.versions[1]!.blob);
+    } finally {
+      repo.remove();
+    }
   });
 });
 

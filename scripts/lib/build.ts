@@ -54,7 +54,7 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
         version: t.v.version,
         file: t.v.file,
         server: t.v.doc as ServerJson,
-        bytes: t.v.bytes,
+        blob: t.v.blob,
         official: {
           status,
           ...(statusMessage === undefined ? {} : { statusMessage }),

@@ -179,6 +179,34 @@ describe("Claude Code managed settings", () => {
     expect(urls.every((u) => typeof u === "string" && /^https:\/\/[^*/]+\//.test(u))).toBe(true);
   });
 
+  it("lists each entry once, where it is first seen, and every distinct one", () => {
+    const npm = (identifier: string, version: string) => ({
+      registryType: "npm",
+      identifier,
+      version,
+      transport: { type: "stdio" },
+    });
+    const doc = (version: string, packages: ServerJson["packages"]): ServerJson => ({
+      name: "io.github.a/tool",
+      description: "d",
+      version,
+      packages,
+      remotes: [{ type: "streamable-http", url: "https://a.example/mcp" }],
+    });
+    const records = [
+      // the second version repeats the first's name, command and URL, and adds a command
+      makeRecord(doc("1.0.0", [npm("b,c", "1.0.0")]), { isLatest: false }),
+      makeRecord(doc("1.1.0", [npm("b,c", "1.0.0"), npm("x", "2")])),
+    ];
+    const { claude: settings } = files({ versions: records, info: model.info });
+    expect(settings.allowedMcpServers).toEqual([
+      { serverName: "tool" },
+      { serverCommand: ["npx", "-y", "b,c@1.0.0"] },
+      { serverUrl: "https://a.example/mcp" },
+      { serverCommand: ["npx", "-y", "x@2"] },
+    ]);
+  });
+
   it("names each server by the key its snippets use", () => {
     const names = claude.allowedMcpServers.flatMap((e) => (e["serverName"] ? [e["serverName"]] : []));
     expect(names).toContain("brave-search");

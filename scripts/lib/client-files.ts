@@ -63,13 +63,24 @@ function claudeEntries(server: ServerJson): ClaudeEntry[] {
   return entries;
 }
 
+/**
+ * One key per distinct entry: its kind and its value (a command line as its JSON array, so no two lines share
+ * a key). A whole entry's JSON says the same at twice the length; at 100,000 versions these keys are the
+ * file's main cost.
+ */
+function entryKey(entry: ClaudeEntry): string {
+  if ("serverName" in entry) return `n${entry.serverName}`;
+  if ("serverUrl" in entry) return `u${entry.serverUrl}`;
+  return `c${JSON.stringify(entry.serverCommand)}`;
+}
+
 function claudeCodeSettings(model: RegistryModel): object {
   const seen = new Set<string>();
   const allowed: ClaudeEntry[] = [];
   for (const record of model.versions) {
     if (record.official.status === "deleted") continue;
     for (const entry of claudeEntries(record.server)) {
-      const key = JSON.stringify(entry);
+      const key = entryKey(entry);
       if (!seen.has(key)) allowed.push(entry);
       seen.add(key);
     }

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { diag, type Diagnostic } from "./diagnostics.ts";
+import { gitBlobId } from "./git-blob.ts";
 import { decodeUtf8, parseJsonBytes } from "./json-source.ts";
 import type { ServerJson } from "./model.ts";
 import { parseImportYaml, type ImportInfo } from "./import-record.ts";
@@ -58,7 +59,10 @@ export interface LoadedVersion {
   readonly dir: string;
   /** Display path of server.json. */
   readonly file: string;
+  /** The committed bytes of server.json: validation places its findings in them. Not kept past the model. */
   readonly bytes: Uint8Array;
+  /** Their git blob id (git-blob.ts), computed where they are read (a worker thread in the pooled build). */
+  readonly blob: string;
   /** The parsed document; undefined when it could not be parsed. */
   readonly doc: unknown;
   readonly status: StatusInfo;
@@ -394,6 +398,7 @@ export function loadVersionJob(
     dir: shown(dirRel),
     file,
     bytes,
+    blob: gitBlobId(bytes),
     doc,
     status,
     ...(statusFile === undefined ? {} : { statusFile, statusDoc, statusText }),

@@ -92,10 +92,20 @@ export interface VersionRecord {
   readonly version: string;
   /** Path of the server.json, relative to the repository root (e.g. `servers/io.github.a/b/1.0.0/server.json`). */
   readonly file: string;
-  /** The parsed document, exactly as committed. */
+  /**
+   * The parsed document, exactly as committed. Kept for every version: the API serves each once, the client
+   * files read every live version's packages and remotes, the feed compares every one with history, the site
+   * lists them. Parsed, a document costs about what its text does (~1.1 KB for a 1 KB file, measured at 20,000
+   * versions: V8 shares the key shapes), so holding it as text or re-reading it would save little and parse
+   * it again in every stage that reads it.
+   */
   readonly server: ServerJson;
-  /** The exact bytes committed (hashes, signatures and receipts refer to these). */
-  readonly bytes: Uint8Array;
+  /**
+   * The git blob id of the committed bytes (sha1 hex of `blob <size>\0` + bytes, what `git hash-object` prints),
+   * computed where the file is read. Receipts and the change feed refer to a version by it; the bytes
+   * themselves are not kept (about as much again as the document, per version).
+   */
+  readonly blob: string;
   readonly official: OfficialMeta;
   /** The verification receipt committed for this version (receipt-files.ts), when there is one. */
   readonly receipt?: Receipt;

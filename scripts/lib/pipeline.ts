@@ -110,18 +110,15 @@ async function buildWith(
   poolFor: (versionFolders: number) => WorkerPool | undefined,
 ): Promise<BuildResult> {
   const trace = inputs.trace ?? (() => {});
-  const checked = await checkAndReadHistory(inputs, trace, poolFor);
-  if (checked.kind === "invalid") return checked;
-  const { loaded, diagnostics, history } = checked;
-  const receipts = attachReceipts(buildModel(loaded.versions, history), inputs.receiptsDir ?? "");
-  const model = receipts.model;
-  trace("model");
+  const modelled = await checkAndModel(inputs, trace, poolFor);
+  if (modelled.kind === "invalid") return modelled;
+  const { diagnostics, history, model, receiptNotes } = modelled;
 
   const put = (p: string, body: string | Uint8Array) => {
     inputs.outputs?.record(p, body);
     sink.put(p, body);
   };
-  const site = inputs.extra?.(model, history, poolFor(loaded.versions.length));
+  const site = inputs.extra?.(model, history, poolFor(model.versions.length));
   site?.catch(() => {}); // awaited below; an API failure first must not leave it unhandled
   emitApiTree(model, put);
   trace("tree");
@@ -147,7 +144,25 @@ async function buildWith(
     }
   }
   trace("outputs");
-  return { kind: "built", diagnostics, model, notes: [...history.notes, ...receipts.notes, ...outputNotes] };
+  return { kind: "built", diagnostics, model, notes: [...history.notes, ...receiptNotes, ...outputNotes] };
+}
+
+/**
+ * The checked tree turned into the model, in a function of its own so that the loaded versions (each with its
+ * committed bytes and parse) are garbage once the model is made, not held by the caller's frame for the rest
+ * of the build.
+ */
+async function checkAndModel(
+  inputs: BuildInputs,
+  trace: (stage: BuildStage) => void,
+  poolFor: (versionFolders: number) => WorkerPool | undefined,
+) {
+  const checked = await checkAndReadHistory(inputs, trace, poolFor);
+  if (checked.kind === "invalid") return checked;
+  const { diagnostics, history } = checked;
+  const receipts = attachReceipts(buildModel(checked.loaded.versions, history), inputs.receiptsDir ?? "");
+  trace("model");
+  return { kind: "valid", diagnostics, history, model: receipts.model, receiptNotes: receipts.notes } as const;
 }
 
 type Checked =

@@ -5,7 +5,6 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { gitBlobId } from "./mirror/feed.ts";
 import type { RegistryModel, VersionRecord } from "./model.ts";
 import { MAX_RECEIPT_BYTES, parseReceipt } from "./receipt.ts";
 import { visible } from "./terminal.ts";
@@ -28,7 +27,7 @@ export function attachReceipts(model: RegistryModel, receiptsDir: string): { mod
       notes.push(`${shown}: ${visible(parsed.reason)}; not published`);
       return r;
     }
-    if (parsed.receipt.blob !== gitBlobId(r.bytes)) {
+    if (parsed.receipt.blob !== r.blob) {
       notes.push(`${shown}: about blob ${visible(parsed.receipt.blob)}, not the committed ${r.file}; not published`);
       return r;
     }

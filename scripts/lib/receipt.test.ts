@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { registryBuildInputs } from "../wiring/build-inputs.ts";
 import { makeTree, serverJson } from "../test/temp-tree.ts";
-import { gitBlobId } from "./mirror/feed.ts";
+import { gitBlobId } from "./git-blob.ts";
 import { REGISTRY_META_KEY } from "./model.ts";
 import { buildRegistry } from "./pipeline.ts";
 import {

@@ -12,6 +12,7 @@ import {
   type Status,
   type VersionRecord,
 } from "../../scripts/lib/model.ts";
+import { gitBlobId } from "../../scripts/lib/git-blob.ts";
 
 const EXAMPLES = new URL("../../scripts/test/fixtures/reference/examples/generic-server-json/", import.meta.url);
 
@@ -44,7 +45,7 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
     version: server.version,
     file: `servers/${server.name}/${server.version}/server.json`,
     server,
-    bytes: new TextEncoder().encode(text),
+    blob: gitBlobId(new TextEncoder().encode(text)),
     official,
     ...(extra.receipt === undefined ? {} : { receipt: extra.receipt }),
   };

@@ -29,6 +29,7 @@ import { buildSearchIndex } from "../../../site/search-index.ts";
 import { groupServers, type ServerGroup } from "../../../site/servers.ts";
 import { prepareIndex, type PreparedIndex } from "../../../site/src/search.ts";
 import type { RegistrySource } from "./source.ts";
+import { gitBlobId } from "../git-blob.ts";
 
 const gunzip = promisify(gunzipCallback);
 
@@ -109,7 +110,7 @@ function servedRecord(value: unknown, text: string, from: string): VersionRecord
     version: server.version,
     file: from,
     server: server as unknown as ServerJson,
-    bytes: new TextEncoder().encode(text),
+    blob: gitBlobId(new TextEncoder().encode(text)),
     official,
   };
   // The registry's own evidence, where the site reads it (site/render.ts verificationOf), never server._meta.

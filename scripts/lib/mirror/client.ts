@@ -56,6 +56,7 @@ import {
   type IndexPayload,
   type VerifierState,
 } from "./signed-index.ts";
+import { gitBlobId } from "../git-blob.ts";
 
 /** HTTP GET of at most `maxBytes` (the CLI passes `httpGetter` over the shared HTTP helper). */
 export type Getter = (url: string, maxBytes: number) => Promise<{ status: number; body: Uint8Array }>;
@@ -434,7 +435,7 @@ function toModel(docs: ReadonlyMap<string, Doc>, payload: IndexPayload): Registr
       version: parsed.server.version,
       file: doc.from,
       server: parsed.server,
-      bytes: Buffer.from(doc.text),
+      blob: gitBlobId(Buffer.from(doc.text)),
       official,
     });
   }

@@ -82,9 +82,6 @@ export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 
 const ZERO = /^0+$/;
 export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
-/** The id git gives a blob with these bytes (sha1 of "blob <size>\0" + bytes). */
-export const gitBlobId = (bytes: Uint8Array): string =>
-  createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
 export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {
@@ -139,7 +136,7 @@ interface FeedBlobs {
 /** Read every blob the replay needs with one `git cat-file --batch`, except documents the model already has. */
 function readFeedBlobs(history: FeedHistory, model: RegistryModel): FeedBlobs {
   const currentDocs = new Map<string, ServerJson>();
-  for (const r of model.versions) currentDocs.set(gitBlobId(r.bytes), r.server);
+  for (const r of model.versions) currentDocs.set(r.blob, r.server);
   const needed = new Set<string>();
   for (const c of history.commits)
     for (const ch of c.changes)

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { bodyText, createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
 import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../model.ts";
+import { gitBlobId } from "../git-blob.ts";
 
 describe("parseInstant (Go time.Parse with time.RFC3339)", () => {
   it.each([
@@ -85,7 +86,7 @@ describe("listServers over a model", () => {
     version,
     file: `servers/${name}/${version}/server.json`,
     server: { name, version, description: "d" },
-    bytes: new Uint8Array(),
+    blob: gitBlobId(new Uint8Array()),
     official: {
       status: "active",
       statusChangedAt: "2025-01-01T00:00:00Z",

@@ -10,7 +10,7 @@ import { startFakeGitHubPrApi } from "../../test/fakes/github-pr-api.ts";
 import { startFakeServer, type FakeServer } from "../../test/fakes/http-server.ts";
 import { makeTree, serverJson } from "../../test/temp-tree.ts";
 import { buildModel } from "../build.ts";
-import { gitBlobId } from "../mirror/feed.ts";
+import { gitBlobId } from "../git-blob.ts";
 import { parseReceipt, serializeReceipt } from "../receipt.ts";
 import { sampleReceipt } from "../../test/receipts.ts";
 import { readHistory } from "../git-history.ts";
@@ -107,9 +107,11 @@ function deps(f: { npm: FakeServer; dns: FakeDnsServer; proof: FakeServer }) {
 function targetsOf(dir: string, only?: string) {
   const { loaded } = checkTree("servers", dir);
   const model = buildModel(loaded.versions, readHistory(path.join(dir, "servers"), { run: () => null }));
+  const bytes = new Map(loaded.versions.map((v) => [v.file, v.bytes]));
   return reverifyTargets(
     model,
     (file) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), "utf8") : undefined),
+    (file) => bytes.get(file)!,
     only,
   );
 }

@@ -16,7 +16,7 @@ import { check, type CheckResult } from "./check.ts";
 import type { Endpoints } from "./endpoints.ts";
 import type { HttpClient } from "./http.ts";
 import { namespaceOf, verifyNamespace, type NamespaceDeps } from "./namespace.ts";
-import { gitBlobId } from "../mirror/feed.ts";
+import { gitBlobId } from "../git-blob.ts";
 import { appendReverification, parseReceipt, receiptCheck, receiptPath, serializeReceipt } from "../receipt.ts";
 import type { RemoteHealth, RemoteProber, RemoteState } from "./remote-health.ts";
 
@@ -75,10 +75,14 @@ export interface HealthReport {
   readonly servers: readonly HealthEntry[];
 }
 
-/** The latest live version of every server (as the list endpoint shows it), or only `only`. */
+/**
+ * The latest live version of every server (as the list endpoint shows it), or only `only`. The model keeps no
+ * document bytes (model.ts): `bytesOf` gives the committed server.json by the record's `file`.
+ */
 export function reverifyTargets(
   model: RegistryModel,
   readSignature: (file: string) => string | undefined,
+  bytesOf: (file: string) => Uint8Array,
   only?: string,
 ): ReverifyTarget[] {
   return listedRecords(model)
@@ -90,7 +94,7 @@ export function reverifyTargets(
         version: r.version,
         file: r.file,
         doc: r.server,
-        bytes: r.bytes,
+        bytes: bytesOf(r.file),
         ...(signature === undefined ? {} : { signature }),
       };
     });
