@@ -116,17 +116,46 @@ export interface FeedResult {
   readonly mismatches: string[];
 }
 
+/** The history replayed: its entries, and the sha256 of each version's newest entry (null after `removed`). */
+export interface ReplayedFeed {
+  readonly entries: FeedEntry[];
+  lastSha(name: string, version: string): string | null | undefined;
+}
+
+const replays = new WeakMap<FeedHistory, { readonly model: RegistryModel; readonly feed: ReplayedFeed }>();
+
 /**
  * Replay the history into feed entries, once, commit by commit: each commit updates the state of the version
  * folders it touches (FeedReplay.record), re-picks `latest` only for the servers those folders belong to, and
  * emits an entry for every version whose served document changed (FeedReplay.emitChanges). `model` supplies
  * the parsed documents of current blobs (the common case: a server.json never changes), so only older blobs
- * are read from git.
+ * are read from git. One replay per (history, model): the site and the mirror files of one build share it.
  */
-export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+export function replayFeed(history: FeedHistory, model: RegistryModel): ReplayedFeed {
+  const seen = replays.get(history);
+  if (seen?.model === model) return seen.feed;
   const replay = new FeedReplay(readFeedBlobs(history, model));
   for (const commit of history.commits) replay.apply(commit);
-  return { entries: replay.entries, mismatches: replay.mismatchesWith(model) };
+  const feed: ReplayedFeed = { entries: replay.entries, lastSha: (name, version) => replay.lastSha(name, version) };
+  replays.set(history, { model, feed });
+  return feed;
+}
+
+/** The feed and its check against the model, each served document serialised again (tests, `mirror`). */
+export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+  const feed = replayFeed(history, model);
+  return { entries: feed.entries, mismatches: feedMismatches(feed, model.versions, servedSha) };
+}
+
+/** Versions whose newest entry is not the document served now (uncommitted changes), as name@version. */
+export function feedMismatches(
+  feed: ReplayedFeed,
+  versions: readonly VersionRecord[],
+  shaOf: (r: VersionRecord) => string,
+): string[] {
+  const out: string[] = [];
+  for (const r of versions) if (feed.lastSha(r.name, r.version) !== shaOf(r)) out.push(`${r.name}@${r.version}`);
+  return out;
 }
 
 /** What the replay reads from blobs: a document, a status and an import record, each parsed once. */
@@ -363,14 +392,9 @@ class FeedReplay {
     };
   }
 
-  /** Versions of the model whose newest entry is not the document served now (uncommitted changes). */
-  mismatchesWith(model: RegistryModel): string[] {
-    const mismatches: string[] = [];
-    for (const r of model.versions) {
-      const d = this.dirs.get(`${r.name}/${r.version}`);
-      if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
-    }
-    return mismatches;
+  /** The sha256 of the folder's newest entry; undefined for a folder the history never had. */
+  lastSha(name: string, version: string): string | null | undefined {
+    return this.dirs.get(`${name}/${version}`)?.lastSha;
   }
 }
 
