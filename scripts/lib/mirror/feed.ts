@@ -148,7 +148,7 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
 }
 
 /** Versions whose newest entry is not the document served now (uncommitted changes), as name@version. */
-export function feedMismatches(
+function feedMismatches(
   feed: ReplayedFeed,
   versions: readonly VersionRecord[],
   shaOf: (r: VersionRecord) => string,
