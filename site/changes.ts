@@ -18,7 +18,7 @@ export interface Change {
 
 /** Every change, oldest first; from the change feed when `history` is given (the build's one replay of it). */
 export function changesOf(model: RegistryModel, history?: FeedHistory): Change[] {
-  if (history !== undefined) return replayFeed(history, model).entries;
+  if (history !== undefined) return [...replayFeed(history, model).changes];
   return changesFromModel(model);
 }
 

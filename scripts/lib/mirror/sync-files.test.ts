@@ -53,7 +53,7 @@ describe("sync files", () => {
     });
     if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
     expect(replays()).toBe(1);
-    expect(replayFeed(history, outcome.model).entries).toBe(siteChanges);
+    expect(replayFeed(history, outcome.model).changes).toEqual(siteChanges);
     expect(replays()).toBe(1);
     expect(outcome.notes.some((n) => n.includes("differ from their last feed entry"))).toBe(false);
     // Another model (another build) is another replay: the memo never hands one build's feed to another.

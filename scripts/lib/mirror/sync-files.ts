@@ -19,7 +19,7 @@ import {
   type FeedEntry,
   type FeedHistory,
 } from "./feed.ts";
-import type { RegistryModel } from "../model.ts";
+import type { RegistryModel, VersionRecord } from "../model.ts";
 import type { ServedSink } from "../pipeline.ts";
 import {
   buildIndexPayload,
@@ -52,24 +52,25 @@ export interface SyncStage {
   seal(): SyncFiles;
 }
 
-/** The feed replayed and the bundle started; each served document goes into the bundle and the feed's check. */
+/** The feed replayed and the bundle started; each served document goes into the bundle and the feed's sha256s. */
 function startSyncFiles(model: RegistryModel, history: FeedHistory) {
   const feed = replayFeed(history, model);
-  const bundle = bundleWriter(bundleHeader(model, feed.entries.length));
-  const mismatches: string[] = [];
-  let served = 0;
+  const bundle = bundleWriter(bundleHeader(model, feed.changes.length));
+  const shas = new Map<VersionRecord, string>();
   const sink: ServedSink = {
     served(r, body) {
-      if (model.versions[served++] !== r) throw new Error(`internal: ${r.name}@${r.version} served out of model order`);
-      if (feed.lastSha(r.name, r.version) !== sha256Hex(body)) mismatches.push(`${r.name}@${r.version}`);
+      if (model.versions[shas.size] !== r)
+        throw new Error(`internal: ${r.name}@${r.version} served out of model order`);
+      shas.set(r, sha256Hex(body));
       bundle.line(body);
     },
     ready: () => bundle.ready(),
   };
   const finish = async (opts: SyncOptions) => {
-    if (served !== model.versions.length)
-      throw new Error(`internal: ${served} of ${model.versions.length} versions were served before build()`);
-    return finishSyncFiles(model, feed.entries, mismatches, await bundle.finish(), opts);
+    if (shas.size !== model.versions.length)
+      throw new Error(`internal: ${shas.size} of ${model.versions.length} versions were served before build()`);
+    const { entries, mismatches } = feed.finish((r) => shas.get(r)!);
+    return finishSyncFiles(model, entries, mismatches, await bundle.finish(), opts);
   };
   return { sink, finish };
 }
