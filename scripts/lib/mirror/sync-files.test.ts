@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { changesOf } from "../../../site/changes.ts";
 import { readHistory, type History } from "../git-history.ts";
 import { buildRegistry } from "../pipeline.ts";
-import { B, registryRepo } from "../../test/registry-history.ts";
+import { B, registryRepo, serverJson } from "../../test/registry-history.ts";
 import type { TempRepo } from "../../test/temp-git.ts";
 import { buildBundle, bundleHeader, bundleWriter, type Bundle } from "./bundle.ts";
-import { replayFeed, servedDocument } from "./feed.ts";
+import { buildFeed, replayFeed, servedDocument } from "./feed.ts";
 import { syncFilesFor } from "./sync-files.ts";
 import type { RegistryModel } from "../model.ts";
 
@@ -83,6 +83,18 @@ describe("sync files", () => {
     ]);
   });
 
+  it("find no mismatch for an uncommitted re-encoding of a server.json: it serves the same bytes", async () => {
+    repo = registryRepo();
+    repo.write({ [`servers/${B}/0.1.0/server.json`]: JSON.stringify(JSON.parse(serverJson(B, "0.1.0")), null, 4) });
+    const outcome = await buildRegistry({
+      serversDir: "servers",
+      cwd: repo.dir,
+      outputs: syncFilesFor(path.join(repo.dir, "servers")),
+    });
+    if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
+    expect(outcome.notes.filter((n) => n.includes("differ from their last feed entry"))).toEqual([]);
+  });
+
   it("refuse documents served out of model order, and a build() before every version was served", async () => {
     repo = registryRepo();
     const model = await builtModel(repo);
@@ -138,5 +150,39 @@ describe("bundle writer", () => {
         .toString("utf8")
         .split("\n")[1],
     ).toBe(servedDocument(model.versions[0]!));
+  });
+});
+
+describe("the replay's same-bytes rule", () => {
+  /** Two commits in the same second (so updatedAt stays): the second rewrites the server.json blob. */
+  function twoCommits(first: string, second: string) {
+    const blobs = new Map([
+      ["1".repeat(40), Buffer.from(first)],
+      ["2".repeat(40), Buffer.from(second)],
+    ]);
+    const at = (id: string, blob: string) => ({
+      id,
+      time: 1_750_000_000,
+      changes: [{ dir: `${B}/1.0.0`, file: "server.json", blob }],
+    });
+    return {
+      commits: [at("a".repeat(40), "1".repeat(40)), at("b".repeat(40), "2".repeat(40))],
+      readBlobs: (ids: readonly string[]) => new Map(ids.map((id) => [id, blobs.get(id)!])),
+    };
+  }
+  const doc = (description: string, indent?: number) =>
+    JSON.stringify({ name: B, description, version: "1.0.0" }, null, indent);
+  const empty: RegistryModel = {
+    versions: [],
+    info: { gitCommit: null, generatedAt: "2025-06-15T16:06:40Z", serial: 2 },
+  };
+
+  it("emits nothing for a re-encoded server.json that serves the same bytes, an update for an edited one", () => {
+    const reencoded = buildFeed(twoCommits(doc("x"), doc("x", 4)), empty).entries;
+    expect(reencoded.map((e) => e.op)).toEqual(["publish"]);
+    const edited = buildFeed(twoCommits(doc("x"), doc("y")), empty).entries;
+    expect(edited.map((e) => e.op)).toEqual(["publish", "update"]);
+    expect(edited[1]!.sha256).not.toBe(edited[0]!.sha256);
+    expect(reencoded[0]!.sha256).toBe(edited[0]!.sha256);
   });
 });
