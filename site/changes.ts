@@ -3,7 +3,7 @@
 // callers without history: one publish per version, one status change per version that is not active).
 // The stats page, the Atom feeds and the home page's recency all read this list, so they agree.
 
-import { buildFeed, type FeedHistory, type FeedOp } from "../scripts/lib/mirror/feed.ts";
+import { replayFeed, type FeedHistory, type FeedOp } from "../scripts/lib/mirror/feed.ts";
 import { compareCodeUnits, type RegistryModel, type Status } from "../scripts/lib/model.ts";
 import { compareTimestamps } from "../scripts/lib/versions.ts";
 
@@ -16,9 +16,9 @@ export interface Change {
   readonly status: Status | null;
 }
 
-/** Every change, oldest first; from the change feed when `history` is given. */
+/** Every change, oldest first; from the change feed when `history` is given (the build's one replay of it). */
 export function changesOf(model: RegistryModel, history?: FeedHistory): Change[] {
-  if (history !== undefined) return buildFeed(history, model).entries;
+  if (history !== undefined) return [...replayFeed(history, model).changes];
   return changesFromModel(model);
 }
 

@@ -96,8 +96,23 @@ export function buildApiTree(model: RegistryModel): ApiTree {
 /**
  * Every API file, handed to `put` as it is made, one server at a time: only the top list's entries outlive
  * their server, so a build that writes as it goes holds one server's files at a time, not the registry.
+ * `served` sees each version's served document (the body of its versions/<v>.json) once, in model order.
  */
-export function emitApiTree(model: RegistryModel, put: (rel: string, body: string) => void): void {
+export function emitApiTree(
+  model: RegistryModel,
+  put: (rel: string, body: string) => void,
+  served?: (record: VersionRecord, body: string) => void,
+): void {
+  const steps = emitApiTreeSteps(model, put, served);
+  while (!steps.next().done);
+}
+
+/** emitApiTree, pausing after each server (the pipeline waits there while the bundle has too much in flight). */
+export function* emitApiTreeSteps(
+  model: RegistryModel,
+  put: (rel: string, body: string) => void,
+  served?: (record: VersionRecord, body: string) => void,
+): Generator<void, void, void> {
   /** An official route: under /v0 and /v0.1. */
   const emit = (rel: string, body: string) => {
     for (const p of API_PREFIXES) put(`${p}/${rel}`, body);
@@ -114,6 +129,7 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
   let start = 0;
   const all = model.versions; // sorted by (name, version): each server's versions are one run
   while (start < all.length) {
+    if (start > 0) yield;
     let end = start + 1;
     while (end < all.length && all[end]!.name === all[start]!.name) end++;
     const records = all.slice(start, end);
@@ -123,6 +139,7 @@ export function emitApiTree(model: RegistryModel, put: (rel: string, body: strin
     for (const r of records) {
       const body = json(toServerResponse(r));
       bodies.set(r, body);
+      served?.(r, body);
       emit(`${base}/${r.version}`, body);
       twin(`${base}/${r.version}`, body);
     }

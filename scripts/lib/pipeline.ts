@@ -3,10 +3,10 @@
 
 import path from "node:path";
 import { hasErrors, type Diagnostic } from "./diagnostics.ts";
-import { buildModel, emitApiTree } from "./build.ts";
+import { buildModel, emitApiTreeSteps } from "./build.ts";
 import { fallbackEpoch, readHistory, type History } from "./git-history.ts";
 import { displayPath, fsTreeReader, loadPlanned, loadTree, planTree, type LoadResult } from "./load.ts";
-import type { RegistryModel } from "./model.ts";
+import type { RegistryModel, VersionRecord } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
 import type { TreeSink } from "./write.ts";
@@ -33,11 +33,25 @@ export type BuildOutcome =
       readonly notes: readonly string[];
     };
 
+/** What sees each version's served document as the API tree is made. */
+export interface ServedSink {
+  /** One version's served document, exactly the bytes of its `/v0.1/servers/<name>/versions/<v>.json`. */
+  served(record: VersionRecord, body: string): void;
+  /** A promise to await before handing over more documents (work in flight is bounded), or undefined. */
+  ready(): Promise<void> | undefined;
+}
+
 /** Files derived from the model after the API and the site: the change feed, the bundle, the signed index. */
 export interface OutputStage {
   /** Sees every file the build publishes, as it is written (the signed index pins them all). */
   record(path: string, body: string | Uint8Array): void;
-  build(model: RegistryModel, history: History): { files: Map<string, string | Uint8Array>; notes: string[] };
+  /**
+   * Before the API tree: `served` is handed each version's served document as the API writer makes it, in
+   * model order, and `ready()`, when it returns a promise, is awaited before the next server's files.
+   */
+  begin(model: RegistryModel, history: History): ServedSink;
+  /** After the site: the stage's files, once every version was served. */
+  build(model: RegistryModel, history: History): Promise<{ files: Map<string, string | Uint8Array>; notes: string[] }>;
   /** The last files (the signed index), made after everything else was recorded. */
   seal(): { files: Map<string, string | Uint8Array>; notes: string[] };
 }
@@ -120,7 +134,12 @@ async function buildWith(
   };
   const site = inputs.extra?.(model, history, poolFor(model.versions.length));
   site?.catch(() => {}); // awaited below; an API failure first must not leave it unhandled
-  emitApiTree(model, put);
+  const served = inputs.outputs?.begin(model, history);
+  const steps = emitApiTreeSteps(model, put, served?.served);
+  while (!steps.next().done) {
+    const wait = served?.ready();
+    if (wait) await wait;
+  }
   trace("tree");
   if (site) {
     for (const [p, body] of await site) {
@@ -134,7 +153,7 @@ async function buildWith(
   if (inputs.outputs) {
     const stage = inputs.outputs;
     for (const make of [() => stage.build(model, history), () => stage.seal()]) {
-      const out = make(); // seal() only after build()'s files are recorded
+      const out = await make(); // seal() only after build()'s files are recorded
       for (const [p, body] of out.files) {
         if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json"))
           throw new Error(`internal: a build output tried to write ${p}, outside its extension folder`);

@@ -81,8 +81,8 @@ function requireServersFolder(serversDir: string, cwd: string): void {
 function withHealthReport(stage: OutputStage, file: string): OutputStage {
   return {
     ...stage,
-    build(model, history) {
-      const out = stage.build(model, history);
+    async build(model, history) {
+      const out = await stage.build(model, history);
       // The report quotes upstream and PR text: published HTML-escaped like every JSON file (the same value).
       if (fs.existsSync(file))
         out.files.set(`v0.1/x/${REGISTRY_NAMESPACE}/health.json`, escapeJsonText(fs.readFileSync(file, "utf8")));
@@ -95,8 +95,8 @@ function withHealthReport(stage: OutputStage, file: string): OutputStage {
 function withClientFiles(stage: OutputStage): OutputStage {
   return {
     ...stage,
-    build(model, history) {
-      const out = stage.build(model, history);
+    async build(model, history) {
+      const out = await stage.build(model, history);
       for (const [p, body] of buildClientFiles(model)) out.files.set(p, body);
       return out;
     },

@@ -7,7 +7,9 @@
 //   v0.1/x/<ns>/bundle/registry.ndjson.gz.sha256   "<hex>  registry.ndjson.gz\n" (sha256sum format)
 
 import { createHash } from "node:crypto";
-import { constants, crc32, deflateRawSync } from "node:zlib";
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
+import { constants, crc32, deflateRaw, deflateRawSync } from "node:zlib";
 import { REGISTRY_NAMESPACE, type RegistryModel } from "../model.ts";
 import { servedDocument, sha256Hex } from "./feed.ts";
 import { stringifyJson } from "../safe-json.ts";
@@ -32,8 +34,8 @@ export interface Bundle {
   readonly ndjsonSha256: string;
 }
 
-export function buildBundle(model: RegistryModel, feedLastSeq: number): Bundle {
-  const header: BundleHeader = {
+export function bundleHeader(model: RegistryModel, feedLastSeq: number): BundleHeader {
+  return {
     format: BUNDLE_FORMAT,
     serial: model.info.serial,
     gitCommit: model.info.gitCommit,
@@ -41,50 +43,124 @@ export function buildBundle(model: RegistryModel, feedLastSeq: number): Bundle {
     feedLastSeq,
     versions: model.versions.length,
   };
-  function* lines() {
-    yield stringifyJson({ bundle: header }) + "\n";
-    for (const r of model.versions) yield servedDocument(r) + "\n";
-  }
-  return gzipLines(lines());
 }
 
-const CHUNK_BYTES = 1 << 20;
+/** The bundle made in one go on this thread, each document serialised here (tests and fixtures). */
+export function buildBundle(model: RegistryModel, feedLastSeq: number, chunkChars = CHUNK_CHARS): Bundle {
+  const gzip = new ChunkedGzip(chunkChars);
+  const parts: Buffer[] = [];
+  const deflate = (chunk: Buffer | undefined) => {
+    if (chunk) parts.push(deflateRawSync(chunk, CHUNK_OPTIONS));
+  };
+  deflate(gzip.line(headerLine(bundleHeader(model, feedLastSeq))));
+  for (const r of model.versions) deflate(gzip.line(servedDocument(r) + "\n"));
+  deflate(gzip.end());
+  return gzip.finish(parts);
+}
+
+/**
+ * The bundle written as the build makes each served document (`line`, in model order), its chunks deflated on
+ * libuv's threadpool while the build goes on. At most `inFlight` chunks are deflating at once: `ready()` is a
+ * promise to await before handing over more when that many are, undefined otherwise. Every chunk is its own
+ * raw-deflate stream ended by a sync flush, so the bytes do not depend on which chunk finishes first.
+ */
+export interface BundleWriter {
+  line(servedDocument: string): void;
+  ready(): Promise<void> | undefined;
+  finish(): Promise<Bundle>;
+}
+
+export function bundleWriter(
+  header: BundleHeader,
+  opts: { chunkChars?: number; inFlight?: number } = {},
+): BundleWriter {
+  const gzip = new ChunkedGzip(opts.chunkChars ?? CHUNK_CHARS);
+  const limit = Math.max(1, opts.inFlight ?? availableParallelism());
+  const parts: Promise<Buffer>[] = [];
+  const running = new Set<Promise<unknown>>();
+  const deflate = (chunk: Buffer | undefined) => {
+    if (!chunk) return;
+    // An output buffer the whole deflated chunk fits in: with node's default (16 KiB) the threadpool stops
+    // after each 16 KiB until this thread collects it, so nothing would progress while the build runs.
+    const part = deflateRawAsync(chunk, { ...CHUNK_OPTIONS, chunkSize: chunk.length + (chunk.length >> 8) + 1024 });
+    parts.push(part);
+    const settled: Promise<unknown> = part.then(
+      () => running.delete(settled),
+      () => running.delete(settled), // finish() reports the error
+    );
+    running.add(settled);
+  };
+  deflate(gzip.line(headerLine(header)));
+  return {
+    line: (doc) => deflate(gzip.line(doc + "\n")),
+    ready: () => (running.size >= limit ? Promise.race(running).then(() => undefined) : undefined),
+    async finish() {
+      deflate(gzip.end());
+      return gzip.finish(await Promise.all(parts));
+    },
+  };
+}
+
+const headerLine = (header: BundleHeader) => stringifyJson({ bundle: header }) + "\n";
+const deflateRawAsync = promisify(deflateRaw);
+const CHUNK_OPTIONS = { level: 9, memLevel: 8, finishFlush: constants.Z_SYNC_FLUSH } as const;
+/** A chunk ends at the first line that takes it to this many characters (UTF-16 code units, not bytes). */
+const CHUNK_CHARS = 1 << 20;
 
 /**
  * Gzip text made of many lines without ever holding all of it: each ~1 MiB chunk is deflated on its own and
  * ended with a sync flush (byte-aligned, not final), the chunks are concatenated, and one empty final block
  * closes the stream, as pigz does. One gzip member, readable by any gunzip; fixed header (mtime 0, OS
- * unknown), so the same input gives the same bytes with the same zlib.
+ * unknown), so the same input gives the same bytes with the same zlib. This class cuts the chunks and sums
+ * the crc, size and text hash; its caller deflates them (here or on the threadpool) and hands them back in order.
  */
-function gzipLines(lines: Iterable<string>): Bundle {
-  const out: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255])];
-  const text = createHash("sha256");
-  let crc = 0;
-  let size = 0;
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const flush = () => {
-    const chunk = Buffer.from(pending.join(""));
-    pending = [];
-    pendingLength = 0;
-    text.update(chunk);
-    crc = crc32(chunk, crc);
-    size += chunk.length;
-    out.push(deflateRawSync(chunk, { level: 9, memLevel: 8, finishFlush: constants.Z_SYNC_FLUSH }));
-  };
-  for (const line of lines) {
-    pending.push(line);
-    pendingLength += line.length;
-    if (pendingLength >= CHUNK_BYTES) flush();
+class ChunkedGzip {
+  private readonly text = createHash("sha256");
+  private crc = 0;
+  private size = 0;
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private readonly chunkChars: number;
+
+  constructor(chunkChars: number) {
+    this.chunkChars = chunkChars;
   }
-  if (pendingLength > 0) flush();
-  out.push(deflateRawSync(Buffer.alloc(0))); // the final (empty) block
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(size % 0x100000000, 4);
-  out.push(trailer);
-  const gz = Buffer.concat(out);
-  return { gz, sha256: sha256Hex(gz), ndjsonSha256: text.digest("hex") };
+
+  /** Add a line; returns the chunk to deflate when it completes one. */
+  line(line: string): Buffer | undefined {
+    this.pending.push(line);
+    this.pendingLength += line.length;
+    return this.pendingLength >= this.chunkChars ? this.cut() : undefined;
+  }
+
+  /** The last, partial chunk, if any. */
+  end(): Buffer | undefined {
+    return this.pendingLength > 0 ? this.cut() : undefined;
+  }
+
+  private cut(): Buffer {
+    const chunk = Buffer.from(this.pending.join(""));
+    this.pending = [];
+    this.pendingLength = 0;
+    this.text.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    return chunk;
+  }
+
+  /** The gzip member around the deflated chunks, in the order they were cut. */
+  finish(deflated: readonly Buffer[]): Bundle {
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.size % 0x100000000, 4);
+    const gz = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255]),
+      ...deflated,
+      deflateRawSync(Buffer.alloc(0)), // the final (empty) block
+      trailer,
+    ]);
+    return { gz, sha256: sha256Hex(gz), ndjsonSha256: this.text.digest("hex") };
+  }
 }
 
 export function bundleFiles(bundle: Bundle): Map<string, string | Uint8Array> {

@@ -100,7 +100,8 @@ interface DirState {
   statusChangedAt: number;
   status: Status;
   importedAt: number | null;
-  lastSha: string | null;
+  /** What its newest entry served (null: nothing, or removed): the document, the official data and its JSON. */
+  last: Served | null;
   lastStatus: string;
   isLatest: boolean;
   /** What the latest pick reads, cached until the folder changes again. */
@@ -113,17 +114,42 @@ export interface FeedResult {
   readonly mismatches: string[];
 }
 
+/** A feed entry before its sha256 is known: the site reads these; `finish` adds the sha256s. */
+export type FeedChange = Omit<FeedEntry, "sha256">;
+
+/**
+ * The history replayed. Which entries there are is known without hashing (a served document is a function of
+ * its parsed document and official data), so `changes` is ready before the API is written; the sha256s come
+ * from the served documents' own hashes where an entry is what is served now (`finish`), else are computed.
+ */
+export interface ReplayedFeed {
+  readonly changes: readonly FeedChange[];
+  /** The entries, and the versions whose newest entry is not served now; `servedSha` hashes r's served document. */
+  finish(servedSha: (r: VersionRecord) => string): FeedResult;
+}
+
+const replays = new WeakMap<FeedHistory, { readonly model: RegistryModel; readonly feed: ReplayedFeed }>();
+
 /**
  * Replay the history into feed entries, once, commit by commit: each commit updates the state of the version
  * folders it touches (FeedReplay.record), re-picks `latest` only for the servers those folders belong to, and
  * emits an entry for every version whose served document changed (FeedReplay.emitChanges). `model` supplies
  * the parsed documents of current blobs (the common case: a server.json never changes), so only older blobs
- * are read from git.
+ * are read from git. One replay per (history, model): the site and the mirror files of one build share it.
  */
-export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+export function replayFeed(history: FeedHistory, model: RegistryModel): ReplayedFeed {
+  const seen = replays.get(history);
+  if (seen?.model === model) return seen.feed;
   const replay = new FeedReplay(readFeedBlobs(history, model));
   for (const commit of history.commits) replay.apply(commit);
-  return { entries: replay.entries, mismatches: replay.mismatchesWith(model) };
+  const feed: ReplayedFeed = { changes: replay.changes, finish: (servedSha) => replay.finish(model, servedSha) };
+  replays.set(history, { model, feed });
+  return feed;
+}
+
+/** The feed and its check against the model, each served document serialised again (tests). */
+export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResult {
+  return replayFeed(history, model).finish(servedSha);
 }
 
 /** What the replay reads from blobs: a document, a status and an import record, each parsed once. */
@@ -190,7 +216,9 @@ interface Touch {
 
 /** The replay's state: every version folder seen so far, grouped by server, and the entries emitted. */
 class FeedReplay {
-  readonly entries: FeedEntry[] = [];
+  readonly changes: FeedChange[] = [];
+  /** What each change served (null for `removed`), by position. */
+  private readonly served: (Served | null)[] = [];
   private readonly dirs = new Map<string, DirState>();
   private readonly byServer = new Map<string, DirState[]>();
   private readonly blobs: FeedBlobs;
@@ -254,7 +282,7 @@ class FeedReplay {
       statusChangedAt: time,
       status: "active",
       importedAt: null,
-      lastSha: null,
+      last: null,
       lastStatus: "",
       isLatest: false,
       facts: undefined,
@@ -300,18 +328,18 @@ class FeedReplay {
   private emitChanges(commit: HistoryStep, changed: ReturnType<FeedReplay["pickLatest"]>): void {
     for (const { dir: d, published, removed, touched: wasTouched } of changed) {
       if (d.serverBlob == null) {
-        if (removed || d.lastSha != null) this.emit(commit, d, "removed", null, null);
-        d.lastSha = null;
+        if (removed || d.last != null) this.emit(commit, d, "removed", null, null);
+        d.last = null;
         continue;
       }
-      const server = this.blobs.docOf(d.serverBlob);
-      if (!server) continue; // a blob that is not JSON was never valid on main; nothing to serve
+      const doc = this.blobs.docOf(d.serverBlob);
+      if (!doc) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = this.officialOf(d, d.isLatest);
-      const sha = sha256Hex(stringifyJson(serverResponse(d.name, d.version, server, official)));
-      if (sha === d.lastSha) continue;
+      const next: Served = { doc, official, key: JSON.stringify(official), sha: undefined };
+      if (d.last != null && sameBytes(d, d.last, next)) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
       const op: FeedOp =
-        published || d.lastSha == null
+        published || d.last == null
           ? "publish"
           : statusKey !== d.lastStatus
             ? "status"
@@ -319,23 +347,23 @@ class FeedReplay {
               ? "update"
               : "latest-moved";
       d.lastStatus = statusKey;
-      d.lastSha = sha;
-      this.emit(commit, d, op, sha, official.status);
+      d.last = next;
+      this.emit(commit, d, op, next, official.status);
     }
   }
 
-  private emit(commit: HistoryStep, d: DirState, op: FeedOp, sha: string | null, status: Status | null): void {
-    this.entries.push({
-      seq: this.entries.length + 1,
+  private emit(commit: HistoryStep, d: DirState, op: FeedOp, served: Served | null, status: Status | null): void {
+    this.changes.push({
+      seq: this.changes.length + 1,
       time: formatTime(commit.time),
       commit: commit.id,
       name: d.name,
       version: d.version,
       op,
-      sha256: sha,
       status,
-      isLatest: sha != null && d.isLatest,
+      isLatest: served != null && d.isLatest,
     });
+    this.served.push(served);
   }
 
   /** The registry-managed data the folder's document is served with, as of the commit replayed last. */
@@ -360,15 +388,64 @@ class FeedReplay {
     };
   }
 
-  /** Versions of the model whose newest entry is not the document served now (uncommitted changes). */
-  mismatchesWith(model: RegistryModel): string[] {
+  /**
+   * The entries with their sha256s, and the versions whose newest entry is not what is served now. An entry
+   * that serves exactly the model's document and official data takes the served document's sha256.
+   */
+  finish(model: RegistryModel, servedSha: (r: VersionRecord) => string): FeedResult {
     const mismatches: string[] = [];
     for (const r of model.versions) {
       const d = this.dirs.get(`${r.name}/${r.version}`);
-      if (!d || d.lastSha !== servedSha(r)) mismatches.push(`${r.name}@${r.version}`);
+      const last = d?.last;
+      if (!d || !last) {
+        mismatches.push(`${r.name}@${r.version}`);
+        continue;
+      }
+      const sha = servedSha(r);
+      if (last.doc === r.server && last.key === JSON.stringify(r.official)) last.sha = sha;
+      else if (shaOf(d, last) !== sha) mismatches.push(`${r.name}@${r.version}`);
     }
-    return mismatches;
+    const dirOf = (c: FeedChange) => this.dirs.get(`${c.name}/${c.version}`)!;
+    const entries = this.changes.map((c, i): FeedEntry => {
+      const served = this.served[i];
+      return {
+        seq: c.seq,
+        time: c.time,
+        commit: c.commit,
+        name: c.name,
+        version: c.version,
+        op: c.op,
+        sha256: served ? shaOf(dirOf(c), served) : null,
+        status: c.status,
+        isLatest: c.isLatest,
+      };
+    });
+    return { entries, mismatches };
   }
+}
+
+/** What an entry served: its bytes are a function of (name, version, doc, official), hashed only when needed. */
+interface Served {
+  readonly doc: ServerJson;
+  readonly official: OfficialMeta;
+  /** JSON of `official`: equal keys, equal official data. */
+  readonly key: string;
+  sha: string | undefined;
+}
+
+function shaOf(d: DirState, s: Served): string {
+  s.sha ??= sha256Hex(stringifyJson(serverResponse(d.name, d.version, s.doc, s.official)));
+  return s.sha;
+}
+
+/**
+ * Whether two states of a folder serve the same bytes: the official data is serialised whole, so different
+ * data is different bytes; the same parsed document (one object per blob) with the same data is the same
+ * bytes; only two blobs with the same official data need hashing (a re-encoded server.json).
+ */
+function sameBytes(d: DirState, a: Served, b: Served): boolean {
+  if (a.key !== b.key) return false;
+  return a.doc === b.doc || shaOf(d, a) === shaOf(d, b);
 }
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";

@@ -1,20 +1,26 @@
 // Everything a mirror syncs from, added to the built tree: the change feed, the bundle and the signed index
 // (feed.ts, bundle.ts, signed-index.ts). Linear in versions + history entries.
 //
-// Three steps, in the build's order: `record` sees every file the build publishes as it is written (the API,
-// the site, then the feed and bundle this stage makes), `build` makes the feed and bundle, and `seal` signs
-// the index over everything recorded, so every published file is pinned (signed-index.ts).
+// Four steps, in the build's order: `record` sees every file the build publishes as it is written (the API,
+// the site, then the feed and bundle this stage makes); `begin`, before the API tree, replays the feed (once:
+// the site reads the same replay) and starts the bundle, which the API writer then feeds each served document
+// it makes, so no document is serialised twice and the bundle deflates while the API is written; `build`
+// finishes the feed and bundle; `seal` signs the index over everything recorded, so every published file is
+// pinned (signed-index.ts).
 
-import { buildBundle, bundleFiles, BUNDLE_PATH } from "./bundle.ts";
+import { bundleFiles, bundleHeader, bundleWriter, BUNDLE_PATH, type Bundle } from "./bundle.ts";
 import {
-  buildFeed,
   buildFeedFiles,
   DEFAULT_SEGMENT_SIZE,
   FEED_INDEX,
   readFeedHistory,
+  replayFeed,
+  sha256Hex,
+  type FeedEntry,
   type FeedHistory,
 } from "./feed.ts";
-import type { RegistryModel } from "../model.ts";
+import type { RegistryModel, VersionRecord } from "../model.ts";
+import type { ServedSink } from "../pipeline.ts";
 import {
   buildIndexPayload,
   createPinRecorder,
@@ -38,28 +44,53 @@ interface SyncFiles {
 export interface SyncStage {
   /** Called with every file the build publishes, as it is written. */
   record(path: string, body: string | Uint8Array): void;
-  /** The change feed and the bundle (recorded by the caller as it publishes them). */
-  build(model: RegistryModel, history?: FeedHistory): SyncFiles;
+  /** Before the API tree: replays the feed (shared with the site) and starts the bundle, fed the served documents. */
+  begin(model: RegistryModel, history?: FeedHistory): ServedSink;
+  /** The change feed and the bundle (recorded by the caller as it publishes them); after every document was served. */
+  build(model: RegistryModel): Promise<SyncFiles>;
   /** index.json (and keys.json), pinning every file recorded so far; after build() and after those files are recorded. */
   seal(): SyncFiles;
 }
 
-function buildSyncFiles(
+/** The feed replayed and the bundle started; each served document goes into the bundle and the feed's sha256s. */
+function startSyncFiles(model: RegistryModel, history: FeedHistory) {
+  const feed = replayFeed(history, model);
+  const bundle = bundleWriter(bundleHeader(model, feed.changes.length));
+  const shas = new Map<VersionRecord, string>();
+  const sink: ServedSink = {
+    served(r, body) {
+      if (model.versions[shas.size] !== r)
+        throw new Error(`internal: ${r.name}@${r.version} served out of model order`);
+      shas.set(r, sha256Hex(body));
+      bundle.line(body);
+    },
+    ready: () => bundle.ready(),
+  };
+  const finish = async (opts: SyncOptions) => {
+    if (shas.size !== model.versions.length)
+      throw new Error(`internal: ${shas.size} of ${model.versions.length} versions were served before build()`);
+    const { entries, mismatches } = feed.finish((r) => shas.get(r)!);
+    return finishSyncFiles(model, entries, mismatches, await bundle.finish(), opts);
+  };
+  return { sink, finish };
+}
+
+function finishSyncFiles(
   model: RegistryModel,
-  history: FeedHistory,
-  opts: SyncOptions = {},
+  entries: readonly FeedEntry[],
+  mismatches: readonly string[],
+  bundle: Bundle,
+  opts: SyncOptions,
 ): { files: Map<string, string | Uint8Array>; notes: string[]; index: Omit<IndexInputs, "pins"> } {
   const notes: string[] = [];
-  const feed = buildFeed(history, model);
-  if (feed.mismatches.length > 0) {
+  if (mismatches.length > 0) {
     notes.push(
-      `the change feed covers committed history only: ${feed.mismatches.length} version(s) differ from their last feed entry (uncommitted changes?), e.g. ${feed.mismatches.slice(0, 3).join(", ")}.`,
+      `the change feed covers committed history only: ${mismatches.length} version(s) differ from their last feed entry (uncommitted changes?), e.g. ${mismatches.slice(0, 3).join(", ")}.`,
     );
   }
   const files = new Map<string, string | Uint8Array>(
-    buildFeedFiles(feed.entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE),
+    buildFeedFiles(entries, model, opts.segmentSize ?? DEFAULT_SEGMENT_SIZE),
   );
-  const bundle = buildBundle(model, feed.entries.length);
   for (const [p, b] of bundleFiles(bundle)) files.set(p, b);
   const index = {
     model,
@@ -69,7 +100,7 @@ function buildSyncFiles(
       ndjsonSha256: bundle.ndjsonSha256,
       bytes: bundle.gz.byteLength,
     },
-    feed: { path: FEED_INDEX, lastSeq: feed.entries.length },
+    feed: { path: FEED_INDEX, lastSeq: entries.length },
     ...(opts.ttlDays === undefined ? {} : { ttlDays: opts.ttlDays }),
   };
   return { files, notes, index };
@@ -78,11 +109,18 @@ function buildSyncFiles(
 /** The build's output stage: change feed, bundle and signed index, from the history the build already read. */
 export function syncFilesFor(serversRoot: string, opts: SyncOptions = {}): SyncStage {
   const recorder = createPinRecorder();
+  let started: ReturnType<typeof startSyncFiles> | undefined;
   let pending: Omit<IndexInputs, "pins"> | undefined;
   return {
     record: (p, body) => recorder.record(p, body),
-    build(model, history) {
-      const out = buildSyncFiles(model, history ?? readFeedHistory(serversRoot), opts);
+    begin(model, history) {
+      started = startSyncFiles(model, history ?? readFeedHistory(serversRoot));
+      return started.sink;
+    },
+    async build(model) {
+      if (!started) throw new Error("internal: build() before begin()");
+      const out = await started.finish(opts);
+      if (out.index.model !== model) throw new Error("internal: build() with another model than begin()");
       pending = out.index;
       return { files: out.files, notes: out.notes };
     },
