@@ -143,12 +143,15 @@ export interface PinRecorder {
   pins(): Pins;
 }
 
+/** How many bodies' digests the recorder keeps (a server's versions and lists are far fewer). */
+const KNOWN_BODIES = 64;
+
 /**
  * Hash files as they are made. A server's files arrive together (the build and the mirror emit one server at
  * a time), so only one group is open at a time and memory stays at one digest per server; a server whose
- * files come back after another server's is a bug, and says so.
+ * files come back after another server's is a bug, and says so. `hash` is sha256 (tests count its calls).
  */
-export function createPinRecorder(): PinRecorder {
+export function createPinRecorder(hash: (body: string | Uint8Array) => string = sha256Hex): PinRecorder {
   const servers = new Map<string, string>();
   const files = new Map<string, string>();
   let open: { name: string; files: [string, string][] } | undefined;
@@ -156,11 +159,30 @@ export function createPinRecorder(): PinRecorder {
     if (open) servers.set(open.name, groupDigest(open.files));
     open = undefined;
   };
+  // The build hands the same body to several paths (a version under v0/, v0.1/ and as its .json twin, again
+  // as latest): each body is hashed once. The digests of the current group's (or the last few ungrouped)
+  // bodies are kept, so memory stays at one server's files. Only strings: they cannot change after they are
+  // recorded, and equal strings have equal digests whatever object holds them.
+  const known = new Map<string, string>();
+  let knownGroup: string | undefined;
+  const digestOf = (body: string | Uint8Array, group: string | undefined) => {
+    if (typeof body !== "string") return hash(body);
+    if (group !== knownGroup || known.size >= KNOWN_BODIES) {
+      known.clear();
+      knownGroup = group;
+    }
+    let sha = known.get(body);
+    if (sha === undefined) {
+      sha = hash(body);
+      known.set(body, sha);
+    }
+    return sha;
+  };
   return {
     record(p, body) {
       if (p === INDEX_PATH || p === KEYS_PATH) return;
-      const sha = sha256Hex(body);
       const group = pinGroupOf(p);
+      const sha = digestOf(body, group);
       if (group === undefined) {
         if (files.has(p)) throw new Error(`internal: ${p} was published twice`);
         files.set(p, sha);
