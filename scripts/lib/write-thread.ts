@@ -16,7 +16,7 @@ export interface WriteBatch {
 
 // Int32 slots of the shared state: the build's thread adds the batch's files and buffer size to FILES and BYTES
 // before handing it over; this thread subtracts each file as it is written (and the buffer after the last),
-// and notifies FILES. FAILED is set with the first error (its text in the error buffer), STOP tells the
+// and notifies FILES after each batch. FAILED is set with the first error (its text in the error buffer), STOP tells the
 // thread to skip what is left, READY says it started.
 export const FILES = 0;
 export const BYTES = 1;
@@ -67,8 +67,8 @@ function serve(data: ThreadData): void {
       }
       if (i === batch.rels.length - 1) Atomics.sub(state, BYTES, batch.buffer.byteLength);
       Atomics.sub(state, FILES, 1);
-      Atomics.notify(state, FILES);
     }
+    Atomics.notify(state, FILES); // once a batch: a waiting put() wakes for a batch's room, not for every file
   });
   Atomics.store(state, READY, 1);
   Atomics.notify(state, FILES);

@@ -393,7 +393,7 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
     const n = Atomics.load(state, ERROR_LEN);
     throw new Error(Buffer.from(errorText.subarray(0, n)).toString("utf8"));
   };
-  /** Block until `done()` holds; the thread notifies FILES after every file. */
+  /** Block until `done()` holds; the thread notifies FILES after every batch. */
   const waitUntil = (done: () => boolean) => {
     const started = Date.now();
     while (!done()) {

@@ -187,7 +187,7 @@ describe("pins", () => {
     expect(groupDigest([a[0]!, ["x/2", "2".repeat(64)]])).not.toBe(groupDigest(a));
   });
 
-  it("hashes a body handed to several paths once, and bytes or another server's body again", () => {
+  it("hashes a body handed to several paths in a row once, and bytes or another body in between again", () => {
     const hashed: (string | Uint8Array)[] = [];
     const r = createPinRecorder((b) => (hashed.push(b), sha256Hex(b)));
     const plain = createPinRecorder();
@@ -197,8 +197,9 @@ describe("pins", () => {
       ["v0/servers/io.github.aa/bb/versions/1", body],
       ["v0.1/servers/io.github.aa/bb/versions/1", body],
       ["v0.1/servers/io.github.aa/bb/versions/1.json", `{"v":"${"1".repeat(100)}"}`], // equal text, another string
-      ["v0.1/servers/io.github.aa/bb/latest", body],
-      ["v0.1/servers/io.github.cc/dd/versions/1", body], // another server: its own digests
+      ["v0.1/servers/io.github.aa/bb/versions.json", "list"],
+      ["v0.1/servers/io.github.aa/bb/latest", body], // after another body: hashed again
+      ["v0.1/servers/io.github.cc/dd/versions/1", body],
       ["assets/a.bin", bytes],
       ["assets/b.bin", bytes],
     ];
@@ -206,7 +207,7 @@ describe("pins", () => {
       r.record(p, b);
       plain.record(p, b);
     }
-    expect(hashed).toEqual([body, body, bytes, bytes]);
+    expect(hashed).toEqual([body, "list", body, bytes, bytes]);
     expect(r.pins()).toEqual(plain.pins());
   });
 

@@ -143,9 +143,6 @@ export interface PinRecorder {
   pins(): Pins;
 }
 
-/** How many bodies' digests the recorder keeps (a server's versions and lists are far fewer). */
-const KNOWN_BODIES = 64;
-
 /**
  * Hash files as they are made. A server's files arrive together (the build and the mirror emit one server at
  * a time), so only one group is open at a time and memory stays at one digest per server; a server whose
@@ -159,30 +156,25 @@ export function createPinRecorder(hash: (body: string | Uint8Array) => string = 
     if (open) servers.set(open.name, groupDigest(open.files));
     open = undefined;
   };
-  // The build hands the same body to several paths (a version under v0/, v0.1/ and as its .json twin, again
-  // as latest): each body is hashed once. The digests of the current group's (or the last few ungrouped)
-  // bodies are kept, so memory stays at one server's files. Only strings: they cannot change after they are
-  // recorded, and equal strings have equal digests whatever object holds them.
-  const known = new Map<string, string>();
-  let knownGroup: string | undefined;
-  const digestOf = (body: string | Uint8Array, group: string | undefined) => {
+  // The build hands the same string to several paths in a row (a version under v0/, v0.1/ and as its .json
+  // twin; a list, latest): each run is hashed once. Only the last body is kept, compared by ===, which is
+  // instant for the same string (a Map of bodies cost more than the hashing it saved: it hashes every string
+  // to look it up). Only strings: they cannot change after they are recorded.
+  let lastBody: string | undefined;
+  let lastSha = "";
+  const digestOf = (body: string | Uint8Array) => {
     if (typeof body !== "string") return hash(body);
-    if (group !== knownGroup || known.size >= KNOWN_BODIES) {
-      known.clear();
-      knownGroup = group;
+    if (body !== lastBody) {
+      lastSha = hash(body);
+      lastBody = body;
     }
-    let sha = known.get(body);
-    if (sha === undefined) {
-      sha = hash(body);
-      known.set(body, sha);
-    }
-    return sha;
+    return lastSha;
   };
   return {
     record(p, body) {
       if (p === INDEX_PATH || p === KEYS_PATH) return;
+      const sha = digestOf(body);
       const group = pinGroupOf(p);
-      const sha = digestOf(body, group);
       if (group === undefined) {
         if (files.has(p)) throw new Error(`internal: ${p} was published twice`);
         files.set(p, sha);
