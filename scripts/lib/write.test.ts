@@ -7,7 +7,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/temp-tree.ts";
-import { writeTree } from "./write.ts";
+import { createTreeWriter, writeTree } from "./write.ts";
 
 const tree = (n: number) =>
   new Map<string, string>([
@@ -73,5 +73,121 @@ describe("writeTree's swap", () => {
     const names = listing.map((l) => l.split(/\s+/).pop());
     expect(names).toEqual(expect.arrayContaining(["./index.html", "./v0.1/servers.json"]));
     expect(names.filter((n) => n?.includes("build-stamp"))).toEqual([]);
+  });
+});
+
+/** Every file under `dir` (relative path → content), to compare a tree before and after. */
+const snapshot = (dir: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+    const abs = path.join(dir, rel);
+    if (fs.statSync(abs).isFile()) out[rel] = fs.readFileSync(abs, "utf8");
+  }
+  return out;
+};
+
+describe("the tree writer's thread", () => {
+  it("writes many files, each body once per run of puts, within the bound on files and bytes in flight", () => {
+    const dir = tempDir();
+    const dist = path.join(dir, "dist");
+    const seen: [number, number][] = [];
+    const maxFiles = 40;
+    const maxBytes = 64 * 1024;
+    const writer = createTreeWriter(dist, {
+      maxFilesInFlight: maxFiles,
+      maxBytesInFlight: maxBytes,
+      onHandOver: (files, bytes) => seen.push([files, bytes]),
+    });
+    const want = new Map<string, string | Uint8Array>();
+    for (let i = 0; i < 2000; i++) {
+      const body = `{"i":${i},"é":"${"x".repeat(i % 700)}"}`;
+      for (const prefix of ["v0", "v0.1"]) {
+        const rel = `${prefix}/servers/s${i % 37}/versions/${i}`;
+        writer.put(rel, body); // the same string twice in a row, as the API does
+        want.set(rel, body);
+      }
+    }
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    writer.put("assets/blob.bin", bytes);
+    want.set("assets/blob.bin", bytes);
+    writer.commit();
+    expect(writer.files).toBe(want.size);
+    expect(writer.bytes).toBe([...want.values()].reduce((n, b) => n + Buffer.byteLength(b), 0));
+    expect(seen.length).toBeGreaterThan(4000 / maxFiles); // many batches went through the thread
+    expect(Math.max(...seen.map(([f]) => f))).toBeLessThanOrEqual(maxFiles);
+    expect(Math.max(...seen.map(([, b]) => b))).toBeLessThanOrEqual(maxBytes);
+    for (const [rel, body] of want) expect(fs.readFileSync(path.join(dist, rel)).equals(Buffer.from(body))).toBe(true);
+  });
+
+  it("lets a file larger than the byte bound through alone, and nothing with it", () => {
+    const dist = path.join(tempDir(), "dist");
+    const seen: [number, number][] = [];
+    const writer = createTreeWriter(dist, { maxBytesInFlight: 1024, onHandOver: (f, b) => seen.push([f, b]) });
+    writer.put("small", "s");
+    writer.put("big", "b".repeat(5000));
+    writer.put("after", "a");
+    writer.commit();
+    expect(seen.some(([f, b]) => f === 1 && b >= 5000)).toBe(true);
+    expect(seen.every(([f, b]) => b <= 1024 || f === 1)).toBe(true);
+    expect(fs.readFileSync(path.join(dist, "big"), "utf8")).toHaveLength(5000);
+  });
+
+  it("a write error (a path component that is a file) fails commit() with the path, and dist/ is left as it was", () => {
+    const dir = tempDir();
+    const dist = path.join(dir, "dist");
+    writeTree(tree(1), dist);
+    const before = snapshot(dist);
+    const builds = fs.readdirSync(path.join(dir, ".dist-builds"));
+    const writer = createTreeWriter(dist, { maxFilesInFlight: 8 });
+    writer.put("v0.1/servers.json", "new");
+    writer.put("v0.1/servers.json/inside", "x"); // its folder is a file
+    let thrown: unknown;
+    for (let i = 0; i < 100 && thrown === undefined; i++) {
+      try {
+        writer.put(`later/${i}`, "y"); // once the error is known, put() throws it too
+      } catch (e) {
+        thrown = e;
+      }
+    }
+    expect(thrown === undefined || /could not write v0\.1\/servers\.json\/inside: /.test(String(thrown))).toBe(true);
+    expect(() => writer.commit()).toThrow(/could not write v0\.1\/servers\.json\/inside: .*(EEXIST|ENOTDIR)/);
+    expect(snapshot(dist)).toEqual(before);
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toEqual(builds); // the failed build's folder is gone
+  });
+
+  it("a tree too small to start the thread is written at commit, and its write error names the path too", () => {
+    const dir = tempDir();
+    const dist = path.join(dir, "dist");
+    const writer = createTreeWriter(dist);
+    writer.put("a", "file");
+    writer.put("a/b", "under a file");
+    expect(() => writer.commit()).toThrow(/could not write a\/b: .*(EEXIST|ENOTDIR)/);
+    expect(fs.existsSync(dist)).toBe(false);
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toEqual([]);
+  });
+
+  it("abort() in the middle of a stream stops the writer and removes only its own folder", async () => {
+    const dir = tempDir();
+    const dist = path.join(dir, "dist");
+    writeTree(tree(1), dist);
+    const before = snapshot(dist);
+    const builds = fs.readdirSync(path.join(dir, ".dist-builds"));
+    const writer = createTreeWriter(dist, { maxFilesInFlight: 64 });
+    for (let i = 0; i < 1000; i++) writer.put(`v0/servers/s${i % 50}/versions/${i}`, `{"i":${i}}`);
+    writer.abort();
+    await new Promise((r) => setTimeout(r, 100)); // a writer still running would recreate files meanwhile
+    expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toEqual(builds);
+    expect(snapshot(dist)).toEqual(before);
+    expect(() => writer.put("late", "x")).toThrow(/after the tree was committed or aborted/);
+  });
+
+  it("commit() returns once every file is written, and the writer takes no more", () => {
+    const dist = path.join(tempDir(), "dist");
+    const writer = createTreeWriter(dist);
+    for (let i = 0; i < 500; i++) writer.put(`f/${i % 7}/${i}.json`, String(i));
+    writer.commit();
+    expect(Object.keys(snapshot(dist))).toHaveLength(500);
+    expect(() => writer.put("late", "x")).toThrow(/after the tree was committed or aborted/);
+    expect(() => writer.commit()).toThrow(/committed or aborted already/);
   });
 });

@@ -14,11 +14,33 @@
 // the tree, not in it, so it is not published. Incomplete build folders whose stamp names a process that no
 // longer runs on this host (killed or failed builds) are deleted on the next run; nothing without a stamp is
 // ever deleted.
+//
+// The files are written off the build's thread: put() hands each file to a writer thread (write-thread.ts) in
+// batches and returns at once; that thread creates each folder once and writes the files in order. put() stays
+// synchronous (the API tree is emitted by a synchronous loop): when the files or bytes handed over but not yet
+// written reach the bound, put() blocks (Atomics.wait) until the writer catches up, so memory held for writing
+// stays bounded however fast the build makes files. commit() waits for the last write; the first write error
+// makes the next put() or commit() throw with the file's path, and abort() stops the writer before it deletes.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { buildSync } from "esbuild";
 import { stringifyJson } from "./safe-json.ts";
+import {
+  BYTES,
+  ERROR_LEN,
+  FAILED,
+  FILES,
+  READY,
+  SLOTS,
+  STOP,
+  writeErrorMessage,
+  writeOne,
+  type WriteBatch,
+} from "./write-thread.ts";
 
 export type OutputTree = ReadonlyMap<string, string | Uint8Array>;
 
@@ -51,6 +73,12 @@ export interface WriterOptions {
   readonly guarded?: readonly GuardedPath[];
   /** Whether a process id is running on this host (tests can pretend). */
   readonly isAlive?: (pid: number) => boolean;
+  /** The bound on files handed to the writer thread and not yet written (default 4,096). */
+  readonly maxFilesInFlight?: number;
+  /** The bound on the bytes of the batches in flight (default 16 MiB); one larger file is let through alone. */
+  readonly maxBytesInFlight?: number;
+  /** Called with the files in flight each time put() hands over a batch (tests check the bound with it). */
+  readonly onHandOver?: (filesInFlight: number, bytesInFlight: number) => void;
 }
 
 const BUILD_STAMP = "build-stamp.json";
@@ -258,23 +286,18 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
   writeStamp(buildDir, stamp);
   const tmp = path.join(buildDir, "tree");
   fs.mkdirSync(tmp);
-  const made = new Set<string>(["."]);
-  const mkdirs = (d: string): void => {
-    if (made.has(d)) return;
-    mkdirs(path.posix.dirname(d));
-    fs.mkdirSync(path.join(tmp, d));
-    made.add(d);
-  };
-  let files = 0;
-  let bytes = 0;
+  const writer = startWriterThread(tmp, options);
   return {
     put(rel, body) {
-      mkdirs(path.posix.dirname(rel));
-      fs.writeFileSync(path.join(tmp, rel), body);
-      files++;
-      bytes += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+      writer.put(rel, body);
     },
     commit() {
+      try {
+        writer.finish();
+      } catch (e) {
+        fs.rmSync(buildDir, { recursive: true, force: true });
+        throw e;
+      }
       // Again, just before the swap: the folder may have changed during a long build.
       const now = checkOutDir(outDir, guarded);
       if (now.kind === "refused") {
@@ -301,7 +324,172 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
       deleteOlderBuilds(builds, new Set([buildDir, previous ?? legacy]));
     },
     abort() {
+      writer.stop();
       fs.rmSync(buildDir, { recursive: true, force: true });
+    },
+    get files() {
+      return writer.files;
+    },
+    get bytes() {
+      return writer.bytes;
+    },
+    notes,
+  };
+}
+
+const ERROR_BYTES = 4096;
+const BATCH_FILES = 256;
+const BATCH_BYTES = 1 << 20;
+const START_TIMEOUT_MS = 60_000;
+const WRITE_THREAD = fileURLToPath(new URL("./write-thread.ts", import.meta.url));
+
+let bundled: string | undefined;
+/** write-thread.ts as one CommonJS script, made once per process (a thread evaluates it in milliseconds). */
+function writerScript(): string {
+  bundled ??= buildSync({
+    entryPoints: [WRITE_THREAD],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  }).outputFiles[0]!.text;
+  return bundled;
+}
+
+interface WriterThread {
+  put(rel: string, body: string | Uint8Array): void;
+  /** Wait for every write; throws the first write error. */
+  finish(): void;
+  /** Skip what is not written yet, and wait until the thread touches nothing more. */
+  stop(): void;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/**
+ * The files go to the writer thread in batches, each encoded once into a buffer that is transferred (not
+ * copied). The thread is started with the second batch: a tree of one batch (tests, small registries) is
+ * written on this thread at commit, sparing the thread's start.
+ */
+function startWriterThread(root: string, options: WriterOptions): WriterThread {
+  const maxFiles = Math.max(1, options.maxFilesInFlight ?? 4096);
+  const maxBytes = Math.max(1, options.maxBytesInFlight ?? 16 << 20);
+  const batchFiles = Math.min(BATCH_FILES, maxFiles);
+  const batchBytes = Math.min(BATCH_BYTES, maxBytes);
+  const state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  const errorText = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  let worker: Worker | undefined;
+  let batch: { rels: string[]; starts: number[]; ends: number[]; buffer: Buffer };
+  let used = 0;
+  let last: string | Uint8Array | undefined;
+  let files = 0;
+  let bytes = 0;
+  let closed = false;
+
+  const throwIfFailed = () => {
+    if (Atomics.load(state, FAILED) === 0) return;
+    const n = Atomics.load(state, ERROR_LEN);
+    throw new Error(Buffer.from(errorText.subarray(0, n)).toString("utf8"));
+  };
+  /** Block until `done()` holds; the thread notifies FILES after every batch. */
+  const waitUntil = (done: () => boolean) => {
+    const started = Date.now();
+    while (!done()) {
+      const seen = Atomics.load(state, FILES);
+      if (done()) break;
+      Atomics.wait(state, FILES, seen, 1000);
+      if (Atomics.load(state, READY) === 0 && Date.now() - started > START_TIMEOUT_MS)
+        throw new Error(`internal: the writer thread did not start in ${START_TIMEOUT_MS / 1000} s`);
+    }
+  };
+  const idle = () => Atomics.load(state, FILES) === 0 && Atomics.load(state, BYTES) === 0;
+  const newBatch = (need: number) => {
+    batch = { rels: [], starts: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(batchBytes, need)) };
+    used = 0;
+    last = undefined;
+  };
+  /** Hand the batch over (blocking while the bound would be passed), and start the next one. */
+  const handOver = (need: number) => {
+    const { rels, starts, ends, buffer } = batch;
+    if (rels.length > 0) {
+      if (worker === undefined) {
+        worker = new Worker(writerScript(), {
+          eval: true,
+          workerData: { role: "tree-writer", root, state, errorText },
+        });
+        worker.unref(); // commit() or abort() waits for it; a build that throws must not hang on it
+      }
+      // Room for this batch: the bound holds, or nothing is in flight (one file larger than the bound).
+      waitUntil(
+        () =>
+          idle() ||
+          (Atomics.load(state, FILES) + rels.length <= maxFiles &&
+            Atomics.load(state, BYTES) + buffer.byteLength <= maxBytes),
+      );
+      Atomics.add(state, FILES, rels.length);
+      Atomics.add(state, BYTES, buffer.byteLength);
+      options.onHandOver?.(Atomics.load(state, FILES), Atomics.load(state, BYTES));
+      const handed: WriteBatch = { rels, starts, ends, buffer: buffer.buffer as ArrayBuffer };
+      worker.postMessage(handed, [handed.buffer]);
+    }
+    newBatch(need);
+  };
+  /** The last batch of a tree that never needed the thread, written here. */
+  const writeHere = () => {
+    const made = new Set<string>(["."]);
+    const { rels, starts, ends, buffer } = batch;
+    for (let i = 0; i < rels.length; i++) {
+      try {
+        writeOne(root, made, rels[i]!, buffer.subarray(starts[i], ends[i]));
+      } catch (e) {
+        throw new Error(writeErrorMessage(rels[i]!, e), { cause: e });
+      }
+    }
+  };
+  const close = () => {
+    closed = true;
+    if (worker) void worker.terminate();
+  };
+  newBatch(0);
+
+  return {
+    put(rel, body) {
+      if (closed) throw new Error(`internal: ${rel} was put after the tree was committed or aborted`);
+      throwIfFailed();
+      if (body !== last || batch.rels.length >= batchFiles) {
+        const n = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+        if (batch.rels.length >= batchFiles || used + n > batch.buffer.byteLength) handOver(n);
+        if (typeof body === "string") batch.buffer.write(body, used, "utf8");
+        else batch.buffer.set(body, used);
+        batch.starts.push(used);
+        used += n;
+        last = body;
+      } else batch.starts.push(batch.starts[batch.starts.length - 1]!);
+      batch.ends.push(used);
+      batch.rels.push(rel);
+      files++;
+      bytes += batch.ends[batch.ends.length - 1]! - batch.starts[batch.starts.length - 1]!;
+    },
+    finish() {
+      if (closed) throw new Error("internal: the tree was committed or aborted already");
+      try {
+        if (worker === undefined) writeHere();
+        else {
+          handOver(0);
+          waitUntil(idle);
+          throwIfFailed();
+        }
+      } finally {
+        close();
+      }
+    },
+    stop() {
+      if (closed) return;
+      Atomics.store(state, STOP, 1);
+      if (worker) waitUntil(idle);
+      close();
     },
     get files() {
       return files;
@@ -309,7 +497,6 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
     get bytes() {
       return bytes;
     },
-    notes,
   };
 }
 

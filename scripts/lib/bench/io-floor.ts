@@ -2,7 +2,9 @@
 // between. Reading walks the servers tree the way the loader does (readdir with file types, depth first) and
 // reads every regular file whole; writing creates the same folders (each once, parents first) and writes the
 // same paths with the same bodies into a fresh folder. The build's time divided by this floor says how much
-// the registry's own logic costs on top of what the disk and the kernel must do anyway.
+// the registry's own logic costs on top of what the disk and the kernel must do anyway. The build writes with
+// the same calls (writeFileSync, each folder made once), one after another on its writer thread (write.ts):
+// the fastest way measured, where fs.promises.writeFile with 4 or 16 in flight took 3 to 5 times as long.
 
 import fs from "node:fs";
 import path from "node:path";

@@ -187,6 +187,30 @@ describe("pins", () => {
     expect(groupDigest([a[0]!, ["x/2", "2".repeat(64)]])).not.toBe(groupDigest(a));
   });
 
+  it("hashes a body handed to several paths in a row once, and bytes or another body in between again", () => {
+    const hashed: (string | Uint8Array)[] = [];
+    const r = createPinRecorder((b) => (hashed.push(b), sha256Hex(b)));
+    const plain = createPinRecorder();
+    const body = `{"v":"${"1".repeat(100)}"}`;
+    const bytes = new Uint8Array([1, 2]);
+    const files: [string, string | Uint8Array][] = [
+      ["v0/servers/io.github.aa/bb/versions/1", body],
+      ["v0.1/servers/io.github.aa/bb/versions/1", body],
+      ["v0.1/servers/io.github.aa/bb/versions/1.json", `{"v":"${"1".repeat(100)}"}`], // equal text, another string
+      ["v0.1/servers/io.github.aa/bb/versions.json", "list"],
+      ["v0.1/servers/io.github.aa/bb/latest", body], // after another body: hashed again
+      ["v0.1/servers/io.github.cc/dd/versions/1", body],
+      ["assets/a.bin", bytes],
+      ["assets/b.bin", bytes],
+    ];
+    for (const [p, b] of files) {
+      r.record(p, b);
+      plain.record(p, b);
+    }
+    expect(hashed).toEqual([body, "list", body, bytes, bytes]);
+    expect(r.pins()).toEqual(plain.pins());
+  });
+
   it("refuses a server whose files come back after another server's (its digest would be incomplete)", () => {
     const r = createPinRecorder();
     r.record("v0/servers/io.github.aa/bb/versions/1", "1");
