@@ -115,7 +115,7 @@ export interface FeedResult {
 }
 
 /** A feed entry before its sha256 is known: the site reads these; `finish` adds the sha256s. */
-export type FeedChange = Omit<FeedEntry, "sha256">;
+type FeedChange = Omit<FeedEntry, "sha256">;
 
 /**
  * The history replayed. Which entries there are is known without hashing (a served document is a function of
