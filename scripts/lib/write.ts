@@ -27,7 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { buildSync } from "esbuild";
+import { threadScript } from "./parallel/pool.ts";
 import { stringifyJson } from "./safe-json.ts";
 import {
   BYTES,
@@ -343,21 +343,6 @@ const BATCH_BYTES = 1 << 20;
 const START_TIMEOUT_MS = 60_000;
 const WRITE_THREAD = fileURLToPath(new URL("./write-thread.ts", import.meta.url));
 
-let bundled: string | undefined;
-/** write-thread.ts as one CommonJS script, made once per process (a thread evaluates it in milliseconds). */
-function writerScript(): string {
-  bundled ??= buildSync({
-    entryPoints: [WRITE_THREAD],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    write: false,
-    logLevel: "silent",
-  }).outputFiles[0]!.text;
-  return bundled;
-}
-
 interface WriterThread {
   put(rel: string, body: string | Uint8Array): void;
   /** Wait for every write; throws the first write error. */
@@ -415,7 +400,7 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
     const { rels, starts, ends, buffer } = batch;
     if (rels.length > 0) {
       if (worker === undefined) {
-        worker = new Worker(writerScript(), {
+        worker = new Worker(threadScript(WRITE_THREAD), {
           eval: true,
           workerData: { role: "tree-writer", root, state, errorText },
         });

@@ -10,23 +10,28 @@ import type { TaskInput, TaskName, TaskOutput } from "./tasks.ts";
 
 const TASKS = fileURLToPath(new URL("./tasks.ts", import.meta.url));
 
-let bundled: string | undefined;
+const bundled = new Map<string, string>();
 /**
- * The task module and everything it imports as one CommonJS script, made once per process: a worker that
- * evaluates it starts in milliseconds, where loading the TypeScript modules one by one through tsx cost about
- * a second of CPU per thread (measured), as much as the work it was to share.
+ * A thread's module and everything it imports as one CommonJS script, made once per process and file: a worker
+ * that evaluates it starts in milliseconds, where loading the TypeScript modules one by one through tsx cost
+ * about a second of CPU per thread (measured), as much as the work it was to share. Also the tree writer's
+ * thread (write.ts).
  */
-function workerScript(): string {
-  bundled ??= buildSync({
-    entryPoints: [TASKS],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    write: false,
-    logLevel: "silent",
-  }).outputFiles[0]!.text;
-  return bundled;
+export function threadScript(file: string): string {
+  let text = bundled.get(file);
+  if (text === undefined) {
+    text = buildSync({
+      entryPoints: [file],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      write: false,
+      logLevel: "silent",
+    }).outputFiles[0]!.text;
+    bundled.set(file, text);
+  }
+  return text;
 }
 
 interface Reply {
@@ -77,7 +82,7 @@ export function createWorkerPool(size: number): WorkerPool {
     pending.clear();
   };
   const workers = Array.from({ length: Math.max(1, size) }, () => {
-    const worker = new Worker(workerScript(), { eval: true });
+    const worker = new Worker(threadScript(TASKS), { eval: true });
     worker.on("message", (reply: Reply) => {
       const p = pending.get(reply.id);
       pending.delete(reply.id);
