@@ -12,6 +12,7 @@ import { browserSuiteTitle, launchChromium, SHOULD_RUN_BROWSER_TESTS } from "../
 import { buildInstallOptions } from "./snippets.ts";
 import { buildSite } from "./build.ts";
 import { sampleModel } from "./test/sample-model.ts";
+import { serverOf } from "../scripts/lib/model.ts";
 import { serveStatic, type StaticServer } from "./test/static-server.ts";
 
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/site/", import.meta.url));
@@ -146,7 +147,7 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     const record = sampleModel().versions.find(
       (v) => v.name === "io.modelcontextprotocol.anonymous/brave-search" && v.official.isLatest,
     );
-    const expected = buildInstallOptions(record!.server)[0]!.snippets.find((s) => s.id === "npx")!.text;
+    const expected = buildInstallOptions(serverOf(record!))[0]!.snippets.find((s) => s.id === "npx")!.text;
     await page
       .locator("details", { has: page.locator("#snippet-package-1-npx") })
       .locator("summary")
@@ -165,7 +166,7 @@ describe.skipIf(!SHOULD_RUN_BROWSER_TESTS)(SUITE, () => {
     const record = sampleModel().versions.find(
       (v) => v.name === "io.modelcontextprotocol.anonymous/brave-search" && v.official.isLatest,
     );
-    const [option] = buildInstallOptions(record!.server);
+    const [option] = buildInstallOptions(serverOf(record!));
     const links = page.locator("#option-package-1").locator("xpath=..").locator("a.install-link");
     expect(await links.allTextContents()).toEqual([
       "Install in VS Code",

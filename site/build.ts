@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSync as esbuild } from "esbuild";
-import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
+import { compareCodeUnits, serverOf, type RegistryModel, type VersionRecord } from "../scripts/lib/model.ts";
 import { stringifyJson } from "../scripts/lib/safe-json.ts";
 import type { FeedHistory } from "../scripts/lib/mirror/feed.ts";
 import { changesOf, serverTimes, type Change } from "./changes.ts";
@@ -101,10 +101,13 @@ function changePages(
   changes: readonly Change[],
   assets: Assets,
 ): [string, string][] {
-  const texts = (r: VersionRecord): FeedText => ({
-    title: typeof r.server.title === "string" ? r.server.title : "",
-    description: typeof r.server.description === "string" ? r.server.description : "",
-  });
+  const texts = (r: VersionRecord): FeedText => {
+    const server = serverOf(r);
+    return {
+      title: typeof server.title === "string" ? server.title : "",
+      description: typeof server.description === "string" ? server.description : "",
+    };
+  };
   const servers = new Map<string, FeedServer>(
     groups.map((g) => [
       g.name,
@@ -117,8 +120,8 @@ function changePages(
 
 /** The latest version without what a page never shows (its bytes, its file), so that less crosses to a worker. */
 function pageRecord(r: VersionRecord): PageRecord {
-  const { name, version, server, official, receipt } = r;
-  return receipt === undefined ? { name, version, server, official } : { name, version, server, official, receipt };
+  const { name, version, json, official, receipt } = r;
+  return receipt === undefined ? { name, version, json, official } : { name, version, json, official, receipt };
 }
 
 /** A server as its page reads it: the latest version's document, every version's row only. */

@@ -5,7 +5,7 @@
 import { parseAtomFeed } from "feedsmith";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emitApiTree } from "../scripts/lib/build.ts";
-import type { Package, RegistryModel, ServerJson } from "../scripts/lib/model.ts";
+import { serverOf, type Package, type RegistryModel, type ServerJson } from "../scripts/lib/model.ts";
 import { buildRegistry } from "../scripts/lib/pipeline.ts";
 import { A, applyStep, B, registryRepo } from "../scripts/test/registry-history.ts";
 import type { TempRepo } from "../scripts/test/temp-git.ts";
@@ -220,7 +220,7 @@ describe("statistics", () => {
     const npm = groups.filter(
       (g) =>
         g.latest.official.status !== "deleted" &&
-        (g.latest.server.packages ?? []).some((p) => p.registryType === "npm"),
+        (serverOf(g.latest).packages ?? []).some((p) => p.registryType === "npm"),
     ).length;
     expect(stats.packageTypes.find((b) => b.label === "npm")?.value).toBe(npm);
     expect(stats.versionsPerServer.reduce((a, b) => a + b.value, 0)).toBe(groups.length);

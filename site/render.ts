@@ -1,7 +1,7 @@
 // The site's pages as HTML strings: home (with the first results prerendered), one page per server, 404.
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
-import { receiptRoute, type BuildInfo, type Icon, type VersionRecord } from "../scripts/lib/model.ts";
+import { receiptRoute, serverOf, type BuildInfo, type Icon, type ServerJson, type VersionRecord } from "../scripts/lib/model.ts";
 import { summarizeReceipt } from "../scripts/lib/receipt.ts";
 import { compareTimestamps } from "../scripts/lib/versions.ts";
 import { packagePageLink } from "./package-links.ts";
@@ -31,8 +31,11 @@ export interface Assets {
 /** What every page links (the home page also names the search index). */
 export type PageAssets = Pick<Assets, "css" | "js">;
 
-/** What a server page shows of its latest version: the parsed document and the registry's facts, never bytes. */
-export type PageRecord = Pick<VersionRecord, "name" | "version" | "server" | "official" | "receipt">;
+/** What a server page shows of its latest version: the document's text and the registry's facts, never bytes. */
+export type PageRecord = Pick<VersionRecord, "name" | "version" | "json" | "official" | "receipt">;
+
+/** The latest version as its page reads it: the document parsed once, where the page is rendered. */
+type ShownRecord = PageRecord & { readonly server: ServerJson };
 
 /** What a server page shows of every version (its row in the versions table, its times). */
 export type PageVersion = Pick<VersionRecord, "version" | "official">;
@@ -321,7 +324,7 @@ function dateRows(group: PageGroup): string {
 }
 
 /** Each package's page on its registry (npm, PyPI, …), or its identifier where there is none. */
-function packagesRow(record: PageRecord): string {
+function packagesRow(record: ShownRecord): string {
   const packages = Array.isArray(record.server.packages)
     ? record.server.packages.filter((p) => p != null && typeof p === "object")
     : [];
@@ -347,8 +350,7 @@ function apiRow(group: PageGroup, root: string): string {
   return `<dt>API</dt><dd>${links.join(" · ")}</dd>`;
 }
 
-function facts(group: PageGroup, root: string): string {
-  const record = group.latest;
+function facts(group: PageGroup, record: ShownRecord, root: string): string {
   const s = record.server;
   const rows: string[] = [latestRow(group), dateRows(group)];
   if (s.repository !== undefined && typeof s.repository === "object") {
@@ -412,7 +414,7 @@ function settingsTable(option: InstallOption): string {
   );
 }
 
-function installSection(record: PageRecord): string {
+function installSection(record: ShownRecord): string {
   if (record.official.status === "deleted") return "";
   const options = buildInstallOptions(record.server);
   const body =
@@ -490,7 +492,7 @@ export function renderServerPage(
   remotes?: readonly RemoteHealth[],
 ): string {
   const root = "../../../";
-  const record = group.latest;
+  const record: ShownRecord = { ...group.latest, server: serverOf(group.latest) };
   const s = record.server;
   const [ns, name] = splitName(group.name);
   const title =
@@ -502,7 +504,7 @@ export function renderServerPage(
 <h1><span class="ns">${escapeHtml(ns)}/</span>${escapeHtml(name)}</h1>${title}${trustBadges(record, remotes)}</div></header>
 ${statusNotice(record)}
 <p class="server-desc">${escapeHtml(s.description)}</p>
-${facts(group, root)}
+${facts(group, record, root)}
 ${installSection(record)}
 ${versionsSection(group, root)}
 ${verificationSection(record, root)}

@@ -1,6 +1,6 @@
 // Builds the prebuilt search index (assets/search-index.json) from the registry model.
 
-import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { compareCodeUnits, serverOf, type RegistryModel } from "../scripts/lib/model.ts";
 import { changesOf, serverTimes, type ServerTimes } from "./changes.ts";
 import { splitName } from "./src/paths.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, type SearchIndexFile } from "./src/search.ts";
@@ -17,8 +17,10 @@ export function buildSearchIndex(
 ): SearchIndexFile {
   const namespaces = [...new Set(groups.map((g) => splitName(g.name)[0]))].sort(compareCodeUnits);
   const nsIds = new Map(namespaces.map((ns, i) => [ns, i]));
+  const latest = new Map(groups.map((g) => [g, serverOf(g.latest)])); // each latest document parsed once
   const typesOf = (g: ServerGroup): string[] => {
-    const packages = Array.isArray(g.latest.server.packages) ? g.latest.server.packages : [];
+    const server = latest.get(g)!;
+    const packages = Array.isArray(server.packages) ? server.packages : [];
     return [...new Set(packages.map((p) => text(p?.registryType)).filter((t) => t !== ""))].sort(compareCodeUnits);
   };
   const packageTypes = [...new Set(groups.flatMap(typesOf))].sort(compareCodeUnits);
@@ -41,7 +43,7 @@ export function buildSearchIndex(
   };
   for (const g of groups) {
     const [ns, name] = splitName(g.name);
-    const server = g.latest.server;
+    const server = latest.get(g)!;
     const hasPackages = Array.isArray(server.packages) && server.packages.length > 0;
     const hasRemotes = Array.isArray(server.remotes) && server.remotes.length > 0;
     index.ns.push(nsIds.get(ns) ?? 0);

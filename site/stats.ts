@@ -1,7 +1,7 @@
 // The statistics page (stats/index.html): how the registry grows and what it holds, as build-time SVG charts
 // (charts.ts), each followed by its table. Everything is computed from the model and the changes (changes.ts).
 
-import { compareCodeUnits, type RegistryModel } from "../scripts/lib/model.ts";
+import { compareCodeUnits, serverOf, type RegistryModel, type ServerJson } from "../scripts/lib/model.ts";
 import { barChart, dataTable, legend, timeChart, type Bar } from "./charts.ts";
 import type { Change } from "./changes.ts";
 import { escapeHtml } from "./html.ts";
@@ -27,15 +27,15 @@ export interface RegistryStats {
 const DAY_BUCKETS_MAX = 90;
 
 export function computeStats(groups: readonly ServerGroup[], changes: readonly Change[]): RegistryStats {
-  const live = groups.filter((g) => g.latest.official.status !== "deleted");
+  const live = groups.filter((g) => g.latest.official.status !== "deleted").map((g) => serverOf(g.latest));
   return {
     timeline: timeline(changes),
     status: (["active", "deprecated", "deleted"] as const).map((s) => ({
       label: s,
       value: groups.filter((g) => g.latest.official.status === s).length,
     })),
-    packageTypes: tally(live.flatMap((g) => distinct(packagesOf(g).map((p) => text(p.registryType))))),
-    transports: tally(live.flatMap((g) => distinct(transportsOf(g)))),
+    packageTypes: tally(live.flatMap((s) => distinct(packagesOf(s).map((p) => text(p.registryType))))),
+    transports: tally(live.flatMap((s) => distinct(transportsOf(s)))),
     versionsPerServer: versionHistogram(groups),
   };
 }
@@ -44,15 +44,16 @@ function text(v: unknown): string {
   return typeof v === "string" && v !== "" ? v : "unknown";
 }
 
-function packagesOf(g: ServerGroup): { registryType?: unknown; transport?: { type?: unknown } }[] {
-  const p = g.latest.server.packages;
+/** `server`: a latest version's document. */
+function packagesOf(server: ServerJson): { registryType?: unknown; transport?: { type?: unknown } }[] {
+  const p = server.packages;
   return Array.isArray(p) ? p.filter((x) => x != null && typeof x === "object") : [];
 }
 
-function transportsOf(g: ServerGroup): string[] {
-  const remotes = Array.isArray(g.latest.server.remotes) ? g.latest.server.remotes : [];
+function transportsOf(server: ServerJson): string[] {
+  const remotes = Array.isArray(server.remotes) ? server.remotes : [];
   return [
-    ...packagesOf(g).map((p) => text(p.transport?.type)),
+    ...packagesOf(server).map((p) => text(p.transport?.type)),
     ...remotes.filter((r) => r != null && typeof r === "object").map((r) => `${text(r.type)} (remote)`),
   ];
 }

@@ -4,6 +4,7 @@
 import { prng } from "../scripts/lib/bench/synthetic.ts";
 import {
   compareCodeUnits,
+  documentJson,
   type RegistryModel,
   type ServerJson,
   type Status,
@@ -104,7 +105,7 @@ export function syntheticModel(options: SyntheticOptions): RegistryModel {
         name,
         version,
         file: `servers/${name}/${version}/server.json`,
-        server,
+        json: documentJson(server),
         blob: gitBlobId(encoder.encode(JSON.stringify(server))),
         official: {
           status: isLatest ? status : "active",

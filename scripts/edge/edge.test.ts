@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../lib/model.ts";
+import { compareCodeUnits, documentJson, serverOf, type RegistryModel, type VersionRecord } from "../lib/model.ts";
 import { createRegistryServer } from "../lib/serve/server.ts";
 import { deployObjects } from "../lib/edge/deploy-plan.ts";
 import { edgeObjects } from "../lib/edge/objects.ts";
@@ -314,7 +314,7 @@ function withOneMoreVersion(model: RegistryModel): RegistryModel {
   const added: VersionRecord = {
     ...base,
     version: "0.0.1-edge.1",
-    server: { ...base.server, version: "0.0.1-edge.1" },
+    json: documentJson({ ...serverOf(base), version: "0.0.1-edge.1" }),
     official: { ...base.official, isLatest: false },
   };
   const versions = [...model.versions, added].sort(

@@ -20,9 +20,9 @@ import { stringifyJson } from "./safe-json.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
-  toServerResponse,
+  documentJson,
+  servedDocument,
   type RegistryModel,
-  type ServerJson,
   type VersionRecord,
   API_PREFIXES,
   receiptRoute,
@@ -53,7 +53,7 @@ export function buildModel(versions: readonly LoadedVersion[], history: History)
         name: t.v.name,
         version: t.v.version,
         file: t.v.file,
-        server: t.v.doc as ServerJson,
+        json: t.v.json ?? documentJson(t.v.doc),
         blob: t.v.blob,
         official: {
           status,
@@ -137,7 +137,7 @@ export function* emitApiTreeSteps(
     const base = `servers/${records[0]!.name}/versions`;
     const bodies = new Map<VersionRecord, string>();
     for (const r of records) {
-      const body = json(toServerResponse(r));
+      const body = servedDocument(r);
       bodies.set(r, body);
       served?.(r, body);
       emit(`${base}/${r.version}`, body);

@@ -21,7 +21,7 @@ import {
   TOOLHIVE_REGISTRY_PATH,
   VSCODE_REGISTRY_ONLY_PATH,
 } from "./client-files.ts";
-import { PUBLISHER_META_KEY, type RegistryModel, type ServerJson } from "./model.ts";
+import { PUBLISHER_META_KEY, serverOf, type RegistryModel, type ServerJson } from "./model.ts";
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -98,8 +98,8 @@ describe("ToolHive registry file", () => {
   it("holds the latest non-deleted version of each server ToolHive can run: one OCI image, or a remote", () => {
     const runnable = listedRecords(model).filter(
       (r) =>
-        (r.server.remotes ?? []).length > 0 ||
-        (r.server.packages ?? []).filter((p) => p.registryType === "oci").length === 1,
+        (serverOf(r).remotes ?? []).length > 0 ||
+        (serverOf(r).packages ?? []).filter((p) => p.registryType === "oci").length === 1,
     );
     expect(toolhive.data.servers.map((s) => `${s.name}@${s.version}`)).toEqual(
       runnable.map((r) => `${r.name}@${r.version}`),
@@ -113,7 +113,7 @@ describe("ToolHive registry file", () => {
 
   it("marks deprecated servers Deprecated in ToolHive's own extension, active ones Active", () => {
     const oci = model.versions.find(
-      (r) => r.official.isLatest && (r.server.packages ?? [])[0]?.registryType === "oci",
+      (r) => r.official.isLatest && (serverOf(r).packages ?? [])[0]?.registryType === "oci",
     )!;
     const withDeprecated = {
       ...model,
@@ -161,7 +161,7 @@ describe("Claude Code managed settings", () => {
     const live = new Set<string>();
     const deletedOnly = new Set<string>();
     for (const record of model.versions)
-      for (const pkg of record.server.packages ?? []) {
+      for (const pkg of serverOf(record).packages ?? []) {
         const command = packageCommand(pkg);
         if (command !== undefined)
           (record.official.status === "deleted" ? deletedOnly : live).add(JSON.stringify(command));

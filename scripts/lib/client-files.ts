@@ -21,6 +21,7 @@ import {
   compareCodeUnits,
   PUBLISHER_META_KEY,
   REGISTRY_NAMESPACE,
+  serverOf,
   type RegistryModel,
   type ServerJson,
 } from "./model.ts";
@@ -79,7 +80,7 @@ function claudeCodeSettings(model: RegistryModel): object {
   const allowed: ClaudeEntry[] = [];
   for (const record of model.versions) {
     if (record.official.status === "deleted") continue;
-    for (const entry of claudeEntries(record.server)) {
+    for (const entry of claudeEntries(serverOf(record))) {
       const key = entryKey(entry);
       if (!seen.has(key)) allowed.push(entry);
       seen.add(key);
@@ -115,8 +116,9 @@ function toolhiveServer(server: ServerJson, key: string, deprecated: boolean): S
 function toolhiveRegistry(model: RegistryModel): object {
   const servers: ServerJson[] = [];
   for (const record of listedRecords(model)) {
-    const key = toolhiveRunnable(record.server);
-    if (key !== undefined) servers.push(toolhiveServer(record.server, key, record.official.status === "deprecated"));
+    const server = serverOf(record);
+    const key = toolhiveRunnable(server);
+    if (key !== undefined) servers.push(toolhiveServer(server, key, record.official.status === "deprecated"));
   }
   return {
     $schema: TOOLHIVE_SCHEMA,

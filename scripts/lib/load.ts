@@ -65,6 +65,8 @@ export interface LoadedVersion {
   readonly blob: string;
   /** The parsed document; undefined when it could not be parsed. */
   readonly doc: unknown;
+  /** documentJson(doc), when it was made where the file was read (a worker thread: check-tree.ts). */
+  readonly json?: string;
   readonly status: StatusInfo;
   /** Display path of status.yaml, when there is one. */
   readonly statusFile?: string;

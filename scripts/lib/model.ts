@@ -3,6 +3,7 @@
 // UPSTREAM.md).
 
 import type { Receipt } from "./receipt.ts";
+import { stringifyJson } from "./safe-json.ts";
 
 export const CURRENT_SCHEMA_VERSION = "2025-12-11";
 export const CURRENT_SCHEMA_URL = `https://static.modelcontextprotocol.io/schemas/${CURRENT_SCHEMA_VERSION}/server.schema.json`;
@@ -93,13 +94,13 @@ export interface VersionRecord {
   /** Path of the server.json, relative to the repository root (e.g. `servers/io.github.a/b/1.0.0/server.json`). */
   readonly file: string;
   /**
-   * The parsed document, exactly as committed. Kept for every version: the API serves each once, the client
-   * files read every live version's packages and remotes, the feed compares every one with history, the site
-   * lists them. Parsed, a document costs about what its text does (~1.1 KB for a 1 KB file, measured at 20,000
-   * versions: V8 shares the key shapes), so holding it as text or re-reading it would save little and parse
-   * it again in every stage that reads it.
+   * The document as canonical JSON text: stringifyJson of the parsed document (compact, `<>&` and U+2028/9
+   * escaped), exactly the bytes the API serves inside `{"server":…}`. Kept as text, not as the parsed object:
+   * at 100,000 versions the parsed documents took ~3.4 KB of heap each against ~1 KB of text, and the API,
+   * the bundle and the change feed need the text, not the object. Stages that read fields call serverOf(),
+   * once per version per pass.
    */
-  readonly server: ServerJson;
+  readonly json: string;
   /**
    * The git blob id of the committed bytes (sha1 hex of `blob <size>\0` + bytes, what `git hash-object` prints),
    * computed where the file is read. Receipts and the change feed refer to a version by it; the bytes
@@ -133,8 +134,18 @@ export interface ServerResponse {
   _meta: { [OFFICIAL_META_KEY]: OfficialMeta; [key: string]: unknown };
 }
 
+/** The document of a version, parsed from its canonical text (a new object each call: parse once per pass). */
+export function serverOf(record: Pick<VersionRecord, "json">): ServerJson {
+  return JSON.parse(record.json) as ServerJson;
+}
+
+/** A document's canonical text (VersionRecord.json): what the API serves for it. */
+export function documentJson(doc: unknown): string {
+  return stringifyJson(doc);
+}
+
 export function toServerResponse(record: VersionRecord): ServerResponse {
-  return serverResponse(record.name, record.version, record.server, record.official);
+  return serverResponse(record.name, record.version, serverOf(record), record.official);
 }
 
 /**
@@ -150,10 +161,26 @@ export function serverResponse(
   server: ServerJson,
   official: OfficialMeta,
 ): ServerResponse {
-  return {
-    server,
-    _meta: { [OFFICIAL_META_KEY]: official, [REGISTRY_META_KEY]: { receipt: receiptRoute(name, version) } },
-  };
+  return { server, _meta: responseMeta(name, version, official) };
+}
+
+function responseMeta(name: string, version: string, official: OfficialMeta): ServerResponse["_meta"] {
+  return { [OFFICIAL_META_KEY]: official, [REGISTRY_META_KEY]: { receipt: receiptRoute(name, version) } };
+}
+
+/**
+ * The served bytes of a version (its `versions/<v>.json`): stringifyJson(serverResponse(…)) made from the
+ * document's canonical text without parsing or serialising the document again. The same bytes, because
+ * JSON.stringify writes a nested object exactly as it writes it alone, and the HTML escaping is per character
+ * (model.test.ts checks hostile documents both ways).
+ */
+export function servedBody(name: string, version: string, json: string, official: OfficialMeta): string {
+  return `{"server":${json},"_meta":${stringifyJson(responseMeta(name, version, official))}}`;
+}
+
+/** servedBody of a record. */
+export function servedDocument(r: VersionRecord): string {
+  return servedBody(r.name, r.version, r.json, r.official);
 }
 
 /** Where the build publishes the receipt of a version (a static path, like every other route). */

@@ -6,6 +6,7 @@ import type { Receipt } from "../../scripts/lib/receipt.ts";
 import { sampleReceipt } from "../../scripts/test/receipts.ts";
 import {
   compareCodeUnits,
+  documentJson,
   type OfficialMeta,
   type RegistryModel,
   type ServerJson,
@@ -44,7 +45,7 @@ export function makeRecord(server: ServerJson, extra: Extra = {}): VersionRecord
     name: server.name,
     version: server.version,
     file: `servers/${server.name}/${server.version}/server.json`,
-    server,
+    json: documentJson(server),
     blob: gitBlobId(new TextEncoder().encode(text)),
     official,
     ...(extra.receipt === undefined ? {} : { receipt: extra.receipt }),

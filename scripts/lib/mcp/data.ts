@@ -20,9 +20,9 @@ import {
   REGISTRY_NAMESPACE,
   STATUSES,
   compareCodeUnits,
+  documentJson,
   type OfficialMeta,
   type RegistryModel,
-  type ServerJson,
   type VersionRecord,
 } from "../model.ts";
 import { buildSearchIndex } from "../../../site/search-index.ts";
@@ -109,7 +109,7 @@ function servedRecord(value: unknown, text: string, from: string): VersionRecord
     name: server.name,
     version: server.version,
     file: from,
-    server: server as unknown as ServerJson,
+    json: documentJson(server),
     blob: gitBlobId(new TextEncoder().encode(text)),
     official,
   };

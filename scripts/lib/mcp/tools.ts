@@ -11,7 +11,7 @@ import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { RefusalError } from "../errors.ts";
-import { REGISTRY_META_KEY, STATUSES, toServerResponse, type VersionRecord } from "../model.ts";
+import { REGISTRY_META_KEY, STATUSES, serverOf, toServerResponse, type VersionRecord } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
 import { buildInstallOptions, type Snippet, type SnippetClient } from "../../../site/snippets.ts";
 import { STATUS_CODES, TRANSPORT_LOCAL, TRANSPORT_REMOTE, search } from "../../../site/src/search.ts";
@@ -202,7 +202,7 @@ interface SearchArgs {
 
 /** The transport types of a server's latest version: its packages' (stdio by default) and its remotes'. */
 function transportsOf(record: VersionRecord | undefined): string[] {
-  const server = record?.server;
+  const server = record === undefined ? undefined : serverOf(record);
   const packages = Array.isArray(server?.packages) ? server.packages : [];
   const remotes = Array.isArray(server?.remotes) ? server.remotes : [];
   const types = [...packages.map((p) => p?.transport?.type ?? "stdio"), ...remotes.map((r) => r?.type)];
@@ -312,7 +312,7 @@ function registerGetServer(server: McpServer, getData: GetData): void {
           publishedAt,
           ...(typeof updatedAt === "string" ? { updatedAt } : {}),
           ...(typeof statusChangedAt === "string" ? { statusChangedAt } : {}),
-          server: record.server as unknown as Record<string, unknown>,
+          server: serverOf(record) as unknown as Record<string, unknown>,
           verification: {
             atMerge: AT_MERGE,
             ...(nightly === undefined ? {} : { nightly }),
@@ -403,7 +403,7 @@ function registerInstallConfig(server: McpServer, getData: GetData): void {
         const warning = statusWarning(record);
         if (record.official.status === "deleted") throw new ToolFailure(warning ?? "deleted");
         const client = SNIPPET_CLIENT[args.client];
-        const options = buildInstallOptions(record.server).map((option) => {
+        const options = buildInstallOptions(serverOf(record)).map((option) => {
           const configuration = snippetFor(option.snippets, client);
           return {
             id: option.id,
@@ -447,13 +447,16 @@ function registerDocuments(server: McpServer, getData: GetData): void {
       return {
         resources: data.groups
           .filter((g) => g.latest.official.status !== "deleted")
-          .map((g) => ({
-            uri: resourceUri(g.latest),
-            name: g.name,
-            title: typeof g.latest.server.title === "string" ? g.latest.server.title : g.name,
-            description: g.latest.server.description,
-            mimeType: "application/json",
-          })),
+          .map((g) => {
+            const server = serverOf(g.latest);
+            return {
+              uri: resourceUri(g.latest),
+              name: g.name,
+              title: typeof server.title === "string" ? server.title : g.name,
+              description: server.description,
+              mimeType: "application/json",
+            };
+          }),
       };
     },
   });

@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { constants, crc32, deflateRaw, deflateRawSync } from "node:zlib";
-import { REGISTRY_NAMESPACE, type RegistryModel } from "../model.ts";
-import { servedDocument, sha256Hex } from "./feed.ts";
+import { REGISTRY_NAMESPACE, servedDocument, type RegistryModel } from "../model.ts";
+import { sha256Hex } from "./feed.ts";
 import { stringifyJson } from "../safe-json.ts";
 
 export const BUNDLE_FORMAT = "mcp-static-registry-bundle/1";

@@ -39,6 +39,7 @@ import {
 import { versionFolderProblem } from "../load.ts";
 import {
   compareCodeUnits,
+  documentJson,
   OFFICIAL_META_KEY,
   REGISTRY_NAMESPACE,
   type OfficialMeta,
@@ -434,7 +435,7 @@ function toModel(docs: ReadonlyMap<string, Doc>, payload: IndexPayload): Registr
       name: parsed.server.name,
       version: parsed.server.version,
       file: doc.from,
-      server: parsed.server,
+      json: documentJson(parsed.server),
       blob: gitBlobId(Buffer.from(doc.text)),
       official,
     });

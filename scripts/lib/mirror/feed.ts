@@ -26,11 +26,11 @@ import { statusOfBytes } from "../status-file.ts";
 import {
   REGISTRY_NAMESPACE,
   compareCodeUnits,
-  serverResponse,
-  toServerResponse,
+  documentJson,
+  servedBody,
+  servedDocument,
   type OfficialMeta,
   type RegistryModel,
-  type ServerJson,
   type Status,
   type VersionRecord,
 } from "../model.ts";
@@ -154,15 +154,16 @@ export function buildFeed(history: FeedHistory, model: RegistryModel): FeedResul
 
 /** What the replay reads from blobs: a document, a status and an import record, each parsed once. */
 interface FeedBlobs {
-  docOf(blob: string): ServerJson | undefined;
+  /** The document's canonical text (documentJson), or undefined when the blob is not JSON. */
+  docOf(blob: string): string | undefined;
   statusOf(blob: string | null): { status: Status; statusMessage?: string };
   importOf(blob: string | null): ImportInfo | undefined;
 }
 
 /** Read every blob the replay needs with one `git cat-file --batch`, except documents the model already has. */
 function readFeedBlobs(history: FeedHistory, model: RegistryModel): FeedBlobs {
-  const currentDocs = new Map<string, ServerJson>();
-  for (const r of model.versions) currentDocs.set(r.blob, r.server);
+  const currentDocs = new Map<string, string>();
+  for (const r of model.versions) currentDocs.set(r.blob, r.json);
   const needed = new Set<string>();
   for (const c of history.commits)
     for (const ch of c.changes)
@@ -178,7 +179,7 @@ function readFeedBlobs(history: FeedHistory, model: RegistryModel): FeedBlobs {
       const bytes = blobs.get(blob);
       if (!bytes) return undefined;
       try {
-        const doc = JSON.parse(Buffer.from(bytes).toString("utf8")) as ServerJson;
+        const doc = documentJson(JSON.parse(Buffer.from(bytes).toString("utf8")));
         currentDocs.set(blob, doc);
         return doc;
       } catch {
@@ -333,10 +334,10 @@ class FeedReplay {
         continue;
       }
       const doc = this.blobs.docOf(d.serverBlob);
-      if (!doc) continue; // a blob that is not JSON was never valid on main; nothing to serve
+      if (doc === undefined) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = this.officialOf(d, d.isLatest);
       const next: Served = { doc, official, key: JSON.stringify(official), sha: undefined };
-      if (d.last != null && sameBytes(d, d.last, next)) continue;
+      if (d.last != null && sameBytes(d.last, next)) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
       const op: FeedOp =
         published || d.last == null
@@ -402,7 +403,7 @@ class FeedReplay {
         continue;
       }
       const sha = servedSha(r);
-      if (last.doc === r.server && last.key === JSON.stringify(r.official)) last.sha = sha;
+      if (last.doc === r.json && last.key === JSON.stringify(r.official)) last.sha = sha;
       else if (shaOf(d, last) !== sha) mismatches.push(`${r.name}@${r.version}`);
     }
     const dirOf = (c: FeedChange) => this.dirs.get(`${c.name}/${c.version}`)!;
@@ -426,7 +427,8 @@ class FeedReplay {
 
 /** What an entry served: its bytes are a function of (name, version, doc, official), hashed only when needed. */
 interface Served {
-  readonly doc: ServerJson;
+  /** The document's canonical text. */
+  readonly doc: string;
   readonly official: OfficialMeta;
   /** JSON of `official`: equal keys, equal official data. */
   readonly key: string;
@@ -434,24 +436,21 @@ interface Served {
 }
 
 function shaOf(d: DirState, s: Served): string {
-  s.sha ??= sha256Hex(stringifyJson(serverResponse(d.name, d.version, s.doc, s.official)));
+  s.sha ??= sha256Hex(servedBody(d.name, d.version, s.doc, s.official));
   return s.sha;
 }
 
 /**
- * Whether two states of a folder serve the same bytes: the official data is serialised whole, so different
- * data is different bytes; the same parsed document (one object per blob) with the same data is the same
- * bytes; only two blobs with the same official data need hashing (a re-encoded server.json).
+ * Whether two states of a folder serve the same bytes: the served document is the document's canonical text
+ * and the official data, each written whole (model.ts servedBody), so it is the same bytes exactly when both
+ * are the same text; no hashing.
  */
-function sameBytes(d: DirState, a: Served, b: Served): boolean {
-  if (a.key !== b.key) return false;
-  return a.doc === b.doc || shaOf(d, a) === shaOf(d, b);
+function sameBytes(a: Served, b: Served): boolean {
+  return a.key === b.key && a.doc === b.doc;
 }
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
 
-/** The served version document of a record, exactly as build.ts writes it. */
-export const servedDocument = (r: VersionRecord): string => stringifyJson(toServerResponse(r));
 export const servedSha = (r: VersionRecord): string => sha256Hex(servedDocument(r));
 
 const formatEntry = (e: FeedEntry): string => stringifyJson(e);

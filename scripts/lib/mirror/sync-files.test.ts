@@ -7,7 +7,8 @@ import { buildRegistry } from "../pipeline.ts";
 import { B, registryRepo, serverJson } from "../../test/registry-history.ts";
 import type { TempRepo } from "../../test/temp-git.ts";
 import { buildBundle, bundleHeader, bundleWriter, type Bundle } from "./bundle.ts";
-import { buildFeed, replayFeed, servedDocument } from "./feed.ts";
+import { buildFeed, replayFeed } from "./feed.ts";
+import { servedDocument } from "../model.ts";
 import { syncFilesFor } from "./sync-files.ts";
 import type { RegistryModel } from "../model.ts";
 

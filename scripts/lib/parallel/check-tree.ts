@@ -75,7 +75,7 @@ export async function checkTreeInParallel(
     for (const r of results) {
       loadDiagnostics.push(...r.loadDiagnostics);
       documentDiagnostics.push(...r.documentDiagnostics);
-      if (r.version) versions.push(received(r.version, r.reparse));
+      if (r.version) versions.push(received(r.version));
     }
   }
   const loaded: LoadResult = { versions, diagnostics: loadDiagnostics, fileCount: plan.fileCount };
@@ -89,10 +89,14 @@ function* chunks(jobs: readonly VersionJob[], size: number): Generator<VersionJo
 
 /**
  * A version as the loader made it: a Buffer crosses a thread as a plain Uint8Array (given back its Buffer
- * methods, as readFileSync made it), and a document left out by the worker is parsed again (tasks.ts).
+ * methods, as readFileSync made it), and the document crosses as its canonical text (tasks.ts): `doc` parses
+ * it on each read (only the tree rules read it here, for the remote URLs; the model keeps the text).
  */
-function received(v: LoadedVersion, reparse: boolean): LoadedVersion {
+function received(v: LoadedVersion): LoadedVersion {
   const b = v.bytes;
   const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return { ...v, bytes, doc: reparse ? (JSON.parse(bytes.toString("utf8")) as unknown) : v.doc };
+  const { json } = v;
+  const out = { ...v, bytes };
+  if (json !== undefined) Object.defineProperty(out, "doc", { get: () => JSON.parse(json) as unknown, enumerable: true });
+  return out;
 }

@@ -42,7 +42,7 @@ describe("tasks handed out ahead", () => {
     const tasks = [pagesOf("io.github.a/x"), broken, pagesOf("io.github.b/y")].map((input) =>
       pool.run("pages", input, true),
     );
-    await expect(tasks[1]).rejects.toThrow(/a build worker failed: TypeError/);
+    await expect(tasks[1]).rejects.toThrow(/a build worker failed: SyntaxError/);
     expect(await tasks[0]).toEqual(renderServerPages(pagesOf("io.github.a/x")));
     expect(await tasks[2]).toEqual(renderServerPages(pagesOf("io.github.b/y")));
   });
@@ -89,7 +89,7 @@ describe("the build's pool", () => {
         return new Map();
       }),
     );
-    await expect(build).rejects.toThrow(/a build worker failed: TypeError/);
+    await expect(build).rejects.toThrow(/a build worker failed: SyntaxError/);
     expect(terminate).toHaveBeenCalledTimes(2);
   });
 

@@ -7,6 +7,7 @@ import type { Diagnostic } from "../diagnostics.ts";
 import { fsTreeReader, loadVersionJob, walkInto, type LoadedVersion, type TreeItem, type VersionJob } from "../load.ts";
 import { prepareServerSchema } from "../schema.ts";
 import { validateVersion } from "../validate.ts";
+import { documentJson } from "../model.ts";
 import { renderServerPages } from "../../../site/render.ts";
 
 /** Load and validate version folders: what loadTree + validateVersion do for them, one after another. */
@@ -21,12 +22,6 @@ export interface LoadedJob {
   readonly loadDiagnostics: Diagnostic[];
   /** validateVersion's findings about its documents. */
   readonly documentDiagnostics: Diagnostic[];
-  /**
-   * The document was left out (`version.doc` is undefined): server.json had no finding at all, so its value is
-   * JSON.parse of its text (json-source.ts: the strict reader's value is JSON.parse's for such text), and
-   * parsing it again in the main thread costs half of copying the parsed object across (measured).
-   */
-  readonly reparse: boolean;
 }
 
 export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
@@ -36,13 +31,10 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
     const version = loadVersionJob(reader, job, loadDiagnostics);
     if (!version) return { version, loadDiagnostics, documentDiagnostics: [], reparse: false };
     const documentDiagnostics = validateVersion(version);
-    const reparse = version.doc !== undefined && !loadDiagnostics.some((d) => d.file === version.file);
-    return {
-      version: reparse ? { ...version, doc: undefined } : version,
-      loadDiagnostics,
-      documentDiagnostics,
-      reparse,
-    };
+    // The document crosses as its canonical text, not as the parsed object: copying a string costs a
+    // fraction of cloning the object (and of parsing it again there), and the model keeps the text.
+    const sent = version.doc === undefined ? version : { ...version, doc: undefined, json: documentJson(version.doc) };
+    return { version: sent, loadDiagnostics, documentDiagnostics };
   });
 }
 

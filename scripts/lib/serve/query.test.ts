@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { bodyText, createQueryIndex, listServers, parseInstant, parseListQuery, type ListQuery } from "./query.ts";
-import { compareCodeUnits, type RegistryModel, type VersionRecord } from "../model.ts";
+import { compareCodeUnits, documentJson, serverOf, type RegistryModel, type VersionRecord } from "../model.ts";
 import { gitBlobId } from "../git-blob.ts";
 
 describe("parseInstant (Go time.Parse with time.RFC3339)", () => {
@@ -85,7 +85,7 @@ describe("listServers over a model", () => {
     name,
     version,
     file: `servers/${name}/${version}/server.json`,
-    server: { name, version, description: "d" },
+    json: documentJson({ name, version, description: "d" }),
     blob: gitBlobId(new Uint8Array()),
     official: {
       status: "active",
@@ -146,7 +146,7 @@ describe("listServers over a model", () => {
         .filter((v) => v.official.status !== "deleted")
         .sort((a, b) => compareCodeUnits(a.version, b.version) || 0)
         .map((v) => ({
-          server: v.server,
+          server: serverOf(v),
           _meta: {
             "io.modelcontextprotocol.registry/official": v.official,
             "io.github.mcp-static-registry/registry": {

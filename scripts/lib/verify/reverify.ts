@@ -10,7 +10,7 @@ import type { Octokit } from "@octokit/rest";
 import { listedRecords } from "../build.ts";
 import { escapeMarkdown } from "../escape.ts";
 import type { Package, RegistryModel, ServerJson } from "../model.ts";
-import { compareCodeUnits } from "../model.ts";
+import { compareCodeUnits, serverOf } from "../model.ts";
 import { checkBackReference, PACKAGE_KINDS } from "./back-reference.ts";
 import { check, type CheckResult } from "./check.ts";
 import type { Endpoints } from "./endpoints.ts";
@@ -93,7 +93,7 @@ export function reverifyTargets(
         name: r.name,
         version: r.version,
         file: r.file,
-        doc: r.server,
+        doc: serverOf(r),
         bytes: bytesOf(r.file),
         ...(signature === undefined ? {} : { signature }),
       };
