@@ -29,13 +29,14 @@ async function parallel(root: string) {
 }
 
 /**
- * A version as compared across the two builds: its bytes as text, and without the canonical text the workers
- * add (the one-thread model makes it from the document), which must be exactly documentJson of the document.
+ * A version as compared across the two builds: its document and bytes (read on demand when it came from a
+ * worker) as plain values, and without the canonical text the workers add (the one-thread model makes it from
+ * the document), which must be exactly documentJson of the document.
  */
 const comparable = (v: LoadedVersion) => {
   const { json, ...rest } = v;
   if (json !== undefined) expect(json).toBe(documentJson(v.doc));
-  return { ...rest, bytes: Buffer.from(v.bytes).toString("base64") };
+  return { ...rest, doc: v.doc, bytes: Buffer.from(v.bytes).toString("base64") };
 };
 
 function manyVersions(n: number): Record<string, object> {

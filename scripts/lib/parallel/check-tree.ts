@@ -3,6 +3,7 @@
 // The same findings and versions as loadTree + validateLoaded, in the same order.
 
 import fs from "node:fs";
+import path from "node:path";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics.ts";
 import {
   walkInto,
@@ -14,7 +15,7 @@ import {
 } from "../load.ts";
 import { treeDiagnostics } from "../validate.ts";
 import type { WorkerPool } from "./pool.ts";
-import type { TaskOutput } from "./tasks.ts";
+import type { SentVersion, TaskOutput } from "./tasks.ts";
 
 /** Version folders per task: small enough to share the work evenly, large enough that messages stay few. */
 const JOBS_PER_TASK = 128;
@@ -75,7 +76,7 @@ export async function checkTreeInParallel(
     for (const r of results) {
       loadDiagnostics.push(...r.loadDiagnostics);
       documentDiagnostics.push(...r.documentDiagnostics);
-      if (r.version) versions.push(received(r.version));
+      if (r.version) versions.push(received(r.version, root, displayRoot));
     }
   }
   const loaded: LoadResult = { versions, diagnostics: loadDiagnostics, fileCount: plan.fileCount };
@@ -88,15 +89,25 @@ function* chunks(jobs: readonly VersionJob[], size: number): Generator<VersionJo
 }
 
 /**
- * A version as the loader made it: a Buffer crosses a thread as a plain Uint8Array (given back its Buffer
- * methods, as readFileSync made it), and the document crosses as its canonical text (tasks.ts): `doc` parses
- * it on each read (only the tree rules read it here, for the remote URLs; the model keeps the text).
+ * A version as the loader made it, from what a worker sent (tasks.ts SentVersion): `doc` parses the canonical
+ * text on each read (only the tree rules read it here, for the remote URLs; the model keeps the text), and
+ * `bytes` reads server.json again, as readFileSync made it (only to place a tree rule's finding in the file).
  */
-function received(v: LoadedVersion): LoadedVersion {
-  const b = v.bytes;
-  const bytes = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const { json } = v;
-  const out = { ...v, bytes };
-  if (json !== undefined) Object.defineProperty(out, "doc", { get: () => JSON.parse(json) as unknown, enumerable: true });
-  return out;
+function received(v: SentVersion, root: string, displayRoot: string): LoadedVersion {
+  return new ReceivedVersion(v, path.join(root, v.file.slice(displayRoot.length + 1))) as unknown as LoadedVersion;
+}
+
+class ReceivedVersion {
+  readonly #path: string;
+  declare readonly json?: string;
+  constructor(sent: SentVersion, file: string) {
+    Object.assign(this, sent);
+    this.#path = file;
+  }
+  get doc(): unknown {
+    return this.json === undefined ? undefined : JSON.parse(this.json);
+  }
+  get bytes(): Buffer {
+    return fs.readFileSync(this.#path);
+  }
 }

@@ -16,8 +16,15 @@ export interface LoadTaskInput {
   readonly displayRoot: string;
   readonly jobs: readonly VersionJob[];
 }
+/**
+ * A loaded version as it crosses back: without its bytes (the main thread reads them again only to place a
+ * tree rule's finding, check-tree.ts) and with the document as its canonical text (`doc` left out), which
+ * costs a fraction of cloning the parsed object and is what the model keeps.
+ */
+export type SentVersion = Omit<LoadedVersion, "bytes" | "doc"> & { readonly doc?: undefined };
+
 export interface LoadedJob {
-  readonly version: LoadedVersion | undefined;
+  readonly version: SentVersion | undefined;
   /** The loader's findings about the folder's files. */
   readonly loadDiagnostics: Diagnostic[];
   /** validateVersion's findings about its documents. */
@@ -29,11 +36,11 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
   return input.jobs.map((job) => {
     const loadDiagnostics: Diagnostic[] = [];
     const version = loadVersionJob(reader, job, loadDiagnostics);
-    if (!version) return { version, loadDiagnostics, documentDiagnostics: [], reparse: false };
+    if (!version) return { version, loadDiagnostics, documentDiagnostics: [] };
     const documentDiagnostics = validateVersion(version);
-    // The document crosses as its canonical text, not as the parsed object: copying a string costs a
-    // fraction of cloning the object (and of parsing it again there), and the model keeps the text.
-    const sent = version.doc === undefined ? version : { ...version, doc: undefined, json: documentJson(version.doc) };
+    const { bytes, doc, ...rest } = version;
+    void bytes;
+    const sent: SentVersion = doc === undefined ? rest : { ...rest, json: documentJson(doc) };
     return { version: sent, loadDiagnostics, documentDiagnostics };
   });
 }
