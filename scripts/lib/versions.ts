@@ -85,7 +85,26 @@ export function compareTimestamps(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function parseTimestamp(t: string): { seconds: number; fraction: string } | null {
+type ParsedTime = { seconds: number; fraction: string } | null;
+
+/**
+ * Parsed timestamps by text. A build sorts every server's versions by times that repeat (every version a
+ * commit adds has that commit's time), so a small cache makes the sorts cheap; it is emptied when full.
+ */
+const parsedTimes = new Map<string, ParsedTime>();
+const PARSED_TIMES_MAX = 4096;
+
+function parseTimestamp(t: string): ParsedTime {
+  let parsed = parsedTimes.get(t);
+  if (parsed === undefined) {
+    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+    parsed = parseTimestampText(t);
+    parsedTimes.set(t, parsed);
+  }
+  return parsed;
+}
+
+function parseTimestampText(t: string): ParsedTime {
   const m = RFC3339.exec(t);
   if (!m) return null;
   const ms = Date.parse(`${m[1]}T${m[2]}${m[4]?.toUpperCase() === "Z" ? "Z" : m[4]}`);
