@@ -90,7 +90,7 @@ function* chunks(jobs: readonly VersionJob[], size: number): Generator<VersionJo
 
 /**
  * A version as the loader made it, from what a worker sent (tasks.ts SentVersion): `doc` parses the canonical
- * text on each read (only the tree rules read it here, for the remote URLs; the model keeps the text), and
+ * text when first read (only the tree rules read it here, for the remote URLs; the model keeps the text), and
  * `bytes` reads server.json again, as readFileSync made it (only to place a tree rule's finding in the file).
  */
 function received(v: SentVersion, root: string, displayRoot: string): LoadedVersion {
@@ -104,8 +104,11 @@ class ReceivedVersion {
     Object.assign(this, sent);
     this.#path = file;
   }
+  #doc: unknown;
+  /** Parsed on first read and kept (the tree rules read it twice); the versions are released after the model. */
   get doc(): unknown {
-    return this.json === undefined ? undefined : JSON.parse(this.json);
+    if (this.#doc === undefined && this.json !== undefined) this.#doc = JSON.parse(this.json);
+    return this.#doc;
   }
   get bytes(): Buffer {
     return fs.readFileSync(this.#path);
