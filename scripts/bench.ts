@@ -146,8 +146,12 @@ async function child(args: {
   const tree = new Map<string, Uint8Array>(sizes.map(([p]) => [p, fs.readFileSync(path.join(args.out, p))]));
   spawnSync("sync");
   const floorA = measureWriteFloor(tree, `${args.floor}-1`);
+  // Each copy is removed once timed (untimed): at 250k a copy is over a million files and folders, and three
+  // of them with the tree would not fit the inodes of a tmpfs (--dir /dev/shm).
+  fs.rmSync(`${args.floor}-1`, { recursive: true });
   spawnSync("sync");
   const floorB = measureWriteFloor(tree, `${args.floor}-2`);
+  fs.rmSync(`${args.floor}-2`, { recursive: true });
   const writeFloor = { ...floorB, ms: (floorA.ms + floorB.ms) / 2, runsMs: [floorA.ms, floorB.ms] };
   tree.clear();
 
@@ -423,6 +427,9 @@ async function parent(opts: {
       };
       results.push(c);
       printCase(c);
+      // This case's tree and build are done with: removed now (untimed), not at the end, so that the next,
+      // bigger case has the disk (or the tmpfs's inodes) to itself.
+      if (!opts.keep) fs.rmSync(dir, { recursive: true });
     }
   } finally {
     if (!opts.keep) {
