@@ -8,6 +8,7 @@ import type { RegistryModel } from "../scripts/lib/model.ts";
 import { createWorkerPool, type WorkerPool } from "../scripts/lib/parallel/pool.ts";
 import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
 import { buildSite, emitSite, type SiteFiles } from "./build.ts";
+import type { ServerPagesInput } from "./render.ts";
 import { syntheticModel } from "./synthetic.ts";
 import { makeRecord, sampleModel, XSS } from "./test/sample-model.ts";
 
@@ -80,7 +81,7 @@ describe("the site on the worker pool", () => {
     const counting: WorkerPool = {
       size: pool.size,
       run(task, input, ahead) {
-        handedOut += (input as { servers: unknown[] }).servers.length;
+        handedOut += (input as ServerPagesInput).servers.length;
         mostAhead = Math.max(mostAhead, handedOut - pagesPut);
         return pool.run(task, input, ahead);
       },
