@@ -5,9 +5,10 @@
 
 import { afterAll, describe, expect, it } from "vitest";
 import type { RegistryModel } from "../scripts/lib/model.ts";
-import { createWorkerPool } from "../scripts/lib/parallel/pool.ts";
+import { createWorkerPool, type WorkerPool } from "../scripts/lib/parallel/pool.ts";
 import type { RemoteHealth } from "../scripts/lib/verify/remote-health.ts";
-import { buildSite, type SiteFiles } from "./build.ts";
+import { buildSite, emitSite, type SiteFiles } from "./build.ts";
+import type { ServerPagesInput } from "./render.ts";
 import { syntheticModel } from "./synthetic.ts";
 import { makeRecord, sampleModel, XSS } from "./test/sample-model.ts";
 
@@ -68,6 +69,44 @@ describe("the site on the worker pool", () => {
     const pooled = await buildSite(model, undefined, remotes, pool);
     expect([...pooled.keys()].filter((p) => p.startsWith("s/") && p.endsWith("/index.html")).length).toBe(300);
     expectSameFiles(pooled, single);
+  });
+
+  it("puts each batch of pages as it comes back, with a bounded window of batches handed out and not yet put", async () => {
+    const servers = 2000; // 32 batches of 64, far more than the window
+    const model = syntheticModel({ servers, versionsPerServer: 2 });
+    let handedOut = 0;
+    let pagesPut = 0;
+    let mostAhead = 0;
+    // The real pool, counting: each task handed out is 64 pages (the last fewer) not yet put.
+    const counting: WorkerPool = {
+      size: pool.size,
+      run(task, input, ahead) {
+        handedOut += (input as ServerPagesInput).servers.length;
+        mostAhead = Math.max(mostAhead, handedOut - pagesPut);
+        return pool.run(task, input, ahead);
+      },
+      close: () => pool.close(),
+    };
+    const files: [string, string | Uint8Array][] = [];
+    const site = emitSite(
+      model,
+      (p, body) => {
+        if (p.startsWith("s/") && p.endsWith("/index.html")) pagesPut++;
+        files.push([p, body]);
+      },
+      undefined,
+      undefined,
+      counting,
+    );
+    // Before the first wait, every file but the pages is put, and only the window is handed out.
+    expect(pagesPut).toBe(0);
+    expect(files.some(([p]) => p === "index.html")).toBe(true);
+    expect(handedOut).toBe(pool.size * 4 * 64);
+    await site;
+    expect(pagesPut).toBe(servers);
+    expect(mostAhead).toBeLessThanOrEqual(pool.size * 4 * 64);
+    const sorted = new Map(files.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    expectSameFiles(sorted, await buildSite(model));
   });
 
   it("fails the site with the render error of a page that fails on a thread, as on one thread", async () => {

@@ -1,5 +1,5 @@
-// Builds the browse site into the same tree as the static API. The core build calls buildSite() and writes the
-// returned files under dist/. It never writes under v0/ or v0.1/: those belong to the API.
+// Builds the browse site into the same tree as the static API. The core build calls emitSite(), which hands each
+// file to the build's sink as it is made (buildSite() gathers them, for tests). It never writes under v0/ or v0.1/: those belong to the API.
 //
 // Deterministic: the output depends only on the model and the files in site/ (no clock, no randomness, sorted
 // paths), so that two builds of one commit are byte-identical.
@@ -55,8 +55,14 @@ const RECENT_COUNT = 6;
 const PAGES_PER_TASK = 64;
 
 /**
+ * Batches of pages handed to each thread ahead of its answers: enough that a thread has work queued while this
+ * thread, busy with the API, has not yet taken its answers, few enough that the pages held stay a few MB.
+ */
+const BATCHES_AHEAD_PER_THREAD = 4;
+
+/**
  * Bundles site/src/app.ts for browsers (ES2020 modules, minified). On this thread (esbuild's build() gives the
- * same bytes): the server pages are handed to the workers before buildSite first waits.
+ * same bytes): the server pages are handed to the workers before emitSite first waits.
  */
 function bundleApp(): string {
   const result = esbuild({
@@ -134,61 +140,70 @@ function pageGroup(g: ServerGroup): PageGroup {
 }
 
 /**
- * Every server's page, in the order of `groups`: rendered on the pool's threads when there is one (handed out
- * now, ahead, so they render while this thread goes on with the API), else here when asked for.
+ * Every server's page, each batch handed to `put` as soon as it is rendered, in the order of `groups`. On the
+ * pool's threads when there is one: a window of batches is handed out now, ahead (they render while this thread
+ * goes on with the API), and each batch that comes back makes room for the next; so the pages held, rendered
+ * or waiting to be, are at most the window's, however many servers there are. Without a pool, rendered here,
+ * one batch at a time.
  */
-function serverPages(
+async function putServerPages(
   groups: readonly ServerGroup[],
   assets: PageAssets,
   model: RegistryModel,
   remotes: ReadonlyMap<string, readonly RemoteHealth[]> | undefined,
   pool: WorkerPool | undefined,
-): () => Promise<string[]> {
+  put: SitePut,
+): Promise<void> {
   const batch = (from: number): ServerPagesInput => ({
     assets,
     info: model.info,
     servers: groups.slice(from, from + PAGES_PER_TASK).map((g) => {
-      const group = pageGroup(g);
+      const group = pool === undefined ? g : pageGroup(g);
       const health = remotes?.get(g.name);
       return health === undefined ? { group } : { group, remotes: health };
     }),
   });
-  if (pool === undefined)
-    return async () =>
-      renderServerPages({
-        assets,
-        info: model.info,
-        servers: groups.map((group) => ({ group, remotes: remotes?.get(group.name) })),
-      });
-  const tasks: Promise<string[]>[] = [];
-  for (let from = 0; from < groups.length; from += PAGES_PER_TASK) tasks.push(pool.run("pages", batch(from), true));
-  // Every task is awaited together: one failing rejects the site, and none is left unhandled.
-  const all = Promise.all(tasks).then((pages) => pages.flat());
-  all.catch(() => {});
-  return () => all;
+  const putBatch = (from: number, rendered: readonly string[]) =>
+    rendered.forEach((page, i) => put(`${serverPageDir(groups[from + i]!.name)}index.html`, page));
+  if (pool === undefined) {
+    for (let from = 0; from < groups.length; from += PAGES_PER_TASK) putBatch(from, renderServerPages(batch(from)));
+    return;
+  }
+  // Shifted off as each is awaited: a settled promise holds its pages for as long as it is referenced.
+  const window: Promise<string[]>[] = [];
+  let next = 0;
+  const handOut = () => {
+    if (next >= groups.length) return;
+    const task = pool.run("pages", batch(next), true);
+    task.catch(() => {}); // awaited in turn below; one failing first must not leave the later ones unhandled
+    window.push(task);
+    next += PAGES_PER_TASK;
+  };
+  for (let i = 0; i < pool.size * BATCHES_AHEAD_PER_THREAD; i++) handOut();
+  for (let from = 0; from < groups.length; from += PAGES_PER_TASK) {
+    putBatch(from, await window.shift()!);
+    handOut(); // after the put: the threads still have the rest of the window queued
+  }
 }
 
-/**
- * The whole site. `history` is the build's git history: with it the feeds and charts come from the change feed
- * (scripts/lib/mirror/feed.ts); without it (tests, benchmarks) from the model's times. `remotes`: the nightly
- * health report's remote states by server name, shown as badges on the server pages.
- */
-export async function buildSite(
+/** The site's files but the server pages, each handed to `put` as it is made. */
+function putOtherFiles(
   model: RegistryModel,
-  history?: FeedHistory,
-  remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
-  pool?: WorkerPool,
-): Promise<SiteFiles> {
-  const groups = groupServers(model);
-  const js = bundleApp();
-  const css = readFileSync(CSS_FILE, "utf8");
-  // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
-  const pageAssets: PageAssets = { css: `assets/site.css?v=${shortHash(css)}`, js: `assets/app.js?v=${shortHash(js)}` };
-  const pages = serverPages(groups, pageAssets, model, remotes, pool);
+  groups: readonly ServerGroup[],
+  history: FeedHistory | undefined,
+  js: string,
+  css: string,
+  pageAssets: PageAssets,
+  put: SitePut,
+): void {
+  put("assets/app.js", js);
+  put("assets/site.css", css);
+  put(PREVIEW_IMAGE, new Uint8Array(readFileSync(PREVIEW_FILE)));
+  put("404.html", render404());
   const changes = changesOf(model, history);
   const index = buildSearchIndex(model, groups, serverTimes(changes));
   const indexJson = stringifyJson(index);
-  const preview = readFileSync(PREVIEW_FILE);
+  put("assets/search-index.json", indexJson);
   const assets: Assets = { ...pageAssets, index: `assets/search-index.json?v=${shortHash(indexJson)}` };
 
   // The home page ships with the first results of the empty search, so it paints before the index arrives.
@@ -196,24 +211,56 @@ export async function buildSite(
   const hits = search(prepared, "");
   const firstPage = hits.slice(0, PAGE_SIZE).map((h) => h.index);
   const recent = recentLists(prepared, model.info.generatedAt);
+  put("index.html", renderHome(index, firstPage, hits.length, model.versions.length, assets, model.info, recent));
+  for (const [p, body] of changePages(model, groups, changes, assets)) put(p, body);
+}
 
-  const files: [string, string | Uint8Array][] = [
-    ["index.html", renderHome(index, firstPage, hits.length, model.versions.length, assets, model.info, recent)],
-    ["404.html", render404()],
-    ["assets/app.js", js],
-    ["assets/site.css", css],
-    ["assets/search-index.json", indexJson],
-    [PREVIEW_IMAGE, new Uint8Array(preview)],
-    ...changePages(model, groups, changes, assets),
-  ];
-  const rendered = await pages();
-  groups.forEach((group, i) => files.push([`${serverPageDir(group.name)}index.html`, rendered[i]!]));
-  files.sort((a, b) => compareCodeUnits(a[0], b[0]));
-  const out: SiteFiles = new Map();
-  for (const [path, content] of files) {
-    if (out.has(path))
+/** Where the site's files go, one at a time, as they are made (the order is no part of the output). */
+export type SitePut = (path: string, body: string | Uint8Array) => void;
+
+/**
+ * The whole site, each file handed to `put` as it is made, so that the build holds a bounded working set of it
+ * rather than all of it (at 100,000 versions the pages are ~180 MB). `history` is the build's git history: with
+ * it the feeds and charts come from the change feed (scripts/lib/mirror/feed.ts); without it (tests,
+ * benchmarks) from the model's times. `remotes`: the nightly health report's remote states by server name, shown
+ * as badges on the server pages. With a pool, the pages are handed to it before this returns its promise.
+ */
+export async function emitSite(
+  model: RegistryModel,
+  put: SitePut,
+  history?: FeedHistory,
+  remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+  pool?: WorkerPool,
+): Promise<void> {
+  // A path made twice would be one file overwriting another in the sink: only two servers' pages (and feeds)
+  // can, when their names map to one folder. One path per file the site makes: it grows with servers.
+  const made = new Set<string>();
+  const putOnce: SitePut = (path, body) => {
+    if (made.has(path))
       throw new Error(`site/build.ts: two servers map to the same page ${path}; this is a bug in the site build`);
-    out.set(path, content);
-  }
-  return out;
+    made.add(path);
+    put(path, body);
+  };
+  const groups = groupServers(model);
+  const js = bundleApp();
+  const css = readFileSync(CSS_FILE, "utf8");
+  // Static hosts ignore query strings, browsers key their caches on them: a changed file gets a new URL.
+  const pageAssets: PageAssets = { css: `assets/site.css?v=${shortHash(css)}`, js: `assets/app.js?v=${shortHash(js)}` };
+  const pages = putServerPages(groups, pageAssets, model, remotes, pool, putOnce);
+  pages.catch(() => {}); // awaited below; the other files failing first must not leave it unhandled
+  putOtherFiles(model, groups, history, js, css, pageAssets, putOnce);
+  await pages;
+}
+
+/** The whole site in memory, sorted by path (tests, benchmarks); what emitSite hands over, gathered. */
+export async function buildSite(
+  model: RegistryModel,
+  history?: FeedHistory,
+  remotes?: ReadonlyMap<string, readonly RemoteHealth[]>,
+  pool?: WorkerPool,
+): Promise<SiteFiles> {
+  const files: [string, string | Uint8Array][] = [];
+  await emitSite(model, (path, body) => files.push([path, body]), history, remotes, pool);
+  files.sort((a, b) => compareCodeUnits(a[0], b[0]));
+  return new Map(files);
 }

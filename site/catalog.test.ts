@@ -9,7 +9,7 @@ import { serverOf, type Package, type RegistryModel, type ServerJson } from "../
 import { buildRegistry } from "../scripts/lib/pipeline.ts";
 import { A, applyStep, B, registryRepo } from "../scripts/test/registry-history.ts";
 import type { TempRepo } from "../scripts/test/temp-git.ts";
-import { buildSite, type SiteFiles } from "./build.ts";
+import { buildSite, emitSite, type SiteFiles } from "./build.ts";
 import { changesOf, serverTimes, type Change } from "./changes.ts";
 import { FEED_LIMIT, serverFeedPath, SERVERS_FEED, VERSIONS_FEED, xmlText } from "./feeds.ts";
 import { packagePageLink } from "./package-links.ts";
@@ -47,7 +47,7 @@ async function buildRepo(r: TempRepo): Promise<Map<string, string | Uint8Array>>
   const outcome = await buildRegistry({
     serversDir: "servers",
     cwd: r.dir,
-    extra: (model, history) => buildSite(model, history),
+    extra: (model, history, _pool, put) => emitSite(model, put, history),
   });
   if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
   return outcome.tree;

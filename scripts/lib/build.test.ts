@@ -261,3 +261,35 @@ describe("the sample tree", () => {
     expect(checked).toBeGreaterThan(100);
   });
 });
+
+describe("the site's files in the build", () => {
+  const tree = () => makeTree({ ...versionFile("io.github.a/one", "1.0.0") });
+
+  it("are put as the site makes them, and sorted with the API's in the in-memory build", async () => {
+    const outcome = await buildRegistry({
+      serversDir: "servers",
+      cwd: tree(),
+      extra: async (_model, _history, _pool, put) => {
+        put("z/late.txt", "z"); // before the API is emitted
+        await new Promise(setImmediate);
+        put("a/early.txt", "a"); // while, or after, it is
+      },
+    });
+    if (outcome.kind !== "built") throw new Error(JSON.stringify(outcome.diagnostics));
+    const paths = [...outcome.tree.keys()];
+    expect(paths).toEqual([...paths].sort());
+    expect(outcome.tree.get("a/early.txt")).toBe("a");
+    expect(outcome.tree.get("z/late.txt")).toBe("z");
+  });
+
+  it("may never be put inside the API's folders", async () => {
+    for (const p of ["v0/servers.json", "v0.1/x/file", "v0"]) {
+      const build = buildRegistry({
+        serversDir: "servers",
+        cwd: tree(),
+        extra: async (_model, _history, _pool, put) => put(p, "forged"),
+      });
+      await expect(build).rejects.toThrow(`internal: the site tried to write ${p}, inside the API's folders`);
+    }
+  });
+});

@@ -4,7 +4,7 @@
 // proves the bytes did not change).
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildSite } from "../../site/build.ts";
+import { emitSite } from "../../site/build.ts";
 import { syncFilesFor } from "./mirror/sync-files.ts";
 import { buildRegistry } from "./pipeline.ts";
 import { stringifyJson } from "./safe-json.ts";
@@ -18,7 +18,7 @@ async function build(threads = 1): Promise<Map<string, string | Uint8Array>> {
     cwd: REPO,
     threads,
     parallelFrom: 0,
-    extra: (model, history, pool) => buildSite(model, history, undefined, pool),
+    extra: (model, history, pool, put) => emitSite(model, put, history, undefined, pool),
     outputs: syncFilesFor(path.join(REPO, "servers")),
   });
   if (outcome.kind !== "built")

@@ -61,15 +61,17 @@ export interface BuildInputs {
   readonly cwd: string;
   readonly sourceDateEpoch?: string;
   /**
-   * Adds files (the browse site, which reads the change feed off `history`); it may not write under the API's
-   * folders. Called before the API is serialised and awaited after, so work it hands to `pool` (the build's
-   * worker threads, when there are any) runs meanwhile.
+   * Adds files (the browse site, which reads the change feed off `history`), each handed to `put` as it is made;
+   * it may not write under the API's folders. Called before the API is serialised and awaited after, so work
+   * it hands to `pool` (the build's worker threads, when there are any) runs meanwhile, and what comes back
+   * from there is put as the API is emitted (the build lets it in every few milliseconds).
    */
   readonly extra?: (
     model: RegistryModel,
     history: History,
     pool: WorkerPool | undefined,
-  ) => Promise<Map<string, string | Uint8Array>>;
+    put: (path: string, body: string | Uint8Array) => void,
+  ) => Promise<void>;
   readonly history?: History;
   /** The mirror files (sync-files.ts); they go under `v0.1/x/`. */
   readonly outputs?: OutputStage;
@@ -89,6 +91,13 @@ export interface BuildInputs {
 
 const PARALLEL_FROM = 256;
 
+/**
+ * While the site renders on the pool, the API's loop lets the event loop in at least this often: the pages that
+ * came back are put then and the next batches handed out, so the threads keep working and the pages held stay
+ * the site's window (emitSite), not all of them. Each pause costs microseconds.
+ */
+const SITE_YIELD_MS = 5;
+
 export type BuildStage = "load" | "validate" | "history" | "model" | "tree" | "site" | "outputs" | "sort";
 
 type BuildResult =
@@ -101,8 +110,8 @@ type BuildResult =
     };
 
 /**
- * Build the registry, handing every output file to `sink` as it is made (the API one server at a time, then
- * the site, then the mirror files). Nothing is handed over when the tree is invalid.
+ * Build the registry, handing every output file to `sink` as it is made (the API one server at a time, the
+ * site's files meanwhile, as they are made, then the mirror files). Nothing is handed over when the tree is invalid.
  */
 export async function buildRegistryInto(inputs: BuildInputs, sink: TreeSink): Promise<BuildResult> {
   let pool: WorkerPool | undefined;
@@ -132,22 +141,29 @@ async function buildWith(
     inputs.outputs?.record(p, body);
     sink.put(p, body);
   };
-  const site = inputs.extra?.(model, history, poolFor(model.versions.length));
-  site?.catch(() => {}); // awaited below; an API failure first must not leave it unhandled
+  const sitePut = (p: string, body: string | Uint8Array) => {
+    if (/^v0(\.1)?(\/|$)/.test(p)) throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
+    put(p, body);
+  };
+  let siteRunning = inputs.extra !== undefined;
+  const site = inputs.extra?.(model, history, poolFor(model.versions.length), sitePut);
+  // Awaited below; an API failure first must not leave it unhandled.
+  site?.then(
+    () => (siteRunning = false),
+    () => (siteRunning = false),
+  );
   const served = inputs.outputs?.begin(model, history);
   const steps = emitApiTreeSteps(model, put, served?.served);
+  let lastYield = performance.now();
   while (!steps.next().done) {
     const wait = served?.ready();
     if (wait) await wait;
+    else if (siteRunning && performance.now() - lastYield >= SITE_YIELD_MS) await new Promise(setImmediate);
+    else continue;
+    lastYield = performance.now();
   }
   trace("tree");
-  if (site) {
-    for (const [p, body] of await site) {
-      if (/^v0(\.1)?(\/|$)/.test(p))
-        throw new Error(`internal: the site tried to write ${p}, inside the API's folders`);
-      put(p, body);
-    }
-  }
+  await site;
   trace("site");
   const outputNotes: string[] = [];
   if (inputs.outputs) {

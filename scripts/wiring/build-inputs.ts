@@ -14,7 +14,7 @@ import { RECEIPTS_ROOT } from "../lib/receipt.ts";
 import { escapeJsonText } from "../lib/safe-json.ts";
 import { syncFilesFor } from "../lib/mirror/sync-files.ts";
 import { buildClientFiles } from "../lib/client-files.ts";
-import { buildSite } from "../../site/build.ts";
+import { emitSite } from "../../site/build.ts";
 import { visible } from "../lib/terminal.ts";
 import type { GuardedPath } from "../lib/write.ts";
 
@@ -30,7 +30,7 @@ export async function registryBuildInputs(serversDir: string, cwd = process.cwd(
     serversDir,
     cwd,
     sourceDateEpoch: process.env["SOURCE_DATE_EPOCH"],
-    extra: (model, history, pool) => buildSite(model, history, remotesOf(healthFile), pool),
+    extra: (model, history, pool, put) => emitSite(model, put, history, remotesOf(healthFile), pool),
     outputs,
     receiptsDir,
     threads: os.availableParallelism(),

@@ -4,7 +4,7 @@
 
 import { Worker } from "node:worker_threads";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { buildSite } from "../../../site/build.ts";
+import { emitSite } from "../../../site/build.ts";
 import { renderServerPages, type ServerPagesInput } from "../../../site/render.ts";
 import { makeRecord, sampleModel } from "../../../site/test/sample-model.ts";
 import { groupServers } from "../../../site/servers.ts";
@@ -71,9 +71,9 @@ describe("the build's pool", () => {
     const terminate = vi.spyOn(Worker.prototype, "terminate");
     let offered = false;
     const outcome = await buildRegistry(
-      inputs((model, history, pool) => {
+      inputs((model, history, pool, put) => {
         offered = pool !== undefined;
-        return buildSite(model, history, undefined, pool);
+        return emitSite(model, put, history, undefined, pool);
       }),
     );
     expect(outcome.kind).toBe("built");
@@ -86,7 +86,6 @@ describe("the build's pool", () => {
     const build = buildRegistry(
       inputs(async (_model, _history, pool) => {
         await pool!.run("pages", broken, true);
-        return new Map();
       }),
     );
     await expect(build).rejects.toThrow(/a build worker failed: SyntaxError/);
@@ -97,9 +96,9 @@ describe("the build's pool", () => {
     const terminate = vi.spyOn(Worker.prototype, "terminate");
     let offered: unknown = "not called";
     await buildRegistry({
-      ...inputs((model, history, pool) => {
+      ...inputs((model, history, pool, put) => {
         offered = pool;
-        return buildSite(model, history, undefined, pool);
+        return emitSite(model, put, history, undefined, pool);
       }),
       threads: 1,
     });

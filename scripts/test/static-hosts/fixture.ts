@@ -122,7 +122,13 @@ export async function buildFixtureRegistry(options: { site?: Map<string, string>
     serversDir: "servers",
     cwd: dir,
     history,
-    ...(site ? { extra: async () => new Map(site) } : {}),
+    ...(site
+      ? {
+          extra: async (_model, _history, _pool, put) => {
+            for (const [p, body] of site) put(p, body);
+          },
+        }
+      : {}),
   });
   if (outcome.kind !== "built") {
     fs.rmSync(dir, { recursive: true, force: true });
