@@ -23,6 +23,14 @@ function tree(): string {
       2,
     ).replaceAll("https://two.example.com/mcp", "https:\\/\\/two.example.com\\/m\\u0063p"),
     ...versionFile("io.github.c/new", "1.0.0", remote("https://two.example.com/mcp")),
+    // The same URL with its first letter as a \u escape and escaped slashes (no literal "https://" in the bytes),
+    // beside URLs that differ from it only in letter case or a trailing slash: other URLs for the rule.
+    ...versionFile("io.github.h/plain", "1.0.0", remote("https://four.example.com/mcp")),
+    "servers/io.github.h/uesc/1.0.0/server.json": JSON.stringify(
+      serverJson("io.github.h/uesc", "1.0.0", remote("https://four.example.com/mcp")),
+    ).replace("https://four.example.com/mcp", "\\u0068ttps:\\/\\/four.example.com\\/mcp"),
+    ...versionFile("io.github.h/upper", "1.0.0", remote("https://FOUR.example.com/mcp")),
+    ...versionFile("io.github.h/slash", "1.0.0", remote("https://four.example.com/mcp/")),
     // A deleted version does not own its remote URL.
     ...versionFile("io.github.d/gone", "1.0.0", remote("https://three.example.com/mcp")),
     "servers/io.github.d/gone/1.0.0/status.yaml": "status: deleted\nstatusMessage: withdrawn\n",
@@ -166,6 +174,27 @@ describe("validate FILE... (cost follows the change)", () => {
       new Set(["servers/io.github.d/taker/2.0.0/server.json"]),
     );
     expect(taker.diagnostics).toEqual([]);
+  });
+
+  it("finds a remote URL hidden by \\u escapes, and takes case and trailing-slash variants as other URLs, as the whole tree does", async () => {
+    const dir = tree();
+    const root = path.join(dir, "servers");
+    const bytes = fs.readFileSync(path.join(root, "io.github.h/uesc/1.0.0/server.json"), "utf8");
+    expect(bytes).toContain("\\u0068ttps:\\/\\/four.example.com\\/mcp");
+    expect(bytes).not.toContain("four.example.com/mcp");
+    const full = checkTree(root, dir).diagnostics;
+    const whole = fsTreeReader(root, "servers");
+    const codesOf = (ds: readonly { file: string; code: string }[]) => ds.map((d) => [d.file, d.code]);
+    for (const server of ["plain", "uesc", "upper", "slash"]) {
+      const rel = `io.github.h/${server}/1.0.0/server.json`;
+      const named = new Set([`servers/${rel}`]);
+      const want = attributeFindings({ reader: whole, diagnostics: full, subjects: [...named] }).findings;
+      const got = (await checkFiles(root, "servers", [rel], named)).diagnostics;
+      expect(got).toEqual(want);
+      expect(codesOf(got)).toEqual(
+        server === "plain" || server === "uesc" ? [[`servers/${rel}`, "tree/remote-url-duplicate"]] : [],
+      );
+    }
   });
 
   it("reads nothing beyond the named version when it has no remotes", async () => {
