@@ -1,7 +1,14 @@
 // The site's pages as HTML strings: home (with the first results prerendered), one page per server, 404.
 // All URLs are relative, so the site works at a domain root and under a sub-path (project Pages).
 
-import { receiptRoute, serverOf, type BuildInfo, type Icon, type ServerJson, type VersionRecord } from "../scripts/lib/model.ts";
+import {
+  receiptRoute,
+  serverOf,
+  type BuildInfo,
+  type Icon,
+  type ServerJson,
+  type VersionRecord,
+} from "../scripts/lib/model.ts";
 import { summarizeReceipt } from "../scripts/lib/receipt.ts";
 import { compareTimestamps } from "../scripts/lib/versions.ts";
 import { packagePageLink } from "./package-links.ts";

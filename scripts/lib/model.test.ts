@@ -44,7 +44,9 @@ describe("serverOf", () => {
   });
 
   it("reads -0 as 0, which every output writes as 0 anyway (JSON, String, templates)", () => {
-    const doc = JSON.parse(`{"name":"io.github.a/b","version":"1.0.0","description":"d","_meta":{"n":-0}}`) as ServerJson;
+    const doc = JSON.parse(
+      `{"name":"io.github.a/b","version":"1.0.0","description":"d","_meta":{"n":-0}}`,
+    ) as ServerJson;
     expect(Object.is(doc._meta!["n"], -0)).toBe(true);
     expect(serverOf({ json: documentJson(doc) })._meta!["n"]).toBe(0);
     expect(documentJson(serverOf({ json: documentJson(doc) }))).toBe(documentJson(doc));
