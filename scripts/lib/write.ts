@@ -465,10 +465,21 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
       if (closed) throw new Error(`internal: ${rel} was put after the tree was committed or aborted`);
       throwIfFailed();
       if (body !== last || batch.rels.length >= batchFiles) {
-        const n = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-        if (batch.rels.length >= batchFiles || used + n > batch.buffer.byteLength) handOver(n);
-        if (typeof body === "string") batch.buffer.write(body, used, "utf8");
-        else batch.buffer.set(body, used);
+        if (batch.rels.length >= batchFiles) handOver(0);
+        let n: number;
+        if (typeof body === "string") {
+          // A UTF-16 code unit is at most 3 UTF-8 bytes: with that much room the string is encoded straight
+          // into the batch, without a first pass to measure it (most files; a batch is 1 MiB).
+          if (body.length * 3 > batch.buffer.byteLength - used) {
+            const need = Buffer.byteLength(body);
+            if (used + need > batch.buffer.byteLength) handOver(need);
+          }
+          n = batch.buffer.write(body, used, "utf8");
+        } else {
+          n = body.byteLength;
+          if (used + n > batch.buffer.byteLength) handOver(n);
+          batch.buffer.set(body, used);
+        }
         batch.starts.push(used);
         used += n;
         last = body;
