@@ -37,7 +37,7 @@ import { INDEX_PATH, KEYS_PATH, sha256Hex, type Pins } from "./pins.ts";
 import { stringifyJson } from "../safe-json.ts";
 
 export const INDEX_FORMAT = "mcp-static-registry-index/2";
-export { createPinRecorder, groupDigest, INDEX_PATH, KEYS_PATH, pinGroupOf, type PinRecorder } from "./pins.ts";
+export { createPinRecorder, groupDigest, INDEX_PATH, KEYS_PATH, pinGroupOf } from "./pins.ts";
 const INDEX_TYP = "mcp-static-registry-index+json";
 const DEFAULT_TTL_DAYS = 14;
 
