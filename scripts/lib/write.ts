@@ -21,6 +21,8 @@
 // written reach the bound, put() blocks (Atomics.wait) until the writer catches up, so memory held for writing
 // stays bounded however fast the build makes files. commit() waits for the last write; the first write error
 // makes the next put() or commit() throw with the file's path, and abort() stops the writer before it deletes.
+// The thread also pins each file it writes (sha256, mirror/pins.ts): pins() waits for it to drain and returns the
+// signed index's pins, so the build's thread does not hash what it publishes.
 
 import fs from "node:fs";
 import os from "node:os";
