@@ -123,6 +123,8 @@ async function child(args: {
       if (n > largest.bytes) largest = { path: p, bytes: n };
       sizes.push([p, n]);
     },
+    // As the build: the writer's thread pins the files it writes (timed in put() and the outputs stage).
+    pins: () => writer.pins(),
   };
   const result = await buildRegistryInto({ ...inputs, trace }, sink);
   if (result.kind !== "built")

@@ -9,6 +9,7 @@ import { displayPath, fsTreeReader, loadPlanned, loadTree, planTree, type LoadRe
 import type { RegistryModel, VersionRecord } from "./model.ts";
 import { attachReceipts } from "./receipt-files.ts";
 import { validateLoaded } from "./validate.ts";
+import type { Pins } from "./mirror/pins.ts";
 import type { TreeSink } from "./write.ts";
 import { checkTreeInParallel, namespaceFolders, prepareForLoad, walkInParallel } from "./parallel/check-tree.ts";
 import { createWorkerPool, type WorkerPool } from "./parallel/pool.ts";
@@ -52,8 +53,11 @@ export interface OutputStage {
   begin(model: RegistryModel, history: History): ServedSink;
   /** After the site: the stage's files, once every version was served. */
   build(model: RegistryModel, history: History): Promise<{ files: Map<string, string | Uint8Array>; notes: string[] }>;
-  /** The last files (the signed index), made after everything else was recorded. */
-  seal(): { files: Map<string, string | Uint8Array>; notes: string[] };
+  /**
+   * The last files (the signed index), made after everything else was recorded; with `pins`, the sink's pins
+   * of every file instead of what record() saw (record() is then not called).
+   */
+  seal(pins?: Pins): { files: Map<string, string | Uint8Array>; notes: string[] };
 }
 
 export interface BuildInputs {
@@ -137,8 +141,10 @@ async function buildWith(
   if (modelled.kind === "invalid") return modelled;
   const { diagnostics, history, model, receiptNotes } = modelled;
 
+  // A sink that pins what it writes (the tree writer hashes on its thread) hands the pins to seal() instead.
+  const record = sink.pins === undefined ? inputs.outputs?.record.bind(inputs.outputs) : undefined;
   const put = (p: string, body: string | Uint8Array) => {
-    inputs.outputs?.record(p, body);
+    record?.(p, body);
     sink.put(p, body);
   };
   const sitePut = (p: string, body: string | Uint8Array) => {
@@ -168,7 +174,7 @@ async function buildWith(
   const outputNotes: string[] = [];
   if (inputs.outputs) {
     const stage = inputs.outputs;
-    for (const make of [() => stage.build(model, history), () => stage.seal()]) {
+    for (const make of [() => stage.build(model, history), () => stage.seal(sink.pins?.())]) {
       const out = await make(); // seal() only after build()'s files are recorded
       for (const [p, body] of out.files) {
         if (!p.startsWith("v0.1/x/") || p.endsWith("/meta.json"))

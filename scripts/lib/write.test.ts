@@ -7,6 +7,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/temp-tree.ts";
+import { createPinRecorder, INDEX_PATH } from "./mirror/pins.ts";
 import { createTreeWriter, writeTree } from "./write.ts";
 
 const tree = (n: number) =>
@@ -179,6 +180,56 @@ describe("the tree writer's thread", () => {
     expect(fs.readdirSync(path.join(dir, ".dist-builds"))).toEqual(builds);
     expect(snapshot(dist)).toEqual(before);
     expect(() => writer.put("late", "x")).toThrow(/after the tree was committed or aborted/);
+  });
+
+  it("pins what it writes on its thread, the pins the recorder makes of the same files, and writes what comes after", () => {
+    const dist = path.join(tempDir(), "dist");
+    const writer = createTreeWriter(dist, { maxFilesInFlight: 64 });
+    const here = createPinRecorder();
+    const put = (rel: string, body: string | Uint8Array) => {
+      here.record(rel, body);
+      writer.put(rel, body);
+    };
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    for (let i = 0; i < 600; i++) {
+      const body = `{"i":${i},"é":"${"x".repeat(i % 300)}","😀":""}`;
+      for (const prefix of ["v0", "v0.1"]) put(`${prefix}/servers/io.github.s${i >> 3}/x/versions/${i}`, body);
+      put(`v0.1/servers/io.github.s${i >> 3}/x/versions/${i}.json`, `{"i":${i}}`);
+      put(`v0.1/servers/io.github.s${i >> 3}/x/versions/${i}.bin`, bytes);
+      put(`v0.1/servers/io.github.s${i >> 3}/x/versions/${i}.empty`, "");
+    }
+    put("v0.1/servers.json", "list");
+    put("index.html", "");
+    expect(writer.pins()).toEqual(here.pins());
+    expect(() => writer.pins()).toThrow(/taken already/);
+    writer.put(INDEX_PATH, "the index");
+    writer.commit();
+    expect(fs.readFileSync(path.join(dist, INDEX_PATH), "utf8")).toBe("the index");
+    expect(Object.keys(snapshot(dist))).toHaveLength(600 * 5 + 3);
+  });
+
+  it("pins a tree too small to start the thread here, and a failed write makes pins() throw", () => {
+    const dist = path.join(tempDir(), "dist");
+    const writer = createTreeWriter(dist);
+    const here = createPinRecorder();
+    for (const [rel, body] of tree(3)) {
+      here.record(rel, body);
+      writer.put(rel, body);
+    }
+    expect(writer.pins()).toEqual(here.pins());
+    writer.commit();
+    const failing = createTreeWriter(path.join(tempDir(), "dist"), { maxFilesInFlight: 8 });
+    failing.put("a", "file");
+    failing.put("a/b", "under a file");
+    let thrown: unknown;
+    try {
+      for (let i = 0; i < 20; i++) failing.put(`c/${i}`, "y"); // throws once the error is known
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown === undefined || /could not write a\/b/.test(String(thrown))).toBe(true);
+    expect(() => failing.pins()).toThrow(/could not write a\/b/);
+    failing.abort();
   });
 
   it("commit() returns once every file is written, and the writer takes no more", () => {

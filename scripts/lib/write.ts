@@ -21,12 +21,15 @@
 // written reach the bound, put() blocks (Atomics.wait) until the writer catches up, so memory held for writing
 // stays bounded however fast the build makes files. commit() waits for the last write; the first write error
 // makes the next put() or commit() throw with the file's path, and abort() stops the writer before it deletes.
+// The thread also pins each file it writes (sha256, mirror/pins.ts): pins() waits for it to drain and returns the
+// signed index's pins, so the build's thread does not hash what it publishes.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { createPinRecorder, type Pins } from "./mirror/pins.ts";
 import { threadScript } from "./parallel/pool.ts";
 import { stringifyJson } from "./safe-json.ts";
 import {
@@ -34,11 +37,14 @@ import {
   ERROR_LEN,
   FAILED,
   FILES,
+  pinBatch,
   READY,
   SLOTS,
   STOP,
   writeErrorMessage,
   writeOne,
+  type PinsReply,
+  type PinsRequest,
   type WriteBatch,
 } from "./write-thread.ts";
 
@@ -47,9 +53,16 @@ export type OutputTree = ReadonlyMap<string, string | Uint8Array>;
 /** Where the build puts each file as it makes it. */
 export interface TreeSink {
   put(rel: string, body: string | Uint8Array): void;
+  /**
+   * When the sink pins what it writes itself (the tree writer, on its thread): the signed index's pins of every
+   * file put so far, once, before the index is put. The pipeline then leaves the hashing to it.
+   */
+  readonly pins?: () => Pins;
 }
 
 export interface TreeWriter extends TreeSink {
+  /** The pins of every file put so far, hashed on the writer thread as it wrote them (once, before the index). */
+  pins(): Pins;
   /** Swap the finished tree in for `outDir`; only then is the old one gone. */
   commit(): void;
   /** Remove the half-written tree; `outDir` is left as it was. */
@@ -291,6 +304,7 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
     put(rel, body) {
       writer.put(rel, body);
     },
+    pins: () => writer.pins(),
     commit() {
       try {
         writer.finish();
@@ -345,6 +359,8 @@ const WRITE_THREAD = fileURLToPath(new URL("./write-thread.ts", import.meta.url)
 
 interface WriterThread {
   put(rel: string, body: string | Uint8Array): void;
+  /** Wait for the files put so far to be written and pinned, and return their pins (once). */
+  pins(): Pins;
   /** Wait for every write; throws the first write error. */
   finish(): void;
   /** Skip what is not written yet, and wait until the thread touches nothing more. */
@@ -372,6 +388,8 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
   let files = 0;
   let bytes = 0;
   let closed = false;
+  let pinned = false;
+  let pinsPort: MessagePort | undefined;
 
   const throwIfFailed = () => {
     if (Atomics.load(state, FAILED) === 0) return;
@@ -400,9 +418,13 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
     const { rels, starts, ends, buffer } = batch;
     if (rels.length > 0) {
       if (worker === undefined) {
+        // The thread pins what it writes, unless the pins were taken here already (then only the index is left).
+        const channel = pinned ? undefined : new MessageChannel();
+        pinsPort = channel?.port1;
         worker = new Worker(threadScript(WRITE_THREAD), {
           eval: true,
-          workerData: { role: "tree-writer", root, state, errorText },
+          workerData: { role: "tree-writer", root, state, errorText, pinsPort: channel?.port2 },
+          transferList: channel ? [channel.port2] : [],
         });
         worker.unref(); // commit() or abort() waits for it; a build that throws must not hang on it
       }
@@ -435,6 +457,7 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
   };
   const close = () => {
     closed = true;
+    pinsPort?.close();
     if (worker) void worker.terminate();
   };
   newBatch(0);
@@ -444,10 +467,21 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
       if (closed) throw new Error(`internal: ${rel} was put after the tree was committed or aborted`);
       throwIfFailed();
       if (body !== last || batch.rels.length >= batchFiles) {
-        const n = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-        if (batch.rels.length >= batchFiles || used + n > batch.buffer.byteLength) handOver(n);
-        if (typeof body === "string") batch.buffer.write(body, used, "utf8");
-        else batch.buffer.set(body, used);
+        if (batch.rels.length >= batchFiles) handOver(0);
+        let n: number;
+        if (typeof body === "string") {
+          // A UTF-16 code unit is at most 3 UTF-8 bytes: with that much room the string is encoded straight
+          // into the batch, without a first pass to measure it (most files; a batch is 1 MiB).
+          if (body.length * 3 > batch.buffer.byteLength - used) {
+            const need = Buffer.byteLength(body);
+            if (used + need > batch.buffer.byteLength) handOver(need);
+          }
+          n = batch.buffer.write(body, used, "utf8");
+        } else {
+          n = body.byteLength;
+          if (used + n > batch.buffer.byteLength) handOver(n);
+          batch.buffer.set(body, used);
+        }
         batch.starts.push(used);
         used += n;
         last = body;
@@ -456,6 +490,28 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
       batch.rels.push(rel);
       files++;
       bytes += batch.ends[batch.ends.length - 1]! - batch.starts[batch.starts.length - 1]!;
+    },
+    pins() {
+      if (closed || pinned) throw new Error("internal: the pins were taken already, or the tree was committed");
+      throwIfFailed();
+      pinned = true;
+      if (worker === undefined) {
+        // Every file is still in the first batch (a small tree): pinned here, as the thread would.
+        const recorder = createPinRecorder();
+        pinBatch(recorder, batch, batch.buffer, 0, batch.rels.length);
+        return recorder.pins();
+      }
+      handOver(0);
+      // The request counts as a file in flight until the thread has posted the pins of every batch before it.
+      Atomics.add(state, FILES, 1);
+      worker.postMessage({ pins: true } satisfies PinsRequest);
+      waitUntil(idle);
+      throwIfFailed();
+      const reply = receiveMessageOnPort(pinsPort!);
+      if (reply === undefined) throw new Error("internal: the writer thread sent no pins");
+      const answer = reply.message as PinsReply;
+      if ("error" in answer) throw new Error(answer.error);
+      return answer.pins;
     },
     finish() {
       if (closed) throw new Error("internal: the tree was committed or aborted already");

@@ -20,7 +20,7 @@
 //   v0.1/x/<ns>/feed/<000000>.ndjson     entries seq k·N+1 … (k+1)·N, one JSON object per line; every
 //                                         segment but the last is full and never changes again.
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./pins.ts";
 import { formatTime, readHistory, runGit, type History, type RunGit } from "../git-history.ts";
 import { statusOfBytes } from "../status-file.ts";
 import {
@@ -81,7 +81,7 @@ export interface FeedIndex {
 export type FeedHistory = Pick<History, "commits" | "readBlobs">;
 
 const ZERO = /^0+$/;
-export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+export { sha256Hex }; // its home is pins.ts: a feed entry's sha256 is its document's pin
 
 /** Read the first-parent history of `serversRoot` (the same single `git log` the build's times come from). */
 export function readFeedHistory(serversRoot: string, run: RunGit = runGit): FeedHistory {

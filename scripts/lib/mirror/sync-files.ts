@@ -28,6 +28,7 @@ import {
   signingKeyFromSeed,
   type IndexInputs,
 } from "./signed-index.ts";
+import type { Pins } from "./pins.ts";
 
 export interface SyncOptions {
   /** Hex Ed25519 seed (REGISTRY_INDEX_SIGNING_KEY); unsigned index without it. */
@@ -48,8 +49,11 @@ export interface SyncStage {
   begin(model: RegistryModel, history?: FeedHistory): ServedSink;
   /** The change feed and the bundle (recorded by the caller as it publishes them); after every document was served. */
   build(model: RegistryModel): Promise<SyncFiles>;
-  /** index.json (and keys.json), pinning every file recorded so far; after build() and after those files are recorded. */
-  seal(): SyncFiles;
+  /**
+   * index.json (and keys.json), pinning every file recorded so far, or `pins` when the sink pinned the files
+   * itself; after build() and after those files are recorded.
+   */
+  seal(pins?: Pins): SyncFiles;
 }
 
 /** The feed replayed and the bundle started; each served document goes into the bundle and the feed's sha256s. */
@@ -124,9 +128,9 @@ export function syncFilesFor(serversRoot: string, opts: SyncOptions = {}): SyncS
       pending = out.index;
       return { files: out.files, notes: out.notes };
     },
-    seal() {
+    seal(pins) {
       if (!pending) throw new Error("internal: seal() before build()");
-      const payload = buildIndexPayload({ ...pending, pins: recorder.pins() });
+      const payload = buildIndexPayload({ ...pending, pins: pins ?? recorder.pins() });
       const key = opts.signingKey ? signingKeyFromSeed(opts.signingKey) : undefined;
       const notes = key ? [] : ["the index is unsigned: set REGISTRY_INDEX_SIGNING_KEY (hex Ed25519 seed) to sign it."];
       return { files: indexFiles(payload, key), notes };
