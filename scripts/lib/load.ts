@@ -67,6 +67,8 @@ export interface LoadedVersion {
   readonly doc: unknown;
   /** documentJson(doc), when it was made where the file was read (a worker thread: check-tree.ts). */
   readonly json?: string;
+  /** remoteUrlsOf(doc) (validate.ts), likewise. */
+  readonly remoteUrls?: readonly string[];
   readonly status: StatusInfo;
   /** Display path of status.yaml, when there is one. */
   readonly statusFile?: string;

@@ -27,9 +27,8 @@ import { Worker } from "node:worker_threads";
 import { attributeFindings, decidingFolder, isFindingOf } from "./pr/blame.ts";
 import { diag, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { MAX_SERVER_JSON_BYTES, SERVER_FILE, loadTree, type ItemType, type TreeItem, type TreeReader } from "./load.ts";
-import type { ServerJson } from "./model.ts";
 import { caseFoldKey } from "./rules.ts";
-import { validateLoaded } from "./validate.ts";
+import { remoteUrlsOf, validateLoaded } from "./validate.ts";
 
 /**
  * The findings about the named paths themselves: a named file, anything under a named folder, and the folders
@@ -274,12 +273,6 @@ async function remoteUrlCandidates(
   };
 }
 
-function remoteUrls(doc: unknown): string[] {
-  const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
-  if (!Array.isArray(remotes)) return [];
-  return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
-}
-
 /**
  * Validate the named paths (relative to the servers root, forward slashes; none may be the root itself).
  * `displayRoot` is how the root is shown in messages, `named` are the paths as shown (`servers/…`).
@@ -317,7 +310,7 @@ export async function checkFiles(
   const urls = new Set<string>();
   for (const v of first.versions)
     if (v.status.status !== "deleted" && shown({ file: v.file } as Diagnostic))
-      for (const u of remoteUrls(v.doc)) urls.add(u);
+      for (const u of remoteUrlsOf(v.doc)) urls.add(u);
   let scanned = 0;
   let folders = [...base];
   if (urls.size > 0) {

@@ -83,15 +83,22 @@ export interface IndexedVersion {
   readonly name: string;
   readonly file: string;
   readonly doc: unknown;
+  /**
+   * remoteUrlsOf(doc), when it was taken where the document was parsed (a build worker: tasks.ts), so that the
+   * tree rules do not parse every document again on the main thread.
+   */
+  readonly remoteUrls?: readonly string[];
   readonly status: { readonly status: string };
 }
 
 /** The remote URLs a document claims: every non-empty `remotes[].url` string. */
-function remoteUrlsOf(doc: unknown): string[] {
+export function remoteUrlsOf(doc: unknown): string[] {
   const remotes = (doc as Partial<ServerJson> | undefined)?.remotes;
   if (!Array.isArray(remotes)) return [];
   return remotes.map((r) => (typeof r?.url === "string" ? r.url : "")).filter((u) => u !== "");
 }
+
+const urlsOf = (v: IndexedVersion): readonly string[] => v.remoteUrls ?? remoteUrlsOf(v.doc);
 
 /** Upstream: remote URLs are unique among non-deleted versions of different servers. */
 const claimsRemotes = (v: IndexedVersion): boolean => v.status.status !== "deleted";
@@ -131,7 +138,7 @@ export class TreeIndex {
     addTo(this.namespaces, caseFoldKey(v.namespace), v.namespace, v.file);
     addTo(this.names, caseFoldKey(v.name), v.name, v.file);
     if (!claimsRemotes(v)) return;
-    for (const url of remoteUrlsOf(v.doc)) addTo(this.remotes, url, v.name, v.file);
+    for (const url of urlsOf(v)) addTo(this.remotes, url, v.name, v.file);
   }
 
   /** Everything `v` clashes with in this index (v itself may or may not have been added). */
@@ -171,7 +178,7 @@ export class TreeIndex {
       });
     }
     if (claimsRemotes(v)) {
-      remoteUrlsOf(v.doc).forEach((url, i) => {
+      urlsOf(v).forEach((url, i) => {
         const others = othersIn(this.remotes, url, v.name);
         if (others.length === 0) return;
         out.push({

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fsTreeReader, loadPlanned, planTree, type LoadedVersion } from "../load.ts";
 import { documentJson } from "../model.ts";
-import { validateLoaded } from "../validate.ts";
+import { remoteUrlsOf, validateLoaded } from "../validate.ts";
 import { checkTreeInParallel, namespaceFolders, prepareForLoad, walkInParallel } from "./check-tree.ts";
 import { createWorkerPool } from "./pool.ts";
 import { makeTree, serverJson } from "../../test/temp-tree.ts";
@@ -30,12 +30,14 @@ async function parallel(root: string) {
 
 /**
  * A version as compared across the two builds: its document and bytes (read on demand when it came from a
- * worker) as plain values, and without the canonical text the workers add (the one-thread model makes it from
- * the document), which must be exactly documentJson of the document.
+ * worker) as plain values, and without the canonical text and remote URLs the workers add (the one-thread
+ * build takes them from the document), which must be exactly documentJson and remoteUrlsOf of the document.
  */
 const comparable = (v: LoadedVersion) => {
-  const { json, ...rest } = v;
+  const { json, remoteUrls, ...rest } = v;
   if (json !== undefined) expect(json).toBe(documentJson(v.doc));
+  // the remote URLs a worker sends for the tree rules are exactly the document's
+  if (remoteUrls !== undefined) expect(remoteUrls).toEqual(remoteUrlsOf(v.doc));
   return { ...rest, doc: v.doc, bytes: Buffer.from(v.bytes).toString("base64") };
 };
 
@@ -81,7 +83,8 @@ describe("load and validate on worker threads", () => {
     const one = sequential(root);
     const many = await parallel(root);
     const codes = new Set(many.diagnostics.map((d) => d.code));
-    for (const code of ["json/duplicate-key", "layout/missing-server-json"]) expect(codes).toContain(code);
+    for (const code of ["json/duplicate-key", "layout/missing-server-json", "tree/remote-url-duplicate"])
+      expect(codes).toContain(code);
     expect([...codes].some((c) => c.startsWith("tree/"))).toBe(true);
     expect([...codes].some((c) => c.startsWith("schema/"))).toBe(true);
     expect(many.diagnostics).toEqual(one.diagnostics);

@@ -6,7 +6,7 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.ts";
 import { fsTreeReader, loadVersionJob, walkInto, type LoadedVersion, type TreeItem, type VersionJob } from "../load.ts";
 import { prepareServerSchema } from "../schema.ts";
-import { validateVersion } from "../validate.ts";
+import { remoteUrlsOf, validateVersion } from "../validate.ts";
 import { documentJson } from "../model.ts";
 import { renderServerPages } from "../../../site/render.ts";
 
@@ -19,7 +19,8 @@ export interface LoadTaskInput {
 /**
  * A loaded version as it crosses back: without its bytes (the main thread reads them again only to place a
  * tree rule's finding, check-tree.ts) and with the document as its canonical text (`doc` left out), which
- * costs a fraction of cloning the parsed object and is what the model keeps.
+ * costs a fraction of cloning the parsed object and is what the model keeps, and its remote URLs for the tree
+ * rules (validate.ts), which would otherwise parse the text again there.
  */
 export type SentVersion = Omit<LoadedVersion, "bytes" | "doc"> & { readonly doc?: undefined };
 
@@ -40,7 +41,8 @@ export function loadAndValidateJobs(input: LoadTaskInput): LoadedJob[] {
     const documentDiagnostics = validateVersion(version);
     const { bytes, doc, ...rest } = version;
     void bytes;
-    const sent: SentVersion = doc === undefined ? rest : { ...rest, json: documentJson(doc) };
+    const sent: SentVersion =
+      doc === undefined ? rest : { ...rest, json: documentJson(doc), remoteUrls: remoteUrlsOf(doc) };
     return { version: sent, loadDiagnostics, documentDiagnostics };
   });
 }
