@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
 import { fileURLToPath } from "node:url";
 import { ExitError } from "../lib/cli.ts";
 import { REGISTRY_NAMESPACE } from "../lib/model.ts";
@@ -20,6 +21,7 @@ import type { GuardedPath } from "../lib/write.ts";
 
 export async function registryBuildInputs(serversDir: string, cwd = process.cwd()): Promise<BuildInputs> {
   requireServersFolder(serversDir, cwd);
+  boundHeapGrowth();
   const healthFile = path.resolve(cwd, HEALTH_REPORT_PATH);
   const outputs = withClientFiles(
     withHealthReport(syncOutputs(path.resolve(cwd, serversDir)), path.resolve(cwd, HEALTH_REPORT_PATH)),
@@ -58,6 +60,20 @@ function repositoryRoot(from: string): string | undefined {
     if (fs.existsSync(path.join(dir, ".git"))) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * How far V8 lets the heap grow past what survived its last full collection before it collects again. By
+ * default it lets it reach about 3 times (more for a heap that collects fast), and a build keeps ~4 KB per
+ * version alive while it turns over gigabytes of short-lived text (documents, pages), so at 100,000 versions
+ * most of the peak RSS was garbage not yet collected: 1.2-1.5 GB for 0.3-0.4 GB alive, three runs of the same
+ * code. Growing by half instead held the peak to 0.86-0.89 GB, for 9 more full collections (+0.8 s of the
+ * main thread's 37 s, measured with --trace-gc); at 20,000 versions 501 MB became 435 MB for +0.3 s. V8 reads
+ * the flag at each collection, so setting it once the process runs takes effect; it is process-wide, which is
+ * why only the build's wiring (every entry point that builds a registry) sets it.
+ */
+function boundHeapGrowth(): void {
+  v8.setFlagsFromString("--heap-growing-percent=50");
 }
 
 /**
