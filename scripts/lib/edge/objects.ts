@@ -3,7 +3,7 @@
 // versions), the document packs and the compact index (index-format.ts), each with its sha256 for the
 // deploy manifest.
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../sha256.ts";
 import type { RegistryModel } from "../model.ts";
 import { toServerResponse } from "../model.ts";
 import { stringifyJson } from "../safe-json.ts";
@@ -22,8 +22,6 @@ export interface EdgeObject {
   readonly bytes: Uint8Array;
   readonly sha256: string;
 }
-
-const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 function object(bytes: Uint8Array): EdgeObject {
   return { bytes, sha256: sha256Hex(bytes) };

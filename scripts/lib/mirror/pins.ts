@@ -3,14 +3,14 @@
 // `servers` and `files`. A module of its own, importing nothing heavy, because the tree writer's thread
 // (write-thread.ts) runs the same recorder over the bytes it writes, so that the build's thread does not hash.
 
-import { createHash } from "node:crypto";
 import { REGISTRY_NAMESPACE, compareCodeUnits } from "../model.ts";
+import { sha256Hex } from "../sha256.ts";
 
 export const INDEX_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/index.json`;
 export const KEYS_PATH = `v0.1/x/${REGISTRY_NAMESPACE}/keys.json`;
 
-/** sha256 in hex: a file's pin (of its bytes; a string is hashed as its UTF-8, the bytes the writer writes). */
-export const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+/** A file's pin: sha256Hex of its bytes. */
+export { sha256Hex };
 
 /** The server whose group pins `p` (`v0/servers/<ns>/<srv>/…`, `v0.1/servers/<ns>/<srv>/…`), if any. */
 export function pinGroupOf(p: string): string | undefined {

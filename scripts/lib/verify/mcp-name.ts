@@ -1,7 +1,7 @@
 // The README ownership token of the official registry (`internal/validators/registries/mcpname.go`),
 // used for PyPI, NuGet and Cargo: `mcp-name: <serverName>` followed by a boundary.
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../sha256.ts";
 
 const isServerNameChar = (c: string) => /[A-Za-z0-9._/-]/.test(c);
 
@@ -44,8 +44,6 @@ export function findMcpNameToken(content: string, serverName: string): TokenMatc
   if (first < 0 || first + token.length >= content.length) return { kind: "missing" };
   return { kind: "glued", trailing: content[first + token.length] as string, ...lineAround(content, first) };
 }
-
-export const sha256Hex = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
 
 /** Go's %q for the one-character strings the upstream glued message prints. */
 export function goQuote(s: string): string {

@@ -13,7 +13,7 @@ import { blockedBy, type Blocklist } from "./blocklist.ts";
 import type { TxtLookup } from "./dns.ts";
 import type { GitHubIdentity } from "./github.ts";
 import { bodyText, describeOutcome, type HttpOutcome } from "./http.ts";
-import { sha256Hex } from "./mcp-name.ts";
+import { sha256Hex } from "../sha256.ts";
 import { keyLabel, parseProofRecords, RECORD_PATTERN, verifyBytes, type ProofRecord } from "./keys.ts";
 
 export interface NamespaceDeps {

@@ -3,7 +3,7 @@
 
 import { resultFor, type CheckResult, type PackageCheckInput } from "./check.ts";
 import { bodyJson, describeOutcome, type HttpClient } from "./http.ts";
-import { sha256Hex } from "./mcp-name.ts";
+import { sha256Hex } from "../sha256.ts";
 import { pathEscape } from "./path-escape.ts";
 import { packagePrecondition } from "./preconditions.ts";
 
