@@ -1,8 +1,9 @@
-// The writer thread of the tree writer (write.ts starts it, from an esbuild bundle of this module, and hands it
-// batches of files). The thread writes each batch's files in order, creating each folder once, and reports
-// progress in shared memory so that put() on the build's thread can block while too much is in flight. It also
-// pins each file as it writes it (the sha256 of the bytes, for the signed index: mirror/pins.ts), so that the
-// build's thread does not hash what it publishes; write.ts asks for the pins with a PinsRequest.
+// A writer thread of the tree writer (write.ts starts one or two, from an esbuild bundle of this module, and
+// hands each the batches of its own folders' files). The thread writes each batch's files in order, creating
+// each folder once (one another thread made first is fine), and reports progress in shared memory so that put()
+// on the build's thread can block while too much is in flight. It also pins each file as it writes it (the
+// sha256 of the bytes, for the signed index: mirror/pins.ts), so that the build's thread does not hash what it
+// publishes; write.ts asks for the pins with a PinsRequest.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -57,12 +58,21 @@ export const READY = 4;
 export const ERROR_LEN = 5;
 export const SLOTS = 6;
 
-/** Write one file of a batch under `root`, making its folders first (once each: `made` remembers them). */
+/**
+ * Write one file of a batch under `root`, making its folders first (once each: `made` remembers them). The
+ * writer threads share parent folders (each writes its own folders' files, write.ts), so a folder another
+ * thread made first, even between this thread's check and its mkdir, is fine; a file in the way is not.
+ */
 export function writeOne(root: string, made: Set<string>, rel: string, bytes: Uint8Array): void {
   const mkdirs = (d: string): void => {
     if (made.has(d)) return;
     mkdirs(path.posix.dirname(d));
-    fs.mkdirSync(path.join(root, d));
+    const abs = path.join(root, d);
+    try {
+      fs.mkdirSync(abs);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !fs.lstatSync(abs).isDirectory()) throw e;
+    }
     made.add(d);
   };
   mkdirs(path.posix.dirname(rel));

@@ -7,8 +7,9 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../test/temp-tree.ts";
-import { createPinRecorder, INDEX_PATH } from "./mirror/pins.ts";
-import { createTreeWriter, writeTree } from "./write.ts";
+import { createPinRecorder, INDEX_PATH, pinGroupOf } from "./mirror/pins.ts";
+import { writeOne } from "./write-thread.ts";
+import { createTreeWriter, writeTree, writerLaneOf } from "./write.ts";
 
 const tree = (n: number) =>
   new Map<string, string>([
@@ -139,7 +140,9 @@ describe("the tree writer's thread", () => {
     writeTree(tree(1), dist);
     const before = snapshot(dist);
     const builds = fs.readdirSync(path.join(dir, ".dist-builds"));
-    const writer = createTreeWriter(dist, { maxFilesInFlight: 8 });
+    // One thread: with two, the file and the folder of the same name are in different folders, so on different
+    // threads, and either may be written first (the error names the other one then).
+    const writer = createTreeWriter(dist, { maxFilesInFlight: 8, writerThreads: 1 });
     writer.put("v0.1/servers.json", "new");
     writer.put("v0.1/servers.json/inside", "x"); // its folder is a file
     let thrown: unknown;
@@ -218,7 +221,8 @@ describe("the tree writer's thread", () => {
     }
     expect(writer.pins()).toEqual(here.pins());
     writer.commit();
-    const failing = createTreeWriter(path.join(tempDir(), "dist"), { maxFilesInFlight: 8 });
+    // One thread, as above: with two, "a/b" may be on a thread not started yet when pins() is asked.
+    const failing = createTreeWriter(path.join(tempDir(), "dist"), { maxFilesInFlight: 8, writerThreads: 1 });
     failing.put("a", "file");
     failing.put("a/b", "under a file");
     let thrown: unknown;
@@ -240,5 +244,144 @@ describe("the tree writer's thread", () => {
     expect(Object.keys(snapshot(dist))).toHaveLength(500);
     expect(() => writer.put("late", "x")).toThrow(/after the tree was committed or aborted/);
     expect(() => writer.commit()).toThrow(/committed or aborted already/);
+  });
+});
+
+/** Every file under `dir` as bytes (relative path → bytes), to compare two trees byte for byte. */
+const bytesOf = (dir: string): Map<string, Buffer> => {
+  const out = new Map<string, Buffer>();
+  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+    const abs = path.join(dir, rel);
+    if (fs.statSync(abs).isFile()) out.set(rel, fs.readFileSync(abs));
+  }
+  return out;
+};
+
+/** A tree like the API's: servers' groups under v0/ and v0.1/, the same body in a row, lists, bytes, a site. */
+function* apiLikeTree(): Generator<[string, string | Uint8Array]> {
+  const bytes = new Uint8Array([0, 1, 2, 255]);
+  for (let s = 0; s < 120; s++) {
+    const server = `io.github.o${s % 40}/s${s}`;
+    for (let v = 0; v < 4; v++) {
+      const body = `{"s":${s},"v":${v},"é":"${"x".repeat((s * 7 + v) % 500)}","😀":""}`;
+      for (const prefix of ["v0", "v0.1"]) yield [`${prefix}/servers/${server}/versions/1.${v}.0`, body];
+      yield [`v0.1/servers/${server}/versions/1.${v}.0.json`, body];
+      yield [`v0.1/servers/${server}/versions/1.${v}.0.bin`, bytes];
+    }
+    yield [`v0.1/servers/${server}/versions/latest`, `{"latest":${s}}`];
+    yield [`v0.1/servers/${server}.json`, `{"meta":${s}}`]; // in v0.1/servers/io.github.o…/, no group
+    yield [`s/${s % 13}/${s}.html`, `<p>${s}</p>`];
+  }
+  for (let page = 0; page < 20; page++) yield [`v0.1/servers/page-${page}`, `{"page":${page}}`];
+  yield ["index.html", "<!doctype html>"];
+}
+
+describe("the tree writer's two threads", () => {
+  it("give a file's folder and a server's pin group one thread each, and use both", () => {
+    const rels = [...apiLikeTree()].map(([rel]) => rel);
+    const laneOf = new Map<string, number>();
+    const same = (key: string, lane: number) => {
+      expect(laneOf.get(key) ?? lane).toBe(lane);
+      laneOf.set(key, lane);
+    };
+    for (const rel of rels) {
+      const lane = writerLaneOf(rel, 2);
+      same(`dir:${path.posix.dirname(rel)}`, lane);
+      const group = pinGroupOf(rel);
+      if (group !== undefined) same(`group:${group}`, lane);
+    }
+    const share = rels.filter((rel) => writerLaneOf(rel, 2) === 1).length / rels.length;
+    expect(share).toBeGreaterThan(0.3);
+    expect(share).toBeLessThan(0.7);
+    expect(rels.every((rel) => writerLaneOf(rel, 1) === 0)).toBe(true);
+  });
+
+  it("write a tree of many batches byte for byte as one thread does, with the same pins, within the bound", () => {
+    const write = (writerThreads: number) => {
+      const dist = path.join(tempDir(), "dist");
+      const seen: number[] = [];
+      const writer = createTreeWriter(dist, {
+        writerThreads,
+        maxFilesInFlight: 64,
+        maxBytesInFlight: 32 * 1024,
+        onHandOver: (files) => seen.push(files),
+      });
+      const here = createPinRecorder();
+      for (const [rel, body] of apiLikeTree()) {
+        here.record(rel, body);
+        writer.put(rel, body);
+      }
+      const pins = writer.pins();
+      writer.put(INDEX_PATH, JSON.stringify(pins));
+      writer.commit();
+      expect(JSON.stringify(pins)).toBe(JSON.stringify(here.pins())); // the same keys in the same order
+      expect(seen.length).toBeGreaterThan(20); // many batches went through the threads
+      expect(Math.max(...seen)).toBeLessThanOrEqual(64);
+      return { tree: bytesOf(dist), pins: JSON.stringify(pins), files: writer.files, bytes: writer.bytes };
+    };
+    const one = write(1);
+    const two = write(2);
+    expect([...two.tree.keys()]).toEqual([...one.tree.keys()]);
+    for (const [rel, bytes] of one.tree) expect(two.tree.get(rel)!.equals(bytes), rel).toBe(true);
+    expect(two.pins).toBe(one.pins);
+    expect([two.files, two.bytes]).toEqual([one.files, one.bytes]);
+    expect(one.tree.size).toBe([...apiLikeTree()].length + 1);
+  });
+
+  it("a write failure on a file the second thread writes fails commit() with its path", () => {
+    const dir = [...Array(50).keys()].map((i) => `d${i}`).find((d) => writerLaneOf(`${d}/f`, 2) === 1)!;
+    const bad = `${dir}/${"n".repeat(300)}`; // a name too long for any file system: fails whichever runs first
+    for (const small of [false, true]) {
+      const dist = path.join(tempDir(), "dist");
+      const writer = createTreeWriter(dist, { writerThreads: 2, maxFilesInFlight: small ? 4096 : 16 });
+      let thrown: unknown;
+      try {
+        for (let i = 0; i < (small ? 10 : 400); i++) writer.put(`${i % 2 === 0 ? dir : "other"}/${i}`, String(i));
+        writer.put(bad, "x");
+        for (let i = 0; i < (small ? 10 : 400); i++) writer.put(`later/${i % 9}/${i}`, "y");
+      } catch (e) {
+        thrown = e; // once the error is known, put() throws it
+      }
+      expect(thrown === undefined || String(thrown).includes(`could not write ${bad}: `)).toBe(true);
+      expect(() => writer.commit()).toThrow(`could not write ${bad}: `);
+      expect(fs.existsSync(dist)).toBe(false);
+    }
+  });
+
+  it("make the shared parents of sibling folders from both threads at once", () => {
+    for (let round = 0; round < 3; round++) {
+      const dist = path.join(tempDir(), "dist");
+      const writer = createTreeWriter(dist, { writerThreads: 2, maxFilesInFlight: 64 });
+      const want = new Map<string, string>();
+      for (let i = 0; i < 2000; i++) {
+        const rel = `shared/p${i % 3}/q${i % 60}/r${i % 400}/${i}.json`; // new parents on both threads at once
+        writer.put(rel, `{"i":${i}}`);
+        want.set(rel, `{"i":${i}}`);
+      }
+      writer.commit();
+      expect(snapshot(dist)).toEqual(Object.fromEntries([...want].sort(([a], [b]) => (a < b ? -1 : 1))));
+    }
+  });
+
+  it("a folder made by the other thread between the check and the mkdir is fine; a file in its place is not", () => {
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, "a/b"), { recursive: true }); // the other thread was first
+    writeOne(root, new Set(["."]), "a/b/c/file", new Uint8Array([1]));
+    expect(fs.readFileSync(path.join(root, "a/b/c/file"))).toEqual(Buffer.from([1]));
+    fs.writeFileSync(path.join(root, "x"), "a file");
+    expect(() => writeOne(root, new Set(["."]), "x/file", new Uint8Array([1]))).toThrow(/EEXIST/);
+  });
+
+  it("files of a server that come back after another server's make pins() throw, as with one thread", () => {
+    for (const writerThreads of [1, 2]) {
+      const writer = createTreeWriter(path.join(tempDir(), "dist"), { writerThreads, maxFilesInFlight: 8 });
+      for (let i = 0; i < 20; i++) writer.put(`v0/servers/io.github.a/x/versions/${i}`, String(i));
+      for (let i = 0; i < 20; i++) writer.put(`v0/servers/io.github.b/y/versions/${i}`, String(i));
+      writer.put("v0.1/servers/io.github.a/x/versions/latest", "back");
+      expect(() => writer.pins()).toThrow(
+        "internal: the files of io.github.a/x were not emitted together (v0.1/servers/io.github.a/x/versions/latest came after another server's)",
+      );
+      writer.abort();
+    }
   });
 });

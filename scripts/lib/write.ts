@@ -16,19 +16,24 @@
 // ever deleted.
 //
 // The files are written off the build's thread: put() hands each file to a writer thread (write-thread.ts) in
-// batches and returns at once; that thread creates each folder once and writes the files in order. put() stays
-// synchronous (the API tree is emitted by a synchronous loop): when the files or bytes handed over but not yet
-// written reach the bound, put() blocks (Atomics.wait) until the writer catches up, so memory held for writing
-// stays bounded however fast the build makes files. commit() waits for the last write; the first write error
-// makes the next put() or commit() throw with the file's path, and abort() stops the writer before it deletes.
-// The thread also pins each file it writes (sha256, mirror/pins.ts): pins() waits for it to drain and returns the
-// signed index's pins, so the build's thread does not hash what it publishes.
+// batches and returns at once. There are two threads by default (one on a machine of one core; the
+// writerThreads option), each writing the files of its own folders (all the files of a folder go to one
+// thread, and so do all of a server's pin group), creating each folder once (a parent folder the other thread
+// made first is fine) and writing the files in order. put() stays synchronous (the API tree is emitted by a
+// synchronous loop): when the files or bytes handed to a thread but not yet written reach its share of the
+// bound, put() blocks (Atomics.wait) until that thread catches up, so memory held for writing stays bounded
+// however fast the build makes files. commit() waits for the last write of every thread; the first write error
+// on any thread makes the next put() or commit() throw with the file's path, and abort() stops the threads
+// before it deletes. Each thread also pins each file it writes (sha256, mirror/pins.ts): pins() waits for them
+// to drain and merges their pins into the signed index's pins, the same as one thread's, so the build's thread
+// does not hash what it publishes.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import { compareCodeUnits } from "./model.ts";
 import { createPinRecorder, type Pins } from "./mirror/pins.ts";
 import { threadScript } from "./parallel/pool.ts";
 import { stringifyJson } from "./safe-json.ts";
@@ -90,7 +95,12 @@ export interface WriterOptions {
   readonly maxFilesInFlight?: number;
   /** The bound on the bytes of the batches in flight (default 16 MiB); one larger file is let through alone. */
   readonly maxBytesInFlight?: number;
-  /** Called with the files in flight each time put() hands over a batch (tests check the bound with it). */
+  /**
+   * The writer threads (default: two, or one on a machine of one core). Each writes the files of its own
+   * folders, and the bounds above hold for the total: each thread gets its share.
+   */
+  readonly writerThreads?: number;
+  /** Called with the files and bytes in flight (all threads) each time put() hands over a batch (tests check the bound). */
   readonly onHandOver?: (filesInFlight: number, bytesInFlight: number) => void;
 }
 
@@ -299,7 +309,7 @@ export function createTreeWriter(outDir: string, options: WriterOptions = {}): T
   writeStamp(buildDir, stamp);
   const tmp = path.join(buildDir, "tree");
   fs.mkdirSync(tmp);
-  const writer = startWriterThread(tmp, options);
+  const writer = startWriterThreads(tmp, options);
   return {
     put(rel, body) {
       writer.put(rel, body);
@@ -363,41 +373,103 @@ interface WriterThread {
   pins(): Pins;
   /** Wait for every write; throws the first write error. */
   finish(): void;
-  /** Skip what is not written yet, and wait until the thread touches nothing more. */
+  /** Skip what is not written yet, and wait until the threads touch nothing more. */
   stop(): void;
   readonly files: number;
   readonly bytes: number;
 }
 
+const V0_SERVERS = "v0/servers/";
+const V01_SERVERS = "v0.1/servers/";
+
+/** Where the pin group `<ns>/<srv>` of `rel` (pinGroupOf, without its regex) starts, or -1; it ends at groupEnd. */
+const groupStart = (rel: string): number =>
+  rel.startsWith(V0_SERVERS) ? V0_SERVERS.length : rel.startsWith(V01_SERVERS) ? V01_SERVERS.length : -1;
+
+function groupEnd(rel: string, start: number): number {
+  const slash = rel.indexOf("/", start);
+  if (slash <= start) return -1;
+  const end = rel.indexOf("/", slash + 1);
+  return end > slash + 1 ? end : -1;
+}
+
+/** A cheap hash (FNV-1a, then mixed so that its low bits count) of `rel`'s code units from..to. */
+function hashSpan(rel: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ rel.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+const laneOfSpan = (rel: string, start: number, end: number, lanes: number): number =>
+  (end < 0 ? hashSpan(rel, 0, Math.max(0, rel.lastIndexOf("/"))) : hashSpan(rel, start, end)) % lanes;
+
+/** Which of `lanes` writer threads writes `rel`: the one of its server's pin group, or else of its folder. */
+export function writerLaneOf(rel: string, lanes: number): number {
+  const start = groupStart(rel);
+  return laneOfSpan(rel, start, start < 0 ? -1 : groupEnd(rel, start), lanes);
+}
+
+/** One writer thread's share: its own state in shared memory, its own batch, and its thread once started. */
+interface Lane {
+  readonly state: Int32Array;
+  readonly errorText: Uint8Array;
+  worker?: Worker;
+  pinsPort?: MessagePort;
+  batch: { rels: string[]; starts: number[]; ends: number[]; buffer: Buffer };
+  used: number;
+  last: string | Uint8Array | undefined;
+}
+
 /**
- * The files go to the writer thread in batches, each encoded once into a buffer that is transferred (not
- * copied). The thread is started with the second batch: a tree of one batch (tests, small registries) is
- * written on this thread at commit, sparing the thread's start.
+ * The files go to the writer threads in batches, each encoded once into a buffer that is transferred (not
+ * copied). Each thread (a lane) writes the files of its own folders: all of a server's pin group
+ * (`v0/servers/<ns>/<srv>/…` and `v0.1/…`) go to one lane, so that each thread pins whole groups, and any other
+ * file goes by a hash of its folder; either way all the files of a folder go to one lane. Each lane keeps the
+ * bound divided by the number of lanes, so the total in flight stays within it. A lane's thread is started with
+ * its second batch: a tree of one batch per lane (tests, small registries) is written on this thread at commit,
+ * in the order it was put, sparing the threads' start.
  */
-function startWriterThread(root: string, options: WriterOptions): WriterThread {
-  const maxFiles = Math.max(1, options.maxFilesInFlight ?? 4096);
-  const maxBytes = Math.max(1, options.maxBytesInFlight ?? 16 << 20);
+function startWriterThreads(root: string, options: WriterOptions): WriterThread {
+  const n = Math.max(1, Math.floor(options.writerThreads ?? Math.min(2, os.availableParallelism())));
+  const maxFiles = Math.max(1, Math.floor(Math.max(1, options.maxFilesInFlight ?? 4096) / n));
+  const maxBytes = Math.max(1, Math.floor(Math.max(1, options.maxBytesInFlight ?? 16 << 20) / n));
   const batchFiles = Math.min(BATCH_FILES, maxFiles);
   const batchBytes = Math.min(BATCH_BYTES, maxBytes);
-  const state = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-  const errorText = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
-  let worker: Worker | undefined;
-  let batch: { rels: string[]; starts: number[]; ends: number[]; buffer: Buffer };
-  let used = 0;
-  let last: string | Uint8Array | undefined;
+  const newBatch = (lane: Lane, need: number) => {
+    lane.batch = { rels: [], starts: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(batchBytes, need)) };
+    lane.used = 0;
+    lane.last = undefined;
+  };
+  const lanes: Lane[] = Array.from({ length: n }, () => {
+    const lane = {
+      state: new Int32Array(new SharedArrayBuffer(SLOTS * 4)),
+      errorText: new Uint8Array(new SharedArrayBuffer(ERROR_BYTES)),
+    } as Lane;
+    newBatch(lane, 0);
+    return lane;
+  });
+  /** The lane of each file put, while no thread is started (several lanes): a small tree is written in order. */
+  let order: number[] | undefined = n > 1 ? [] : undefined;
+  // Several lanes: the check of the pin recorder that a server's files come together, made here (each thread
+  // sees only its own lanes' files). One server name per server.
+  let openGroup: string | undefined;
+  const closedGroups = new Set<string>();
+  let groupError: string | undefined;
   let files = 0;
   let bytes = 0;
   let closed = false;
   let pinned = false;
-  let pinsPort: MessagePort | undefined;
 
   const throwIfFailed = () => {
-    if (Atomics.load(state, FAILED) === 0) return;
-    const n = Atomics.load(state, ERROR_LEN);
-    throw new Error(Buffer.from(errorText.subarray(0, n)).toString("utf8"));
+    for (const { state, errorText } of lanes) {
+      if (Atomics.load(state, FAILED) === 0) continue;
+      const len = Atomics.load(state, ERROR_LEN);
+      throw new Error(Buffer.from(errorText.subarray(0, len)).toString("utf8"));
+    }
   };
-  /** Block until `done()` holds; the thread notifies FILES after every batch. */
-  const waitUntil = (done: () => boolean) => {
+  /** Block until `done()` holds; the lane's thread notifies FILES after every batch. */
+  const waitUntil = ({ state }: Lane, done: () => boolean) => {
     const started = Date.now();
     while (!done()) {
       const seen = Atomics.load(state, FILES);
@@ -407,86 +479,116 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
         throw new Error(`internal: the writer thread did not start in ${START_TIMEOUT_MS / 1000} s`);
     }
   };
-  const idle = () => Atomics.load(state, FILES) === 0 && Atomics.load(state, BYTES) === 0;
-  const newBatch = (need: number) => {
-    batch = { rels: [], starts: [], ends: [], buffer: Buffer.allocUnsafeSlow(Math.max(batchBytes, need)) };
-    used = 0;
-    last = undefined;
-  };
-  /** Hand the batch over (blocking while the bound would be passed), and start the next one. */
-  const handOver = (need: number) => {
-    const { rels, starts, ends, buffer } = batch;
+  const idle = ({ state }: Lane) => Atomics.load(state, FILES) === 0 && Atomics.load(state, BYTES) === 0;
+  const inFlight = (slot: number) => lanes.reduce((sum, { state }) => sum + Atomics.load(state, slot), 0);
+  /** Hand the lane's batch over (blocking while its bound would be passed), and start its next one. */
+  const handOver = (lane: Lane, need: number) => {
+    const { rels, starts, ends, buffer } = lane.batch;
+    const { state } = lane;
     if (rels.length > 0) {
-      if (worker === undefined) {
+      if (lane.worker === undefined) {
         // The thread pins what it writes, unless the pins were taken here already (then only the index is left).
         const channel = pinned ? undefined : new MessageChannel();
-        pinsPort = channel?.port1;
-        worker = new Worker(threadScript(WRITE_THREAD), {
+        lane.pinsPort = channel?.port1;
+        lane.worker = new Worker(threadScript(WRITE_THREAD), {
           eval: true,
-          workerData: { role: "tree-writer", root, state, errorText, pinsPort: channel?.port2 },
+          workerData: { role: "tree-writer", root, state, errorText: lane.errorText, pinsPort: channel?.port2 },
           transferList: channel ? [channel.port2] : [],
         });
-        worker.unref(); // commit() or abort() waits for it; a build that throws must not hang on it
+        lane.worker.unref(); // commit() or abort() waits for it; a build that throws must not hang on it
+        order = undefined;
       }
       // Room for this batch: the bound holds, or nothing is in flight (one file larger than the bound).
       waitUntil(
+        lane,
         () =>
-          idle() ||
+          idle(lane) ||
           (Atomics.load(state, FILES) + rels.length <= maxFiles &&
             Atomics.load(state, BYTES) + buffer.byteLength <= maxBytes),
       );
       Atomics.add(state, FILES, rels.length);
       Atomics.add(state, BYTES, buffer.byteLength);
-      options.onHandOver?.(Atomics.load(state, FILES), Atomics.load(state, BYTES));
+      options.onHandOver?.(inFlight(FILES), inFlight(BYTES));
       const handed: WriteBatch = { rels, starts, ends, buffer: buffer.buffer as ArrayBuffer };
-      worker.postMessage(handed, [handed.buffer]);
+      lane.worker.postMessage(handed, [handed.buffer]);
     }
-    newBatch(need);
+    newBatch(lane, need);
   };
-  /** The last batch of a tree that never needed the thread, written here. */
-  const writeHere = () => {
+  /** The last batch of lanes that never needed their thread, written here (in the order put, when it is known). */
+  const writeHere = (which: readonly Lane[]) => {
     const made = new Set<string>(["."]);
-    const { rels, starts, ends, buffer } = batch;
-    for (let i = 0; i < rels.length; i++) {
+    const at = new Map(which.map((lane) => [lane, 0]));
+    const write = (lane: Lane, i: number) => {
+      const { rels, starts, ends, buffer } = lane.batch;
       try {
         writeOne(root, made, rels[i]!, buffer.subarray(starts[i], ends[i]));
       } catch (e) {
         throw new Error(writeErrorMessage(rels[i]!, e), { cause: e });
       }
-    }
+    };
+    if (order !== undefined)
+      for (const l of order) {
+        const lane = lanes[l]!;
+        const i = at.get(lane)!;
+        at.set(lane, i + 1);
+        write(lane, i);
+      }
+    else for (const lane of which) for (let i = 0; i < lane.batch.rels.length; i++) write(lane, i);
   };
   const close = () => {
     closed = true;
-    pinsPort?.close();
-    if (worker) void worker.terminate();
+    for (const lane of lanes) {
+      lane.pinsPort?.close();
+      if (lane.worker) void lane.worker.terminate();
+    }
   };
-  newBatch(0);
+  const started = () => lanes.filter((lane) => lane.worker !== undefined);
+  const notStarted = () => lanes.filter((lane) => lane.worker === undefined);
 
   return {
     put(rel, body) {
       if (closed) throw new Error(`internal: ${rel} was put after the tree was committed or aborted`);
       throwIfFailed();
-      if (body !== last || batch.rels.length >= batchFiles) {
-        if (batch.rels.length >= batchFiles) handOver(0);
-        let n: number;
+      let lane = lanes[0]!;
+      if (n > 1) {
+        const start = groupStart(rel);
+        const end = start < 0 ? -1 : groupEnd(rel, start);
+        const l = laneOfSpan(rel, start, end, n);
+        if (end >= 0 && !pinned && (openGroup?.length !== end - start || !rel.startsWith(openGroup, start))) {
+          const group = rel.slice(start, end);
+          if (openGroup !== undefined) closedGroups.add(openGroup);
+          if (closedGroups.has(group))
+            groupError ??= `internal: the files of ${group} were not emitted together (${rel} came after another server's)`;
+          openGroup = group;
+        }
+        lane = lanes[l]!;
+        order?.push(l);
+      }
+      let { batch } = lane;
+      if (body !== lane.last || batch.rels.length >= batchFiles) {
+        if (batch.rels.length >= batchFiles) handOver(lane, 0);
+        batch = lane.batch;
+        let len: number;
         if (typeof body === "string") {
           // A UTF-16 code unit is at most 3 UTF-8 bytes: with that much room the string is encoded straight
           // into the batch, without a first pass to measure it (most files; a batch is 1 MiB).
-          if (body.length * 3 > batch.buffer.byteLength - used) {
+          if (body.length * 3 > batch.buffer.byteLength - lane.used) {
             const need = Buffer.byteLength(body);
-            if (used + need > batch.buffer.byteLength) handOver(need);
+            if (lane.used + need > batch.buffer.byteLength) handOver(lane, need);
+            batch = lane.batch;
           }
-          n = batch.buffer.write(body, used, "utf8");
+          len = batch.buffer.write(body, lane.used, "utf8");
         } else {
-          n = body.byteLength;
-          if (used + n > batch.buffer.byteLength) handOver(n);
-          batch.buffer.set(body, used);
+          len = body.byteLength;
+          if (lane.used + len > batch.buffer.byteLength) handOver(lane, len);
+          batch = lane.batch;
+          batch.buffer.set(body, lane.used);
         }
-        batch.starts.push(used);
-        used += n;
-        last = body;
+        batch.starts.push(lane.used);
+        lane.used += len;
+        lane.last = body;
       } else batch.starts.push(batch.starts[batch.starts.length - 1]!);
-      batch.ends.push(used);
+      batch.ends.push(lane.used);
       batch.rels.push(rel);
       files++;
       bytes += batch.ends[batch.ends.length - 1]! - batch.starts[batch.starts.length - 1]!;
@@ -495,41 +597,47 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
       if (closed || pinned) throw new Error("internal: the pins were taken already, or the tree was committed");
       throwIfFailed();
       pinned = true;
-      if (worker === undefined) {
-        // Every file is still in the first batch (a small tree): pinned here, as the thread would.
-        const recorder = createPinRecorder();
-        pinBatch(recorder, batch, batch.buffer, 0, batch.rels.length);
-        return recorder.pins();
+      const asked = started();
+      for (const lane of asked) {
+        handOver(lane, 0);
+        // The request counts as a file in flight until the thread has posted the pins of every batch before it.
+        Atomics.add(lane.state, FILES, 1);
+        lane.worker!.postMessage({ pins: true } satisfies PinsRequest);
       }
-      handOver(0);
-      // The request counts as a file in flight until the thread has posted the pins of every batch before it.
-      Atomics.add(state, FILES, 1);
-      worker.postMessage({ pins: true } satisfies PinsRequest);
-      waitUntil(idle);
+      // Every file of a lane whose thread is not started is still in its first batch: pinned here, as the thread would.
+      const parts = notStarted().map((lane) => {
+        const recorder = createPinRecorder();
+        pinBatch(recorder, lane.batch, lane.batch.buffer, 0, lane.batch.rels.length);
+        return recorder.pins();
+      });
+      for (const lane of asked) waitUntil(lane, () => idle(lane));
       throwIfFailed();
-      const reply = receiveMessageOnPort(pinsPort!);
-      if (reply === undefined) throw new Error("internal: the writer thread sent no pins");
-      const answer = reply.message as PinsReply;
-      if ("error" in answer) throw new Error(answer.error);
-      return answer.pins;
+      if (groupError !== undefined) throw new Error(groupError);
+      for (const lane of asked) {
+        const reply = receiveMessageOnPort(lane.pinsPort!);
+        if (reply === undefined) throw new Error("internal: the writer thread sent no pins");
+        const answer = reply.message as PinsReply;
+        if ("error" in answer) throw new Error(answer.error);
+        parts.push(answer.pins);
+      }
+      return mergePins(parts);
     },
     finish() {
       if (closed) throw new Error("internal: the tree was committed or aborted already");
       try {
-        if (worker === undefined) writeHere();
-        else {
-          handOver(0);
-          waitUntil(idle);
-          throwIfFailed();
-        }
+        const running = started();
+        for (const lane of running) handOver(lane, 0);
+        writeHere(notStarted()); // while the threads write theirs
+        for (const lane of running) waitUntil(lane, () => idle(lane));
+        throwIfFailed();
       } finally {
         close();
       }
     },
     stop() {
       if (closed) return;
-      Atomics.store(state, STOP, 1);
-      if (worker) waitUntil(idle);
+      for (const { state } of lanes) Atomics.store(state, STOP, 1);
+      for (const lane of started()) waitUntil(lane, () => idle(lane));
       close();
     },
     get files() {
@@ -539,6 +647,18 @@ function startWriterThread(root: string, options: WriterOptions): WriterThread {
       return bytes;
     },
   };
+}
+
+/** The pins of several lanes as one: each lane pinned whole groups and its own files, so they only interleave. */
+function mergePins(parts: readonly Pins[]): Pins {
+  if (parts.length === 1) return parts[0]!;
+  const merged = (records: readonly Readonly<Record<string, string>>[]) => {
+    const entries = records.flatMap((r) => Object.entries(r)).sort((a, b) => compareCodeUnits(a[0], b[0]));
+    const out: Record<string, string> = {};
+    for (const [k, v] of entries) out[k] = v;
+    return out;
+  };
+  return { servers: merged(parts.map((p) => p.servers)), files: merged(parts.map((p) => p.files)) };
 }
 
 /** Write `tree` as `outDir`, replacing what was there only once every file is written. */
