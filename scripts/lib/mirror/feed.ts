@@ -330,13 +330,14 @@ class FeedReplay {
     for (const { dir: d, published, removed, touched: wasTouched } of changed) {
       if (d.serverBlob == null) {
         if (removed || d.last != null) this.emit(commit, d, "removed", null, null);
+        if (d.last != null) settle(d, d.last);
         d.last = null;
         continue;
       }
       const doc = this.blobs.docOf(d.serverBlob);
       if (doc === undefined) continue; // a blob that is not JSON was never valid on main; nothing to serve
       const official = this.officialOf(d, d.isLatest);
-      const next: Served = { doc, official, key: JSON.stringify(official), sha: undefined };
+      const next: Served = { doc, official, sha: undefined };
       if (d.last != null && sameBytes(d.last, next)) continue;
       const statusKey = `${official.status}\0${official.statusMessage ?? ""}`;
       const op: FeedOp =
@@ -348,6 +349,7 @@ class FeedReplay {
               ? "update"
               : "latest-moved";
       d.lastStatus = statusKey;
+      if (d.last != null) settle(d, d.last);
       d.last = next;
       this.emit(commit, d, op, next, official.status);
     }
@@ -403,7 +405,7 @@ class FeedReplay {
         continue;
       }
       const sha = servedSha(r);
-      if (last.doc === r.json && last.key === JSON.stringify(r.official)) last.sha = sha;
+      if (last.doc === r.json && sameOfficial(last.official!, r.official)) last.sha = sha;
       else if (shaOf(d, last) !== sha) mismatches.push(`${r.name}@${r.version}`);
     }
     const dirOf = (c: FeedChange) => this.dirs.get(`${c.name}/${c.version}`)!;
@@ -425,28 +427,50 @@ class FeedReplay {
   }
 }
 
-/** What an entry served: its bytes are a function of (name, version, doc, official), hashed only when needed. */
+/**
+ * What an entry served: its bytes are a function of (name, version, doc, official). The newest entry of each
+ * folder keeps its document and official data until finish() (where the model's served sha256 is taken when
+ * they are what the model serves); an entry a later one replaces is hashed then and keeps only its sha256, so
+ * the replay does not hold every historical document to the end.
+ */
 interface Served {
-  /** The document's canonical text. */
-  readonly doc: string;
-  readonly official: OfficialMeta;
-  /** JSON of `official`: equal keys, equal official data. */
-  readonly key: string;
+  /** The document's canonical text; dropped once settled. */
+  doc: string | undefined;
+  official: OfficialMeta | undefined;
   sha: string | undefined;
 }
 
 function shaOf(d: DirState, s: Served): string {
-  s.sha ??= sha256Hex(servedBody(d.name, d.version, s.doc, s.official));
+  s.sha ??= sha256Hex(servedBody(d.name, d.version, s.doc!, s.official!));
   return s.sha;
+}
+
+/** An entry no longer the folder's newest: its sha256, and nothing else kept. */
+function settle(d: DirState, s: Served): void {
+  shaOf(d, s);
+  s.doc = undefined;
+  s.official = undefined;
+}
+
+/** The same official data, field by field (the fields servedBody writes, in its order). */
+function sameOfficial(a: OfficialMeta, b: OfficialMeta): boolean {
+  return (
+    a.status === b.status &&
+    a.statusMessage === b.statusMessage &&
+    a.statusChangedAt === b.statusChangedAt &&
+    a.publishedAt === b.publishedAt &&
+    a.updatedAt === b.updatedAt &&
+    a.isLatest === b.isLatest
+  );
 }
 
 /**
  * Whether two states of a folder serve the same bytes: the served document is the document's canonical text
  * and the official data, each written whole (model.ts servedBody), so it is the same bytes exactly when both
- * are the same text; no hashing.
+ * are the same; no hashing.
  */
 function sameBytes(a: Served, b: Served): boolean {
-  return a.key === b.key && a.doc === b.doc;
+  return a.doc === b.doc && sameOfficial(a.official!, b.official!);
 }
 
 const isTracked = (file: string) => file === "server.json" || file === "status.yaml" || file === "import.yaml";
